@@ -3,3 +3,5 @@
 //!
 //! Architecture Invariant: gpm-sched builds on gpm-queue and gpm-stack only; it never names
 //! the façade, and its code never reads a thread-local in a function that can switch.
+
+pub mod park;

@@ -3,3 +3,6 @@
 //!
 //! Architecture Invariant: the façade adds API, never scheduling policy; policy lives in
 //! gpm-sched.
+
+pub mod chan;
+pub mod sync;

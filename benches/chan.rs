@@ -1,0 +1,3 @@
+//! Placeholder for the `chan` benchmarks.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Placeholder for the `queue` benchmarks.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Placeholder for the `sched` benchmarks.
+
+fn main() {}

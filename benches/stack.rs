@@ -1,0 +1,3 @@
+//! Placeholder for the `stack` benchmarks.
+
+fn main() {}

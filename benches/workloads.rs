@@ -1,0 +1,3 @@
+//! Placeholder for the `workloads` benchmarks.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Go's sync package for goroutines and threads: WaitGroup, Mutex, RwLock, Condvar, Semaphore.
