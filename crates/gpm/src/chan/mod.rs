@@ -1,0 +1,1 @@
+//! Go's channels: `bounded(cap)` (0 = unbuffered rendezvous), MPMC, with `select!`.
