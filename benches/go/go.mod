@@ -1,0 +1,3 @@
+module gpm.invalid/benches/go
+
+go 1.21

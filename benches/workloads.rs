@@ -1,3 +1,0 @@
-//! Placeholder for the `workloads` benchmarks.
-
-fn main() {}

@@ -1,0 +1,152 @@
+//! What every system shares: the workload names, the result line, and the checks.
+//!
+//! Each system module (`tokio_sys`, `may_sys`, `threads_sys`, `gpm_sys`) implements the same
+//! eight workloads with the same semantics and returns an [`Outcome`]; `main` prints it as one
+//! `RESULT ...` line that `cargo xtask bench` parses. The semantics are written down in
+//! `benches/README.md`; the Go program in `benches/go/` mirrors them line by line.
+
+use std::time::Duration;
+
+/// Tasks in the `ring` workload (the token makes `n` hops around them).
+pub const RING_TASKS: usize = 1000;
+/// How long each task of the `timers` workload sleeps.
+pub const TIMER_SLEEP: Duration = Duration::from_millis(10);
+/// Children per node in `skynet` (the tree has `n` leaves; `n` must be a power of 10).
+pub const SKYNET_FANOUT: u64 = 10;
+
+/// One of the eight macro workloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    /// Spawn `n` tasks (each returns its index), then join them all.
+    SpawnJoin,
+    /// `n` round trips between two tasks over two unbuffered channels.
+    PingPong,
+    /// Skynet: a tree of tasks, ten children per node, `n` leaves; the sum of the leaf numbers.
+    Skynet,
+    /// `4 × procs` tasks yield `n` times in all.
+    Yield,
+    /// [`RING_TASKS`] tasks on unbuffered channels pass a token `n` hops.
+    Ring,
+    /// `2 × procs` producers send `n` messages in all into one channel of capacity 1024.
+    FanIn,
+    /// Resident memory per blocked task, with `n` tasks blocked on a channel receive.
+    IdleMem,
+    /// `n` tasks each sleep [`TIMER_SLEEP`]; wall time until all are joined.
+    Timers,
+}
+
+impl Workload {
+    /// Every workload, in table order.
+    pub const ALL: [Workload; 8] = [
+        Workload::SpawnJoin,
+        Workload::PingPong,
+        Workload::Skynet,
+        Workload::Yield,
+        Workload::Ring,
+        Workload::FanIn,
+        Workload::IdleMem,
+        Workload::Timers,
+    ];
+
+    /// The name used on the command line and in the result line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::SpawnJoin => "spawn_join",
+            Workload::PingPong => "pingpong",
+            Workload::Skynet => "skynet",
+            Workload::Yield => "yield",
+            Workload::Ring => "ring",
+            Workload::FanIn => "fanin",
+            Workload::IdleMem => "idle_mem",
+            Workload::Timers => "timers",
+        }
+    }
+
+    /// Parses a workload name.
+    pub fn parse(s: &str) -> Option<Workload> {
+        Workload::ALL.into_iter().find(|w| w.name() == s)
+    }
+
+    /// The unit of the reported value (lower is better for all of them).
+    pub fn unit(self) -> &'static str {
+        match self {
+            Workload::IdleMem => "B/task",
+            Workload::Timers => "ms",
+            _ => "ns/op",
+        }
+    }
+}
+
+/// What one run measured.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The figure, in [`Workload::unit`].
+    pub value: f64,
+    /// Whether the workload's own check passed (sum, count, every task joined).
+    pub ok: bool,
+    /// A short explanation when `ok` is false.
+    pub detail: String,
+}
+
+impl Outcome {
+    /// Elapsed time divided by `ops`, in nanoseconds per operation.
+    pub fn per_op(elapsed: Duration, ops: u64, ok: bool, what: &str) -> Outcome {
+        let value = elapsed.as_nanos() as f64 / ops.max(1) as f64;
+        Outcome {
+            value,
+            ok,
+            detail: if ok { String::new() } else { format!("check failed: {what}") },
+        }
+    }
+
+    /// Wall time in milliseconds (the `timers` workload).
+    pub fn wall_ms(elapsed: Duration, ok: bool, what: &str) -> Outcome {
+        let value = elapsed.as_secs_f64() * 1e3;
+        Outcome {
+            value,
+            ok,
+            detail: if ok { String::new() } else { format!("check failed: {what}") },
+        }
+    }
+
+    /// Resident bytes per task (the `idle_mem` workload).
+    pub fn bytes_per_task(before: u64, after: u64, tasks: u64, ok: bool) -> Outcome {
+        let value = after.saturating_sub(before) as f64 / tasks.max(1) as f64;
+        let detail = if ok { String::new() } else { "check failed: not every task woke".into() };
+        Outcome { value, ok, detail }
+    }
+
+    /// A run that could not be done at all (e.g. the system is not built in).
+    pub fn failed(detail: impl Into<String>) -> Outcome {
+        Outcome { value: f64::NAN, ok: false, detail: detail.into() }
+    }
+}
+
+/// The sum `0 + 1 + … + (n - 1)`: what spawn_join, skynet and fanin must add up to.
+pub fn triangle(n: u64) -> u64 {
+    n * n.saturating_sub(1) / 2
+}
+
+/// This process's resident set size in bytes (`VmRSS` in `/proc/self/status`), 0 if unknown.
+pub fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// How long `idle_mem` lets the tasks settle after the last one reported it is about to block.
+pub const IDLE_SETTLE: Duration = Duration::from_millis(50);
+
+/// Splits `n` operations over `tasks` workers: the share of worker `i` (the first ones get one
+/// more when `n` does not divide evenly), so the totals are exactly `n`.
+pub fn share(n: u64, tasks: u64, i: u64) -> u64 {
+    n / tasks + u64::from(i < n % tasks)
+}
+
+/// The first item of worker `i` when `n` items are split by [`share`].
+pub fn share_start(n: u64, tasks: u64, i: u64) -> u64 {
+    i * (n / tasks) + i.min(n % tasks)
+}
