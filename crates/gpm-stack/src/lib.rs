@@ -3,3 +3,77 @@
 //!
 //! Architecture Invariant: gpm-stack knows nothing of the scheduler; it is the only crate
 //! that talks to the OS through `libc`.
+//!
+//! # The pieces (one file each)
+//! * [`Stack`] (`stack.rs`): one `mmap` reservation (`MAP_NORESERVE`, `MADV_NOHUGEPAGE`),
+//!   page-rounded, committed by the kernel page by page as the stack grows, with a guard page
+//!   below. It implements corosensei's `unsafe trait Stack`. A size below [`MIN_STACK_SIZE`],
+//!   one the OS cannot map, or a process out of mappings is an `io::Error`, never a crash.
+//! * Guards (`guard.rs`): `madvise(MADV_GUARD_INSTALL)` on Linux ≥ 6.13 (probed once) puts the
+//!   guard in the page tables without splitting the mapping, so neighbouring stacks merge into
+//!   one VMA and a million guarded stacks fit under the default `vm.max_map_count`.
+//!   Elsewhere `mprotect(PROT_NONE)` costs two mappings per stack; the crate counts those
+//!   stacks and refuses a new one with an error naming the limit, the live count and the ways
+//!   out *before* the process hits the ceiling (where even `thread::spawn` fails). Never a
+//!   silent unguarded stack; the crate never changes a sysctl.
+//!   [`GuardKind`] or `GPM_STACK_GUARD=mprotect|madvise` chooses explicitly.
+//! * [`StackPool`] (`pool.rs`): a per-thread cache in front of a shared bounded queue; no
+//!   syscall on the hot path; stacks that were used deep give their pages back on return, so
+//!   RSS falls after a burst; [`StackPool::trim`] for idle time.
+//! * [`Coroutine`] (`coroutine.rs`): one corosensei coroutine and stack that runs many
+//!   [`Job`]s in turn; a job's panic comes back as [`Resumed::Finished`]`(Err(payload))` and
+//!   the coroutine stays usable.
+//! * Overflow (`overflow.rs`, `altstack.rs`, `current.rs`): [`install_overflow_handler`] sets a
+//!   SIGSEGV/SIGBUS handler; [`init_thread`] gives a thread a guarded alternate signal stack.
+//!   A fault in the guard page of the coroutine the thread is running prints
+//!   `goroutine N has overflowed its stack (S KiB)` and aborts; other faults go to the handler
+//!   installed before (Rust's, which reports thread-stack overflows itself).
+//! * `sys.rs`: the raw calls (`mmap`, `madvise`, `mprotect`, `/proc` readings).
+//!
+//! # The migration contract
+//! A suspended [`Coroutine`] may be resumed on another thread (it is `Send`; the full
+//! contract is in its `# Safety` section). The hazard: in optimised builds LLVM keeps a
+//! thread-local's address in a register across calls, so a function that reads a
+//! thread-local, suspends, moves to another thread and reads it again uses the *old* thread's
+//! slot. Rule: **no function that can suspend reads a thread-local**; thread-locals are read
+//! only in `#[inline(never)]` functions that never suspend. In this crate that is
+//! `Coroutine::resume` (which runs on the resumer's stack and publishes the running coroutine
+//! for the overflow handler), the pool's cache accessors and [`running`]. User jobs carry the
+//! same duty for `thread_local!` and for thread-bound values held across a suspension.
+//!
+//! ```
+//! use gpm_stack::{Coroutine, Resumed, Stack};
+//!
+//! let mut co = Coroutine::new(Stack::new(64 * 1024)?);
+//! co.start(Box::new(|s| {
+//!     s.suspend();
+//! }));
+//! assert!(matches!(co.resume(), Resumed::Suspended));
+//! assert!(matches!(co.resume(), Resumed::Finished(Ok(()))));
+//! co.start(Box::new(|_| panic!("boom")));
+//! assert!(matches!(co.resume(), Resumed::Finished(Err(_))));
+//! assert!(co.is_idle());
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod altstack;
+mod coroutine;
+mod current;
+mod guard;
+mod overflow;
+mod pool;
+mod stack;
+mod sys;
+
+pub use altstack::{ALTSTACK_SIZE, ThreadGuard, init_thread};
+pub use coroutine::{Coroutine, Job, Resumed, Suspender};
+pub use current::{RunningCoroutine, running};
+pub use guard::{
+    GUARD_ENV, GuardKind, live_mprotect_stacks, madvise_guard_supported, mprotect_stack_limit,
+};
+pub use overflow::install_overflow_handler;
+pub use pool::{
+    DEFAULT_KEEP_RESIDENT, DEFAULT_LOCAL_CAPACITY, DEFAULT_SHARED_CAPACITY, StackPool,
+    StackPoolBuilder,
+};
+pub use stack::{DEFAULT_STACK_SIZE, MIN_STACK_SIZE, Stack, StackBuilder};

@@ -1,0 +1,259 @@
+//! `Coroutine`: one corosensei coroutine on one [`Stack`], reused for many jobs in turn.
+//!
+//! The corosensei body is a loop: take a job from the resume input, run it, yield
+//! `Finished`, receive the next job as the input of the next resume. Starting a job therefore
+//! costs no allocation beyond the job's own `Box`, and no stack initialisation.
+//!
+//! ## Panics
+//! A job's panic is caught *around* `resume`, on the caller's stack, not inside the body:
+//! corosensei catches it at the coroutine's root, marks the coroutine finished and re-raises
+//! it in `resume`, where `catch_unwind` turns it into `Resumed::Finished(Err(payload))`; the
+//! stack is then put under a fresh corosensei coroutine (a few stores, no syscall).
+//! Rejected: `catch_unwind` inside the body. Dropping a suspended coroutine unwinds it with
+//! corosensei's private payload, which such a catch would swallow unless it could tell that
+//! payload apart (it cannot name its type) — the coroutine would then run on after its drop.
+//! Around `resume`, the forced unwind never passes through our code.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+
+use corosensei::{CoroutineResult, Yielder};
+
+use crate::current::{self, GuardInfo};
+use crate::stack::Stack;
+
+/// A unit of work for a [`Coroutine`]: runs on the coroutine's stack and may suspend it.
+pub type Job = Box<dyn FnOnce(&Suspender) + Send>;
+
+/// What the body tells `resume`.
+enum Step {
+    Suspended,
+    Finished,
+}
+
+type Inner = corosensei::Coroutine<Option<Job>, Step, Infallible, Stack>;
+
+/// The handle a job uses to suspend itself. It lives on the coroutine's stack (its address is
+/// stable while the job runs) and is neither `Send` nor `Sync`: only the job's own code, on
+/// the coroutine, can suspend it.
+#[repr(transparent)]
+pub struct Suspender(Yielder<Option<Job>, Step>);
+
+impl Suspender {
+    fn from_yielder(y: &Yielder<Option<Job>, Step>) -> &Suspender {
+        // SAFETY: `Suspender` is `repr(transparent)` over the yielder, so the layouts match
+        // and the lifetime is carried over unchanged.
+        unsafe { &*(y as *const Yielder<Option<Job>, Step> as *const Suspender) }
+    }
+
+    /// Switches back to whoever called [`Coroutine::resume`]; returns when the coroutine is
+    /// resumed again, possibly on another thread (see the migration contract on
+    /// [`Coroutine`]). Reads no thread-local.
+    #[inline]
+    pub fn suspend(&self) {
+        let input = self.0.suspend(Step::Suspended);
+        debug_assert!(input.is_none(), "Suspender::suspend: resumed with a new job");
+    }
+}
+
+impl fmt::Debug for Suspender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Suspender")
+    }
+}
+
+/// How a [`Coroutine::resume`] ended.
+#[derive(Debug)]
+pub enum Resumed {
+    /// The job called [`Suspender::suspend`]; resume again to continue it.
+    Suspended,
+    /// The job returned (`Ok`) or panicked (`Err` with the payload). The coroutine is idle and
+    /// can [`start`](Coroutine::start) another job.
+    Finished(std::thread::Result<()>),
+}
+
+/// The corosensei body: run each job handed in by `resume`, then wait for the next.
+fn body(yielder: &Yielder<Option<Job>, Step>, mut input: Option<Job>) -> Infallible {
+    let suspender = Suspender::from_yielder(yielder);
+    loop {
+        if let Some(job) = input.take() {
+            job(suspender);
+        }
+        // Nothing with drop glue is live here (`input` is None): see `Coroutine::unload`.
+        input = yielder.suspend(Step::Finished);
+    }
+}
+
+/// A reusable coroutine: one corosensei coroutine and one [`Stack`] running many [`Job`]s in
+/// turn (`start`, then `resume` until `Finished`, then `start` again).
+///
+/// # Safety (why `Coroutine` is `Send`, and what that asks of jobs)
+/// A corosensei coroutine is `!Send` because a suspended one holds the job's stack frames,
+/// and those may contain values bound to the thread they were created on. gpm moves
+/// suspended goroutines between threads, so this type is `Send` under a contract:
+///
+/// 1. **Thread-locals across a suspension.** Code that can suspend (directly, or through any
+///    call that may park the goroutine) must not read a thread-local before and after the
+///    suspension in one function: in optimised builds LLVM may keep the thread-local's address
+///    in a register across the call, and after a migration the code then reads and writes
+///    the *old* thread's slot while that thread uses it too. Access thread-locals only in
+///    `#[inline(never)]` functions that never suspend. This crate follows the rule: only
+///    `resume` (on the caller's stack) and the never-inlined accessors in `current.rs` and
+///    `pool.rs` touch thread-locals; `Suspender::suspend` and the body touch none.
+/// 2. **Thread-bound values across a suspension.** A value that must stay on its thread
+///    (`MutexGuard` of a thread-affine lock, an `Rc` shared with thread-local state, a
+///    `thread_rng()` handle, a raw pointer into a thread-local) must not be held across a
+///    suspension. The job's `Send` bound covers what it captures, not what it creates on its
+///    stack, so this part is the job author's duty (gpm's ways out: goroutine-local storage
+///    and `lock_os_thread`).
+/// 3. **Resume on one thread at a time.** `resume` takes `&mut self`, so only one thread can
+///    run the coroutine; moving it requires the previous `resume` to have returned.
+///
+/// A job's panic payload crosses threads the same way (`Box<dyn Any + Send>`).
+pub struct Coroutine {
+    inner: Option<Inner>,
+    /// Loaded by `start`, handed over by the next `resume`.
+    job: Option<Job>,
+    /// A job is in progress and suspended.
+    suspended: bool,
+    info: GuardInfo,
+}
+
+// SAFETY: see the contract in the type's `# Safety` section: the job is `Send`, the stack
+// is `Send`, and what lives on a suspended stack may move threads only under rules 1-2, which
+// this crate keeps and documents for job authors; rule 3 is enforced by `&mut self`.
+unsafe impl Send for Coroutine {}
+
+impl fmt::Debug for Coroutine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Coroutine")
+            .field("id", &self.info.id)
+            .field("stack_size", &self.info.stack_size)
+            .field("loaded", &self.job.is_some())
+            .field("suspended", &self.suspended)
+            .finish()
+    }
+}
+
+impl Coroutine {
+    /// A coroutine on `stack`, with no job loaded.
+    pub fn new(stack: Stack) -> Coroutine {
+        let guard = stack.guard_range();
+        let info = GuardInfo {
+            guard_start: guard.start,
+            guard_end: guard.end,
+            id: 0,
+            stack_size: stack.size(),
+        };
+        Coroutine { inner: Some(Inner::with_stack(stack, body)), job: None, suspended: false, info }
+    }
+
+    /// Sets the id named in the overflow message `goroutine N has overflowed its stack`.
+    pub fn set_id(&mut self, goroutine_id: u64) {
+        self.info.id = goroutine_id;
+    }
+
+    /// The id set by [`set_id`](Self::set_id) (0 by default).
+    pub fn id(&self) -> u64 {
+        self.info.id
+    }
+
+    /// Usable size of the stack in bytes.
+    pub fn stack_size(&self) -> usize {
+        self.info.stack_size
+    }
+
+    /// Loads `job`; the next [`resume`](Self::resume) runs it.
+    ///
+    /// # Panics
+    /// If the coroutine is not idle (a job is loaded or suspended).
+    pub fn start(&mut self, job: Job) {
+        assert!(self.is_idle(), "Coroutine::start: a job is already loaded or running");
+        self.job = Some(job);
+    }
+
+    /// Whether no job is loaded or suspended: the coroutine can `start` another one.
+    pub fn is_idle(&self) -> bool {
+        self.job.is_none() && !self.suspended
+    }
+
+    /// Runs the loaded or suspended job until it suspends or finishes. Runs on the caller's
+    /// stack, and while the job runs, publishes this coroutine's guard page and id as the
+    /// calling thread's running coroutine (for the overflow handler and [`crate::running`]).
+    ///
+    /// Never inlined: it reads a thread-local, and must not be merged into a caller that
+    /// could itself be suspended around it.
+    ///
+    /// # Panics
+    /// If the coroutine is idle (nothing to run).
+    #[inline(never)]
+    pub fn resume(&mut self) -> Resumed {
+        let input = if self.suspended {
+            None
+        } else {
+            Some(self.job.take().expect("Coroutine::resume: no job loaded; call start first"))
+        };
+        let inner = self.inner.as_mut().expect("Coroutine: inner coroutine present");
+        // SAFETY: `self.info` is neither moved nor changed while `self` is mutably borrowed
+        // here, and `published` drops at the end of this call, on this thread.
+        let published = unsafe { current::publish(&self.info) };
+        let result = panic::catch_unwind(AssertUnwindSafe(|| inner.resume(input)));
+        drop(published);
+        match result {
+            Ok(CoroutineResult::Yield(Step::Suspended)) => {
+                self.suspended = true;
+                Resumed::Suspended
+            }
+            Ok(CoroutineResult::Yield(Step::Finished)) => {
+                self.suspended = false;
+                Resumed::Finished(Ok(()))
+            }
+            Ok(CoroutineResult::Return(never)) => match never {},
+            Err(payload) => {
+                self.suspended = false;
+                self.rebuild();
+                Resumed::Finished(Err(payload))
+            }
+        }
+    }
+
+    /// After a panic ended the corosensei coroutine: a fresh one on the same stack.
+    #[cold]
+    fn rebuild(&mut self) {
+        let done = self.inner.take().expect("Coroutine: inner coroutine present");
+        self.inner = Some(Inner::with_stack(done.into_stack(), body));
+    }
+
+    /// Drops a loaded job and unwinds a suspended one (its destructors run, on this thread),
+    /// leaving the corosensei coroutine finished.
+    fn unload(&mut self) {
+        self.job = None;
+        let Some(inner) = self.inner.as_mut() else { return };
+        if self.suspended {
+            // SAFETY: as in `resume`: `self.info` stays put until `_published` drops here.
+            let _published = unsafe { current::publish(&self.info) };
+            self.suspended = false;
+            inner.force_unwind();
+        } else if inner.started() && !inner.done() {
+            // SAFETY: an idle, started body is suspended at its `Finished` yield, where no
+            // value with drop glue is live (see `body`), so abandoning the frame leaks nothing.
+            unsafe { inner.force_reset() };
+        } else {
+            // Not started: drops the entry closure (a fn item). Done: a no-op.
+            inner.force_unwind();
+        }
+    }
+
+    /// Gives the stack back, first unwinding a suspended job (its destructors run).
+    pub fn into_stack(mut self) -> Stack {
+        self.unload();
+        self.inner.take().expect("Coroutine: inner coroutine present").into_stack()
+    }
+}
+
+impl Drop for Coroutine {
+    fn drop(&mut self) {
+        self.unload();
+    }
+}

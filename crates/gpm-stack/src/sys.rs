@@ -1,0 +1,126 @@
+//! The crate's only contact with the OS memory calls: a page-size cache, an owned anonymous
+//! mapping (RAII: unmapped on drop, so every later failure cleans up), `madvise` and
+//! `mprotect` wrappers, and the two `/proc` readings the mapping ceiling needs.
+
+use std::io;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// `MADV_GUARD_INSTALL` (Linux ≥ 6.13): turn pages into guard markers in the page tables,
+/// without splitting the mapping. Not yet in every `libc` release, hence the literal.
+pub(crate) const MADV_GUARD_INSTALL: libc::c_int = 102;
+
+/// The system page size, read once.
+pub(crate) fn page_size() -> usize {
+    // Relaxed: a racing first read computes the same value.
+    static PAGE: AtomicUsize = AtomicUsize::new(0);
+    let cached = PAGE.load(Ordering::Relaxed);
+    if cached != 0 {
+        return cached;
+    }
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    let page = if page > 0 { page as usize } else { 4096 };
+    assert!(page.is_power_of_two(), "page_size: not a power of two; value = {page}");
+    PAGE.store(page, Ordering::Relaxed);
+    page
+}
+
+/// Rounds `n` up to a multiple of the page size; `None` on overflow.
+pub(crate) fn page_round_up(n: usize) -> Option<usize> {
+    let page = page_size();
+    Some(n.checked_add(page - 1)? & !(page - 1))
+}
+
+/// An owned anonymous private mapping: `[ptr, ptr + len)`, unmapped on drop.
+#[derive(Debug)]
+pub(crate) struct Mapping {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: a `Mapping` is a plain owner of address space; it has no interior mutability and no
+// thread affinity, and `munmap` may be called from any thread.
+unsafe impl Send for Mapping {}
+// SAFETY: shared references only read the two address fields.
+unsafe impl Sync for Mapping {}
+
+impl Mapping {
+    /// Reserves `len` bytes (a multiple of the page size) read-write, lazily committed
+    /// (`MAP_NORESERVE`: no swap reservation, pages appear on first touch).
+    pub(crate) fn reserve(len: usize) -> io::Result<Mapping> {
+        debug_assert!(len > 0 && len.is_multiple_of(page_size()));
+        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
+        // SAFETY: an anonymous mapping at an address of the kernel's choosing touches no
+        // existing memory.
+        let addr = unsafe {
+            libc::mmap(ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, flags, -1, 0)
+        };
+        if addr == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        let ptr = NonNull::new(addr.cast::<u8>()).expect("mmap returned null without MAP_FIXED");
+        Ok(Mapping { ptr, len })
+    }
+
+    /// Lowest address of the mapping.
+    pub(crate) fn start(&self) -> usize {
+        self.ptr.as_ptr() as usize
+    }
+
+    /// One past the highest address of the mapping.
+    pub(crate) fn end(&self) -> usize {
+        self.start() + self.len
+    }
+
+    /// `madvise` on `[addr, addr + len)`, which must lie inside this mapping.
+    pub(crate) fn advise(&self, addr: usize, len: usize, advice: libc::c_int) -> io::Result<()> {
+        assert!(addr >= self.start() && addr + len <= self.end(), "advise: range outside mapping");
+        // SAFETY: the range lies inside a mapping we own (asserted above); the advice values
+        // this crate uses (NOHUGEPAGE, DONTNEED, GUARD_INSTALL) only change how the kernel
+        // backs our own anonymous pages, never memory anyone else can observe.
+        let rc = unsafe { libc::madvise(addr as *mut libc::c_void, len, advice) };
+        if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    }
+
+    /// `mprotect(PROT_NONE)` on `[addr, addr + len)`, which must lie inside this mapping.
+    pub(crate) fn protect_none(&self, addr: usize, len: usize) -> io::Result<()> {
+        assert!(addr >= self.start() && addr + len <= self.end(), "protect: range outside mapping");
+        // SAFETY: the range lies inside a mapping we own and nothing references it yet (it
+        // is the guard page, below any stack frame).
+        let rc = unsafe { libc::mprotect(addr as *mut libc::c_void, len, libc::PROT_NONE) };
+        if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: we own the mapping exclusively; no reference into it outlives its owner
+        // (a `Stack` is only handed to a coroutine by value and comes back the same way).
+        let rc = unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+        debug_assert_eq!(rc, 0, "munmap failed: {}", io::Error::last_os_error());
+    }
+}
+
+/// `vm.max_map_count`, read once (65530 when unreadable: the kernel default).
+pub(crate) fn max_map_count() -> usize {
+    static CACHED: AtomicUsize = AtomicUsize::new(0);
+    let cached = CACHED.load(Ordering::Relaxed);
+    if cached != 0 {
+        return cached;
+    }
+    let value = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()
+        .and_then(|s| s.trim().parse::<usize>().ok())
+        .filter(|&v| v > 0)
+        .unwrap_or(65530);
+    CACHED.store(value, Ordering::Relaxed);
+    value
+}
+
+/// How many mappings this process has now (lines of `/proc/self/maps`); 0 when unreadable.
+pub(crate) fn current_map_count() -> usize {
+    std::fs::read("/proc/self/maps")
+        .map(|bytes| bytes.iter().filter(|&&b| b == b'\n').count())
+        .unwrap_or(0)
+}
