@@ -1,0 +1,280 @@
+//! `Local<T>`: the owner's handle on a P-local queue (Go's `runqput` / `runqget` /
+//! `runqputslow`). Only the owner writes slots and `tail`; it consumes with a CAS on `head`.
+
+use core::cell::Cell;
+use core::marker::PhantomData;
+
+use crate::global::Global;
+use crate::ring::{CAP, Inner, NEXT_EMPTY, NEXT_FULL, pack, unpack};
+use crate::steal::Stealer;
+use crate::sync::{Arc, Ordering::*};
+
+/// Where [`Local::pop_with_source`] found the item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// From the `runnext` slot: Go lets such a goroutine inherit the current time slice, so a
+    /// producer–consumer pair ping-ponging through `runnext` cannot starve the ring.
+    RunNext,
+    /// From the head of the ring (FIFO order).
+    Ring,
+}
+
+/// Creates a P-local queue: the owner handle and a first thief handle (clone it freely).
+pub fn local<T>() -> (Local<T>, Stealer<T>) {
+    let inner = Arc::new(Inner::new());
+    let stealer = Stealer { inner: inner.clone() };
+    let local = Local { inner, tail: 0, steal_bound: 0, next_full: false, _not_sync: PhantomData };
+    (local, stealer)
+}
+
+/// The owner's handle on a P-local run queue: a ring of [`CAPACITY`](crate::CAPACITY) slots plus
+/// the one-item `runnext` slot.
+///
+/// `Send` (a P moves between threads with its queue) but not `Sync`: every method that touches
+/// the ring takes `&mut self`, and the protocol relies on there being one producer.
+///
+/// ```compile_fail
+/// fn assert_sync<T: Sync>() {}
+/// assert_sync::<gpm_queue::Local<u32>>(); // Local is !Sync: only one owner may push
+/// ```
+pub struct Local<T> {
+    pub(crate) inner: Arc<Inner<T>>,
+    /// Mirror of `inner.owner.tail`: only this handle stores it, so it never needs a load.
+    pub(crate) tail: u32,
+    /// A `steal` index loaded with Acquire (from `head`), never ahead of the real one: every
+    /// slot before it has been released by all consumers. Lets `push` skip loading `head`.
+    pub(crate) steal_bound: u32,
+    /// False only when `runnext` is certainly not `NEXT_FULL` (only the owner sets `FULL`), so
+    /// `pop` skips the atomic when we never used `runnext`.
+    next_full: bool,
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+impl<T> core::fmt::Debug for Local<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Local").field("len", &self.len()).finish_non_exhaustive()
+    }
+}
+
+impl<T> Local<T> {
+    /// Items in the ring plus the one in `runnext`, if any. Exact when no thief is active.
+    pub fn len(&self) -> usize {
+        // Relaxed: a snapshot for statistics and heuristics; it orders nothing.
+        let (_, real) = unpack(self.inner.head.load(Relaxed));
+        let next = self.inner.owner.next_state.load(Relaxed) == NEXT_FULL;
+        self.tail.wrapping_sub(real) as usize + next as usize
+    }
+
+    /// `len() == 0`.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Another thief handle on this queue.
+    pub fn stealer(&self) -> Stealer<T> {
+        Stealer { inner: self.inner.clone() }
+    }
+
+    /// Free slots in the ring as far as we know; refreshes `steal_bound` (an Acquire load of
+    /// `head`) only when the cached bound says less than half the ring is free.
+    #[inline]
+    pub(crate) fn room(&mut self) -> u32 {
+        let used = self.tail.wrapping_sub(self.steal_bound);
+        if used > CAP / 2 {
+            // Acquire: pairs with the Release CAS that ends each steal (`Stealer::release`),
+            // so the thieves' reads of the slots before `steal` happen-before we reuse them.
+            let (steal, _) = unpack(self.inner.head.load(Acquire));
+            self.steal_bound = steal;
+        }
+        CAP - self.tail.wrapping_sub(self.steal_bound)
+    }
+
+    /// Writes `item` at `tail + offset` without publishing it.
+    ///
+    /// # Safety
+    /// `offset < self.room()` as last computed, and no other write to that offset is pending.
+    #[inline(always)]
+    pub(crate) unsafe fn write_unpublished(&mut self, offset: u32, item: T) {
+        // SAFETY: forwarded: the slot is before `steal_bound + CAP`, so free, and unpublished.
+        unsafe { self.inner.write(self.tail.wrapping_add(offset), item) }
+    }
+
+    /// Publishes `n` items written by `write_unpublished`.
+    #[inline(always)]
+    pub(crate) fn publish(&mut self, n: u32) {
+        self.tail = self.tail.wrapping_add(n);
+        // Release: pairs with the Acquire load of `tail` in `Stealer::claim`; the slot writes
+        // before this store are visible to any thief that sees the new tail.
+        self.inner.owner.tail.store(self.tail, Release);
+    }
+}
+
+impl<T: Send> Local<T> {
+    /// Pushes `item` at the tail. If the ring is full, moves half of it plus `item` to
+    /// `global` in one batch (Go's `runqputslow`).
+    #[inline]
+    pub fn push(&mut self, item: T, global: &Global<T>) {
+        if self.tail.wrapping_sub(self.steal_bound) < CAP {
+            // SAFETY: offset 0 < room: the slot is before `steal_bound + CAP`.
+            unsafe { self.write_unpublished(0, item) };
+            self.publish(1);
+        } else {
+            self.push_slow(item, global);
+        }
+    }
+
+    /// `push` when the cached bound says the ring is full.
+    #[cold]
+    #[inline(never)]
+    fn push_slow(&mut self, mut item: T, global: &Global<T>) {
+        loop {
+            if self.room() > 0 {
+                // SAFETY: `room()` just refreshed the bound and says slot `tail` is free.
+                unsafe { self.write_unpublished(0, item) };
+                self.publish(1);
+                return;
+            }
+            // Acquire: as in `room()` (the value decides which slots we may reuse).
+            let (steal, real) = unpack(self.inner.head.load(Acquire));
+            if steal != real {
+                // A thief is copying out `[steal, real)`: room is coming, but we do not wait
+                // for it (the thief may be preempted). Only `item` goes to the global queue.
+                global.push(item);
+                return;
+            }
+            match self.overflow(item, real, global) {
+                Ok(()) => return,
+                Err(back) => item = back, // a consumer moved `head`; look again
+            }
+        }
+    }
+
+    /// Go's `runqputslow`: claims the older half of a full ring with one CAS on `head` and
+    /// moves it, then `item`, to `global` under one lock.
+    fn overflow(&mut self, item: T, real: u32, global: &Global<T>) -> Result<(), T> {
+        let half = CAP / 2;
+        let end = real.wrapping_add(half);
+        // AcqRel on success: Acquire makes our new `steal_bound` (= `end`) cover the releases
+        // of earlier steals, as in `room()`; Release pairs with the Acquire `head` loads in
+        // `Stealer::claim`: a thief that sees this `head` also sees a `tail` at least this new
+        // (else it could compute a negative length). The slots themselves were written by us.
+        let claimed =
+            self.inner.head.compare_exchange(pack(real, real), pack(end, end), AcqRel, Relaxed);
+        if claimed.is_err() {
+            return Err(item);
+        }
+        self.steal_bound = end;
+        let inner = &*self.inner;
+        let moved = (0..half).map(|i| {
+            // SAFETY: the CAS gave us `[real, real + half)`: initialised, no one else reads them.
+            unsafe { inner.read(real.wrapping_add(i)) }
+        });
+        global.push_batch(moved.chain(core::iter::once(item)));
+        Ok(())
+    }
+
+    /// Puts `item` in `runnext`; the item it replaces goes to the tail (Go's `runqput` with
+    /// `next = true`). Use it for a goroutine readied by the running one: it runs next.
+    #[inline]
+    pub fn push_next(&mut self, item: T, global: &Global<T>) {
+        let next = &self.inner.owner;
+        if self.next_full {
+            // Acquire/Relaxed: only the owner writes the cell, so the CAS orders no data for
+            // us; it only decides against a thief's CAS(FULL -> READING) who owns the item.
+            if next.next_state.compare_exchange(NEXT_FULL, NEXT_EMPTY, Relaxed, Relaxed).is_ok() {
+                // SAFETY: we won `next` back and hold it exclusively (state is EMPTY and only
+                // the owner leaves EMPTY): swap the old item out and the new one in.
+                let old = next.next.with_mut(|p| unsafe {
+                    core::mem::replace(&mut *p, core::mem::MaybeUninit::new(item)).assume_init()
+                });
+                // Release: pairs with the thief's Acquire CAS(FULL -> READING).
+                next.next_state.store(NEXT_FULL, Release);
+                self.push(old, global);
+                return;
+            }
+            self.next_full = false; // a thief took it
+        }
+        // Acquire: pairs with the thief's Release store of EMPTY after it copied the previous
+        // item out, so that read happens-before our write below.
+        if next.next_state.load(Acquire) == NEXT_EMPTY {
+            // SAFETY: state EMPTY: no item in the cell and no thief reading it; only we write.
+            next.next.with_mut(|p| unsafe { (*p).write(item) });
+            // Release: pairs with the thief's Acquire CAS(FULL -> READING): the item is visible.
+            next.next_state.store(NEXT_FULL, Release);
+            self.next_full = true;
+        } else {
+            // READING: a thief is still copying out the previous item. Rather than wait for it
+            // (it may be preempted), the new item goes to the tail: nothing is lost, it only
+            // loses its place in line in this rare race.
+            self.push(item, global);
+        }
+    }
+
+    /// Takes the next item: `runnext` first, then the head of the ring (Go's `runqget`).
+    #[inline]
+    pub fn pop(&mut self) -> Option<T> {
+        self.pop_with_source().map(|(item, _)| item)
+    }
+
+    /// As [`pop`](Self::pop), also saying where the item came from.
+    #[inline]
+    pub fn pop_with_source(&mut self) -> Option<(T, crate::Source)> {
+        if self.next_full
+            && let Some(item) = self.take_next()
+        {
+            return Some((item, Source::RunNext));
+        }
+        self.pop_ring().map(|item| (item, Source::Ring))
+    }
+
+    /// Takes `runnext` back unless a thief won it.
+    #[inline]
+    fn take_next(&mut self) -> Option<T> {
+        self.next_full = false;
+        let next = &self.inner.owner;
+        // Relaxed: the owner wrote the cell itself; the CAS only decides ownership against a
+        // thief's CAS(FULL -> READING).
+        if next.next_state.compare_exchange(NEXT_FULL, NEXT_EMPTY, Relaxed, Relaxed).is_ok() {
+            // SAFETY: we moved FULL -> EMPTY, so the initialised item is ours alone.
+            Some(next.next.with(|p| unsafe { (*p).assume_init_read() }))
+        } else {
+            None
+        }
+    }
+
+    /// Takes the item at the head of the ring.
+    #[inline]
+    fn pop_ring(&mut self) -> Option<T> {
+        // Acquire (load, and CAS success and failure): the `steal` we cache must cover the
+        // releases of finished steals (see `room()`); the slot itself was written by us.
+        // Release (CAS success): pairs with the Acquire `head` loads in `Stealer::claim`, so a
+        // thief that sees our new `real` sees a `tail` at least as new (`tail >= real`).
+        let mut head = self.inner.head.load(Acquire);
+        let real = loop {
+            let (steal, real) = unpack(head);
+            if real == self.tail {
+                self.steal_bound = steal;
+                return None;
+            }
+            let next_real = real.wrapping_add(1);
+            // No steal in progress: both indices move; else the thief's `steal` stays.
+            let next_steal = if steal == real { next_real } else { steal };
+            let next = pack(next_steal, next_real);
+            match self.inner.head.compare_exchange_weak(head, next, AcqRel, Acquire) {
+                Ok(_) => {
+                    self.steal_bound = next_steal;
+                    break real;
+                }
+                Err(actual) => head = actual,
+            }
+        };
+        // SAFETY: our CAS claimed index `real` < tail: initialised, and no thief will read it.
+        Some(unsafe { self.inner.read(real) })
+    }
+
+    /// Takes everything (Go's `runqdrain`, for shutdown): `runnext`, then the ring in order.
+    /// Items a concurrent thief wins are not yielded.
+    pub fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
+        core::iter::from_fn(move || self.pop())
+    }
+}
