@@ -1,0 +1,104 @@
+//! The report's header: the command, the mode, the machine and the versions it ran with.
+
+use super::build::output_of;
+use super::options::Options;
+use super::plan::System;
+use crate::Env;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::process::Command;
+use std::time::Duration;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// The first `key: value` line of a /proc file with this key.
+fn proc_field(text: &str, key: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix(key).and_then(|r| r.trim_start().strip_prefix(':')))
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(|| "?".into())
+}
+
+/// A package's version as Cargo.lock pins it.
+fn locked_version(env: &Env, name: &str) -> String {
+    let lock = std::fs::read_to_string(env.root.join("Cargo.lock")).unwrap_or_default();
+    let needle = format!("name = \"{name}\"\nversion = \"");
+    lock.split_once(&needle)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or_else(|| "?".into(), |(v, _)| v.to_string())
+}
+
+/// The Markdown header of `report.md`.
+pub fn header(
+    env: &Env,
+    opts: &Options,
+    args: &[String],
+    baseline: System,
+    versions: &BTreeMap<&'static str, String>,
+    took: Duration,
+) -> String {
+    let mut h = String::from("# gpm macro benchmarks\n\n");
+    let date =
+        output_of(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"])).unwrap_or_default();
+    let _ = writeln!(
+        h,
+        "Command: `cargo xtask bench {}` ({}, took {:.0} s)  ",
+        args.join(" "),
+        date.trim(),
+        took.as_secs_f64()
+    );
+    let mode = if opts.quick {
+        "quick: a tenth of the full run's n for most rows (the n column)"
+    } else {
+        "full: the issue's n (the n column)"
+    };
+    let _ =
+        writeln!(h, "Mode: {mode}; {} repetitions per cell, each in its own process.  ", opts.reps);
+    let cpu = read("/proc/cpuinfo");
+    let mem_kb: f64 = proc_field(&read("/proc/meminfo"), "MemTotal")
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .unwrap_or(0.0);
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    let _ = writeln!(
+        h,
+        "Machine: {} ({cpus} CPUs), {:.0} GiB, Linux {}, vm.max_map_count = {}.  ",
+        proc_field(&cpu, "model name"),
+        mem_kb / 1024.0 / 1024.0,
+        read("/proc/sys/kernel/osrelease").trim(),
+        read("/proc/sys/vm/max_map_count").trim()
+    );
+    let rustc =
+        output_of(Command::new("rustc").arg("-V").current_dir(&env.root)).unwrap_or_default();
+    let go = versions.get("go").map_or("not run", String::as_str);
+    let _ = writeln!(
+        h,
+        "Versions: {}; {go}; tokio {}; may {}.\n",
+        rustc.trim(),
+        locked_version(env, "tokio"),
+        locked_version(env, "may")
+    );
+    let b = baseline.name();
+    if baseline != opts.baseline {
+        let _ = writeln!(
+            h,
+            "**{} has no results in this run, so the ratios are taken against {b}.**\n",
+            opts.baseline.name()
+        );
+    }
+    let _ = writeln!(
+        h,
+        "How to read a cell: median over the repetitions, ±half the min–max range as a % of the \
+         median, then **{b} / that system** (below 1×: {b} is lower, i.e. better; every figure \
+         is lower-is-better). `(n=…)` marks a cell run with a smaller n than the row (OS \
+         threads), so its ratio is indicative only for the totals (timers). [k] points to a \
+         note below the tables. Channels standing in for Go's unbuffered channel: tokio \
+         `mpsc::channel(1)`, may unbounded `mpsc` (fanin bounded by a `Semphore`), threads \
+         `sync_channel(0)`. The threads column is pinned to `procs` CPUs with `taskset`. See \
+         benches/README.md."
+    );
+    h
+}

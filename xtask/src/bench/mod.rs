@@ -1,0 +1,215 @@
+//! `cargo xtask bench`: the macro suite. Builds the two workload programs, runs every
+//! system × workload × procs × repetition in its own process under a time limit, and writes
+//! the table (stdout and `<target>/bench/report.md`), the raw CSV and the SVG chart.
+
+mod build;
+mod machine;
+mod options;
+mod plan;
+mod report;
+mod runner;
+mod svg;
+
+use crate::Env;
+use options::{Options, USAGE};
+use plan::System;
+use report::Record;
+use runner::RunResult;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+/// The programs that run the workloads.
+struct Programs {
+    /// The Rust workloads binary (gpm, tokio, may, threads).
+    rust: Option<PathBuf>,
+    /// The Go program.
+    go: Option<PathBuf>,
+    /// Whether `taskset` can pin the threads column to `procs` CPUs.
+    taskset: bool,
+}
+
+/// Entry point of `cargo xtask bench [options]`.
+pub fn main(env: &Env, args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    let opts = Options::parse(args)?;
+    std::fs::create_dir_all(env.out_dir())
+        .map_err(|e| format!("{}: {e}", env.out_dir().display()))?;
+    let started = Instant::now();
+    let mut absent = BTreeMap::new();
+    let mut versions = BTreeMap::new();
+    let programs = prepare(env, &opts, &mut absent, &mut versions)?;
+    let records = run_all(&opts, &programs, &absent);
+    let rows: Vec<&'static str> = opts.workloads.clone();
+    let cells = report::cells(&records, &rows);
+    let baseline = pick_baseline(&opts, &cells);
+    let table = report::markdown(&cells, &rows, &opts.procs, &opts.systems, baseline, &absent);
+    let header = machine::header(env, &opts, args, baseline, &versions, started.elapsed());
+    println!("{table}");
+    let out = env.out_dir();
+    let title = format!("gpm macro benchmarks: {} / peer", baseline.name());
+    let chart = svg::chart(&cells, &rows, &opts.procs, &opts.systems, baseline, &title);
+    let files = [
+        ("report.md", format!("{header}{table}\n![ratios](ratios.svg)\n")),
+        ("results.csv", report::csv(&records)),
+        ("ratios.svg", chart),
+    ];
+    for (name, text) in files {
+        std::fs::write(out.join(name), text).map_err(|e| format!("{name}: {e}"))?;
+    }
+    eprintln!(
+        "bench: done in {:.0} s; wrote {}/{{report.md,results.csv,ratios.svg}}",
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// Builds what the selected systems need; a system that cannot be had goes into `absent`
+/// with the reason (its column then says so) instead of failing the whole run.
+fn prepare(
+    env: &Env,
+    opts: &Options,
+    absent: &mut BTreeMap<System, String>,
+    versions: &mut BTreeMap<&'static str, String>,
+) -> Result<Programs, String> {
+    let wants = |s: System| opts.systems.contains(&s);
+    let mut rust = None;
+    if opts.systems.iter().any(|s| s.is_rust()) {
+        let built = build::rust_workloads(env, wants(System::Gpm))?;
+        if let (Err(why), true) = (built.gpm, wants(System::Gpm)) {
+            absent.insert(System::Gpm, why);
+        }
+        rust = Some(built.exe);
+    }
+    let mut go = None;
+    if wants(System::Go) {
+        match build::go_program(env) {
+            Ok((exe, version)) => {
+                versions.insert("go", version);
+                go = Some(exe);
+            }
+            Err(why) => {
+                eprintln!("bench: no Go column: {why}");
+                absent.insert(System::Go, why);
+            }
+        }
+    }
+    let taskset = build::output_of(Command::new("taskset").arg("-V")).is_some();
+    Ok(Programs { rust, go, taskset })
+}
+
+/// The command for one run.
+fn command(p: &Programs, s: System, workload: &str, procs: usize, n: u64) -> Option<Command> {
+    let args = [workload.to_string(), procs.to_string(), n.to_string()];
+    if s == System::Go {
+        let mut cmd = Command::new(p.go.as_ref()?);
+        cmd.args(args).env("GOMAXPROCS", procs.to_string());
+        return Some(cmd);
+    }
+    let exe = p.rust.as_ref()?;
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut cmd = if s == System::Threads && p.taskset && procs <= cpus {
+        // Threads have no procs knob: pin the process to `procs` CPUs instead.
+        let mut c = Command::new("taskset");
+        c.args(["-c", &format!("0-{}", procs - 1)]).arg(exe);
+        c
+    } else {
+        Command::new(exe)
+    };
+    cmd.arg(s.name()).args(args);
+    Some(cmd)
+}
+
+/// Runs every cell; the systems of one repetition run back to back so slow drift of the
+/// machine touches them alike. A cell stops at its first failure or timeout.
+fn run_all(opts: &Options, p: &Programs, absent: &BTreeMap<System, String>) -> Vec<Record> {
+    let systems: Vec<System> =
+        opts.systems.iter().copied().filter(|s| !absent.contains_key(s)).collect();
+    let total = opts.workloads.len() * opts.procs.len() * opts.reps * systems.len();
+    eprintln!(
+        "bench: {total} runs ({} workloads × procs {:?} × {} reps × {} systems), limit {} s each",
+        opts.workloads.len(),
+        opts.procs,
+        opts.reps,
+        systems.len(),
+        opts.timeout.as_secs()
+    );
+    let mut records = Vec::new();
+    let mut done = 0;
+    for &workload in &opts.workloads {
+        for &procs in &opts.procs {
+            let mut stopped: Vec<System> = Vec::new();
+            for rep in 1..=opts.reps {
+                for &s in &systems {
+                    done += 1;
+                    if stopped.contains(&s) {
+                        continue;
+                    }
+                    let n = plan::n_for(workload, s, opts.quick);
+                    let t = Instant::now();
+                    let result = match command(p, s, workload, procs, n) {
+                        Some(cmd) => runner::run(cmd, opts.timeout),
+                        None => RunResult::Failed("no program".into()),
+                    };
+                    progress(
+                        done,
+                        total,
+                        s,
+                        workload,
+                        procs,
+                        rep,
+                        opts.reps,
+                        n,
+                        &result,
+                        t.elapsed().as_secs_f64(),
+                    );
+                    if !matches!(result, RunResult::Value { .. }) {
+                        stopped.push(s);
+                    }
+                    records.push(Record { system: s, workload, procs, n, rep, result });
+                }
+            }
+        }
+    }
+    records
+}
+
+#[allow(clippy::too_many_arguments)]
+fn progress(
+    done: usize,
+    total: usize,
+    s: System,
+    w: &str,
+    procs: usize,
+    rep: usize,
+    reps: usize,
+    n: u64,
+    r: &RunResult,
+    secs: f64,
+) {
+    let what = match r {
+        RunResult::Value { value, unit } => report::human(*value, unit),
+        RunResult::Failed(why) => format!("FAILED: {}", runner::shorten(why, 100)),
+        RunResult::Timeout(d) => format!("TIMEOUT after {} s", d.as_secs()),
+    };
+    eprintln!(
+        "[{done:>4}/{total}] {:<8} {w:<10} procs={procs} rep {rep}/{reps} n={:<5} {what} ({secs:.2} s)",
+        s.name(),
+        plan::short_n(n)
+    );
+}
+
+/// The requested baseline if it has results; else Go; else the first system with results.
+fn pick_baseline(opts: &Options, cells: &report::Cells) -> System {
+    let has = |s: System| cells.iter().any(|((_, _, x), c)| *x == s && !c.values.is_empty());
+    std::iter::once(opts.baseline)
+        .chain([System::Go])
+        .chain(opts.systems.iter().copied())
+        .find(|s| has(*s))
+        .unwrap_or(opts.baseline)
+}

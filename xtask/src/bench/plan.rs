@@ -1,0 +1,104 @@
+//! What a run measures: the systems, the workloads, and each one's `n` in full and quick mode.
+//!
+//! The workload semantics live in `benches/README.md` and in the programs themselves
+//! (`benches/workloads/`, `benches/go/`); this file only decides names and sizes. OS threads
+//! run a scaled-down `n` where one thread per task would take minutes; the table says so.
+
+/// One column of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum System {
+    /// gpm itself (the workloads binary built with `--features gpm-column`).
+    Gpm,
+    /// Go's runtime (the program in `benches/go/`).
+    Go,
+    /// tokio's multi-thread runtime.
+    Tokio,
+    /// may's stackful coroutines.
+    May,
+    /// One OS thread per task.
+    Threads,
+}
+
+impl System {
+    /// Every system, in column order.
+    pub const ALL: [System; 5] =
+        [System::Gpm, System::Go, System::Tokio, System::May, System::Threads];
+
+    /// The name used on the command line, in the result lines and in the CSV.
+    pub fn name(self) -> &'static str {
+        match self {
+            System::Gpm => "gpm",
+            System::Go => "go",
+            System::Tokio => "tokio",
+            System::May => "may",
+            System::Threads => "threads",
+        }
+    }
+
+    /// Parses a system name.
+    pub fn parse(s: &str) -> Option<System> {
+        System::ALL.into_iter().find(|x| x.name() == s)
+    }
+
+    /// Whether the Rust workloads binary runs it (Go has its own program).
+    pub fn is_rust(self) -> bool {
+        self != System::Go
+    }
+}
+
+/// Every workload, in row order (names as the programs take them).
+pub const WORKLOADS: [&str; 8] =
+    ["spawn_join", "pingpong", "skynet", "yield", "ring", "fanin", "idle_mem", "timers"];
+
+/// What a row reports, for the table's first column.
+pub fn describe(workload: &str) -> &'static str {
+    match workload {
+        "spawn_join" => "spawn + join, per task",
+        "pingpong" => "round trip, 2 unbuffered channels",
+        "skynet" => "skynet, per leaf",
+        "yield" => "yield, 4×procs tasks",
+        "ring" => "ring of 1,000 tasks, per hop",
+        "fanin" => "2×procs producers → chan(1024), per msg",
+        "idle_mem" => "RSS per blocked task",
+        "timers" => "N tasks sleep 10 ms, wall time",
+        _ => "",
+    }
+}
+
+/// The `n` for `workload` on `system`: the full sizes of the issue, a tenth in quick mode
+/// (`yield` and `timers` keep more), and smaller ones for OS threads.
+pub fn n_for(workload: &str, system: System, quick: bool) -> u64 {
+    let threads = system == System::Threads;
+    match (workload, threads, quick) {
+        ("spawn_join" | "pingpong" | "skynet" | "ring" | "fanin", false, false) => 1_000_000,
+        ("spawn_join" | "pingpong" | "skynet" | "ring" | "fanin", false, true) => 100_000,
+        ("yield", false, false) => 10_000_000,
+        ("yield", false, true) => 1_000_000,
+        ("idle_mem" | "timers", false, false) => 100_000,
+        ("idle_mem" | "timers", false, true) => 10_000,
+        // OS threads: one thread per task costs ~10–60 µs to create and ~10 µs per handoff.
+        ("spawn_join" | "pingpong", true, false) => 20_000,
+        ("spawn_join" | "pingpong", true, true) => 5_000,
+        ("skynet", true, false) => 10_000,
+        ("skynet", true, true) => 1_000,
+        ("yield", true, false) => 1_000_000,
+        ("yield", true, true) => 100_000,
+        ("ring", true, false) => 100_000,
+        ("ring", true, true) => 10_000,
+        ("fanin", true, false) => 1_000_000,
+        ("fanin", true, true) => 100_000,
+        ("idle_mem" | "timers", true, _) => 10_000,
+        _ => 1,
+    }
+}
+
+/// `n` as the table prints it: `1M`, `100k`, `2.5k`.
+pub fn short_n(n: u64) -> String {
+    if n >= 1_000_000 && n.is_multiple_of(1_000_000) {
+        format!("{}M", n / 1_000_000)
+    } else if n >= 1_000 && n.is_multiple_of(1_000) {
+        format!("{}k", n / 1_000)
+    } else {
+        n.to_string()
+    }
+}

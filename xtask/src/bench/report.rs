@@ -1,0 +1,251 @@
+//! Turning runs into cells (median and spread per system × workload × procs) and cells into
+//! the Markdown table and the raw CSV.
+
+use super::plan::{System, describe, short_n};
+use super::runner::RunResult;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// One run, as measured.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// The column.
+    pub system: System,
+    /// The row.
+    pub workload: &'static str,
+    /// GOMAXPROCS / worker threads / Ps.
+    pub procs: usize,
+    /// The workload's size.
+    pub n: u64,
+    /// Repetition number, from 1.
+    pub rep: usize,
+    /// What came out.
+    pub result: RunResult,
+}
+
+/// All runs of one system × workload × procs.
+#[derive(Clone, Debug, Default)]
+pub struct Cell {
+    /// The workload's size for this system.
+    pub n: u64,
+    /// The unit of `values`.
+    pub unit: String,
+    /// Every successful repetition's figure.
+    pub values: Vec<f64>,
+    /// Why a repetition failed (runs of a cell stop at the first failure).
+    pub failure: Option<String>,
+}
+
+impl Cell {
+    /// The median of the values.
+    pub fn median(&self) -> Option<f64> {
+        let mut v = self.values.clone();
+        v.sort_by(f64::total_cmp);
+        let mid = v.len() / 2;
+        match v.len() {
+            0 => None,
+            len if len % 2 == 1 => Some(v[mid]),
+            _ => Some((v[mid - 1] + v[mid]) / 2.0),
+        }
+    }
+
+    /// The smallest and largest value.
+    pub fn range(&self) -> Option<(f64, f64)> {
+        let min = self.values.iter().copied().reduce(f64::min)?;
+        let max = self.values.iter().copied().reduce(f64::max)?;
+        Some((min, max))
+    }
+}
+
+/// Cells keyed by (procs, row index, system).
+pub type Cells = BTreeMap<(usize, usize, System), Cell>;
+
+/// Groups the records into cells; `rows` gives the row order.
+pub fn cells(records: &[Record], rows: &[&'static str]) -> Cells {
+    let mut out = Cells::new();
+    for r in records {
+        let row = rows.iter().position(|w| *w == r.workload).unwrap_or(usize::MAX);
+        let cell = out.entry((r.procs, row, r.system)).or_default();
+        cell.n = r.n;
+        match &r.result {
+            RunResult::Value { value, unit } => {
+                cell.values.push(*value);
+                cell.unit.clone_from(unit);
+            }
+            RunResult::Failed(why) => cell.failure = Some(why.clone()),
+            RunResult::Timeout(limit) => {
+                cell.failure = Some(format!("timeout: killed after {} s", limit.as_secs()));
+            }
+        }
+    }
+    out
+}
+
+/// A figure in its unit with three significant digits: `276 ns`, `1.07 µs`, `2.74 KiB`.
+pub fn human(value: f64, unit: &str) -> String {
+    let (v, u) = match unit {
+        "ns/op" if value >= 1e6 => (value / 1e6, "ms"),
+        "ns/op" if value >= 1e3 => (value / 1e3, "µs"),
+        "ns/op" => (value, "ns"),
+        "B/task" if value >= 1024.0 * 1024.0 => (value / 1024.0 / 1024.0, "MiB"),
+        "B/task" if value >= 1024.0 => (value / 1024.0, "KiB"),
+        "B/task" => (value, "B"),
+        _ => (value, unit),
+    };
+    let digits = if v >= 100.0 {
+        0
+    } else if v >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{v:.digits$} {u}")
+}
+
+/// The spread of a cell: half its min–max range as a percentage of the median.
+fn spread(cell: &Cell) -> String {
+    match (cell.median(), cell.range()) {
+        (Some(m), Some((lo, hi))) if m > 0.0 && cell.values.len() > 1 => {
+            let pct = (hi - lo) / 2.0 / m * 100.0;
+            if pct < 0.5 { " ±<1%".into() } else { format!(" ±{pct:.0}%") }
+        }
+        _ => String::new(),
+    }
+}
+
+/// `baseline / peer` for one row, when both have a median.
+pub fn ratio(cells: &Cells, key: (usize, usize), baseline: System, peer: System) -> Option<f64> {
+    let b = cells.get(&(key.0, key.1, baseline))?.median()?;
+    let p = cells.get(&(key.0, key.1, peer))?.median()?;
+    (p > 0.0).then(|| b / p)
+}
+
+/// The Markdown tables (one per procs value) with numbered failure notes below them.
+/// `absent` says why a whole column is empty (not built, no Go, …).
+pub fn markdown(
+    cells: &Cells,
+    rows: &[&'static str],
+    procs: &[usize],
+    systems: &[System],
+    baseline: System,
+    absent: &BTreeMap<System, String>,
+) -> String {
+    let mut notes: Vec<String> = Vec::new();
+    let mut md = String::new();
+    for &p in procs {
+        let _ = writeln!(md, "\n### procs = {p}\n");
+        let header: Vec<&str> = systems.iter().map(|s| s.name()).collect();
+        let _ = writeln!(md, "| workload | n | {} |", header.join(" | "));
+        let _ = writeln!(md, "|---|---:|{}", "---:|".repeat(systems.len()));
+        for (row, w) in rows.iter().enumerate() {
+            let full_n = systems
+                .iter()
+                .filter(|s| **s != System::Threads)
+                .find_map(|s| cells.get(&(p, row, *s)).map(|c| c.n))
+                .unwrap_or(0);
+            let mut line = format!("| {w}: {} | {} |", describe(w), short_n(full_n));
+            for &s in systems {
+                let text = cell_text(cells, (p, row), s, baseline, full_n, absent, &mut notes, w);
+                let _ = write!(line, " {text} |");
+            }
+            let _ = writeln!(md, "{line}");
+        }
+    }
+    if !notes.is_empty() {
+        md.push('\n');
+        for (i, note) in notes.iter().enumerate() {
+            let _ = writeln!(md, "[{}] {note}  ", i + 1);
+        }
+    }
+    md
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cell_text(
+    cells: &Cells,
+    key: (usize, usize),
+    s: System,
+    baseline: System,
+    full_n: u64,
+    absent: &BTreeMap<System, String>,
+    notes: &mut Vec<String>,
+    workload: &str,
+) -> String {
+    let mut note = |text: String| {
+        let at = notes.iter().position(|n| *n == text).unwrap_or_else(|| {
+            notes.push(text);
+            notes.len() - 1
+        });
+        format!("[{}]", at + 1)
+    };
+    let Some(cell) = cells.get(&(key.0, key.1, s)) else {
+        return match absent.get(&s) {
+            Some(why) => format!("n/a {}", note(format!("{}: {why}", s.name()))),
+            None => "–".into(),
+        };
+    };
+    let Some(median) = cell.median() else {
+        let why = cell.failure.clone().unwrap_or_else(|| "no result".into());
+        let kind = if why.starts_with("timeout") { "timeout" } else { "failed" };
+        return format!("**{kind}** {}", note(format!("{} {workload}: {why}", s.name())));
+    };
+    let mut text = format!("{}{}", human(median, &cell.unit), spread(cell));
+    if cell.n != full_n {
+        let _ = write!(text, " (n={})", short_n(cell.n));
+    }
+    if let Some(why) = &cell.failure {
+        let _ = write!(
+            text,
+            " {}",
+            note(format!("{} {workload}: a later run failed: {why}", s.name()))
+        );
+    }
+    if let Some(r) = ratio(cells, key, baseline, s).filter(|_| s != baseline) {
+        let _ = write!(text, " · **{r:.2}×**");
+    }
+    text
+}
+
+/// Every run as one CSV row (the raw data behind the table).
+pub fn csv(records: &[Record]) -> String {
+    let mut out = String::from("system,workload,procs,n,rep,value,unit,status,error\n");
+    for r in records {
+        let (value, unit, status, error) = match &r.result {
+            RunResult::Value { value, unit } => {
+                (format!("{value}"), unit.as_str(), "ok", String::new())
+            }
+            RunResult::Failed(why) => (String::new(), "", "failed", why.clone()),
+            RunResult::Timeout(d) => {
+                (String::new(), "", "timeout", format!("after {} s", d.as_secs()))
+            }
+        };
+        let error = error.replace('"', "'");
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{value},{unit},{status},\"{error}\"",
+            r.system.name(),
+            r.workload,
+            r.procs,
+            r.n,
+            r.rep
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_spread_and_units() {
+        let cell =
+            Cell { n: 10, unit: "ns/op".into(), values: vec![3.0, 1.0, 2.0, 10.0], failure: None };
+        assert_eq!(cell.median(), Some(2.5));
+        assert_eq!(cell.range(), Some((1.0, 10.0)));
+        assert_eq!(human(276.4, "ns/op"), "276 ns");
+        assert_eq!(human(1074.9, "ns/op"), "1.07 µs");
+        assert_eq!(human(2805.0, "B/task"), "2.74 KiB");
+        assert_eq!(human(79.27, "ms"), "79.3 ms");
+    }
+}

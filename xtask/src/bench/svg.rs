@@ -1,0 +1,161 @@
+//! The chart: one horizontal bar per peer and workload, the ratio `baseline / peer` on a log2
+//! axis centred on 1×, a panel per procs value.
+//!
+//! Plain SVG written here rather than a plotting crate: the chart is a few dozen rectangles
+//! and labels, a crate (plotters and its font stack) would add more build time and
+//! dependencies to the xtask than this file has lines, and the output stays a small,
+//! diffable text file.
+
+use super::plan::System;
+use super::report::{Cells, ratio};
+use std::fmt::Write as _;
+
+const WIDTH: f64 = 960.0;
+const LABEL_W: f64 = 230.0;
+const PLOT_L: f64 = 250.0;
+const PLOT_R: f64 = 900.0;
+/// The axis spans 2^-SPAN ..= 2^SPAN; bars past it are clipped and marked.
+const SPAN: f64 = 4.0;
+const BAR_H: f64 = 12.0;
+
+fn color(s: System) -> &'static str {
+    match s {
+        System::Gpm => "#c0392b",
+        System::Go => "#00add8",
+        System::Tokio => "#d35400",
+        System::May => "#27ae60",
+        System::Threads => "#7f8c8d",
+    }
+}
+
+fn x_of(r: f64) -> f64 {
+    let centre = (PLOT_L + PLOT_R) / 2.0;
+    centre + r.log2().clamp(-SPAN, SPAN) / SPAN * (PLOT_R - PLOT_L) / 2.0
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The whole chart as an SVG document.
+pub fn chart(
+    cells: &Cells,
+    rows: &[&str],
+    procs: &[usize],
+    systems: &[System],
+    baseline: System,
+    title: &str,
+) -> String {
+    let peers: Vec<System> = systems.iter().copied().filter(|s| *s != baseline).collect();
+    let row_h = peers.len().max(1) as f64 * (BAR_H + 2.0) + 10.0;
+    let panel_h = 40.0 + rows.len() as f64 * row_h + 30.0;
+    let height = 90.0 + procs.len() as f64 * panel_h;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" \
+         font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    );
+    let _ = writeln!(
+        svg,
+        "<text x=\"20\" y=\"24\" font-size=\"16\" font-weight=\"bold\">{}</text>",
+        esc(title)
+    );
+    let b = baseline.name();
+    let _ = writeln!(
+        svg,
+        "<text x=\"20\" y=\"44\">ratio = {b} / peer (log scale). Left of 1×: {b} is lower (better); right: the peer is.</text>"
+    );
+    for (i, s) in peers.iter().enumerate() {
+        let x = 20.0 + i as f64 * 110.0;
+        let _ = writeln!(
+            svg,
+            "<rect x=\"{x}\" y=\"56\" width=\"12\" height=\"12\" fill=\"{}\"/>",
+            color(*s)
+        );
+        let _ = writeln!(svg, "<text x=\"{}\" y=\"67\">{}</text>", x + 16.0, s.name());
+    }
+    for (pi, &p) in procs.iter().enumerate() {
+        let top = 90.0 + pi as f64 * panel_h;
+        panel(&mut svg, cells, rows, p, &peers, baseline, top, row_h);
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+#[allow(clippy::too_many_arguments)]
+fn panel(
+    svg: &mut String,
+    cells: &Cells,
+    rows: &[&str],
+    p: usize,
+    peers: &[System],
+    baseline: System,
+    top: f64,
+    row_h: f64,
+) {
+    let _ = writeln!(
+        svg,
+        "<text x=\"20\" y=\"{}\" font-size=\"14\" font-weight=\"bold\">procs = {p}</text>",
+        top + 16.0
+    );
+    let plot_top = top + 28.0;
+    let plot_bottom = plot_top + rows.len() as f64 * row_h;
+    for k in -(SPAN as i32)..=(SPAN as i32) {
+        let r = 2f64.powi(k);
+        let x = x_of(r);
+        let stroke = if k == 0 { "#000" } else { "#ddd" };
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{x}\" y1=\"{plot_top}\" x2=\"{x}\" y2=\"{plot_bottom}\" stroke=\"{stroke}\"/>"
+        );
+        let label = if k < 0 { format!("1/{}×", 1 << -k) } else { format!("{}×", 1 << k) };
+        let _ = writeln!(
+            svg,
+            "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">{label}</text>",
+            plot_bottom + 16.0
+        );
+    }
+    for (row, w) in rows.iter().enumerate() {
+        let y0 = plot_top + row as f64 * row_h + 5.0;
+        let _ = writeln!(
+            svg,
+            "<text x=\"{LABEL_W}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            y0 + row_h / 2.0,
+            esc(w)
+        );
+        for (i, &s) in peers.iter().enumerate() {
+            let y = y0 + i as f64 * (BAR_H + 2.0);
+            bar(svg, ratio(cells, (p, row), baseline, s), s, y);
+        }
+    }
+}
+
+fn bar(svg: &mut String, r: Option<f64>, s: System, y: f64) {
+    let one = x_of(1.0);
+    let Some(r) = r else {
+        let _ = writeln!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" fill=\"#999\" font-size=\"10\">{}: no ratio</text>",
+            one + 4.0,
+            y + BAR_H - 2.0,
+            s.name()
+        );
+        return;
+    };
+    let x = x_of(r);
+    let (left, w) = if x < one { (x, one - x) } else { (one, x - one) };
+    let clipped = r.log2().abs() > SPAN;
+    let _ = writeln!(
+        svg,
+        "<rect x=\"{left:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{BAR_H}\" fill=\"{}\"><title>{}: {r:.3}×</title></rect>",
+        w.max(1.0),
+        color(s),
+        s.name()
+    );
+    let (tx, anchor) = if x < one { (x - 4.0, "end") } else { (x + 4.0, "start") };
+    let mark = if clipped { "…" } else { "" };
+    let _ = writeln!(
+        svg,
+        "<text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"10\">{r:.2}×{mark}</text>",
+        y + BAR_H - 2.0
+    );
+}

@@ -1,0 +1,194 @@
+//! `cargo xtask bench queue|stack|chan`: runs a criterion bench target and tabulates each row
+//! as gpm against its peer.
+//!
+//! The bench targets follow one convention: a criterion group per row, with the functions
+//! `gpm` and the peer (`crossbeam` for queue and chan, `corosensei` for stack), optionally
+//! parameterised. After the run this reads criterion's `new/benchmark.json` (ids) and
+//! `new/estimates.json` (median and mean point estimates, ns per iteration) under
+//! `CRITERION_HOME` (`<target>/criterion`), keeping only the ids the target lists
+//! (`-- --list`), so stale results of other targets never leak into the table.
+
+use crate::Env;
+use crate::json::Json;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// One benchmark's estimates.
+#[derive(Clone, Copy, Debug)]
+struct Estimate {
+    median: f64,
+    mean: f64,
+    /// Elements per iteration, when the bench declared a throughput.
+    elements: Option<f64>,
+}
+
+/// Entry point: `target` is the bench target; `args` may hold `--peer NAME`, `--no-run`, and
+/// after `--` arguments for criterion (e.g. a filter).
+pub fn main(env: &Env, target: &str, args: &[String]) -> Result<(), String> {
+    let (ours, criterion_args) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (args, &[][..]),
+    };
+    let peer = match ours.iter().position(|a| a == "--peer") {
+        Some(i) => ours.get(i + 1).cloned().ok_or("--peer needs a name")?,
+        None => default_peer(target)
+            .ok_or(format!("no default peer for bench `{target}`: pass --peer NAME"))?
+            .into(),
+    };
+    let home = env.target.join("criterion");
+    if !ours.iter().any(|a| a == "--no-run") {
+        eprintln!("bench: {} bench --bench {target}", env.cargo);
+        let status = cargo_bench(env, target, &home, criterion_args)
+            .stdout(std::io::stderr())
+            .status()
+            .map_err(|e| format!("cannot run {}: {e}", env.cargo))?;
+        if !status.success() {
+            return Err(format!("cargo bench --bench {target} failed ({status})"));
+        }
+    }
+    let listed = list_ids(env, target, &home);
+    let rows = collect(&home, &listed);
+    if rows.is_empty() {
+        return Err(format!("no criterion results for bench `{target}` under {}", home.display()));
+    }
+    let table = tabulate(target, &peer, &rows);
+    println!("{table}");
+    let out = env.out_dir();
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let path = out.join(format!("{target}.md"));
+    std::fs::write(&path, &table).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("bench: wrote {}", path.display());
+    Ok(())
+}
+
+fn default_peer(target: &str) -> Option<&'static str> {
+    match target {
+        "queue" | "chan" => Some("crossbeam"),
+        "stack" => Some("corosensei"),
+        _ => None,
+    }
+}
+
+fn cargo_bench(env: &Env, target: &str, home: &Path, criterion_args: &[String]) -> Command {
+    let mut cmd = Command::new(&env.cargo);
+    cmd.current_dir(&env.root)
+        .args(["bench", "--bench", target, "--"])
+        .args(criterion_args)
+        .env("CRITERION_HOME", home);
+    cmd
+}
+
+/// The benchmark ids the target defines (`-- --list` prints `id: benchmark`).
+fn list_ids(env: &Env, target: &str, home: &Path) -> BTreeSet<String> {
+    let out =
+        cargo_bench(env, target, home, &["--list".to_string()]).stderr(Stdio::null()).output();
+    let stdout = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    stdout.lines().filter_map(|l| l.strip_suffix(": benchmark")).map(str::to_string).collect()
+}
+
+/// Rows keyed by (group, parameter), each mapping function id → estimate.
+type Rows = BTreeMap<(String, String), BTreeMap<String, Estimate>>;
+
+/// Every `new/benchmark.json` under `home` whose id is in `listed` (all of them when the list
+/// is empty), with its estimates.
+fn collect(home: &Path, listed: &BTreeSet<String>) -> Rows {
+    let mut files = Vec::new();
+    find_benchmark_files(home, &mut files);
+    let mut rows = Rows::new();
+    for file in files {
+        let Some(id) = read_json(&file) else { continue };
+        let text = |k: &str| id.get(k).and_then(Json::as_str).map(str::to_string);
+        let (Some(full), Some(group)) = (text("full_id"), text("group_id")) else { continue };
+        if !listed.is_empty() && !listed.contains(&full) {
+            continue;
+        }
+        let function = text("function_id").unwrap_or_default();
+        let param = text("value_str").unwrap_or_default();
+        let Some(est) = read_json(&file.with_file_name("estimates.json")) else { continue };
+        let point = |k: &str| est.at(&[k, "point_estimate"]).and_then(Json::as_f64);
+        let (Some(median), Some(mean)) = (point("median"), point("mean")) else { continue };
+        let elements = id.at(&["throughput", "Elements"]).and_then(Json::as_f64);
+        rows.entry((group, param))
+            .or_default()
+            .insert(function, Estimate { median, mean, elements });
+    }
+    rows
+}
+
+fn find_benchmark_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            find_benchmark_files(&path, out);
+        } else if path.ends_with("new/benchmark.json") {
+            out.push(path);
+        }
+    }
+}
+
+fn read_json(path: &Path) -> Option<Json> {
+    Json::parse(&std::fs::read_to_string(path).ok()?)
+}
+
+fn ns(v: f64) -> String {
+    let (x, unit) = match v {
+        v if v >= 1e6 => (v / 1e6, "ms"),
+        v if v >= 1e3 => (v / 1e3, "µs"),
+        v => (v, "ns"),
+    };
+    let digits = if x >= 100.0 {
+        0
+    } else if x >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{x:.digits$} {unit}")
+}
+
+fn cell(e: Option<&Estimate>) -> String {
+    match e {
+        None => "–".into(),
+        Some(e) => match e.elements {
+            Some(n) if n > 1.0 => format!("{} ({}/elem)", ns(e.median), ns(e.median / n)),
+            _ => ns(e.median),
+        },
+    }
+}
+
+/// The Markdown table: one row per group (and parameter), gpm vs peer.
+fn tabulate(target: &str, peer: &str, rows: &Rows) -> String {
+    let mut md = format!("## cargo xtask bench {target}: gpm vs {peer}\n\n");
+    let _ = writeln!(
+        md,
+        "Criterion median per iteration (mean in the last column's ratio); ratio < 1: gpm is faster.\n"
+    );
+    let _ = writeln!(md, "| benchmark | gpm | {peer} | gpm/{peer} (median) | gpm/{peer} (mean) |");
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|");
+    for ((group, param), functions) in rows {
+        let name = if param.is_empty() { group.clone() } else { format!("{group}/{param}") };
+        let (g, p) = (functions.get("gpm"), functions.get(peer));
+        let ratio = |f: fn(&Estimate) -> f64| match (g, p) {
+            (Some(g), Some(p)) if f(p) > 0.0 => format!("{:.2}×", f(g) / f(p)),
+            _ => "–".into(),
+        };
+        let _ = writeln!(
+            md,
+            "| {name} | {} | {} | **{}** | {} |",
+            cell(g),
+            cell(p),
+            ratio(|e| e.median),
+            ratio(|e| e.mean)
+        );
+    }
+    let others: BTreeSet<&String> =
+        rows.values().flat_map(|f| f.keys()).filter(|f| *f != "gpm" && *f != peer).collect();
+    if !others.is_empty() {
+        let names: Vec<&str> = others.into_iter().map(String::as_str).collect();
+        let _ = writeln!(md, "\nOther functions measured (not tabulated): {}.", names.join(", "));
+    }
+    md
+}
