@@ -43,11 +43,33 @@ pub fn run(w: Workload, procs: usize, n: u64) -> Outcome {
     outcome
 }
 
-/// Spawns a coroutine, turning may's spawn error into a message.
+/// Coroutines spawned and not yet finished: the failure message says how many were alive.
+static LIVE: AtomicU64 = AtomicU64::new(0);
+
+/// Spawns a coroutine, turning may's spawn error (or the panic it raises when it cannot map a
+/// stack) into a message that says how many coroutines were alive.
 fn go<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<JoinHandle<T>, String> {
-    // SAFETY: may's contract: the closures here read no thread-local storage (they move between
-    // worker threads) and stay far within the default coroutine stack.
-    unsafe { Builder::new().spawn(f) }.map_err(|e| format!("coroutine spawn failed: {e}"))
+    let live = LIVE.fetch_add(1, Ordering::Relaxed);
+    let counted = move || {
+        let v = f();
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+        v
+    };
+    // On a panic the closure is dropped unrun; nothing it touched is observed afterwards.
+    let spawned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: may's contract: the closures here read no thread-local storage (they move
+        // between worker threads) and stay far within the default coroutine stack.
+        unsafe { Builder::new().spawn(counted) }
+    }));
+    let failed = |why: String| {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+        format!("coroutine spawn failed with {live} coroutines alive: {why}")
+    };
+    match spawned {
+        Ok(Ok(handle)) => Ok(handle),
+        Ok(Err(e)) => Err(failed(e.to_string())),
+        Err(p) => Err(failed(panic_text(&p))),
+    }
 }
 
 fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
@@ -74,7 +96,7 @@ fn spawn_join(n: u64) -> Outcome {
     for i in 0..n {
         match go(move || i) {
             Ok(h) => handles.push(h),
-            Err(e) => return Outcome::failed(format!("{e} after {i} live coroutines")),
+            Err(e) => return Outcome::failed(e),
         }
     }
     match join_all(handles) {
@@ -220,7 +242,7 @@ fn idle_mem(n: u64) -> Outcome {
     let started = Arc::new(AtomicU64::new(0));
     let before = rss_bytes();
     let mut handles = Vec::with_capacity(n as usize);
-    for i in 0..n {
+    for _ in 0..n {
         let (my_gate, started) = (gate.clone(), started.clone());
         let task = go(move || {
             started.fetch_add(1, Ordering::Relaxed);
@@ -231,7 +253,7 @@ fn idle_mem(n: u64) -> Outcome {
             Ok(h) => handles.push(h),
             Err(e) => {
                 gate.fire();
-                return Outcome::failed(format!("{e} after {i} blocked coroutines"));
+                return Outcome::failed(e);
             }
         }
     }
@@ -250,13 +272,13 @@ fn idle_mem(n: u64) -> Outcome {
 fn timers(n: u64) -> Outcome {
     let start = Instant::now();
     let mut handles = Vec::with_capacity(n as usize);
-    for i in 0..n {
+    for _ in 0..n {
         match go(|| {
             may::coroutine::sleep(TIMER_SLEEP);
             1
         }) {
             Ok(h) => handles.push(h),
-            Err(e) => return Outcome::failed(format!("{e} after {i} sleeping coroutines")),
+            Err(e) => return Outcome::failed(e),
         }
     }
     match join_all(handles) {

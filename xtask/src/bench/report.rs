@@ -201,9 +201,16 @@ fn cell_text(
         );
     }
     if let Some(r) = ratio(cells, key, baseline, s).filter(|_| s != baseline) {
-        let _ = write!(text, " · **{r:.2}×**");
+        let _ = write!(text, " · **{}**", ratio_text(r));
     }
     text
+}
+
+/// A ratio with two decimals, or two significant digits when it is below 0.1: `1.62×`,
+/// `0.020×`, `0.0045×`.
+pub fn ratio_text(r: f64) -> String {
+    let digits = if r >= 0.1 || r <= 0.0 { 2 } else { (1.0 - r.log10().floor()) as usize };
+    format!("{r:.digits$}×")
 }
 
 /// Every run as one CSV row (the raw data behind the table).
@@ -247,5 +254,8 @@ mod tests {
         assert_eq!(human(1074.9, "ns/op"), "1.07 µs");
         assert_eq!(human(2805.0, "B/task"), "2.74 KiB");
         assert_eq!(human(79.27, "ms"), "79.3 ms");
+        assert_eq!(ratio_text(1.618), "1.62×");
+        assert_eq!(ratio_text(0.0201), "0.020×");
+        assert_eq!(ratio_text(0.00451), "0.0045×");
     }
 }

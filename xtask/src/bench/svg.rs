@@ -7,7 +7,7 @@
 //! diffable text file.
 
 use super::plan::System;
-use super::report::{Cells, ratio};
+use super::report::{Cells, ratio, ratio_text};
 use std::fmt::Write as _;
 
 const WIDTH: f64 = 960.0;
@@ -15,7 +15,7 @@ const LABEL_W: f64 = 230.0;
 const PLOT_L: f64 = 250.0;
 const PLOT_R: f64 = 900.0;
 /// The axis spans 2^-SPAN ..= 2^SPAN; bars past it are clipped and marked.
-const SPAN: f64 = 4.0;
+const SPAN: f64 = 6.0;
 const BAR_H: f64 = 12.0;
 
 fn color(s: System) -> &'static str {
@@ -46,7 +46,10 @@ pub fn chart(
     baseline: System,
     title: &str,
 ) -> String {
-    let peers: Vec<System> = systems.iter().copied().filter(|s| *s != baseline).collect();
+    // Peers with no figure at all (a column not built) would only add empty rows.
+    let has_values = |s: System| cells.iter().any(|((_, _, x), c)| *x == s && !c.values.is_empty());
+    let peers: Vec<System> =
+        systems.iter().copied().filter(|s| *s != baseline && has_values(*s)).collect();
     let row_h = peers.len().max(1) as f64 * (BAR_H + 2.0) + 10.0;
     let panel_h = 40.0 + rows.len() as f64 * row_h + 30.0;
     let height = 90.0 + procs.len() as f64 * panel_h;
@@ -155,7 +158,8 @@ fn bar(svg: &mut String, r: Option<f64>, s: System, y: f64) {
     let mark = if clipped { "…" } else { "" };
     let _ = writeln!(
         svg,
-        "<text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"10\">{r:.2}×{mark}</text>",
-        y + BAR_H - 2.0
+        "<text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"10\">{}{mark}</text>",
+        y + BAR_H - 2.0,
+        ratio_text(r)
     );
 }
