@@ -1,0 +1,97 @@
+//! `StackPool`: reuse without syscalls, thread caches returned at thread exit, `trim`, and
+//! deep stacks giving their pages back.
+
+use std::hint::black_box;
+
+use gpm_stack::{Coroutine, Resumed, Stack, StackPool};
+
+#[test]
+fn put_then_get_reuses_the_same_stack_on_this_thread() {
+    let pool = StackPool::new(32 * 1024).unwrap();
+    let a = pool.get().unwrap();
+    let top = a.top();
+    pool.put(a);
+    assert_eq!(pool.get().unwrap().top(), top);
+}
+
+#[test]
+fn stacks_of_another_size_are_not_pooled() {
+    let pool = StackPool::builder().stack_size(32 * 1024).local_capacity(0).build().unwrap();
+    pool.put(Stack::new(64 * 1024).unwrap());
+    assert_eq!(pool.shared_len(), 0);
+    pool.put(Stack::new(32 * 1024).unwrap());
+    assert_eq!(pool.shared_len(), 1);
+}
+
+#[test]
+fn a_thread_cache_goes_back_to_the_pool_when_the_thread_exits() {
+    let pool = std::sync::Arc::new(StackPool::new(32 * 1024).unwrap());
+    let p = pool.clone();
+    std::thread::spawn(move || {
+        let stacks: Vec<_> = (0..4).map(|_| p.get().unwrap()).collect();
+        for s in stacks {
+            p.put(s);
+        }
+        assert_eq!(p.shared_len(), 0, "cached on the thread");
+    })
+    .join()
+    .unwrap();
+    assert_eq!(pool.shared_len(), 4);
+}
+
+#[test]
+fn overflowing_caches_spill_to_the_shared_queue_then_unmap() {
+    let pool = StackPool::builder()
+        .stack_size(32 * 1024)
+        .local_capacity(2)
+        .shared_capacity(3)
+        .build()
+        .unwrap();
+    let stacks: Vec<_> = (0..8).map(|_| pool.get().unwrap()).collect();
+    for s in stacks {
+        pool.put(s);
+    }
+    assert_eq!(pool.shared_len(), 3);
+}
+
+#[test]
+fn trim_empties_the_pool() {
+    let pool = StackPool::builder().stack_size(32 * 1024).local_capacity(2).build().unwrap();
+    let stacks: Vec<_> = (0..6).map(|_| pool.get().unwrap()).collect();
+    for s in stacks {
+        pool.put(s);
+    }
+    assert_eq!(pool.shared_len(), 4);
+    pool.trim();
+    assert_eq!(pool.shared_len(), 0);
+    let _fresh = pool.get().unwrap();
+    assert_eq!(pool.shared_len(), 0);
+}
+
+#[inline(never)]
+fn use_stack(kib: usize) -> u8 {
+    let mut buf = [1u8; 1024];
+    black_box(&mut buf);
+    if kib <= 1 { buf[3] } else { use_stack(kib - 1).wrapping_add(buf[5]) }
+}
+
+fn run_on(stack: Stack, kib: usize) -> Stack {
+    let mut co = Coroutine::new(stack);
+    co.start(Box::new(move |_| {
+        black_box(use_stack(kib));
+    }));
+    assert!(matches!(co.resume(), Resumed::Finished(Ok(()))));
+    co.into_stack()
+}
+
+#[test]
+fn only_deep_stacks_release_pages() {
+    let shallow = run_on(Stack::new(256 * 1024).unwrap(), 8);
+    assert!(!shallow.release_unused(32 * 1024));
+    let deep = run_on(Stack::new(256 * 1024).unwrap(), 128);
+    assert!(deep.release_unused(32 * 1024));
+    assert!(!deep.release_unused(32 * 1024), "already released");
+    // A released stack still works, deep again.
+    let again = run_on(deep, 200);
+    assert!(again.release_unused(32 * 1024));
+}
