@@ -49,6 +49,9 @@ pub fn main(env: &Env, target: &str, args: &[String]) -> Result<(), String> {
         }
     }
     let listed = list_ids(env, target, &home);
+    if listed.is_empty() {
+        return Err(format!("bench `{target}` lists no criterion benchmarks (`-- --list`)"));
+    }
     let rows = collect(&home, &listed);
     if rows.is_empty() {
         return Err(format!("no criterion results for bench `{target}` under {}", home.display()));
@@ -91,8 +94,7 @@ fn list_ids(env: &Env, target: &str, home: &Path) -> BTreeSet<String> {
 /// Rows keyed by (group, parameter), each mapping function id → estimate.
 type Rows = BTreeMap<(String, String), BTreeMap<String, Estimate>>;
 
-/// Every `new/benchmark.json` under `home` whose id is in `listed` (all of them when the list
-/// is empty), with its estimates.
+/// Every `new/benchmark.json` under `home` whose id is in `listed`, with its estimates.
 fn collect(home: &Path, listed: &BTreeSet<String>) -> Rows {
     let mut files = Vec::new();
     find_benchmark_files(home, &mut files);
@@ -101,7 +103,7 @@ fn collect(home: &Path, listed: &BTreeSet<String>) -> Rows {
         let Some(id) = read_json(&file) else { continue };
         let text = |k: &str| id.get(k).and_then(Json::as_str).map(str::to_string);
         let (Some(full), Some(group)) = (text("full_id"), text("group_id")) else { continue };
-        if !listed.is_empty() && !listed.contains(&full) {
+        if !listed.contains(&full) {
             continue;
         }
         let function = text("function_id").unwrap_or_default();
