@@ -6,3 +6,5 @@
 
 pub mod chan;
 pub mod sync;
+#[doc(hidden)]
+pub mod select;

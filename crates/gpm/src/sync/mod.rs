@@ -1,1 +1,40 @@
-//! Go's sync package for goroutines and threads: WaitGroup, Mutex, RwLock, Condvar, Semaphore.
+//! Go's sync package for goroutines and threads: [`WaitGroup`], [`Mutex`], [`RwLock`],
+//! [`Condvar`], [`Semaphore`]. Each parks a goroutine (or blocks a plain thread) through the
+//! scheduler's park/unpark, never an OS lock held across a wait.
+//!
+//! ```
+//! use gpm::sync::{Mutex, WaitGroup};
+//! use std::sync::Arc;
+//! let wg = WaitGroup::new();
+//! let total = Arc::new(Mutex::new(0));
+//! for i in 1..=4 {
+//!     wg.add(1);
+//!     let (wg, total) = (wg.clone(), total.clone());
+//!     std::thread::spawn(move || {
+//!         *total.lock() += i;
+//!         wg.done();
+//!     });
+//! }
+//! wg.wait();
+//! assert_eq!(*total.lock(), 10);
+//! ```
+//!
+//! Layout: `waiter.rs` is the wake-up protocol shared with channels; `sema.rs` is Go's
+//! runtime semaphore (a count plus a queue of parked waiters, with direct hand-off) on which
+//! `Mutex`, `RwLock`, `WaitGroup` and `Semaphore` are built; `shim.rs` switches the
+//! primitives to loom's under `--cfg gpm_loom`.
+
+mod condvar;
+mod mutex;
+mod rwlock;
+mod sema;
+mod semaphore;
+pub(crate) mod shim;
+pub(crate) mod waiter;
+mod waitgroup;
+
+pub use condvar::{Condvar, WaitTimeoutResult};
+pub use mutex::{Mutex, MutexGuard};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use semaphore::{Semaphore, SemaphorePermit};
+pub use waitgroup::WaitGroup;

@@ -1,0 +1,292 @@
+//! `Mutex<T>`: Go's `sync.Mutex` (normal and starvation modes) around a value, in std's
+//! shape without poisoning.
+//!
+//! The state word packs `LOCKED`, `WOKEN` (a woken waiter is on its way: unlock need not
+//! wake another), `STARVING` and the waiter count. Uncontended lock and unlock are one
+//! atomic each. In normal mode a woken waiter competes with newcomers (which have the CPU
+//! and usually win: good throughput); a waiter that has waited over 1 ms switches the mutex
+//! to starvation mode, where unlock hands ownership straight to the first waiter and
+//! newcomers queue behind it, so no waiter starves. Starvation mode ends when the waiter
+//! that gets the lock is the last one or waited under 1 ms.
+
+use super::sema::Sema;
+use super::shim::{AtomicI32, Ordering, WaitReason, multicore};
+use std::cell::UnsafeCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
+
+const LOCKED: i32 = 1;
+const WOKEN: i32 = 2;
+const STARVING: i32 = 4;
+const WAITER_SHIFT: u32 = 3;
+const STARVATION_THRESHOLD: Duration = Duration::from_millis(1);
+
+/// The lock without data (Go's `sync.Mutex`); also the writer lock inside `RwLock`.
+pub(crate) struct RawMutex {
+    state: AtomicI32,
+    sema: Sema,
+}
+
+impl RawMutex {
+    pub(crate) fn new() -> Self {
+        Self { state: AtomicI32::new(0), sema: Sema::new(0) }
+    }
+
+    #[inline]
+    pub(crate) fn lock(&self) {
+        // Acquire; pairs with the Release in `unlock`.
+        if self.state.compare_exchange(0, LOCKED, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            self.lock_slow();
+        }
+    }
+
+    #[inline]
+    pub(crate) fn try_lock(&self) -> bool {
+        let old = self.state.load(Ordering::Relaxed);
+        old & (LOCKED | STARVING) == 0
+            && self
+                .state
+                .compare_exchange(old, old | LOCKED, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+    }
+
+    #[inline]
+    pub(crate) fn unlock(&self) {
+        // Release; pairs with the Acquire of the next locker.
+        let new = self.state.fetch_sub(LOCKED, Ordering::Release) - LOCKED;
+        if new != 0 {
+            self.unlock_slow(new);
+        }
+    }
+
+    /// Go's `lockSlow`: spin briefly while the holder runs, else queue on the semaphore.
+    #[cold]
+    fn lock_slow(&self) {
+        let mut wait_start: Option<Instant> = None;
+        let mut starving = false;
+        let mut awoke = false;
+        let mut iter = 0;
+        let mut old = self.state.load(Ordering::Relaxed);
+        loop {
+            // Spin only in normal mode while locked: in starvation mode ownership is handed
+            // off, so spinning cannot win it.
+            if old & (LOCKED | STARVING) == LOCKED && can_spin(iter) {
+                // Set WOKEN so unlock does not wake another waiter while we spin.
+                if !awoke
+                    && old & WOKEN == 0
+                    && old >> WAITER_SHIFT != 0
+                    && self
+                        .state
+                        .compare_exchange(old, old | WOKEN, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_ok()
+                {
+                    awoke = true;
+                }
+                (0..30).for_each(|_| std::hint::spin_loop());
+                iter += 1;
+                old = self.state.load(Ordering::Relaxed);
+                continue;
+            }
+            let mut new = old;
+            if old & STARVING == 0 {
+                new |= LOCKED; // don't try to take a starving mutex: queue instead
+            }
+            if old & (LOCKED | STARVING) != 0 {
+                new += 1 << WAITER_SHIFT;
+            }
+            if starving && old & LOCKED != 0 {
+                new |= STARVING;
+            }
+            if awoke {
+                assert!(new & WOKEN != 0, "sync: inconsistent mutex state");
+                new &= !WOKEN;
+            }
+            // AcqRel: Acquire when this CAS takes the lock; Release keeps the waiter count
+            // update ordered for the unlocker that reads it.
+            if self.state.compare_exchange(old, new, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+                old = self.state.load(Ordering::Relaxed);
+                continue;
+            }
+            if old & (LOCKED | STARVING) == 0 {
+                return; // locked with the CAS
+            }
+            let queue_lifo = wait_start.is_some();
+            let start = *wait_start.get_or_insert_with(Instant::now);
+            self.sema.acquire(queue_lifo, WaitReason::SyncMutexLock);
+            starving = starving || start.elapsed() > STARVATION_THRESHOLD;
+            old = self.state.load(Ordering::Relaxed);
+            if old & STARVING != 0 {
+                // Handed off to us: the mutex is not LOCKED but it is ours.
+                assert!(
+                    old & (LOCKED | WOKEN) == 0 && old >> WAITER_SHIFT != 0,
+                    "sync: inconsistent mutex state"
+                );
+                let mut delta = LOCKED - (1 << WAITER_SHIFT);
+                if !starving || old >> WAITER_SHIFT == 1 {
+                    delta -= STARVING; // leave starvation mode
+                }
+                // Acquire; pairs with the Release in `unlock`.
+                self.state.fetch_add(delta, Ordering::Acquire);
+                return;
+            }
+            awoke = true;
+            iter = 0;
+        }
+    }
+
+    /// Go's `unlockSlow`.
+    #[cold]
+    fn unlock_slow(&self, new: i32) {
+        assert!((new + LOCKED) & LOCKED != 0, "sync: unlock of unlocked mutex");
+        if new & STARVING != 0 {
+            // Hand ownership to the first waiter; newcomers see STARVING and queue.
+            self.sema.release(true);
+            return;
+        }
+        let mut old = new;
+        loop {
+            // Nobody to wake, or someone already woken / holding the lock / starving.
+            if old >> WAITER_SHIFT == 0 || old & (LOCKED | WOKEN | STARVING) != 0 {
+                return;
+            }
+            let new = (old - (1 << WAITER_SHIFT)) | WOKEN;
+            if self.state.compare_exchange(old, new, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+                self.sema.release(false);
+                return;
+            }
+            old = self.state.load(Ordering::Relaxed);
+        }
+    }
+}
+
+/// Go's `sync_runtime_canSpin`, simplified: a few rounds, and only with another CPU to run
+/// the holder.
+fn can_spin(iter: u32) -> bool {
+    iter < 4 && multicore()
+}
+
+/// A mutual-exclusion lock protecting a `T` (Go's `sync.Mutex`, std's shape without
+/// poisoning). Blocking parks a goroutine or blocks a thread; a waiter blocked for over a
+/// millisecond gets the lock handed to it directly.
+///
+/// The guard is not tied to a thread: a goroutine holding it may migrate between threads.
+pub struct Mutex<T: ?Sized> {
+    raw: RawMutex,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: the mutex hands out `&mut T` to one holder at a time, on any thread: `T: Send`
+// suffices for both, as for `std::sync::Mutex`.
+unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
+
+/// Access to a locked [`Mutex`]; unlocks on drop.
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MutexGuard<'a, T: ?Sized> {
+    pub(crate) mutex: &'a Mutex<T>,
+    /// Opts out of the auto traits; the right ones are implemented below.
+    _marker: PhantomData<*const ()>,
+}
+
+// SAFETY: moving the guard moves the `&mut T` access to another thread: `T: Send`. The lock
+// itself is not thread-affine (unlock from any thread is fine).
+unsafe impl<T: ?Sized + Send> Send for MutexGuard<'_, T> {}
+// SAFETY: sharing the guard shares `&T`: `T: Sync`.
+unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
+
+impl<T> Mutex<T> {
+    /// A new unlocked mutex holding `value`.
+    pub fn new(value: T) -> Self {
+        Self { raw: RawMutex::new(), data: UnsafeCell::new(value) }
+    }
+
+    /// The protected value.
+    pub fn into_inner(self) -> T {
+        self.data.into_inner()
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// Locks, parking (or blocking the thread) until the lock is available.
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        self.raw.lock();
+        MutexGuard { mutex: self, _marker: PhantomData }
+    }
+
+    /// Locks if that is possible without waiting.
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        self.raw.try_lock().then_some(MutexGuard { mutex: self, _marker: PhantomData })
+    }
+
+    /// The protected value, through a unique borrow (no locking needed).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    fn from(value: T) -> Self {
+        Self::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Mutex");
+        match self.try_lock() {
+            Some(guard) => d.field("data", &&*guard),
+            None => d.field("data", &format_args!("<locked>")),
+        };
+        d.finish_non_exhaustive()
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// The lock itself (for `Condvar`).
+    pub(crate) fn raw(&self) -> &RawMutex {
+        &self.raw
+    }
+}
+
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard proves the lock is held: no `&mut T` exists elsewhere.
+        unsafe { &*self.mutex.data.get() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard proves the lock is held and `&mut self` makes this access unique.
+        unsafe { &mut *self.mutex.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        self.mutex.raw.unlock();
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// Builds a guard for a mutex whose raw lock the caller has just taken.
+    pub(crate) fn relocked(mutex: &'a Mutex<T>) -> Self {
+        MutexGuard { mutex, _marker: PhantomData }
+    }
+}

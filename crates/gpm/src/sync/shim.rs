@@ -1,0 +1,168 @@
+//! The `sync` shim for channels and `gpm::sync`: std's atomics, lock and cell plus the
+//! scheduler's park/unpark, or loom's versions of all of them under `--cfg gpm_loom` so the
+//! model checker sees every access and every park.
+//!
+//! The park half under loom keeps the contract of `gpm_sched::park`: a permit (an unpark
+//! before the park is not lost), no spurious returns, and a deadline that may pass at any
+//! moment (loom has no clock, so a park with a deadline and no permit times out at once —
+//! which lets the models explore the timeout races).
+
+#[cfg(gpm_loom)]
+pub(crate) use loom::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize};
+#[cfg(not(gpm_loom))]
+pub(crate) use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize};
+
+pub(crate) use gpm_sched::park::WaitReason;
+pub(crate) use std::sync::atomic::Ordering;
+
+#[cfg(not(gpm_loom))]
+pub(crate) use gpm_sched::park::{Unparker, park_deadline, preempt_point, unparker};
+#[cfg(gpm_loom)]
+pub(crate) use loom_park::{Unparker, park_deadline, preempt_point, unparker};
+
+#[cfg(gpm_loom)]
+type RawLock<T> = loom::sync::Mutex<T>;
+#[cfg(not(gpm_loom))]
+type RawLock<T> = std::sync::Mutex<T>;
+
+/// The guard of a [`Lock`].
+#[cfg(gpm_loom)]
+pub(crate) type LockGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+/// The guard of a [`Lock`].
+#[cfg(not(gpm_loom))]
+pub(crate) type LockGuard<'a, T> = std::sync::MutexGuard<'a, T>;
+
+/// The short internal lock of a channel or a wait list (Go's `hchan.lock`). Never held
+/// across a park and never while user code (a `Drop` of a message) runs, so poisoning can
+/// only come from an allocation failure and is ignored.
+#[derive(Debug, Default)]
+pub(crate) struct Lock<T>(RawLock<T>);
+
+impl<T> Lock<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Self(RawLock::new(value))
+    }
+
+    #[inline]
+    pub(crate) fn lock(&self) -> LockGuard<'_, T> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(gpm_loom)]
+pub(crate) use loom::cell::UnsafeCell;
+
+/// `std::cell::UnsafeCell` behind loom's `with_mut` API, so one source compiles against
+/// both and loom checks every access to a waiter's value slot for a data race.
+#[cfg(not(gpm_loom))]
+#[derive(Debug, Default)]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(gpm_loom))]
+impl<T> UnsafeCell<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(std::cell::UnsafeCell::new(value))
+    }
+
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
+
+/// Whether spinning before a park can pay off (more than one CPU). Never under loom: a spin
+/// loop is an unbounded state space for the model checker.
+pub(crate) fn multicore() -> bool {
+    #[cfg(gpm_loom)]
+    {
+        false
+    }
+    #[cfg(not(gpm_loom))]
+    {
+        use std::sync::atomic::AtomicU8;
+        // 0 = unknown, 1 = one CPU, 2 = several. Relaxed: a cached fact, any value is valid.
+        static NCPU: AtomicU8 = AtomicU8::new(0);
+        match NCPU.load(Ordering::Relaxed) {
+            0 => {
+                let many = std::thread::available_parallelism().map_or(1, |n| n.get()) > 1;
+                NCPU.store(if many { 2 } else { 1 }, Ordering::Relaxed);
+                many
+            }
+            n => n == 2,
+        }
+    }
+}
+
+/// A pseudo-random number below `n` (`n > 0`) for `select!`'s poll order. Not inlined: the
+/// thread-local generator must not be read across a goroutine switch in the caller. Under
+/// loom it is 0, so executions replay deterministically.
+#[inline(never)]
+pub(crate) fn random_below(n: usize) -> usize {
+    #[cfg(gpm_loom)]
+    {
+        let _ = n;
+        0
+    }
+    #[cfg(not(gpm_loom))]
+    {
+        fastrand::usize(..n)
+    }
+}
+
+#[cfg(gpm_loom)]
+mod loom_park {
+    use super::WaitReason;
+    use loom::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    use std::time::Instant;
+
+    /// Loom's stand-in for `gpm_sched::park::Unparker`.
+    #[derive(Clone, Debug)]
+    pub(crate) struct Unparker {
+        inner: Arc<Waiter>,
+    }
+
+    #[derive(Debug)]
+    struct Waiter {
+        thread: loom::thread::Thread,
+        /// Release in `unpark`; pairs with the Acquire swap in `park_deadline`.
+        permit: AtomicBool,
+    }
+
+    impl Unparker {
+        pub(crate) fn unpark(&self) {
+            self.inner.permit.store(true, Ordering::Release);
+            self.inner.thread.unpark();
+        }
+    }
+
+    loom::thread_local! {
+        static ME: Unparker = Unparker {
+            inner: Arc::new(Waiter {
+                thread: loom::thread::current(),
+                permit: AtomicBool::new(false),
+            }),
+        };
+    }
+
+    pub(crate) fn unparker() -> Unparker {
+        ME.with(Unparker::clone)
+    }
+
+    pub(crate) fn park_deadline(_reason: WaitReason, deadline: Option<Instant>) -> bool {
+        let me = unparker();
+        loop {
+            // Acquire; pairs with the Release store in `unpark`.
+            if me.inner.permit.swap(false, Ordering::Acquire) {
+                return true;
+            }
+            if deadline.is_some() {
+                return false;
+            }
+            loom::thread::park();
+        }
+    }
+
+    pub(crate) fn preempt_point() {}
+}

@@ -1,0 +1,108 @@
+//! `WaitGroup`: Go's `sync.WaitGroup`. One 64-bit word holds the counter (high half) and
+//! the number of waiters (low half), so `add` can tell atomically whether it brought the
+//! counter to zero with waiters to release.
+
+use super::sema::Sema;
+use super::shim::{AtomicU64, Ordering, WaitReason};
+use std::fmt;
+use std::sync::Arc;
+
+/// Waits for a collection of goroutines (or threads) to finish: `add` the count, each one
+/// calls `done`, and `wait` parks until the count is zero. `Clone` shares the group.
+#[derive(Clone)]
+pub struct WaitGroup {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Counter in the high 32 bits (signed), waiters in the low 32. SeqCst as Go: `add`'s
+    /// decision depends on reading both halves in one order with `wait`'s increment.
+    state: AtomicU64,
+    sema: Sema,
+}
+
+impl WaitGroup {
+    /// A group with a zero counter.
+    pub fn new() -> Self {
+        Self { inner: Arc::new(Inner { state: AtomicU64::new(0), sema: Sema::new(0) }) }
+    }
+
+    /// Adds `delta` (may be negative) to the counter; at zero, releases every waiter.
+    ///
+    /// # Panics
+    /// `sync: negative WaitGroup counter` if the counter goes below zero, as Go; also if
+    /// `delta` does not fit the 32-bit counter, or on Go's misuse checks (`add` racing
+    /// `wait` while the counter is zero).
+    pub fn add(&self, delta: isize) {
+        let delta = i32::try_from(delta).expect("sync: WaitGroup delta out of range");
+        let inc = (i64::from(delta) << 32) as u64;
+        let state = self.inner.state.fetch_add(inc, Ordering::SeqCst).wrapping_add(inc);
+        let v = (state >> 32) as i32;
+        let w = state as u32;
+        assert!(v >= 0, "sync: negative WaitGroup counter");
+        assert!(
+            !(w != 0 && delta > 0 && v == delta),
+            "sync: WaitGroup misuse: Add called concurrently with Wait"
+        );
+        if v > 0 || w == 0 {
+            return;
+        }
+        // Counter is zero with waiters: nobody may touch the state now but us.
+        assert!(
+            self.inner.state.load(Ordering::SeqCst) == state,
+            "sync: WaitGroup misuse: Add called concurrently with Wait"
+        );
+        self.inner.state.store(0, Ordering::SeqCst);
+        for _ in 0..w {
+            self.inner.sema.release(false);
+        }
+    }
+
+    /// Decrements the counter (`add(-1)`).
+    pub fn done(&self) {
+        self.add(-1);
+    }
+
+    /// Parks until the counter is zero.
+    pub fn wait(&self) {
+        let mut state = self.inner.state.load(Ordering::SeqCst);
+        loop {
+            if (state >> 32) as i32 == 0 {
+                return;
+            }
+            match self.inner.state.compare_exchange(
+                state,
+                state + 1,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => {
+                    self.inner.sema.acquire(false, WaitReason::SyncWaitGroupWait);
+                    assert!(
+                        self.inner.state.load(Ordering::SeqCst) == 0,
+                        "sync: WaitGroup is reused before previous Wait has returned"
+                    );
+                    return;
+                }
+                Err(now) => state = now,
+            }
+        }
+    }
+
+    /// The counter now (a snapshot, for diagnostics).
+    pub fn count(&self) -> isize {
+        (self.inner.state.load(Ordering::SeqCst) >> 32) as i32 as isize
+    }
+}
+
+impl Default for WaitGroup {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for WaitGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitGroup").field("count", &self.count()).finish()
+    }
+}
