@@ -30,7 +30,13 @@ fn locked_version(env: &Env, name: &str) -> String {
         .map_or_else(|| "?".into(), |(v, _)| v.to_string())
 }
 
-/// The Markdown header of `report.md`.
+/// The 1-minute load average (`/proc/loadavg`), if readable.
+pub fn loadavg() -> Option<f64> {
+    read("/proc/loadavg").split_whitespace().next()?.parse().ok()
+}
+
+/// The Markdown header of `report.md`. `load` is the 1-minute load average at the start and
+/// the end of the runs.
 pub fn header(
     env: &Env,
     opts: &Options,
@@ -38,6 +44,7 @@ pub fn header(
     baseline: System,
     versions: &BTreeMap<&'static str, String>,
     took: Duration,
+    load: (Option<f64>, Option<f64>),
 ) -> String {
     let mut h = String::from("# gpm macro benchmarks\n\n");
     let date =
@@ -71,6 +78,13 @@ pub fn header(
         read("/proc/sys/kernel/osrelease").trim(),
         read("/proc/sys/vm/max_map_count").trim()
     );
+    if let (Some(start), Some(end)) = load {
+        let busy = start.max(end) > cpus as f64;
+        let warning =
+            if busy { " — **the machine was busy with other work: expect noise**" } else { "" };
+        let _ =
+            writeln!(h, "Load average (1 min) at start / end: {start:.1} / {end:.1}{warning}.  ");
+    }
     let rustc =
         output_of(Command::new("rustc").arg("-V").current_dir(&env.root)).unwrap_or_default();
     let go = versions.get("go").map_or("not run", String::as_str);

@@ -43,12 +43,14 @@ pub fn main(env: &Env, args: &[String]) -> Result<(), String> {
     let mut absent = BTreeMap::new();
     let mut versions = BTreeMap::new();
     let programs = prepare(env, &opts, &mut absent, &mut versions)?;
+    let load_start = machine::loadavg();
     let records = run_all(&opts, &programs, &absent);
+    let load = (load_start, machine::loadavg());
     let rows: Vec<&'static str> = opts.workloads.clone();
     let cells = report::cells(&records, &rows);
     let baseline = pick_baseline(&opts, &cells);
     let table = report::markdown(&cells, &rows, &opts.procs, &opts.systems, baseline, &absent);
-    let header = machine::header(env, &opts, args, baseline, &versions, started.elapsed());
+    let header = machine::header(env, &opts, args, baseline, &versions, started.elapsed(), load);
     println!("{table}");
     let out = env.out_dir();
     let title = format!("gpm macro benchmarks: {} / peer", baseline.name());
