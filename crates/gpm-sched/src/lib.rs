@@ -3,5 +3,89 @@
 //!
 //! Architecture Invariant: gpm-sched builds on gpm-queue and gpm-stack only; it never names
 //! the façade, and its code never reads a thread-local in a function that can switch.
+//!
+//! # The three letters
+//! * **G** (`g.rs`): a goroutine — a reusable gpm-stack `Coroutine` plus status, park
+//!   state, wait reason. Each G status is defined by who owns its stack (table in `g.rs`).
+//! * **P** (`p.rs`): a logical processor — the local ring + `runnext` (gpm-queue), the
+//!   free-G cache, the id batch, the timer heap, `schedtick`. `procs` of them; an M runs
+//!   goroutines only while it holds one. P status is defined by who may touch its owner
+//!   half, and goroutine code *claims* its P with one CAS so sysmon can retake Ps safely.
+//! * **M** (`m.rs`, `schedule.rs`): an OS thread; its native stack plays Go's `g0` and runs
+//!   the schedule loop: `find_runnable` (timers, every 61st tick the global queue, local
+//!   queue, global batch, stealing), then `execute` (resume the G and do what it asked when
+//!   it switched back: yield, park, finish, requeue).
+//!
+//! # Protocols (each with its design comment in its file)
+//! * **park/unpark** (`gstate.rs`, `park.rs`): permit-based; `EMPTY/NOTIFIED/PARKING/PARKED`;
+//!   the M finishes the park on its own stack after the switch (Go's `unlockf`), so a wake-up
+//!   during the switch is neither lost nor able to run the G on two threads. Loom-checked.
+//! * **spinning/parking of Ms** (`spinning.rs`): at most `busy/2` spinners; `wakep` when
+//!   work appears with an idle P and no spinner; a spinner that finds work wakes the next;
+//!   stop spinning → `SeqCst` fence → re-check every queue → park. Loom-checked (reduced).
+//! * **claims and retakes** (`p.rs`, `sysmon.rs`, `syscall.rs`): one status word per P with
+//!   an acquisition counter; `blocking` is `Executing → Syscall → Executing`; sysmon's CAS
+//!   from `Syscall` or (for a 20 ms hog) `Executing` hands the P to another M.
+//! * **stealing** (`steal.rs`): 4 passes in a random coprime order, `runnext` last.
+//! * **timers** (`timers.rs`): per-P heaps, one watcher M parks until the nearest deadline.
+//! * **locked threads** (`lockosthread.rs`): Go's `startlockedm` / `stoplockedm`.
+//!
+//! # Where the current G is found
+//! [`context`](crate) holds the one thread-local (the M of this thread), read only by
+//! `#[inline(never)]` functions that never switch. Code that can switch reads it once before
+//! the switch and reaches its M and P afterwards through its G (`g.m`), which the resuming
+//! M sets before each resume — after a migration, that is the new M.
+//!
+//! # Rejected
+//! * A global run queue only: every spawn contends on one lock.
+//! * Async preemption by signals: a Rust goroutine cannot be interrupted safely at an
+//!   arbitrary instruction (no stack maps, locks held). A hog keeps its M; its P moves on.
+//! * Readying a parked G under the waker's lock until the parker is off CPU: a lock across
+//!   a stack switch; the `PARKING` state does the same job without one.
 
+mod api;
+mod context;
+mod g;
+mod gfree;
+pub mod gstate;
+mod lockosthread;
+mod m;
+mod p;
 pub mod park;
+pub mod parker;
+mod runtime;
+mod sched;
+mod schedule;
+mod spawn;
+pub mod spinning;
+mod stats;
+pub mod steal;
+mod sync;
+mod syscall;
+mod sysmon;
+mod timers;
+mod trace;
+
+pub use api::{Builder, go, num_goroutines, sleep, yield_now};
+pub use g::GStatus;
+pub use lockosthread::{lock_os_thread, unlock_os_thread};
+pub use runtime::{DEFAULT_MAX_THREADS, MAX_PROCS, Runtime, RuntimeBuilder, default_runtime};
+pub use spawn::{Cancelled, JoinHandle};
+pub use stats::Stats;
+pub use syscall::blocking;
+
+#[doc(hidden)]
+pub mod testing {
+    //! Hooks for the crate's own tests (migration checks): not part of the API.
+
+    /// The id of the running goroutine and addresses naming its M and P, or `None` on a
+    /// plain thread. Never switches.
+    #[inline(never)]
+    pub fn whereami() -> Option<(u64, usize, usize)> {
+        let g = crate::context::current_g()?;
+        let m = crate::context::current_m();
+        // SAFETY: `m` is this thread's M (non-null since a G runs on it).
+        let p = unsafe { (*m).p() }.map_or(usize::MAX, |(p, _)| p.id);
+        Some((g.id.load(std::sync::atomic::Ordering::Relaxed), m as usize, p))
+    }
+}

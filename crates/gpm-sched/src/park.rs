@@ -10,16 +10,26 @@
 //! - `park*` returns only when the permit was consumed (`true`) or the deadline passed
 //!   (`false`); it never returns spuriously.
 //!
-//! Today only the plain-thread half exists: the scheduler replaces `Unparker`'s insides,
-//! not its API.
+//! The goroutine half is `gstate`'s state machine: `park` moves `EMPTY → PARKING`, switches
+//! to the M, and the M finishes the park on its own stack (`PARKING → PARKED`, Go's
+//! `unlockf`); `unpark` either leaves a permit or takes the parked G and readies it. A
+//! deadline arms a timer after the switch (`timers.rs`).
+//!
+//! Migration: `park_deadline` reads the thread-local (through `context::current_g`, never
+//! inlined) once, *before* switching; after the switch it uses only its `G`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::g::{Action, GRef, GStatus};
+use crate::gstate::Begin;
+use crate::sched::Sched;
+
 /// Why a goroutine is parked: shown by `Runtime::dump()` (Go's `waitReason`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[repr(u8)]
 pub enum WaitReason {
     /// A plain `park` with no more specific reason.
     Park,
@@ -48,6 +58,25 @@ pub enum WaitReason {
 }
 
 impl WaitReason {
+    pub(crate) fn from_u8(v: u8) -> WaitReason {
+        use WaitReason::*;
+        const ALL: [WaitReason; 12] = [
+            Park,
+            ChanReceive,
+            ChanSend,
+            Select,
+            Sleep,
+            Join,
+            SyncMutexLock,
+            SyncRwLockRead,
+            SyncRwLockWrite,
+            SyncCondWait,
+            SyncWaitGroupWait,
+            SemAcquire,
+        ];
+        ALL.get(v as usize).copied().unwrap_or(Park)
+    }
+
     /// Go's spelling of the reason, as in a goroutine dump (`chan receive`, `sleep`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -68,9 +97,34 @@ impl WaitReason {
 }
 
 /// Wakes one parked goroutine or thread. `Clone + Send + Sync`; cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Unparker {
-    inner: Arc<ThreadWaiter>,
+    inner: Inner,
+}
+
+#[derive(Clone)]
+enum Inner {
+    Thread(Arc<ThreadWaiter>),
+    /// A goroutine in its `generation`-th life; the `Arc` keeps its runtime (and so the G)
+    /// allocated.
+    Goroutine {
+        sched: Arc<Sched>,
+        g: GRef,
+        generation: u32,
+    },
+}
+
+impl std::fmt::Debug for Unparker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.inner {
+            Inner::Thread(t) => f.debug_tuple("Unparker::Thread").field(&t.thread.id()).finish(),
+            Inner::Goroutine { g, generation, .. } => f
+                .debug_struct("Unparker::Goroutine")
+                .field("id", &g.id.load(Ordering::Relaxed))
+                .field("generation", generation)
+                .finish(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -83,20 +137,46 @@ struct ThreadWaiter {
 impl Unparker {
     /// Makes the permit available and wakes the owner if it is parked.
     pub fn unpark(&self) {
-        self.inner.permit.store(true, Ordering::Release);
-        self.inner.thread.unpark();
+        match &self.inner {
+            Inner::Thread(t) => {
+                t.permit.store(true, Ordering::Release);
+                t.thread.unpark();
+            }
+            Inner::Goroutine { sched, g, generation } => {
+                if g.park.unpark(*generation) {
+                    sched.ready(*g);
+                }
+            }
+        }
     }
 
     /// Whether `self` and `other` wake the same goroutine or thread.
     pub fn same_as(&self, other: &Unparker) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        match (&self.inner, &other.inner) {
+            (Inner::Thread(a), Inner::Thread(b)) => Arc::ptr_eq(a, b),
+            (
+                Inner::Goroutine { g: a, generation: x, .. },
+                Inner::Goroutine { g: b, generation: y, .. },
+            ) => a == b && x == y,
+            _ => false,
+        }
     }
 }
 
 /// The `Unparker` of the calling goroutine or thread. Every call from the same context
 /// returns a handle to the same permit.
 pub fn unparker() -> Unparker {
-    thread_waiter()
+    match crate::context::current_g() {
+        Some(g) => goroutine_unparker(g),
+        None => thread_waiter(),
+    }
+}
+
+pub(crate) fn goroutine_unparker(g: GRef) -> Unparker {
+    // SAFETY: `g.m` was set by the M resuming this G, which runs on this thread now and
+    // keeps its runtime alive.
+    let sched = unsafe { (*g.m.get()).sched() }.arc();
+    Unparker { inner: Inner::Goroutine { sched, g, generation: g.park.generation() } }
 }
 
 /// Parks until unparked (consuming the permit).
@@ -110,11 +190,19 @@ pub fn park_timeout(reason: WaitReason, timeout: Duration) -> bool {
 }
 
 /// Parks until unparked (`true`) or until `deadline` (`false`); `None` waits forever.
-pub fn park_deadline(_reason: WaitReason, deadline: Option<Instant>) -> bool {
+pub fn park_deadline(reason: WaitReason, deadline: Option<Instant>) -> bool {
+    match crate::context::current_g() {
+        Some(g) => park_goroutine(g, reason, deadline),
+        None => park_thread(deadline),
+    }
+}
+
+fn park_thread(deadline: Option<Instant>) -> bool {
     let me = thread_waiter();
+    let Inner::Thread(me) = &me.inner else { unreachable!("thread_waiter: a thread") };
     loop {
         // Acquire; pairs with the Release store in `unpark`.
-        if me.inner.permit.swap(false, Ordering::Acquire) {
+        if me.permit.swap(false, Ordering::Acquire) {
             return true;
         }
         match deadline {
@@ -130,17 +218,45 @@ pub fn park_deadline(_reason: WaitReason, deadline: Option<Instant>) -> bool {
     }
 }
 
+/// The goroutine half: see the module docs and `gstate`.
+fn park_goroutine(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> bool {
+    let token = match g.park.begin() {
+        Begin::Consumed => return true,
+        Begin::Parking(token) => token,
+    };
+    // SAFETY: `g.m` is this G's M, set before this resume (module docs of `context`).
+    let sched = unsafe { (*g.m.get()).sched() };
+    if let Some(d) = deadline
+        && Instant::now() >= d
+    {
+        return g.park.cancel();
+    }
+    g.wait_reason.store(reason as u8, Ordering::Relaxed);
+    g.wait_since.store(sched.nanotime(), Ordering::Relaxed);
+    g.deadline.set(deadline.map(|d| (d, token)));
+    g.set_status(GStatus::Waiting);
+    g.suspend(Action::Park);
+    !g.timed_out.swap(false, Ordering::Relaxed)
+}
+
 /// A scheduling point for operations that did not block: yields if the running goroutine's
 /// time slice is used up (its preempt flag is set). A no-op on a plain thread.
-pub fn preempt_point() {}
+pub fn preempt_point() {
+    if let Some(g) = crate::context::current_g()
+        && g.preempt.load(Ordering::Relaxed)
+    {
+        g.preempt.store(false, Ordering::Relaxed);
+        g.suspend(Action::Preempted);
+    }
+}
 
 fn thread_waiter() -> Unparker {
     thread_local! {
         static WAITER: Unparker = Unparker {
-            inner: Arc::new(ThreadWaiter {
+            inner: Inner::Thread(Arc::new(ThreadWaiter {
                 thread: std::thread::current(),
                 permit: AtomicBool::new(false),
-            }),
+            })),
         };
     }
     WAITER.with(Unparker::clone)

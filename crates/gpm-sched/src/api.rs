@@ -1,0 +1,100 @@
+//! The goroutine API (re-exported by the façade): `go`, `Builder`, `yield_now`, `sleep`,
+//! `num_goroutines`. Each works from a goroutine (on its runtime) and from a plain thread
+//! (on the default runtime, or blocking the thread).
+
+use std::io;
+use std::panic::Location;
+use std::sync::atomic::Ordering::*;
+use std::time::{Duration, Instant};
+
+use crate::context::current_g;
+use crate::g::Action;
+use crate::park::{WaitReason, park_deadline, unparker};
+use crate::runtime::with_current;
+use crate::spawn::{JoinHandle, spawn_on};
+
+/// Spawns a goroutine running `f` on the current runtime (the caller's, or the default
+/// runtime outside any) and returns its handle. Dropping the handle detaches it.
+///
+/// # Panics
+/// If no stack can be had for it; [`Builder::go`] returns the error instead.
+#[track_caller]
+pub fn go<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    Builder::new().go(f).unwrap_or_else(|e| panic!("gpm::go: cannot spawn a goroutine: {e}"))
+}
+
+/// Goroutine options: a name (shown by `Runtime::dump`) and a stack size.
+#[derive(Debug, Clone, Default)]
+pub struct Builder {
+    name: Option<String>,
+    stack_size: Option<usize>,
+}
+
+impl Builder {
+    /// Default options.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Names the goroutine.
+    pub fn name(mut self, name: impl Into<String>) -> Builder {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Stack size in bytes (page-rounded; at least gpm-stack's `MIN_STACK_SIZE`).
+    pub fn stack_size(mut self, bytes: usize) -> Builder {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Spawns the goroutine; an error if its stack cannot be allocated.
+    #[track_caller]
+    pub fn go<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let loc = Location::caller();
+        with_current(|s| spawn_on(s, self.name, self.stack_size, loc, f))
+    }
+}
+
+/// Lets other goroutines run (Go's `runtime.Gosched`): the caller goes to the back of its
+/// P's queue. On a plain thread, `std::thread::yield_now`.
+pub fn yield_now() {
+    match current_g() {
+        Some(g) => g.suspend(Action::Yield),
+        None => std::thread::yield_now(),
+    }
+}
+
+/// Sleeps at least `d`: parks the goroutine on a timer, or sleeps the plain thread.
+pub fn sleep(d: Duration) {
+    if current_g().is_none() {
+        std::thread::sleep(d);
+        return;
+    }
+    let Some(deadline) = Instant::now().checked_add(d) else {
+        loop {
+            crate::park::park(WaitReason::Sleep);
+        }
+    };
+    let mut consumed = false;
+    while Instant::now() < deadline {
+        consumed |= park_deadline(WaitReason::Sleep, Some(deadline));
+    }
+    if consumed {
+        // A permit meant for someone else's wake-up: put it back.
+        unparker().unpark();
+    }
+}
+
+/// Goroutines alive (spawned, not finished) in the current runtime.
+pub fn num_goroutines() -> usize {
+    with_current(|s| s.live.load(Relaxed).max(0) as usize)
+}

@@ -1,0 +1,45 @@
+//! Where am I? The thread-local that names the calling thread's M, and the accessors that
+//! read it.
+//!
+//! The migration rule (gpm-stack's contract): a function that can switch must not read a
+//! thread-local, because LLVM may keep the thread-local's address in a register across the
+//! switch and the goroutine may come back on another thread. So the thread-local is read
+//! only here, in `#[inline(never)]` functions that never switch; code that switches calls
+//! them *before* switching and afterwards reaches its M and P through its G (`g.m`, which
+//! the resuming M sets before every resume).
+
+use std::cell::Cell;
+use std::ptr;
+
+use crate::g::GRef;
+use crate::m::M;
+
+thread_local! {
+    /// This thread's M, or null on a plain thread. Set once when the M's thread starts.
+    static CURRENT_M: Cell<*const M> = const { Cell::new(ptr::null()) };
+}
+
+/// This thread's M, or null on a plain thread. Never switches.
+#[inline(never)]
+pub(crate) fn current_m() -> *const M {
+    CURRENT_M.get()
+}
+
+/// Marks the calling thread as running `m` (the M's thread main, on its native stack).
+#[inline(never)]
+pub(crate) fn set_current_m(m: *const M) {
+    CURRENT_M.set(m);
+}
+
+/// The goroutine running on this thread, or `None` on a plain thread or an M's own stack.
+/// Never switches.
+#[inline(never)]
+pub(crate) fn current_g() -> Option<GRef> {
+    let m = current_m();
+    if m.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null CURRENT_M points to the M whose thread this is; the thread's main
+    // function keeps it alive until it clears the slot.
+    GRef::from_ptr(unsafe { (*m).cur_g.get() })
+}

@@ -1,0 +1,235 @@
+//! G: a goroutine. Its coroutine (stack), its status, its park state, and what it asks its M
+//! to do when it switches away.
+//!
+//! # G status, defined by who owns the stack (Go's `_Grunnable` .. `_Gdead`)
+//! | status     | stack owned by                  | on a queue | has an M |
+//! |------------|---------------------------------|------------|----------|
+//! | `Idle`     | the free list holding the G     | free list  | no       |
+//! | `Runnable` | the run queue holding the G     | yes        | no       |
+//! | `Running`  | the M resuming it               | no         | yes      |
+//! | `Syscall`  | its M, inside `blocking`        | no         | yes, maybe no P |
+//! | `Waiting`  | its waker (see `gstate`)        | no         | no       |
+//! | `Dead`     | the M that saw it finish        | no         | no       |
+//!
+//! A G is allocated once and lives until its runtime is freed: dead Gs (with their
+//! coroutine and stack) are reused through the per-P free lists (`gfree`, cap 64, half moved
+//! to the global list when full, Go's `gfput`). So a raw `GRef` stays valid as long as the
+//! runtime's `Sched` does, and stale wake-ups are told apart by `ParkState`'s generation.
+
+use std::cell::{Cell, UnsafeCell};
+use std::panic::Location;
+use std::ptr::NonNull;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering::*};
+
+use gpm_stack::{Coroutine, Suspender};
+
+use crate::gstate::ParkState;
+use crate::m::M;
+use crate::park::WaitReason;
+
+/// A goroutine's status (see the module table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum GStatus {
+    /// On a free list, ready for reuse.
+    Idle = 0,
+    /// On a run queue.
+    Runnable = 1,
+    /// Running on an M.
+    Running = 2,
+    /// Inside `blocking` (Go's `_Gsyscall`).
+    Syscall = 3,
+    /// Parked.
+    Waiting = 4,
+    /// Finished, not yet on a free list.
+    Dead = 5,
+}
+
+impl GStatus {
+    fn from_u8(v: u8) -> GStatus {
+        match v {
+            0 => GStatus::Idle,
+            1 => GStatus::Runnable,
+            2 => GStatus::Running,
+            3 => GStatus::Syscall,
+            4 => GStatus::Waiting,
+            _ => GStatus::Dead,
+        }
+    }
+
+    /// Go's spelling, as in a goroutine dump.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GStatus::Idle => "idle",
+            GStatus::Runnable => "runnable",
+            GStatus::Running => "running",
+            GStatus::Syscall => "syscall",
+            GStatus::Waiting => "waiting",
+            GStatus::Dead => "dead",
+        }
+    }
+}
+
+/// What a G asks its M to do after it switched away (read by the M on its own stack).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Nothing pending (the G finished, or the M has read the action).
+    None,
+    /// `yield_now`: to the tail of the local queue.
+    Yield,
+    /// Time slice used up (preempt flag): to the global queue, as Go's `gopreempt_m`.
+    Preempted,
+    /// `park`: finish the park (`ParkState::finish`), then arm the timer if any.
+    Park,
+    /// Returned from `blocking` and found no P: to the global queue; the M stops.
+    NoP,
+}
+
+/// A goroutine. Fields marked *owner* are touched only by whoever owns the G's stack (see
+/// the module table): the M running it and the goroutine itself, on one thread at a time,
+/// with hand-offs ordered by the run queues' release/acquire.
+pub(crate) struct G {
+    /// Goroutine id (Go's `goid`); set when a life starts.
+    pub(crate) id: AtomicU64,
+    status: AtomicU8,
+    /// Park/unpark protocol word.
+    pub(crate) park: ParkState,
+    /// Set by the timer that woke the G (before readying it); read by the G after.
+    pub(crate) timed_out: AtomicBool,
+    /// Time slice used up (set by sysmon): the next scheduling point yields.
+    pub(crate) preempt: AtomicBool,
+    /// Set by runtime drop before the coroutine is unwound: a caught panic is re-raised.
+    pub(crate) cancelling: AtomicBool,
+    pub(crate) wait_reason: AtomicU8,
+    /// When the current wait began, ns since the runtime's epoch.
+    pub(crate) wait_since: AtomicU64,
+    pub(crate) location: AtomicPtr<Location<'static>>,
+    pub(crate) name: Mutex<Option<Box<str>>>,
+    pub(crate) has_name: AtomicBool,
+    /// The M this G is locked to (`lock_os_thread`), or null.
+    pub(crate) locked_m: AtomicPtr<M>,
+    /// owner: `lock_os_thread` nesting count.
+    pub(crate) lock_count: Cell<u32>,
+    /// owner: the coroutine (stack) running this G's job.
+    pub(crate) co: UnsafeCell<Option<Coroutine>>,
+    /// owner: the running job's suspender (set at job start; stable while it runs).
+    pub(crate) suspender: Cell<*const Suspender>,
+    /// owner: the M resuming the G (set before every resume).
+    pub(crate) m: Cell<*const M>,
+    /// owner: the request to the M after a switch.
+    pub(crate) action: Cell<Action>,
+    /// owner: the deadline of the park in progress (armed by the M after the switch).
+    pub(crate) deadline: Cell<Option<(std::time::Instant, u64)>>,
+    /// owner: the stack is not the runtime's default size (not returned to the pool).
+    pub(crate) custom_stack: Cell<bool>,
+}
+
+// SAFETY: the `Cell`/`UnsafeCell` fields are *owner* fields (type docs): only the holder of
+// the G's stack touches them, one thread at a time, and every hand-off of a G between
+// threads goes through a run queue or `ParkState` with release/acquire ordering. Everything
+// read by other threads (dump, sysmon, wakers) is atomic or behind a `Mutex`.
+unsafe impl Sync for G {}
+// SAFETY: as above; the coroutine is `Send` (gpm-stack's migration contract).
+unsafe impl Send for G {}
+
+impl G {
+    pub(crate) fn new(co: Option<Coroutine>) -> G {
+        G {
+            id: AtomicU64::new(0),
+            status: AtomicU8::new(GStatus::Idle as u8),
+            park: ParkState::new(),
+            timed_out: AtomicBool::new(false),
+            preempt: AtomicBool::new(false),
+            cancelling: AtomicBool::new(false),
+            wait_reason: AtomicU8::new(0),
+            wait_since: AtomicU64::new(0),
+            location: AtomicPtr::new(std::ptr::null_mut()),
+            name: Mutex::new(None),
+            has_name: AtomicBool::new(false),
+            locked_m: AtomicPtr::new(std::ptr::null_mut()),
+            lock_count: Cell::new(0),
+            co: UnsafeCell::new(co),
+            suspender: Cell::new(std::ptr::null()),
+            m: Cell::new(std::ptr::null()),
+            action: Cell::new(Action::None),
+            deadline: Cell::new(None),
+            custom_stack: Cell::new(false),
+        }
+    }
+
+    pub(crate) fn status(&self) -> GStatus {
+        GStatus::from_u8(self.status.load(Relaxed))
+    }
+
+    /// Relaxed: informational (dump, stats); the protocols use `park` and the queues.
+    pub(crate) fn set_status(&self, s: GStatus) {
+        self.status.store(s as u8, Relaxed);
+    }
+
+    pub(crate) fn wait_reason(&self) -> WaitReason {
+        WaitReason::from_u8(self.wait_reason.load(Relaxed))
+    }
+
+    /// Switches to the M (the G's owner half). Reads no thread-local.
+    pub(crate) fn suspend(&self, action: Action) {
+        self.action.set(action);
+        let s = self.suspender.get();
+        debug_assert!(!s.is_null(), "G::suspend: no suspender");
+        // SAFETY: `suspender` was set by this G's job when it started, points into the
+        // coroutine's own stack, and stays valid while the job runs — and we are that job.
+        unsafe { (*s).suspend() };
+    }
+
+    /// owner: the coroutine.
+    ///
+    /// # Safety
+    /// The caller owns the G's stack (module table) and holds no other reference to it.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn co_mut(&self) -> &mut Option<Coroutine> {
+        // SAFETY: exclusive by the caller's contract.
+        unsafe { &mut *self.co.get() }
+    }
+}
+
+/// A pointer to a G, as run queues carry it (Go's `guintptr`). Valid while the runtime's
+/// `Sched` lives (Gs are never freed before it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct GRef(NonNull<G>);
+
+// SAFETY: a `GRef` is an address; `G` is `Sync` and lives as long as the runtime, and moving
+// the G's *ownership* with it is what the run queues do (module docs).
+unsafe impl Send for GRef {}
+// SAFETY: as above.
+unsafe impl Sync for GRef {}
+
+impl GRef {
+    pub(crate) fn from_box(g: Box<G>) -> GRef {
+        GRef(NonNull::from(Box::leak(g)))
+    }
+
+    pub(crate) fn from_ptr(p: *const G) -> Option<GRef> {
+        NonNull::new(p as *mut G).map(GRef)
+    }
+
+    pub(crate) fn as_ptr(self) -> *const G {
+        self.0.as_ptr()
+    }
+
+    /// # Safety
+    /// Only by `Sched::drop`, once, for a G made by `from_box`.
+    pub(crate) unsafe fn free(self) {
+        // SAFETY: by the caller's contract the box is live and no one else uses it.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
+impl std::ops::Deref for GRef {
+    type Target = G;
+    fn deref(&self) -> &G {
+        // SAFETY: a G lives until the runtime's `Sched` is freed, and every `GRef` is used
+        // only while its `Sched` is alive (held by the M, the waker's `Unparker`, or a
+        // `JoinHandle`).
+        unsafe { self.0.as_ref() }
+    }
+}

@@ -1,0 +1,95 @@
+//! M: an OS thread running the schedule loop on its native stack (Go's `m`; the native
+//! stack plays `g0`). An M runs goroutines only while it holds a P.
+//!
+//! Fields marked *owner* are touched only on the M's own thread (the schedule loop, and the
+//! goroutine it is resuming, which runs on the same thread). Fields other threads write
+//! (`nextp`, `next_spinning`) are handed over with `Parker::unpark` (Release) / `park`
+//! (Acquire): see `Sched::startm`.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
+
+use crate::g::G;
+use crate::p::P;
+use crate::parker::Parker;
+use crate::sched::Sched;
+
+/// No P handed over.
+const NO_P: usize = usize::MAX;
+
+/// A worker thread.
+pub(crate) struct M {
+    pub(crate) id: usize,
+    /// The runtime. Valid while the M's thread runs: its main function holds an `Arc`.
+    pub(crate) sched: *const Sched,
+    pub(crate) parker: Parker,
+    /// owner: the P held (index, seq).
+    p: Cell<Option<(usize, u64)>>,
+    /// owner: the G being resumed, or null on the native stack.
+    pub(crate) cur_g: Cell<*const G>,
+    /// owner: this M is spinning (counted in `SpinState`).
+    pub(crate) spinning: Cell<bool>,
+    /// owner: the running G is inside `blocking` (its P, if any, is `Syscall`).
+    pub(crate) in_syscall: Cell<bool>,
+    /// owner: the G locked to this M (`lock_os_thread`), or null.
+    pub(crate) locked_g: Cell<*const G>,
+    /// A P handed over by `startm` (index, or `NO_P`).
+    nextp: AtomicUsize,
+    next_spinning: AtomicBool,
+    /// A locked G handed over by `startlockedm`.
+    pub(crate) next_g: AtomicPtr<G>,
+}
+
+// SAFETY: owner fields (`Cell`s) are used only on the M's own thread (type docs); the rest is
+// atomic. `sched` is a pointer the M's thread keeps alive.
+unsafe impl Sync for M {}
+// SAFETY: as above.
+unsafe impl Send for M {}
+
+impl M {
+    pub(crate) fn new(id: usize, sched: *const Sched) -> M {
+        M {
+            id,
+            sched,
+            parker: Parker::new(),
+            p: Cell::new(None),
+            cur_g: Cell::new(std::ptr::null()),
+            spinning: Cell::new(false),
+            in_syscall: Cell::new(false),
+            locked_g: Cell::new(std::ptr::null()),
+            nextp: AtomicUsize::new(NO_P),
+            next_spinning: AtomicBool::new(false),
+            next_g: AtomicPtr::new(std::ptr::null_mut()),
+        }
+    }
+
+    pub(crate) fn sched(&self) -> &Sched {
+        // SAFETY: the M's thread main holds an `Arc<Sched>` while the M exists on it, and
+        // goroutines of this runtime run only on its Ms.
+        unsafe { &*self.sched }
+    }
+
+    /// owner: the P held, with its seq.
+    #[inline]
+    pub(crate) fn p(&self) -> Option<(&P, u64)> {
+        self.p.get().map(|(i, seq)| (&self.sched().ps[i], seq))
+    }
+
+    /// owner: takes P `i` (already acquired: status `Running` with `seq`).
+    pub(crate) fn set_p(&self, p: Option<(usize, u64)>) {
+        self.p.set(p);
+    }
+
+    /// A waker hands this (idle) M a P; the caller then unparks it.
+    pub(crate) fn hand_p(&self, p: usize, spinning: bool) {
+        self.next_spinning.store(spinning, Relaxed);
+        // Relaxed: published by the caller's `parker.unpark()` (Release).
+        self.nextp.store(p, Relaxed);
+    }
+
+    /// owner, after waking: the P handed over, if any.
+    pub(crate) fn take_nextp(&self) -> Option<(usize, bool)> {
+        let p = self.nextp.swap(NO_P, Relaxed);
+        (p != NO_P).then(|| (p, self.next_spinning.load(Relaxed)))
+    }
+}

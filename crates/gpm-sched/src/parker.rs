@@ -1,0 +1,73 @@
+//! `Parker`: how an M (or a plain thread waiting in `park`) sleeps. A one-permit flag in front
+//! of `std::thread::park`, which on Linux is a futex wait on a per-thread word: an idle M
+//! costs no CPU, and an `unpark` before the `park` is not lost.
+//!
+//! Only gpm-stack talks to the OS, so this uses std's futex-based parking rather than a raw
+//! `futex(2)`; the extra flag lets `unpark` skip the syscall when the owner is awake.
+
+use std::time::Instant;
+
+use crate::sync::{AtomicU32, Ordering::*, Thread, current, park, park_timeout};
+
+const EMPTY: u32 = 0;
+const NOTIFIED: u32 = 1;
+const PARKED: u32 = 2;
+
+/// A parker owned by one thread; any thread may `unpark` it.
+#[derive(Debug)]
+pub struct Parker {
+    state: AtomicU32,
+    thread: Thread,
+}
+
+impl Parker {
+    /// A parker for the calling thread.
+    pub fn new() -> Parker {
+        Parker { state: AtomicU32::new(EMPTY), thread: current() }
+    }
+
+    /// Sleeps until `unpark` (consuming its permit) or `deadline`; returns whether the permit
+    /// was consumed. Only the owning thread may call it.
+    pub fn park(&self, deadline: Option<Instant>) -> bool {
+        // Acquire: pairs with the Release swap in `unpark`, so what the waker wrote before
+        // waking us (an M's `nextp`, a queued item) is visible.
+        if self.state.compare_exchange(NOTIFIED, EMPTY, Acquire, Relaxed).is_ok() {
+            return true;
+        }
+        if self.state.compare_exchange(EMPTY, PARKED, Relaxed, Relaxed).is_err() {
+            // NOTIFIED arrived in between; Acquire as above.
+            self.state.swap(EMPTY, Acquire);
+            return true;
+        }
+        loop {
+            match deadline {
+                None => park(),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        // Time is up: leave PARKED, unless a permit came.
+                        return self.state.swap(EMPTY, Acquire) == NOTIFIED;
+                    }
+                    park_timeout(d - now);
+                }
+            }
+            if self.state.compare_exchange(NOTIFIED, EMPTY, Acquire, Relaxed).is_ok() {
+                return true;
+            }
+        }
+    }
+
+    /// Makes the permit available; wakes the owner if it sleeps.
+    pub fn unpark(&self) {
+        // Release: pairs with the Acquire in `park`.
+        if self.state.swap(NOTIFIED, Release) == PARKED {
+            self.thread.unpark();
+        }
+    }
+}
+
+impl Default for Parker {
+    fn default() -> Self {
+        Parker::new()
+    }
+}

@@ -1,0 +1,258 @@
+//! `Runtime`: builds a scheduler (Ps, sysmon), runs goroutines on it, and tears it down.
+//!
+//! Drop: set `shutdown`, wake every M and sysmon; each M gives its P back at its next
+//! scheduling point and exits; join them all; then cancel every unfinished goroutine by
+//! dropping its coroutine (corosensei unwinds a suspended stack: destructors run, on the
+//! dropping thread) — its `JoinHandle` then reports `Cancelled`; finally free the stacks.
+//! A goroutine that never reaches a scheduling point keeps its M, and drop waits for it.
+
+use std::io;
+use std::panic::{Location, resume_unwind};
+use std::sync::atomic::Ordering::*;
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle as ThreadHandle;
+
+use crate::context::current_m;
+use crate::sched::{Sched, lock};
+use crate::spawn::{JoinHandle, spawn_on};
+use crate::stats::Stats;
+
+/// Most Ps a runtime can have.
+pub const MAX_PROCS: usize = 256;
+/// Default thread limit (Go's `debug.SetMaxThreads` default).
+pub const DEFAULT_MAX_THREADS: usize = 10_000;
+
+/// A goroutine runtime: `procs` Ps, the Ms that run them, sysmon.
+pub struct Runtime {
+    pub(crate) sched: Arc<Sched>,
+    sysmon: Option<ThreadHandle<()>>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("name", &self.sched.name)
+            .field("procs", &self.sched.procs)
+            .finish()
+    }
+}
+
+/// Configures a [`Runtime`]; values are checked by [`build`](RuntimeBuilder::build).
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeBuilder {
+    procs: Option<usize>,
+    max_threads: Option<usize>,
+    stack_size: Option<usize>,
+    name: Option<String>,
+}
+
+impl RuntimeBuilder {
+    /// Number of Ps (1..=256; default `GPM_MAXPROCS` or the number of CPUs).
+    pub fn procs(mut self, n: usize) -> Self {
+        self.procs = Some(n);
+        self
+    }
+
+    /// Most M threads (default 10,000): blocked `blocking` calls and locked goroutines each
+    /// hold one.
+    pub fn max_threads(mut self, n: usize) -> Self {
+        self.max_threads = Some(n);
+        self
+    }
+
+    /// Default goroutine stack size in bytes (default gpm-stack's `DEFAULT_STACK_SIZE`).
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// A name for diagnostics.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Builds and starts the runtime. Out-of-range values are an `InvalidInput` error
+    /// naming the value and the range.
+    pub fn build(self) -> io::Result<Runtime> {
+        let procs = match self.procs {
+            Some(n) => n,
+            None => default_procs()?,
+        };
+        check("procs", procs, 1, MAX_PROCS)?;
+        let max_threads = self.max_threads.unwrap_or(DEFAULT_MAX_THREADS);
+        check("max_threads", max_threads, procs, usize::MAX)?;
+        let stack_size = self.stack_size.unwrap_or(gpm_stack::DEFAULT_STACK_SIZE);
+        check("stack_size", stack_size, gpm_stack::MIN_STACK_SIZE, 1 << 30)?;
+        let name = self.name.unwrap_or_else(|| "gpm".to_string());
+        gpm_stack::install_overflow_handler();
+        let sched = Arc::new(Sched::new(procs, max_threads, stack_size, name)?);
+        let s2 = sched.clone();
+        let sysmon = std::thread::Builder::new()
+            .name("gpm-sysmon".into())
+            .spawn(move || crate::sysmon::sysmon_main(s2))?;
+        Ok(Runtime { sched, sysmon: Some(sysmon) })
+    }
+}
+
+fn check(what: &str, v: usize, lo: usize, hi: usize) -> io::Result<()> {
+    if (lo..=hi).contains(&v) {
+        return Ok(());
+    }
+    let range = if hi == usize::MAX { format!("{lo}..") } else { format!("{lo}..={hi}") };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("gpm: {what} = {v} is out of range (allowed: {range})"),
+    ))
+}
+
+/// `GPM_MAXPROCS`, else the number of CPUs (capped at `MAX_PROCS`).
+fn default_procs() -> io::Result<usize> {
+    if let Ok(v) = std::env::var("GPM_MAXPROCS") {
+        return v.trim().parse::<usize>().map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("gpm: GPM_MAXPROCS = {v:?} is not a number"),
+            )
+        });
+    }
+    Ok(std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_PROCS))
+}
+
+impl Runtime {
+    /// A runtime with default settings (see [`RuntimeBuilder`]).
+    pub fn new() -> io::Result<Runtime> {
+        RuntimeBuilder::default().build()
+    }
+
+    /// A builder.
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+
+    /// Runs `f` as a goroutine and blocks the calling thread (or parks the calling
+    /// goroutine) until it returns; a panic in `f` is resumed here.
+    #[track_caller]
+    pub fn block_on<F, T>(&self, f: F) -> T
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        match self.go(f).join() {
+            Ok(v) => v,
+            Err(payload) => resume_unwind(payload),
+        }
+    }
+
+    /// Spawns a goroutine on this runtime.
+    ///
+    /// # Panics
+    /// If no stack can be had for it (see [`crate::Builder::go`] for the fallible form).
+    #[track_caller]
+    pub fn go<F, T>(&self, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        spawn_on(&self.sched, None, None, Location::caller(), f)
+            .unwrap_or_else(|e| panic!("gpm: cannot spawn a goroutine: {e}"))
+    }
+
+    /// A snapshot of the scheduler's counters and queues.
+    pub fn stats(&self) -> Stats {
+        crate::stats::snapshot(&self.sched)
+    }
+
+    /// Every live goroutine: id, name, state, wait reason and time, spawn location.
+    pub fn dump(&self) -> String {
+        crate::stats::dump(&self.sched)
+    }
+
+    /// The `SCHED` line `GPM_DEBUG=schedtrace` prints, now.
+    pub fn schedtrace(&self) -> String {
+        crate::trace::sched_line(&self.sched, self.sched.nanotime())
+    }
+
+    /// Number of Ps.
+    pub fn procs(&self) -> usize {
+        self.sched.ps.len()
+    }
+
+    pub(crate) fn shutdown(&mut self) {
+        let sched = &*self.sched;
+        sched.shutdown.store(true, Release);
+        sched.wake_all();
+        let on_own_m = {
+            let m = current_m();
+            // SAFETY: a non-null current M is alive on this thread.
+            !m.is_null() && std::ptr::eq(unsafe { (*m).sched }, sched)
+        };
+        if on_own_m {
+            // Dropped from one of its own goroutines: cannot join ourselves. The Ms exit
+            // on their own; the Gs are freed with the last reference.
+            return;
+        }
+        // Ms may be starting while we wake: wake again until every thread is joined.
+        loop {
+            sched.wake_all();
+            sched.join_threads();
+            if sched.nthreads.load(Acquire) == 0 {
+                break;
+            }
+            std::thread::yield_now();
+        }
+        if let Some(h) = self.sysmon.take() {
+            sched.sysmon.unpark();
+            let _ = h.join();
+        }
+        cancel_all(sched);
+        sched.pool.trim();
+    }
+}
+
+/// Unwinds every unfinished goroutine and drains the queues (no M runs any more).
+fn cancel_all(sched: &Sched) {
+    let gs: Vec<_> = lock(&sched.allgs).clone();
+    for g in &gs {
+        g.cancelling.store(true, Relaxed);
+    }
+    for g in gs {
+        // SAFETY: no M runs: every G's stack is owned by the runtime being dropped.
+        let co = unsafe { g.co_mut() }.take();
+        drop(co);
+    }
+    for p in sched.ps.iter() {
+        // SAFETY: no M runs: the dropping thread owns every P.
+        let _ = unsafe { p.runq() }.drain().count();
+        // SAFETY: as above.
+        unsafe { p.gfree() }.clear();
+    }
+    while sched.global.pop().is_some() {}
+    lock(&sched.allm).clear();
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+static DEFAULT: OnceLock<Runtime> = OnceLock::new();
+
+/// The process-wide runtime `go` uses outside any runtime, started on first use with
+/// `GPM_MAXPROCS` or the number of CPUs.
+pub fn default_runtime() -> &'static Runtime {
+    DEFAULT.get_or_init(|| {
+        Runtime::new().unwrap_or_else(|e| panic!("gpm: cannot start the default runtime: {e}"))
+    })
+}
+
+/// Runs `f` with the runtime of the calling goroutine, or the default runtime.
+pub(crate) fn with_current<R>(f: impl FnOnce(&Sched) -> R) -> R {
+    let m = current_m();
+    if m.is_null() {
+        return f(&default_runtime().sched);
+    }
+    // SAFETY: a non-null current M is alive on this thread and keeps its runtime alive.
+    f(unsafe { (*m).sched() })
+}

@@ -1,0 +1,396 @@
+//! `Sched`: the state shared by every M of one runtime (Go's `schedt` plus `allp`, `allm`,
+//! `allgs`): the Ps, the global queue, the idle lists, the spinning counters, and the
+//! operations on them — `startm`, `wakep`, `handoffp`, `stopm`, `ready`.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use gpm_queue::Global;
+use gpm_stack::StackPool;
+
+use crate::context::current_m;
+use crate::g::{GRef, GStatus};
+use crate::m::M;
+use crate::p::{P, PStatus};
+use crate::parker::Parker;
+use crate::spinning::SpinState;
+use crate::trace::DebugConfig;
+
+/// Counters for `stats()`; Relaxed: statistics only.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) spawned: AtomicU64,
+    pub(crate) handoffs: AtomicU64,
+    pub(crate) retakes: AtomicU64,
+    pub(crate) preempts: AtomicU64,
+    pub(crate) thread_limit_hits: AtomicU64,
+}
+
+/// The runtime's shared scheduler state.
+pub(crate) struct Sched {
+    pub(crate) ps: Box<[P]>,
+    pub(crate) procs: u32,
+    pub(crate) global: Global<GRef>,
+    pub(crate) spin: SpinState,
+    idle_ps: Mutex<Vec<usize>>,
+    idle_ms: Mutex<Vec<Arc<M>>>,
+    /// Every M ever started (for shutdown and stats).
+    pub(crate) allm: Mutex<Vec<Arc<M>>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Ms alive (started and not exited).
+    pub(crate) nthreads: AtomicUsize,
+    next_mid: AtomicUsize,
+    pub(crate) max_threads: usize,
+    /// Every G ever allocated (Go's `allgs`); freed when the `Sched` is.
+    pub(crate) allgs: Mutex<Vec<GRef>>,
+    /// Dead Gs beyond the per-P caches (Go's `sched.gFree`).
+    pub(crate) gfree: Mutex<Vec<GRef>>,
+    /// Next goroutine id (handed to Ps in batches).
+    pub(crate) goid: AtomicU64,
+    pub(crate) pool: StackPool,
+    pub(crate) stack_size: usize,
+    pub(crate) shutdown: AtomicBool,
+    pub(crate) epoch: Instant,
+    /// Goroutines spawned and not finished.
+    pub(crate) live: AtomicI64,
+    pub(crate) counters: Counters,
+    pub(crate) sysmon: Parker,
+    pub(crate) debug: DebugConfig,
+    /// An M parks with a timeout for the nearest timer (one at a time, Go's netpoll waiter).
+    pub(crate) timer_watcher: AtomicBool,
+    pub(crate) name: String,
+    /// Stealing orders over the Ps.
+    pub(crate) steal_order: crate::steal::RandomOrder,
+}
+
+impl Sched {
+    pub(crate) fn new(
+        procs: usize,
+        max_threads: usize,
+        stack_size: usize,
+        name: String,
+    ) -> io::Result<Sched> {
+        let pool = StackPool::new(stack_size)?;
+        Ok(Sched {
+            ps: (0..procs).map(P::new).collect(),
+            procs: procs as u32,
+            global: Global::new(),
+            spin: SpinState::new(procs as u32),
+            idle_ps: Mutex::new((0..procs).rev().collect()),
+            idle_ms: Mutex::new(Vec::new()),
+            allm: Mutex::new(Vec::new()),
+            threads: Mutex::new(Vec::new()),
+            nthreads: AtomicUsize::new(0),
+            next_mid: AtomicUsize::new(0),
+            max_threads,
+            allgs: Mutex::new(Vec::new()),
+            gfree: Mutex::new(Vec::new()),
+            goid: AtomicU64::new(1),
+            stack_size: pool.stack_size(),
+            pool,
+            shutdown: AtomicBool::new(false),
+            epoch: Instant::now(),
+            live: AtomicI64::new(0),
+            counters: Counters::default(),
+            sysmon: Parker::new(),
+            debug: DebugConfig::from_env(),
+            timer_watcher: AtomicBool::new(false),
+            name,
+            steal_order: crate::steal::RandomOrder::new(procs as u32),
+        })
+    }
+
+    /// Nanoseconds since the runtime started (Go's `nanotime`, relative).
+    pub(crate) fn nanotime(&self) -> u64 {
+        self.epoch.elapsed().as_nanos() as u64
+    }
+
+    pub(crate) fn instant_to_ns(&self, t: Instant) -> u64 {
+        t.saturating_duration_since(self.epoch).as_nanos() as u64
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Acquire)
+    }
+
+    /// Takes an idle P (Go's `pidleget`): acquired, status `Running`. Returns (index, seq).
+    pub(crate) fn pidleget(&self) -> Option<(usize, u64)> {
+        let i = lock(&self.idle_ps).pop()?;
+        self.spin.p_left_idle();
+        Some((i, self.ps[i].acquire()))
+    }
+
+    /// Puts P `i` (owned with `seq`) on the idle list (Go's `pidleput`).
+    pub(crate) fn pidleput(&self, i: usize, seq: u64) {
+        self.ps[i].cur_g.store(std::ptr::null_mut(), Relaxed);
+        self.ps[i].set_idle(seq);
+        lock(&self.idle_ps).push(i);
+        self.spin.p_went_idle();
+    }
+
+    /// After publishing work: the fenced check of `SpinState::should_wake`, then `startm`.
+    #[inline]
+    pub(crate) fn wake_if_needed(&self) {
+        if self.spin.should_wake() {
+            self.startm(None, true);
+        }
+    }
+
+    /// Go's `startm`: run an M on P `p` (or on an idle P if `None`). `spinning`: the caller
+    /// claimed the spinner slot for it, and gives it back if no P or M can be had.
+    #[cold]
+    pub(crate) fn startm(&self, p: Option<(usize, u64)>, spinning: bool) {
+        let Some((p, seq)) = p.or_else(|| self.pidleget()) else {
+            if spinning {
+                self.spin.cancel_wake();
+            }
+            return;
+        };
+        if self.is_shutdown() {
+            self.pidleput(p, seq);
+            if spinning {
+                self.spin.cancel_wake();
+            }
+            return;
+        }
+        if let Some(m) = lock(&self.idle_ms).pop() {
+            m.hand_p(p, spinning);
+            m.parker.unpark();
+            return;
+        }
+        if let Err(e) = self.new_m(Some((p, seq)), spinning) {
+            self.pidleput(p, seq);
+            if spinning {
+                self.spin.cancel_wake();
+            }
+            self.counters.thread_limit_hits.fetch_add(1, Relaxed);
+            if self.counters.thread_limit_hits.load(Relaxed) == 1 {
+                eprintln!("gpm: {e}");
+            }
+        }
+    }
+
+    /// Starts a new M thread holding `p`.
+    fn new_m(&self, p: Option<(usize, u64)>, spinning: bool) -> io::Result<()> {
+        let n = self.nthreads.fetch_add(1, Relaxed);
+        if n >= self.max_threads {
+            self.nthreads.fetch_sub(1, Relaxed);
+            return Err(io::Error::other(format!(
+                "runtime `{}` reached its thread limit max_threads = {} (goroutines blocked \
+                 in `blocking` or locked to threads hold them); the work waits for a thread \
+                 to come back. Raise it with Runtime::builder().max_threads(n).",
+                self.name, self.max_threads
+            )));
+        }
+        let id = self.next_mid.fetch_add(1, Relaxed);
+        let sched = self.arc();
+        let spawned = std::thread::Builder::new()
+            .name(format!("gpm-m{id}"))
+            .spawn(move || crate::schedule::m_main(sched, id, p, spinning));
+        match spawned {
+            Ok(h) => {
+                lock(&self.threads).push(h);
+                Ok(())
+            }
+            Err(e) => {
+                self.nthreads.fetch_sub(1, Relaxed);
+                Err(e)
+            }
+        }
+    }
+
+    /// An `Arc` to this `Sched` (every `Sched` lives in an `Arc`; see `Runtime`).
+    pub(crate) fn arc(&self) -> Arc<Sched> {
+        // SAFETY: every `Sched` is created by `Runtime::build` inside an `Arc` and is only
+        // reached through it (or through an M/G that holds one), so the strong count is ≥ 1
+        // while `self` is borrowed.
+        unsafe {
+            Arc::increment_strong_count(self as *const Sched);
+            Arc::from_raw(self as *const Sched)
+        }
+    }
+
+    /// Go's `handoffp`: the owner of P `i` gives it up (sysmon after a retake, an M in a
+    /// long `blocking`, a locked M): start an M on it if there is work, else idle it.
+    pub(crate) fn handoffp(&self, i: usize, seq: u64) {
+        self.counters.handoffs.fetch_add(1, Relaxed);
+        let p = &self.ps[i];
+        if self.is_shutdown() {
+            self.pidleput(i, seq);
+            return;
+        }
+        if !p.stealer.is_empty() || !self.global.is_empty() {
+            self.startm(Some((i, seq)), false);
+            return;
+        }
+        if self.spin.spinning() + self.spin.idle_ps() == 0 && self.spin.claim_spinner() {
+            self.startm(Some((i, seq)), true);
+            return;
+        }
+        self.pidleput(i, seq);
+        // A submitter that saw no idle P (npidle was 0) before the line above may have
+        // queued work nobody looks at: the same fenced re-check as a parking M.
+        if !self.global.is_empty() {
+            self.wake_if_needed();
+        }
+    }
+
+    /// Go's `stopm`: park `m` on the idle list until handed a P, or until `deadline`.
+    /// Returns the P (acquired) and whether the M was made a spinner.
+    pub(crate) fn stopm(&self, m: &Arc<M>, deadline: Option<Instant>) -> Option<(usize, bool)> {
+        lock(&self.idle_ms).push(m.clone());
+        loop {
+            if self.is_shutdown() {
+                self.remove_idle_m(m);
+                return m.take_nextp();
+            }
+            let woken = m.parker.park(deadline);
+            if let Some(next) = m.take_nextp() {
+                return Some(next);
+            }
+            if !woken || self.is_shutdown() {
+                // Timed out (or shutting down): leave the idle list, unless a waker popped
+                // us already, in which case its `nextp` and `unpark` are on the way.
+                if self.remove_idle_m(m) {
+                    return None;
+                }
+                while m.take_nextp().is_none() {
+                    m.parker.park(None);
+                    if let Some(next) = m.take_nextp() {
+                        return Some(next);
+                    }
+                }
+            }
+        }
+    }
+
+    fn remove_idle_m(&self, m: &Arc<M>) -> bool {
+        let mut idle = lock(&self.idle_ms);
+        match idle.iter().position(|x| Arc::ptr_eq(x, m)) {
+            Some(i) => {
+                idle.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Ms parked on the idle list.
+    pub(crate) fn idle_ms(&self) -> usize {
+        lock(&self.idle_ms).len()
+    }
+
+    pub(crate) fn register_m(&self, m: Arc<M>) {
+        lock(&self.allm).push(m);
+    }
+
+    /// Wakes every M and sysmon (shutdown).
+    pub(crate) fn wake_all(&self) {
+        for m in lock(&self.allm).iter() {
+            m.parker.unpark();
+        }
+        self.sysmon.unpark();
+    }
+
+    /// Joins every M thread (shutdown).
+    pub(crate) fn join_threads(&self) {
+        loop {
+            let hs: Vec<_> = lock(&self.threads).drain(..).collect();
+            if hs.is_empty() {
+                return;
+            }
+            for h in hs {
+                let _ = h.join();
+            }
+        }
+    }
+
+    /// Go's `goready`: `g` (just moved out of `PARKED` by the caller) becomes runnable —
+    /// into the current P's `runnext` when called on an M of this runtime, else into the
+    /// global queue; then wake an M if an idle P and no spinner exist.
+    pub(crate) fn ready(&self, g: GRef) {
+        g.set_status(GStatus::Runnable);
+        if self.is_shutdown() {
+            return;
+        }
+        let pushed = self.with_local_p(|p| {
+            // SAFETY: `with_local_p` runs this with the P owned (claimed).
+            unsafe { p.runq() }.push_next(g, &self.global)
+        });
+        if pushed.is_none() {
+            self.global.push(g);
+        }
+        self.wake_if_needed();
+    }
+
+    /// Runs `f` with the calling M's P owned: on the M's native stack as is, from its
+    /// goroutine under a claim (see `p.rs`); reacquires an idle P if the claim finds the P
+    /// retaken. `None` on a plain thread, on an M of another runtime, or with no P to be had.
+    #[inline]
+    pub(crate) fn with_local_p<R>(&self, f: impl FnOnce(&P) -> R) -> Option<R> {
+        let m = current_m();
+        if m.is_null() {
+            return None;
+        }
+        // SAFETY: a non-null current M is alive on this thread (see `context`).
+        let m = unsafe { &*m };
+        if !std::ptr::eq(m.sched, self) {
+            return None;
+        }
+        if m.cur_g.get().is_null() {
+            // The native stack: the M owns its P outright (status `Running`).
+            return m.p().map(|(p, _)| f(p));
+        }
+        let held = if m.in_syscall.get() { PStatus::Syscall } else { PStatus::Executing };
+        if let Some((p, seq)) = m.p() {
+            if p.claim(seq, held) {
+                let r = f(p);
+                p.unclaim(seq, held);
+                return Some(r);
+            }
+            m.set_p(None);
+        }
+        self.reacquire_p(m, held).map(|(p, seq)| {
+            let r = f(p);
+            p.unclaim(seq, held);
+            r
+        })
+    }
+
+    /// From a goroutine whose P was retaken: take an idle P for its M (status `Running`,
+    /// to be unclaimed to `held` by the caller).
+    #[cold]
+    pub(crate) fn reacquire_p(&self, m: &M, held: PStatus) -> Option<(&P, u64)> {
+        if held == PStatus::Syscall {
+            // Inside `blocking`: no P until `exitsyscall` asks for one.
+            return None;
+        }
+        let (i, seq) = self.pidleget()?;
+        m.set_p(Some((i, seq)));
+        self.ps[i].cur_g.store(m.cur_g.get() as *mut _, Relaxed);
+        Some((&self.ps[i], seq))
+    }
+}
+
+/// Locks, ignoring poisoning: the scheduler's critical sections do not panic midway.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Sleeps the calling plain thread (used by sysmon).
+pub(crate) fn sleep_on(parker: &Parker, d: Duration) {
+    parker.park(Instant::now().checked_add(d));
+}
+
+impl Drop for Sched {
+    fn drop(&mut self) {
+        for g in lock(&self.allgs).drain(..) {
+            // SAFETY: the last reference to the runtime is going away: no M runs, no queue
+            // or waker can reach a G any more, and each G in `allgs` was made by `from_box`.
+            unsafe { g.free() };
+        }
+    }
+}

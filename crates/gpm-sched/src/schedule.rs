@@ -1,0 +1,285 @@
+//! The M's life: the schedule loop (Go's `schedule` / `findRunnable` / `execute`), on the
+//! M's native stack.
+//!
+//! Find work in Go's order (`find_runnable`): timers due; every 61st `schedtick` one G from
+//! the global queue first (so two goroutines re-readying each other cannot starve it); the
+//! local queue (`runnext` first — a G from `runnext` inherits the current time slice, so
+//! `schedtick` is not bumped); a batch from the global queue; stealing (`steal.rs`, only as a
+//! spinner); then give the P back and park (`spinning.rs` explains the re-check).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::*;
+use std::time::Instant;
+
+use gpm_queue::Source;
+use gpm_stack::Resumed;
+
+use crate::context::set_current_m;
+use crate::g::{Action, GRef, GStatus};
+use crate::m::M;
+use crate::p::{P, PStatus};
+use crate::sched::Sched;
+
+/// Every this many slices the global queue goes first (Go's 61: a prime, so it does not
+/// beat in step with user loops).
+const GLOBAL_FAIRNESS: u32 = 61;
+
+/// A thread's main function: run the schedule loop until the runtime shuts down.
+pub(crate) fn m_main(sched: Arc<Sched>, id: usize, p: Option<(usize, u64)>, spinning: bool) {
+    let _altstack = gpm_stack::init_thread();
+    let m = Arc::new(M::new(id, Arc::as_ptr(&sched)));
+    sched.register_m(m.clone());
+    set_current_m(Arc::as_ptr(&m));
+    m.set_p(p);
+    m.spinning.set(spinning);
+    let abort = AbortOnUnwind;
+    schedule_loop(&sched, &m);
+    std::mem::forget(abort);
+    set_current_m(std::ptr::null());
+    sched.nthreads.fetch_sub(1, Relaxed);
+}
+
+/// Aborts if the schedule loop unwinds: a panic there means a broken invariant, and an M
+/// that dies holding a P would strand its queue.
+struct AbortOnUnwind;
+
+impl Drop for AbortOnUnwind {
+    fn drop(&mut self) {
+        eprintln!("gpm: fatal: panic in the scheduler loop; aborting");
+        std::process::abort();
+    }
+}
+
+fn schedule_loop(sched: &Sched, m: &Arc<M>) {
+    loop {
+        if m.p().is_none() && !acquire_after_stop(sched, m) {
+            return;
+        }
+        let Some((g, inherit)) = find_runnable(sched, m) else { return };
+        if m.spinning.get() {
+            reset_spinning(sched, m);
+        }
+        if crate::lockosthread::hand_to_locked_m(sched, m, g) {
+            continue;
+        }
+        execute(sched, m, g, inherit);
+        if !m.locked_g.get().is_null() {
+            crate::lockosthread::wait_locked(sched, m);
+        }
+    }
+}
+
+/// An M without a P parks until handed one. `false`: shutdown.
+fn acquire_after_stop(sched: &Sched, m: &Arc<M>) -> bool {
+    loop {
+        if sched.is_shutdown() {
+            return false;
+        }
+        if let Some((i, spinning)) = sched.stopm(m, None) {
+            // The P was acquired by whoever handed it over.
+            m.set_p(Some((i, sched.ps[i].word() & !7)));
+            m.spinning.set(spinning);
+            return true;
+        }
+    }
+}
+
+/// Go's `resetspinning`: a spinner found work; if it was the last spinner, wake another M
+/// to look for the rest.
+fn reset_spinning(sched: &Sched, m: &M) {
+    m.spinning.set(false);
+    if sched.spin.end_spinning() == 0 {
+        sched.wake_if_needed();
+    }
+}
+
+/// Finds a G to run, holding a P on return. `None`: the runtime is shutting down (the P
+/// was given back).
+fn find_runnable(sched: &Sched, m: &Arc<M>) -> Option<(GRef, bool)> {
+    loop {
+        let (p, seq) = m.p().expect("find_runnable: M without a P");
+        if sched.is_shutdown() {
+            drop_p(sched, m);
+            return None;
+        }
+        if let Some(found) = try_local(sched, p) {
+            return Some(found);
+        }
+        if m.spinning.get() || sched.spin.try_begin_spinning(sched.procs) {
+            m.spinning.set(true);
+            if let Some(g) = crate::steal::steal_work(sched, p) {
+                return Some((g, false));
+            }
+        }
+        if !sched.global.is_empty() {
+            continue;
+        }
+        // Give the P back, stop spinning, re-check, park.
+        let was_spinning = m.spinning.replace(false);
+        sched.pidleput(p.id, seq);
+        m.set_p(None);
+        if was_spinning {
+            sched.spin.end_spinning();
+        } else {
+            std::sync::atomic::fence(SeqCst);
+        }
+        if recheck(sched, was_spinning)
+            && let Some(pp) = sched.pidleget()
+        {
+            m.set_p(Some(pp));
+            if was_spinning {
+                sched.spin.resume_spinning();
+                m.spinning.set(true);
+            }
+            continue;
+        }
+        let deadline = crate::timers::watch_deadline(sched);
+        let handed = sched.stopm(m, deadline);
+        if deadline.is_some() {
+            sched.timer_watcher.store(false, Release);
+        }
+        match handed {
+            Some((i, spinning)) => {
+                m.set_p(Some((i, sched.ps[i].word() & !7)));
+                m.spinning.set(spinning);
+            }
+            None => match sched.pidleget() {
+                Some(pp) => m.set_p(Some(pp)),
+                None if sched.is_shutdown() => return None,
+                None => {
+                    if !acquire_after_stop(sched, m) {
+                        return None;
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// The cheap steps: timers, the fairness tick, the local queue, a global batch.
+fn try_local(sched: &Sched, p: &P) -> Option<(GRef, bool)> {
+    crate::timers::run_timers(sched, p);
+    // SAFETY: the M owns `p` (status `Running`) for the whole schedule loop iteration.
+    let runq = unsafe { p.runq() };
+    if p.schedtick.load(Relaxed).is_multiple_of(GLOBAL_FAIRNESS)
+        && !sched.global.is_empty()
+        && let Some(g) = sched.global.pop()
+    {
+        return Some((g, false));
+    }
+    if let Some((g, src)) = runq.pop_with_source() {
+        return Some((g, src == Source::RunNext));
+    }
+    if !sched.global.is_empty() {
+        let max = sched.global.len() / sched.procs as usize + 1;
+        if let Some(g) = sched.global.pop_batch_into(runq, max) {
+            return Some((g, false));
+        }
+    }
+    None
+}
+
+/// After giving the P back: is there work after all? (Go re-checks every P's queue only
+/// when it was spinning: a non-spinner is not the one a submitter relied on.)
+fn recheck(sched: &Sched, was_spinning: bool) -> bool {
+    if !sched.global.is_empty() || sched.is_shutdown() {
+        return true;
+    }
+    if crate::timers::any_expired(sched) {
+        return true;
+    }
+    was_spinning && sched.ps.iter().any(|p| !p.stealer.is_empty())
+}
+
+/// Gives back the M's P (shutdown).
+fn drop_p(sched: &Sched, m: &M) {
+    if let Some((p, seq)) = m.p() {
+        if m.spinning.replace(false) {
+            sched.spin.end_spinning();
+        }
+        sched.pidleput(p.id, seq);
+        m.set_p(None);
+    }
+}
+
+/// Runs `g` until it switches away, then does what it asked (Go's `execute` + the `mcall`
+/// continuations `gosched_m`, `park_m`, `goexit0`).
+pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool) {
+    loop {
+        let (p, seq) = m.p().expect("execute: M without a P");
+        // A G from `runnext` inherits the slice, unless sysmon said the slice is over
+        // (the ping-pong chain of Go's TestPingPongHog).
+        if !inherit || g.preempt.load(Relaxed) {
+            p.schedtick.store(p.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
+            g.preempt.store(false, Relaxed);
+        }
+        g.set_status(GStatus::Running);
+        g.m.set(m);
+        m.cur_g.set(g.as_ptr());
+        p.cur_g.store(g.as_ptr() as *mut _, Relaxed);
+        p.set_executing(seq);
+        // SAFETY: this M dequeued `g`, so it owns the G's stack until the G switches away.
+        let co = unsafe { g.co_mut() }.as_mut().expect("execute: G without a coroutine");
+        let resumed = co.resume();
+        m.cur_g.set(std::ptr::null());
+        let have_p = match m.p() {
+            Some((p, seq)) if p.claim(seq, PStatus::Executing) => {
+                p.cur_g.store(std::ptr::null_mut(), Relaxed);
+                true
+            }
+            _ => {
+                m.set_p(None);
+                false
+            }
+        };
+        if let Resumed::Finished(_) = resumed {
+            g.set_status(GStatus::Dead);
+            if std::ptr::eq(m.locked_g.get(), g.as_ptr()) {
+                // A locked G ended: the M is free again (Go would end the thread).
+                m.locked_g.set(std::ptr::null());
+            }
+            crate::gfree::gfput(sched, m, g);
+            return;
+        }
+        match g.action.replace(Action::None) {
+            Action::Yield if have_p => {
+                g.set_status(GStatus::Runnable);
+                let (p, _) = m.p().expect("execute: P held");
+                // SAFETY: the claim above made this M the owner of `p`.
+                unsafe { p.runq() }.push(g, &sched.global);
+            }
+            Action::Yield | Action::Preempted | Action::NoP => {
+                g.set_status(GStatus::Runnable);
+                sched.global.push(g);
+                sched.wake_if_needed();
+            }
+            Action::Park => {
+                let deadline = g.deadline.take();
+                if g.park.finish() {
+                    if let Some((when, token)) = deadline {
+                        crate::timers::arm(sched, m, when, g, token);
+                    }
+                    return;
+                }
+                // A wake-up came during the switch: run it again, same slice.
+                if !have_p {
+                    g.set_status(GStatus::Runnable);
+                    sched.global.push(g);
+                    sched.wake_if_needed();
+                    return;
+                }
+                inherit = true;
+                continue;
+            }
+            Action::None => {
+                panic!("execute: G {} switched away with no action", g.id.load(Relaxed))
+            }
+        }
+        return;
+    }
+}
+
+/// `Instant` for a deadline in the scheduler's nanoseconds.
+pub(crate) fn ns_to_instant(sched: &Sched, ns: u64) -> Instant {
+    sched.epoch + std::time::Duration::from_nanos(ns)
+}

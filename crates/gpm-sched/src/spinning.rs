@@ -1,0 +1,122 @@
+//! Spinning and parking of Ms: the counters and the two fenced steps that keep a wake-up
+//! from being lost (Go's "Worker thread parking/unparking", proc.go).
+//!
+//! # The problem
+//! Keep enough Ms running to use every P that has work, but park the rest on a futex (no
+//! busy-waiting), and never leave work queued while an idle P exists and every M sleeps.
+//!
+//! # Rejected designs (as Go lists them)
+//! 1. *Centralised state*: one lock around all scheduler state — serialises every spawn.
+//! 2. *Direct hand-off*: on new work, unpark an M and hand it a P — thrashes: the readying M
+//!    may itself run out of work a moment later, and the new M has nothing to do.
+//! 3. *Wake on every spawn with an idle P*: thread churn, and an M woken per goroutine.
+//!
+//! # The protocol
+//! An M is *spinning* while it has no work and looks for some (global queue, stealing,
+//! timers). At most `busy Ps / 2` Ms spin ([`SpinState::try_begin_spinning`]), so spinning
+//! burns at most a third of the CPU and gets rarer as the machine idles.
+//! * Submitting work ([`SpinState::should_wake`], Go's `wakep`): after publishing the work,
+//!   if an idle P exists and *no* M spins, claim the one spinner slot (CAS 0 → 1) and start
+//!   an M with it. A spinner already running will find the work, so nobody else is woken.
+//! * A spinner that finds work stops spinning and, if it was the last one, calls `wakep`
+//!   itself (Go's `resetspinning`): the next M goes looking for the *rest* of the work.
+//! * A spinner that finds nothing releases its P, then stops spinning
+//!   ([`SpinState::end_spinning`]), then re-checks every queue, and only then parks.
+//!
+//! # The race, and the fence
+//! Submitter: push work; read `nmspinning`. Spinner: decrement `nmspinning`; read queues.
+//! With plain release/acquire both reads may see the old values (a store-buffering
+//! litmus): the submitter sees a spinner and wakes nobody, the spinner sees no work and
+//! parks — the work is stranded. A `SeqCst` fence between each side's write and read
+//! forbids that outcome: whichever fence is first in the single total order, the other
+//! side's read sees the first side's write. The same pair of fences orders `npidle` (a P
+//! released before the re-check) against a submitter that reads `npidle == 0`.
+//! `tests/loom.rs` checks this reduced model (one submitter, one M) for a lost wakeup.
+
+use crate::sync::{AtomicU32, Ordering::*, fence};
+
+/// The spinning and idle-P counters shared by all Ms of a runtime.
+#[derive(Debug)]
+pub struct SpinState {
+    /// Ms spinning (Go's `sched.nmspinning`).
+    nmspinning: AtomicU32,
+    /// Ps on the idle list (Go's `sched.npidle`); changed by the idle list's owner.
+    npidle: AtomicU32,
+}
+
+impl SpinState {
+    /// No spinner, `npidle` idle Ps.
+    pub fn new(npidle: u32) -> SpinState {
+        SpinState { nmspinning: AtomicU32::new(0), npidle: AtomicU32::new(npidle) }
+    }
+
+    /// Ms spinning now.
+    pub fn spinning(&self) -> u32 {
+        self.nmspinning.load(Relaxed)
+    }
+
+    /// Idle Ps now.
+    pub fn idle_ps(&self) -> u32 {
+        self.npidle.load(Relaxed)
+    }
+
+    /// A P went onto the idle list. SeqCst: it is one of the writes the fence in
+    /// `end_spinning` orders against a submitter's read (see the module docs).
+    pub fn p_went_idle(&self) {
+        self.npidle.fetch_add(1, SeqCst);
+    }
+
+    /// A P left the idle list.
+    pub fn p_left_idle(&self) {
+        self.npidle.fetch_sub(1, SeqCst);
+    }
+
+    /// Submitter side, after publishing work: the `SeqCst` fence, then `true` if an idle P
+    /// exists and no M spins — in which case this call claimed the spinner slot and the
+    /// caller must start a spinning M (or give the slot back with [`Self::cancel_wake`]).
+    #[inline]
+    pub fn should_wake(&self) -> bool {
+        // SeqCst fence: the submitter half of the store-buffering pair (module docs).
+        fence(SeqCst);
+        self.npidle.load(Relaxed) != 0 && self.claim_spinner()
+    }
+
+    /// Go's `wakep` gate without the idle-P test: claim the spinner slot if nobody spins.
+    pub fn claim_spinner(&self) -> bool {
+        // SeqCst: part of the total order the parking fences rely on.
+        self.nmspinning.load(Relaxed) == 0
+            && self.nmspinning.compare_exchange(0, 1, SeqCst, Relaxed).is_ok()
+    }
+
+    /// The claimed slot is not used (no idle P after all).
+    pub fn cancel_wake(&self) {
+        self.nmspinning.fetch_sub(1, SeqCst);
+    }
+
+    /// An M with no work asks to spin: allowed while `2 × spinning < busy Ps`.
+    pub fn try_begin_spinning(&self, procs: u32) -> bool {
+        let busy = procs.saturating_sub(self.npidle.load(Relaxed));
+        let spinning = self.nmspinning.load(Relaxed);
+        if 2 * spinning >= busy {
+            return false;
+        }
+        self.nmspinning.fetch_add(1, SeqCst);
+        true
+    }
+
+    /// An M that was handed the spinner slot (by `should_wake`) or took it back after a
+    /// re-check found work.
+    pub fn resume_spinning(&self) {
+        self.nmspinning.fetch_add(1, SeqCst);
+    }
+
+    /// A spinner stops spinning. Returns how many spin now. Followed by the `SeqCst` fence:
+    /// the caller must re-check every queue *after* this call before parking.
+    pub fn end_spinning(&self) -> u32 {
+        let prev = self.nmspinning.fetch_sub(1, SeqCst);
+        assert!(prev > 0, "SpinState::end_spinning: not spinning; nmspinning = {prev}");
+        // SeqCst fence: the parker half of the store-buffering pair (module docs).
+        fence(SeqCst);
+        prev - 1
+    }
+}

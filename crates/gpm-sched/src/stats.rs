@@ -1,0 +1,125 @@
+//! `Runtime::stats()` (a snapshot of counters and queue lengths) and `Runtime::dump()`
+//! (every goroutine with id, name, state, wait reason, wait time and spawn location, in
+//! the spirit of Go's goroutine dump).
+//!
+//! Both read other threads' state without stopping them: each number is exact when read,
+//! but the set is not one atomic picture unless the runtime is quiescent.
+
+use std::fmt::Write;
+use std::sync::atomic::Ordering::*;
+use std::time::Duration;
+
+use crate::g::GStatus;
+use crate::sched::{Sched, lock};
+
+/// A snapshot of a runtime's scheduler (see `Runtime::stats`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Ps (`procs`, Go's `gomaxprocs`).
+    pub procs: usize,
+    /// Ps on the idle list.
+    pub idle_procs: usize,
+    /// M threads alive.
+    pub threads: usize,
+    /// Ms spinning (looking for work).
+    pub spinning_threads: usize,
+    /// Ms parked on the idle list.
+    pub idle_threads: usize,
+    /// Goroutines in the global run queue.
+    pub global_queue: usize,
+    /// Goroutines in each P's local queue (ring + runnext).
+    pub local_queues: Vec<usize>,
+    /// Goroutines spawned and not finished (`runnable + running + syscall + waiting`).
+    pub goroutines: usize,
+    /// Goroutines in a run queue.
+    pub runnable: usize,
+    /// Goroutines running on an M.
+    pub running: usize,
+    /// Goroutines inside `blocking`.
+    pub syscall: usize,
+    /// Goroutines parked.
+    pub waiting: usize,
+    /// Goroutines spawned since the runtime started.
+    pub spawned: u64,
+    /// Goroutines taken from another P's queue.
+    pub steals: u64,
+    /// Ps handed from one M to another (`handoffp`).
+    pub handoffs: u64,
+    /// Ps retaken by sysmon from a blocked or hogging M.
+    pub retakes: u64,
+    /// Preempt flags set by sysmon.
+    pub preempts: u64,
+}
+
+pub(crate) fn snapshot(sched: &Sched) -> Stats {
+    let mut s = Stats {
+        procs: sched.ps.len(),
+        idle_procs: sched.spin.idle_ps() as usize,
+        threads: sched.nthreads.load(Relaxed),
+        spinning_threads: sched.spin.spinning() as usize,
+        idle_threads: sched.idle_ms(),
+        global_queue: sched.global.len(),
+        local_queues: sched.ps.iter().map(|p| p.runq_len()).collect(),
+        spawned: sched.counters.spawned.load(Relaxed),
+        steals: sched.ps.iter().map(|p| p.steals.load(Relaxed)).sum(),
+        handoffs: sched.counters.handoffs.load(Relaxed),
+        retakes: sched.counters.retakes.load(Relaxed),
+        preempts: sched.counters.preempts.load(Relaxed),
+        ..Stats::default()
+    };
+    for g in lock(&sched.allgs).iter() {
+        match g.status() {
+            GStatus::Runnable => s.runnable += 1,
+            GStatus::Running => s.running += 1,
+            GStatus::Syscall => s.syscall += 1,
+            GStatus::Waiting => s.waiting += 1,
+            GStatus::Idle | GStatus::Dead => {}
+        }
+    }
+    s.goroutines = s.runnable + s.running + s.syscall + s.waiting;
+    s
+}
+
+/// Go-style goroutine dump.
+pub(crate) fn dump(sched: &Sched) -> String {
+    let now = sched.nanotime();
+    let mut out = String::new();
+    let gs: Vec<_> = lock(&sched.allgs).clone();
+    for g in gs {
+        let status = g.status();
+        if matches!(status, GStatus::Idle | GStatus::Dead) {
+            continue;
+        }
+        let state = match status {
+            GStatus::Waiting => {
+                let waited = now.saturating_sub(g.wait_since.load(Relaxed));
+                format!("{}, {}", g.wait_reason().as_str(), fmt_wait(Duration::from_nanos(waited)))
+            }
+            s => s.as_str().to_string(),
+        };
+        let _ = writeln!(out, "goroutine {} [{}]:", g.id.load(Relaxed), state);
+        if g.has_name.load(Relaxed)
+            && let Some(name) = lock(&g.name).as_deref()
+        {
+            let _ = writeln!(out, "  name: {name}");
+        }
+        let loc = g.location.load(Relaxed);
+        if !loc.is_null() {
+            // SAFETY: only `&'static Location`s are stored.
+            let loc = unsafe { &*loc };
+            let _ = writeln!(out, "  created at {}:{}:{}", loc.file(), loc.line(), loc.column());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Go prints waits of a minute or more as "N minutes"; we print every wait.
+fn fmt_wait(d: Duration) -> String {
+    match d.as_secs() {
+        0 => format!("{} ms", d.as_millis()),
+        s if s < 60 => format!("{s} s"),
+        s => format!("{} minutes", s / 60),
+    }
+}

@@ -1,0 +1,77 @@
+//! `blocking(f)`: Go's `entersyscall` / `exitsyscall`. While `f` runs, the M keeps its P in
+//! status `Syscall`; if `f` takes long and the P has work, sysmon retakes the P and hands it
+//! to another M (`sysmon.rs`), so a blocking call never starves the other goroutines.
+//!
+//! On return the fast path is one CAS `Syscall → Executing`. If sysmon took the P, the G
+//! takes an idle P if there is one, else switches to its M asking to be queued globally
+//! (`Action::NoP`); the M, now without a P, parks (Go's `exitsyscall0`).
+
+use std::sync::atomic::Ordering::*;
+
+use crate::context::current_g;
+use crate::g::{Action, GRef, GStatus};
+
+/// Runs `f`, a call that may block the thread (file I/O, a lock, `thread::sleep`, FFI),
+/// without stalling the other goroutines of the runtime. On a plain thread it just runs `f`.
+pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    let Some(g) = current_g() else { return f() };
+    enter(g);
+    let exit = Exit(g);
+    let r = f();
+    drop(exit);
+    r
+}
+
+/// Calls `exit` even if `f` panics.
+struct Exit(GRef);
+
+impl Drop for Exit {
+    fn drop(&mut self) {
+        exit(self.0);
+    }
+}
+
+fn enter(g: GRef) {
+    // SAFETY: `g.m` is the M running this G, on this thread.
+    let m = unsafe { &*g.m.get() };
+    m.in_syscall.set(true);
+    g.set_status(GStatus::Syscall);
+    if let Some((p, seq)) = m.p() {
+        p.syscalltick.store(p.syscalltick.load(Relaxed).wrapping_add(1), Relaxed);
+        if !p.enter_syscall(seq) {
+            // Retaken while this G hogged the CPU: run `f` without a P.
+            m.set_p(None);
+        }
+    }
+}
+
+fn exit(g: GRef) {
+    // SAFETY: `g.m` is the M running this G, on this thread (a G in `blocking` does not
+    // switch, so it did not move).
+    let m = unsafe { &*g.m.get() };
+    m.in_syscall.set(false);
+    g.set_status(GStatus::Running);
+    if let Some((p, seq)) = m.p() {
+        if p.exit_syscall(seq) {
+            honour_preempt(g);
+            return;
+        }
+        m.set_p(None);
+    }
+    let sched = m.sched();
+    if let Some((i, seq)) = sched.pidleget() {
+        m.set_p(Some((i, seq)));
+        sched.ps[i].cur_g.store(g.as_ptr() as *mut _, Relaxed);
+        sched.ps[i].set_executing(seq);
+        return;
+    }
+    // No P: queue this G globally and let the M stop. Resumes on whichever M takes it.
+    g.suspend(Action::NoP);
+}
+
+fn honour_preempt(g: GRef) {
+    if g.preempt.load(Relaxed) {
+        g.preempt.store(false, Relaxed);
+        g.suspend(Action::Preempted);
+    }
+}

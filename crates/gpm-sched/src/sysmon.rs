@@ -1,0 +1,120 @@
+//! sysmon: a thread with no P (Go's `sysmon`). It sleeps 20 µs, doubling after 50 idle
+//! rounds up to 10 ms, and each round:
+//! * retakes (`retake`) the P of an M stuck in `blocking` past one round while the P has
+//!   work or nobody else could take it, and the P of an M whose G has run 10 ms without a
+//!   scheduling point: first it sets the G's preempt flag (honoured at the next scheduling
+//!   point — channel, lock, sleep, `preempt_point` — which ends a runnext ping-pong chain),
+//!   and after another 10 ms it hands the P to another M (the hog keeps its M; the OS
+//!   time-slices it; it finds its P gone at its next scheduler call);
+//! * fires due timers when no M does;
+//! * prints `GPM_DEBUG=schedtrace` lines.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::*;
+use std::time::Duration;
+
+use crate::p::{P, PStatus};
+use crate::sched::{Sched, sleep_on};
+
+/// A slice longer than this gets the preempt flag (Go's `forcePreemptNS`).
+pub(crate) const FORCE_PREEMPT_NS: u64 = 10_000_000;
+const MIN_DELAY: Duration = Duration::from_micros(20);
+const MAX_DELAY: Duration = Duration::from_millis(10);
+
+/// What sysmon saw of one P last time (Go's `sysmontick`).
+#[derive(Default, Clone, Copy)]
+struct Seen {
+    schedtick: u32,
+    schedwhen: u64,
+    syscalltick: u32,
+    syscallwhen: u64,
+    preempted: bool,
+}
+
+pub(crate) fn sysmon_main(sched: Arc<Sched>) {
+    let mut seen = vec![Seen::default(); sched.ps.len()];
+    let mut delay = MIN_DELAY;
+    let mut idle = 0u32;
+    let mut next_trace = sched.debug.schedtrace_ms.map(|ms| ms * 1_000_000);
+    while !sched.is_shutdown() {
+        sleep_on(&sched.sysmon, delay);
+        let now = sched.nanotime();
+        let mut busy = retake(&sched, now, &mut seen) > 0;
+        if crate::timers::any_expired(&sched) {
+            crate::timers::run_all(&sched);
+            busy = true;
+        }
+        if busy {
+            idle = 0;
+            delay = MIN_DELAY;
+        } else {
+            idle += 1;
+            if idle > 50 {
+                delay = (delay * 2).min(MAX_DELAY);
+            }
+        }
+        if let (Some(at), Some(ms)) = (next_trace, sched.debug.schedtrace_ms)
+            && now >= at
+        {
+            crate::trace::schedtrace(&sched, now);
+            next_trace = Some(now + ms * 1_000_000);
+        }
+    }
+}
+
+/// Go's `retake`. Returns how many Ps were retaken.
+fn retake(sched: &Sched, now: u64, seen: &mut [Seen]) -> usize {
+    let mut n = 0;
+    for (p, s) in sched.ps.iter().zip(seen.iter_mut()) {
+        let w = p.word();
+        match P::status_of(w) {
+            PStatus::Executing => {
+                let t = p.schedtick.load(Relaxed);
+                if s.schedtick != t || s.schedwhen == 0 {
+                    *s = Seen { schedtick: t, schedwhen: now, ..*s };
+                    s.preempted = false;
+                    continue;
+                }
+                let ran = now - s.schedwhen;
+                if ran >= FORCE_PREEMPT_NS && !s.preempted {
+                    s.preempted = true;
+                    let g = p.cur_g.load(Relaxed);
+                    if !g.is_null() {
+                        // SAFETY: Gs live as long as their runtime.
+                        unsafe { (*g).preempt.store(true, Relaxed) };
+                        sched.counters.preempts.fetch_add(1, Relaxed);
+                    }
+                } else if ran >= 2 * FORCE_PREEMPT_NS && p.retake(w) {
+                    n += 1;
+                    s.schedwhen = 0;
+                    hand_off(sched, p, w);
+                }
+            }
+            PStatus::Syscall => {
+                let t = p.syscalltick.load(Relaxed);
+                if s.syscalltick != t || s.syscallwhen == 0 {
+                    s.syscalltick = t;
+                    s.syscallwhen = now;
+                    continue;
+                }
+                let others = sched.spin.spinning() + sched.spin.idle_ps() > 0;
+                if p.stealer.is_empty() && others && now - s.syscallwhen < FORCE_PREEMPT_NS {
+                    continue;
+                }
+                if p.retake(w) {
+                    n += 1;
+                    s.syscallwhen = 0;
+                    hand_off(sched, p, w);
+                }
+            }
+            _ => s.schedwhen = 0,
+        }
+    }
+    n
+}
+
+fn hand_off(sched: &Sched, p: &P, w: u64) {
+    sched.counters.retakes.fetch_add(1, Relaxed);
+    p.cur_g.store(std::ptr::null_mut(), Relaxed);
+    sched.handoffp(p.id, w & !7);
+}

@@ -1,0 +1,135 @@
+//! Timers: a min-heap per P of (deadline, parked G, park token) — `park_deadline` and
+//! `sleep` arm one after the G is off CPU (`execute`'s park continuation).
+//!
+//! Who fires them: the P's M at each schedule (`run_timers`), spinners for other Ps on
+//! their last steal pass, and, when every M sleeps, the one *timer watcher* M that parks
+//! with a timeout at the nearest deadline (`watch_deadline`, Go's netpoll waiter); sysmon
+//! wakes an M when a deadline passes and nobody watches. Firing is `ParkState::timeout`
+//! with the park's token, so a timer that outlives its park (the G was unparked early)
+//! does nothing: entries are never searched for and removed, only left to expire.
+//! A sleep never returns early: the timer fires only at or after its deadline, and
+//! `sleep` re-parks until the clock says so.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::*};
+use std::time::Instant;
+
+use crate::g::GRef;
+use crate::m::M;
+use crate::p::P;
+use crate::sched::{Sched, lock};
+
+const NONE: u64 = u64::MAX;
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry {
+    when: u64,
+    token: u64,
+    g: usize,
+}
+
+/// One P's timer heap.
+#[derive(Debug)]
+pub(crate) struct Timers {
+    heap: Mutex<BinaryHeap<Reverse<Entry>>>,
+    /// The earliest deadline (ns since the runtime's epoch), or `NONE`; read without the lock.
+    next: AtomicU64,
+}
+
+impl Timers {
+    pub(crate) fn new() -> Timers {
+        Timers { heap: Mutex::new(BinaryHeap::new()), next: AtomicU64::new(NONE) }
+    }
+
+    fn add(&self, when: u64, g: GRef, token: u64) {
+        let mut h = lock(&self.heap);
+        h.push(Reverse(Entry { when, token, g: g.as_ptr() as usize }));
+        // Relaxed: a hint for the unlocked checks; the heap itself is under the lock.
+        self.next.store(h.peek().map_or(NONE, |e| e.0.when), Relaxed);
+    }
+
+    pub(crate) fn next(&self) -> u64 {
+        self.next.load(Relaxed)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.heap).len()
+    }
+
+    fn take_expired(&self, now: u64, out: &mut Vec<(GRef, u64)>) {
+        let Ok(mut h) = self.heap.try_lock() else { return };
+        while let Some(Reverse(e)) = h.peek() {
+            if e.when > now {
+                break;
+            }
+            let Reverse(e) = h.pop().expect("peeked");
+            out.push((GRef::from_ptr(e.g as *const _).expect("timer G"), e.token));
+        }
+        self.next.store(h.peek().map_or(NONE, |e| e.0.when), Relaxed);
+    }
+}
+
+/// Arms a timer for `g`'s park `token` at `when`, on the M's P (or P 0 if it has none).
+pub(crate) fn arm(sched: &Sched, m: &M, when: Instant, g: GRef, token: u64) {
+    let p = m.p().map_or(&sched.ps[0], |(p, _)| p);
+    p.timers.add(sched.instant_to_ns(when), g, token);
+    if m.p().is_none() {
+        sched.sysmon.unpark();
+    }
+}
+
+/// Fires `p`'s due timers, readying their Gs (from an M holding a P: into its queue).
+pub(crate) fn run_timers(sched: &Sched, p: &P) {
+    let next = p.timers.next();
+    if next == NONE {
+        return;
+    }
+    let now = sched.nanotime();
+    if next > now {
+        return;
+    }
+    let mut due = Vec::new();
+    p.timers.take_expired(now, &mut due);
+    fire(sched, due);
+}
+
+fn fire(sched: &Sched, due: Vec<(GRef, u64)>) {
+    for (g, token) in due {
+        if g.park.timeout(token) {
+            // Relaxed: published to the G by the run queue hand-off in `ready`.
+            g.timed_out.store(true, Relaxed);
+            sched.ready(g);
+        }
+    }
+}
+
+/// Fires every P's due timers (sysmon, with no P: into the global queue).
+pub(crate) fn run_all(sched: &Sched) {
+    for p in sched.ps.iter() {
+        run_timers(sched, p);
+    }
+}
+
+/// The earliest deadline over all Ps, in ns.
+pub(crate) fn earliest(sched: &Sched) -> Option<u64> {
+    sched.ps.iter().map(|p| p.timers.next()).min().filter(|&n| n != NONE)
+}
+
+/// Whether some timer is due now.
+pub(crate) fn any_expired(sched: &Sched) -> bool {
+    earliest(sched).is_some_and(|n| n <= sched.nanotime())
+}
+
+/// For an M about to park: the deadline to park until, if a timer exists and no other M
+/// watches the timers (the caller becomes the watcher and must clear
+/// `sched.timer_watcher` when it wakes).
+pub(crate) fn watch_deadline(sched: &Sched) -> Option<Instant> {
+    let when = earliest(sched)?;
+    sched
+        .timer_watcher
+        .compare_exchange(false, true, AcqRel, Relaxed)
+        .ok()
+        .map(|_| crate::schedule::ns_to_instant(sched, when))
+}
