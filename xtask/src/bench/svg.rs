@@ -127,22 +127,31 @@ fn panel(
         );
         for (i, &s) in peers.iter().enumerate() {
             let y = y0 + i as f64 * (BAR_H + 2.0);
-            bar(svg, ratio(cells, (p, row), baseline, s), s, y);
+            let why = match cells.get(&(p, row, s)).and_then(|c| c.failure.as_deref()) {
+                Some(f) if f.starts_with("timeout") => "timeout",
+                Some(_) => "failed",
+                None => "no ratio",
+            };
+            bar(svg, ratio(cells, (p, row), baseline, s).ok_or(why), s, y);
         }
     }
 }
 
-fn bar(svg: &mut String, r: Option<f64>, s: System, y: f64) {
+/// One bar, or a grey word saying why there is none (`failed`, `timeout`, `no ratio`).
+fn bar(svg: &mut String, r: Result<f64, &str>, s: System, y: f64) {
     let one = x_of(1.0);
-    let Some(r) = r else {
-        let _ = writeln!(
-            svg,
-            "<text x=\"{}\" y=\"{}\" fill=\"#999\" font-size=\"10\">{}: no ratio</text>",
-            one + 4.0,
-            y + BAR_H - 2.0,
-            s.name()
-        );
-        return;
+    let r = match r {
+        Ok(r) => r,
+        Err(why) => {
+            let _ = writeln!(
+                svg,
+                "<text x=\"{}\" y=\"{}\" fill=\"#999\" font-size=\"10\">{}: {why}</text>",
+                one + 4.0,
+                y + BAR_H - 2.0,
+                s.name()
+            );
+            return;
+        }
     };
     let x = x_of(r);
     let (left, w) = if x < one { (x, one - x) } else { (one, x - one) };
