@@ -218,7 +218,7 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Locks if that is possible without waiting.
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        self.raw.try_lock().then_some(MutexGuard { mutex: self, _marker: PhantomData })
+        self.raw.try_lock().then(|| MutexGuard { mutex: self, _marker: PhantomData })
     }
 
     /// The protected value, through a unique borrow (no locking needed).

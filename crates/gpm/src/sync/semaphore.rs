@@ -35,7 +35,7 @@ impl Semaphore {
 
     /// Takes a permit if one is free now.
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
-        self.sema.try_acquire().then_some(SemaphorePermit { sem: self })
+        self.sema.try_acquire().then(|| SemaphorePermit { sem: self })
     }
 
     /// Permits free now (a snapshot).
