@@ -1,3 +1,159 @@
-//! Placeholder for the `stack` benchmarks.
+//! gpm-stack micro-benchmarks, each row against corosensei's `DefaultStack` where a peer
+//! exists: resume+suspend round trip, running a closure to completion on a pooled coroutine
+//! or pooled stack, and allocating stacks fresh vs pooled. Before the timings it prints the
+//! RSS of an idle coroutine for three stack sizes.
 
-fn main() {}
+use std::hint::black_box;
+
+use corosensei::stack::DefaultStack;
+use criterion::{Criterion, criterion_group};
+use gpm_stack::{Coroutine, Resumed, Stack, StackPool};
+
+const SIZE: usize = 256 * 1024;
+
+fn resume_suspend(c: &mut Criterion) {
+    let mut g = c.benchmark_group("resume_suspend");
+    let mut co = Coroutine::new(Stack::new(SIZE).unwrap());
+    co.start(Box::new(|s| {
+        loop {
+            s.suspend()
+        }
+    }));
+    g.bench_function("gpm", |b| b.iter(|| black_box(co.resume())));
+    let mut peer = corosensei::Coroutine::with_stack(
+        DefaultStack::new(SIZE).unwrap(),
+        |y: &corosensei::Yielder<(), ()>, ()| loop {
+            y.suspend(())
+        },
+    );
+    g.bench_function("corosensei", |b| b.iter(|| black_box(peer.resume(()))));
+    g.finish();
+}
+
+fn run_closure_pooled_coroutine(c: &mut Criterion) {
+    let mut g = c.benchmark_group("run_closure_pooled_coroutine");
+    let mut co = Coroutine::new(Stack::new(SIZE).unwrap());
+    let mut n = 0u64;
+    g.bench_function("gpm", |b| {
+        b.iter(|| {
+            n += 1;
+            let x = n;
+            co.start(Box::new(move |_| {
+                black_box(x);
+            }));
+            let r = co.resume();
+            debug_assert!(matches!(r, Resumed::Finished(Ok(()))));
+            black_box(r)
+        })
+    });
+    // corosensei's nearest equivalent: a new coroutine on a reused stack for every closure.
+    let mut stack = Some(DefaultStack::new(SIZE).unwrap());
+    g.bench_function("corosensei", |b| {
+        b.iter(|| {
+            n += 1;
+            let x = n;
+            let mut co = corosensei::Coroutine::with_stack(
+                stack.take().unwrap(),
+                move |_: &corosensei::Yielder<(), ()>, ()| {
+                    black_box(x);
+                },
+            );
+            black_box(co.resume(()).as_return());
+            stack = Some(co.into_stack());
+        })
+    });
+    g.finish();
+}
+
+fn run_closure_pooled_stack(c: &mut Criterion) {
+    let mut g = c.benchmark_group("run_closure_pooled_stack");
+    let pool = StackPool::new(SIZE).unwrap();
+    g.bench_function("gpm", |b| {
+        b.iter(|| {
+            let mut co = Coroutine::new(pool.get().unwrap());
+            co.start(Box::new(|_| {
+                black_box(1u64);
+            }));
+            black_box(co.resume());
+            pool.put(co.into_stack());
+        })
+    });
+    g.finish();
+}
+
+fn run_closure_fresh_stack(c: &mut Criterion) {
+    let mut g = c.benchmark_group("run_closure_fresh_stack");
+    g.bench_function("gpm", |b| {
+        b.iter(|| {
+            let mut co = Coroutine::new(Stack::new(SIZE).unwrap());
+            co.start(Box::new(|_| {
+                black_box(1u64);
+            }));
+            black_box(co.resume());
+        })
+    });
+    g.bench_function("corosensei", |b| {
+        b.iter(|| {
+            let mut co = corosensei::Coroutine::with_stack(
+                DefaultStack::new(SIZE).unwrap(),
+                |_: &corosensei::Yielder<(), ()>, ()| {
+                    black_box(1u64);
+                },
+            );
+            black_box(co.resume(()).as_return())
+        })
+    });
+    g.finish();
+}
+
+fn stack_alloc(c: &mut Criterion) {
+    let mut g = c.benchmark_group("stack_alloc_fresh");
+    g.bench_function("gpm", |b| b.iter(|| black_box(Stack::new(SIZE).unwrap())));
+    g.bench_function("corosensei", |b| b.iter(|| black_box(DefaultStack::new(SIZE).unwrap())));
+    g.finish();
+    let mut g = c.benchmark_group("stack_alloc_pooled");
+    let pool = StackPool::new(SIZE).unwrap();
+    g.bench_function("gpm", |b| b.iter(|| pool.put(black_box(pool.get().unwrap()))));
+    g.finish();
+}
+
+fn rss_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    statm.split_whitespace().nth(1).unwrap().parse::<usize>().unwrap() * 4096
+}
+
+/// The memory figure: RSS per idle coroutine (ran one job, waits for the next).
+fn report_idle_rss() {
+    const N: usize = 2000;
+    for kib in [16, 64, 256] {
+        let before = rss_bytes();
+        let cos: Vec<Coroutine> = (0..N)
+            .map(|_| {
+                let mut co = Coroutine::new(Stack::new(kib * 1024).unwrap());
+                co.start(Box::new(|_| {}));
+                black_box(co.resume());
+                co
+            })
+            .collect();
+        let per = (rss_bytes() - before) / N;
+        println!("idle_coroutine_rss/{kib}KiB: {per} bytes per coroutine ({N} coroutines)");
+        drop(cos);
+    }
+}
+
+criterion_group!(
+    benches,
+    resume_suspend,
+    run_closure_pooled_coroutine,
+    run_closure_pooled_stack,
+    run_closure_fresh_stack,
+    stack_alloc
+);
+
+fn main() {
+    if !std::env::args().any(|a| a == "--list") {
+        report_idle_rss();
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

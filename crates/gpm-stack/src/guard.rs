@@ -102,7 +102,7 @@ pub(crate) struct MprotectSlot(());
 
 impl Drop for MprotectSlot {
     fn drop(&mut self) {
-        LIVE_MPROTECT.fetch_sub(1, Ordering::Relaxed);
+        MprotectSlot::release();
     }
 }
 
@@ -119,6 +119,11 @@ pub fn mprotect_stack_limit() -> usize {
 }
 
 impl MprotectSlot {
+    /// Gives back one unit (a slot's drop, or a `Stack` that took over a forgotten slot).
+    pub(crate) fn release() {
+        LIVE_MPROTECT.fetch_sub(1, Ordering::Relaxed);
+    }
+
     /// Takes a slot, or explains why the process is at its mapping ceiling.
     pub(crate) fn acquire() -> io::Result<MprotectSlot> {
         // Relaxed: the counter is a budget, not a lock; a transient overshoot by racing

@@ -149,13 +149,13 @@ impl StackPool {
         self.with_cache(|cache| cache.stacks.clear());
     }
 
-    #[inline(never)]
+    #[inline]
     fn local_pop(&self) -> Option<Stack> {
         self.with_cache(|cache| cache.stacks.pop()).flatten()
     }
 
     /// Caches `stack` on this thread, or hands it back when the cache is full or gone.
-    #[inline(never)]
+    #[inline]
     fn local_push(&self, stack: Stack) -> Option<Stack> {
         let mut stack = Some(stack);
         self.with_cache(|cache| {

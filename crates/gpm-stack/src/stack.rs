@@ -13,6 +13,7 @@
 
 use std::fmt;
 use std::io;
+use std::mem::ManuallyDrop;
 use std::ops::Range;
 
 use corosensei::stack::StackPointer;
@@ -30,12 +31,26 @@ pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
 
 /// A guarded coroutine stack: one anonymous mapping, `size()` usable bytes, a guard page
 /// below. Dropping it unmaps it. Implements [`corosensei::stack::Stack`].
+///
+/// Two words (the mapping, with the guard kind in its length's low bits), so the pool moves
+/// stacks without memory traffic. A stack guarded by `mprotect` holds one unit of the
+/// mapping budget, given back after it is unmapped.
 pub struct Stack {
-    // Field order is drop order: unmap first, then give back the mprotect budget slot.
-    map: Mapping,
-    guard_len: usize,
-    kind: GuardKind,
-    _slot: Option<MprotectSlot>,
+    map: ManuallyDrop<Mapping>,
+}
+
+const TAG_MADVISE: usize = 1;
+const TAG_MPROTECT: usize = 2;
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let mprotect = self.map.tag() == TAG_MPROTECT;
+        // SAFETY: `map` is dropped exactly once, here, and never used afterwards.
+        unsafe { ManuallyDrop::drop(&mut self.map) };
+        if mprotect {
+            MprotectSlot::release();
+        }
+    }
 }
 
 impl fmt::Debug for Stack {
@@ -44,7 +59,7 @@ impl fmt::Debug for Stack {
             .field("guard", &format_args!("{:#x}..{:#x}", self.map.start(), self.usable_start()))
             .field("top", &format_args!("{:#x}", self.top()))
             .field("size", &self.size())
-            .field("kind", &self.kind)
+            .field("kind", &self.guard_kind())
             .finish()
     }
 }
@@ -73,7 +88,10 @@ impl Stack {
 
     /// The guard mechanism this stack uses (never `Auto`).
     pub fn guard_kind(&self) -> GuardKind {
-        self.kind
+        match self.map.tag() {
+            TAG_MPROTECT => GuardKind::Mprotect,
+            _ => GuardKind::Madvise,
+        }
     }
 
     /// Addresses of the guard page(s): a touch there is a stack overflow.
@@ -87,7 +105,7 @@ impl Stack {
     }
 
     fn usable_start(&self) -> usize {
-        self.map.start() + self.guard_len
+        self.map.start() + sys::page_size()
     }
 
     /// If this stack was used deeper than `keep` bytes below its top, gives the pages below
@@ -123,7 +141,7 @@ impl Stack {
 }
 
 // SAFETY: `base()` is the end of a mapping we own and `limit()` its start, both page-aligned
-// (so aligned to STACK_ALIGNMENT); the lowest `guard_len` bytes are a guard region made by
+// (so aligned to STACK_ALIGNMENT); the lowest page is a guard region made by
 // madvise(MADV_GUARD_INSTALL) or mprotect(PROT_NONE) before the Stack was returned, and the
 // usable part is at least MIN_STACK_SIZE >= corosensei's minimum (4096) bytes.
 unsafe impl corosensei::stack::Stack for Stack {
@@ -207,7 +225,11 @@ impl StackBuilder {
         // backed by huge pages is only wasteful, not wrong.
         let _ = map.advise(map.start(), size + guard_len, libc::MADV_NOHUGEPAGE);
         kind.install(&map, guard_len).map_err(|e| map_error(kind, size, e))?;
-        Ok(Stack { map, guard_len, kind, _slot: slot })
+        let mut map = map;
+        map.set_tag(if slot.is_some() { TAG_MPROTECT } else { TAG_MADVISE });
+        // The stack's drop gives the budget unit back from now on.
+        std::mem::forget(slot);
+        Ok(Stack { map: ManuallyDrop::new(map) })
     }
 }
 

@@ -32,11 +32,17 @@ pub(crate) fn page_round_up(n: usize) -> Option<usize> {
     Some(n.checked_add(page - 1)? & !(page - 1))
 }
 
-/// An owned anonymous private mapping: `[ptr, ptr + len)`, unmapped on drop.
+/// Low bits of a mapping's length (always a multiple of a page of at least 4 KiB) that
+/// carry a small tag for the owner.
+const TAG_MASK: usize = 0xfff;
+
+/// An owned anonymous private mapping: `[ptr, ptr + len)`, unmapped on drop. Two words,
+/// with a small tag in the length's low bits (a `Stack` keeps its guard kind there), so
+/// moving one is two register moves.
 #[derive(Debug)]
 pub(crate) struct Mapping {
     ptr: NonNull<u8>,
-    len: usize,
+    len_tag: usize,
 }
 
 // SAFETY: a `Mapping` is a plain owner of address space; it has no interior mutability and no
@@ -60,7 +66,22 @@ impl Mapping {
             return Err(io::Error::last_os_error());
         }
         let ptr = NonNull::new(addr.cast::<u8>()).expect("mmap returned null without MAP_FIXED");
-        Ok(Mapping { ptr, len })
+        Ok(Mapping { ptr, len_tag: len })
+    }
+
+    fn len(&self) -> usize {
+        self.len_tag & !TAG_MASK
+    }
+
+    /// The tag set by `set_tag` (0 initially).
+    pub(crate) fn tag(&self) -> usize {
+        self.len_tag & TAG_MASK
+    }
+
+    /// Stores a tag below 4096.
+    pub(crate) fn set_tag(&mut self, tag: usize) {
+        assert!(tag <= TAG_MASK, "Mapping::set_tag: tag too large; value = {tag}");
+        self.len_tag = self.len() | tag;
     }
 
     /// Lowest address of the mapping.
@@ -70,7 +91,7 @@ impl Mapping {
 
     /// One past the highest address of the mapping.
     pub(crate) fn end(&self) -> usize {
-        self.start() + self.len
+        self.start() + self.len()
     }
 
     /// `madvise` on `[addr, addr + len)`, which must lie inside this mapping.
@@ -97,7 +118,7 @@ impl Drop for Mapping {
     fn drop(&mut self) {
         // SAFETY: we own the mapping exclusively; no reference into it outlives its owner
         // (a `Stack` is only handed to a coroutine by value and comes back the same way).
-        let rc = unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+        let rc = unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len()) };
         debug_assert_eq!(rc, 0, "munmap failed: {}", io::Error::last_os_error());
     }
 }
