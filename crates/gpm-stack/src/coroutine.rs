@@ -98,9 +98,10 @@ fn body(yielder: &Yielder<Option<Job>, Step>, mut input: Option<Job>) -> Infalli
 ///    suspension in one function: in optimised builds LLVM may keep the thread-local's address
 ///    in a register across the call, and after a migration the code then reads and writes
 ///    the *old* thread's slot while that thread uses it too. Access thread-locals only in
-///    `#[inline(never)]` functions that never suspend. This crate follows the rule: only
-///    `resume` (on the caller's stack) and the never-inlined accessors in `current.rs` and
-///    `pool.rs` touch thread-locals; `Suspender::suspend` and the body touch none.
+///    `#[inline(never)]` functions that never suspend. This crate follows the rule: only the
+///    never-inlined functions in `current.rs` (which `resume` calls on the caller's stack)
+///    and the pool's never-inlined cache accessor touch thread-locals;
+///    `Suspender::suspend` and the coroutine body touch none.
 /// 2. **Thread-bound values across a suspension.** A value that must stay on its thread
 ///    (`MutexGuard` of a thread-affine lock, an `Rc` shared with thread-local state, a
 ///    `thread_rng()` handle, a raw pointer into a thread-local) must not be held across a

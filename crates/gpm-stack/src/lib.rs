@@ -36,10 +36,11 @@
 //! thread-local's address in a register across calls, so a function that reads a
 //! thread-local, suspends, moves to another thread and reads it again uses the *old* thread's
 //! slot. Rule: **no function that can suspend reads a thread-local**; thread-locals are read
-//! only in `#[inline(never)]` functions that never suspend. In this crate that is
-//! `Coroutine::resume` (which runs on the resumer's stack and publishes the running coroutine
-//! for the overflow handler), the pool's cache accessors and [`running`]. User jobs carry the
-//! same duty for `thread_local!` and for thread-bound values held across a suspension.
+//! only in `#[inline(never)]` functions that never suspend. In this crate those
+//! are the functions in `current.rs` that `Coroutine::resume` calls on the resumer's stack to
+//! publish the running coroutine for the overflow handler, [`running`], and the pool's cache
+//! accessor; `Suspender::suspend` and the coroutine body read none. User jobs carry the same
+//! duty for `thread_local!` and for thread-bound values held across a suspension.
 //!
 //! ```
 //! use gpm_stack::{Coroutine, Resumed, Stack};
