@@ -257,11 +257,11 @@ impl Sched {
                 if self.remove_idle_m(m) {
                     return None;
                 }
-                while m.take_nextp().is_none() {
-                    m.parker.park(None);
+                loop {
                     if let Some(next) = m.take_nextp() {
                         return Some(next);
                     }
+                    m.parker.park(None);
                 }
             }
         }

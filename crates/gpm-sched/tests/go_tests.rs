@@ -1,0 +1,222 @@
+//! Behavioural tests in the spirit of Go's runtime/proc_test.go.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use gpm_sched::Runtime;
+
+/// Go's TestGoroutineParallelism: P goroutines spinning on a shared counter in turn can only
+/// finish if all P run at the same time.
+#[test]
+fn goroutine_parallelism() {
+    let _w = common::watchdog(60, "goroutine_parallelism");
+    const P: u32 = 4;
+    let rt = Runtime::builder().procs(P as usize).build().unwrap();
+    for _ in 0..10 {
+        let x = Arc::new(AtomicU32::new(0));
+        let hs: Vec<_> = (0..P)
+            .map(|p| {
+                let x = x.clone();
+                rt.go(move || {
+                    for i in 0..3 {
+                        let expected = P * i + p;
+                        while x.load(Ordering::SeqCst) != expected {
+                            std::hint::spin_loop();
+                        }
+                        x.store(expected + 1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+    }
+}
+
+/// Go's TestYieldProgress / TestYieldLockedProgress.
+#[test]
+fn yield_progress() {
+    let _w = common::watchdog(30, "yield_progress");
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    for locked in [false, true] {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s2 = stop.clone();
+        let h = rt.go(move || {
+            if locked {
+                gpm_sched::lock_os_thread();
+            }
+            while !s2.load(Ordering::Relaxed) {
+                gpm_sched::yield_now();
+            }
+            if locked {
+                gpm_sched::unlock_os_thread();
+            }
+        });
+        std::thread::sleep(Duration::from_millis(10));
+        stop.store(true, Ordering::Relaxed);
+        h.join().unwrap();
+    }
+}
+
+/// procs=1: a goroutine spinning with no scheduling point does not stop another one
+/// (sysmon hands its P to another M).
+#[test]
+fn hog_does_not_starve_others() {
+    let _w = common::watchdog(30, "hog_does_not_starve_others");
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let s2 = stop.clone();
+    let hog = rt.go(move || {
+        while !s2.load(Ordering::Relaxed) {
+            std::hint::spin_loop();
+        }
+    });
+    std::thread::sleep(Duration::from_millis(5));
+    let other = rt.go(|| 42);
+    assert_eq!(other.join().unwrap(), 42);
+    stop.store(true, Ordering::Relaxed);
+    hog.join().unwrap();
+    assert!(rt.stats().retakes >= 1);
+}
+
+/// procs=1: a goroutine in `blocking(thread::sleep(400 ms))` lets another finish first; so
+/// does one calling `thread::sleep` directly (retaken as a hog).
+#[test]
+fn blocked_goroutine_does_not_stall_p() {
+    let _w = common::watchdog(30, "blocked_goroutine_does_not_stall_p");
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    for use_blocking in [true, false] {
+        let order = Arc::new(AtomicUsize::new(0));
+        let (o1, o2) = (order.clone(), order.clone());
+        let slow = rt.go(move || {
+            if use_blocking {
+                gpm_sched::blocking(|| std::thread::sleep(Duration::from_millis(400)));
+            } else {
+                std::thread::sleep(Duration::from_millis(400));
+            }
+            o1.fetch_add(1, Ordering::SeqCst)
+        });
+        std::thread::sleep(Duration::from_millis(5));
+        let fast = rt.go(move || o2.fetch_add(1, Ordering::SeqCst));
+        assert_eq!(fast.join().unwrap(), 0, "blocking = {use_blocking}: fast one finished second");
+        assert_eq!(slow.join().unwrap(), 1);
+    }
+}
+
+/// Go's TestPreemptionAfterSyscall: goroutines looping over short `blocking` calls are
+/// still preempted, so all of them start.
+#[test]
+fn preemption_after_syscall() {
+    let _w = common::watchdog(60, "preemption_after_syscall");
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    for d in [Duration::ZERO, Duration::from_micros(10), Duration::from_millis(1)] {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let start = Instant::now();
+        for _ in 0..8 {
+            let (tx, stop) = (tx.clone(), stop.clone());
+            rt.go(move || {
+                tx.send(()).unwrap();
+                while !stop.load(Ordering::Relaxed) {
+                    gpm_sched::blocking(|| {
+                        let t = Instant::now();
+                        while t.elapsed() < d {}
+                    });
+                }
+                tx.send(()).unwrap();
+            });
+        }
+        for _ in 0..8 {
+            rx.recv().unwrap();
+        }
+        stop.store(true, Ordering::Relaxed);
+        for _ in 0..8 {
+            rx.recv().unwrap();
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "{d:?}: {:?}", start.elapsed());
+    }
+}
+
+/// 10,000 sleepers: none wakes early, all wake.
+#[test]
+fn ten_thousand_sleepers_none_early() {
+    let _w = common::watchdog(60, "ten_thousand_sleepers_none_early");
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    let early = rt.block_on(|| {
+        let hs: Vec<_> = (0..10_000u64)
+            .map(|i| {
+                gpm_sched::go(move || {
+                    let d = Duration::from_millis(1 + i % 50);
+                    let t = Instant::now();
+                    gpm_sched::sleep(d);
+                    t.elapsed() < d
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap() as usize).sum::<usize>()
+    });
+    assert_eq!(early, 0);
+}
+
+/// `stats()` adds up: goroutines by state sum to the live count; queues match.
+#[test]
+fn stats_add_up() {
+    let _w = common::watchdog(30, "stats_add_up");
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let hs: Vec<_> = (0..10)
+        .map(|_| {
+            let tx = tx.clone();
+            rt.go(move || {
+                tx.send(gpm_sched::park::unparker()).unwrap();
+                gpm_sched::park::park(gpm_sched::park::WaitReason::Park);
+            })
+        })
+        .collect();
+    let us: Vec<_> = (0..10).map(|_| rx.recv().unwrap()).collect();
+    // Wait until all ten are parked.
+    let t = Instant::now();
+    while rt.stats().waiting < 10 && t.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let s = rt.stats();
+    assert_eq!(s.procs, 2);
+    assert_eq!(s.waiting, 10, "{s:?}");
+    assert_eq!(s.goroutines, s.runnable + s.running + s.syscall + s.waiting);
+    assert_eq!(s.goroutines, 10);
+    assert_eq!(s.spawned, 10);
+    assert_eq!(s.local_queues.len(), 2);
+    assert!(s.idle_procs <= s.procs);
+    let dump = rt.dump();
+    assert_eq!(dump.matches("[park, ").count(), 10, "{dump}");
+    assert!(dump.contains("go_tests.rs"), "{dump}");
+    for u in us {
+        u.unpark();
+    }
+    for h in hs {
+        h.join().unwrap();
+    }
+    // `join` returns once the result is published; the G is dead a moment later.
+    let t = Instant::now();
+    while rt.stats().goroutines != 0 && t.elapsed() < Duration::from_secs(5) {
+        std::thread::yield_now();
+    }
+    let s = rt.stats();
+    assert_eq!(s.goroutines, 0, "{s:?}");
+    assert!(rt.schedtrace().starts_with("SCHED "));
+}
+
+/// Runtime builder values out of range are errors naming the value and the range.
+#[test]
+fn builder_rejects_out_of_range() {
+    let e = Runtime::builder().procs(0).build().unwrap_err();
+    assert!(e.to_string().contains("procs = 0") && e.to_string().contains("1..=256"), "{e}");
+    let e = Runtime::builder().procs(257).build().unwrap_err();
+    assert!(e.to_string().contains("procs = 257"), "{e}");
+    let e = Runtime::builder().procs(1).stack_size(10).build().unwrap_err();
+    assert!(e.to_string().contains("stack_size = 10"), "{e}");
+}
