@@ -47,8 +47,8 @@
 //! unwound (destructors run) and their `join` returns `Err` holding [`Cancelled`].
 
 pub use gpm_sched::{
-    Builder, Cancelled, JoinHandle, Runtime, RuntimeBuilder, Stats, blocking, go,
-    lock_os_thread, num_goroutines, sleep, unlock_os_thread, yield_now,
+    Builder, Cancelled, JoinHandle, Runtime, RuntimeBuilder, Stats, blocking, go, lock_os_thread,
+    num_goroutines, sleep, unlock_os_thread, yield_now,
 };
 
 /// The process-wide default runtime (started on first use). `gpm::go` outside any runtime
@@ -58,6 +58,6 @@ pub fn default_runtime() -> &'static Runtime {
 }
 
 pub mod chan;
-pub mod sync;
 #[doc(hidden)]
 pub mod select;
+pub mod sync;
