@@ -1,3 +1,186 @@
-//! Placeholder for the `queue` benchmarks.
+//! gpm-queue vs crossbeam-deque, one criterion group per row, each with a `gpm` and a
+//! `crossbeam` function (`cargo xtask bench queue` reads
+//! `target/criterion/<row>/<gpm|crossbeam>/new/estimates.json` and prints the ratios):
+//!
+//! - `push_pop`: one push then one pop on the owner's queue (crossbeam: a FIFO `Worker`).
+//! - `fill_drain_256`: push 256 then pop 256 (a whole gpm ring; no overflow).
+//! - `steal`: per-item time of a thief taking items (batch steal + popping its own queue) while
+//!   another thread keeps the victim's queue topped up (crossbeam: `steal_batch_and_pop`).
+//! - `global_push_pop`: one push then one pop on the global queue (crossbeam: `Injector`).
 
-fn main() {}
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use crossbeam_deque::{Injector, Steal, Worker};
+use gpm_queue::{Global, local};
+
+fn push_pop(c: &mut Criterion) {
+    let mut group = c.benchmark_group("push_pop");
+    group.throughput(Throughput::Elements(1));
+    let global = Global::new();
+    let (mut q, _s) = local::<usize>();
+    group.bench_function("gpm", |b| {
+        b.iter(|| {
+            q.push(black_box(1), &global);
+            black_box(q.pop())
+        })
+    });
+    let w = Worker::<usize>::new_fifo();
+    let _s = w.stealer();
+    group.bench_function("crossbeam", |b| {
+        b.iter(|| {
+            w.push(black_box(1));
+            black_box(w.pop())
+        })
+    });
+    group.finish();
+}
+
+fn fill_drain_256(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fill_drain_256");
+    group.throughput(Throughput::Elements(256));
+    let global = Global::new();
+    let (mut q, _s) = local::<usize>();
+    group.bench_function("gpm", |b| {
+        b.iter(|| {
+            for i in 0..256 {
+                q.push(black_box(i), &global);
+            }
+            while let Some(x) = q.pop() {
+                black_box(x);
+            }
+        })
+    });
+    let w = Worker::<usize>::new_fifo();
+    let _s = w.stealer();
+    group.bench_function("crossbeam", |b| {
+        b.iter(|| {
+            for i in 0..256 {
+                w.push(black_box(i));
+            }
+            while let Some(x) = w.pop() {
+                black_box(x);
+            }
+        })
+    });
+    group.finish();
+}
+
+/// Keeps a victim queue between half and three quarters full on another thread until `stop`.
+fn feeder(stop: Arc<AtomicBool>, mut push_some: impl FnMut() + Send + 'static) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            push_some();
+        }
+    })
+}
+
+/// Times a thief until it has taken `iters` items.
+fn time_thief(iters: u64, mut take: impl FnMut() -> u64) -> Duration {
+    let start = Instant::now();
+    let mut got = 0;
+    while got < iters {
+        got += take();
+    }
+    start.elapsed()
+}
+
+fn steal(c: &mut Criterion) {
+    let mut group = c.benchmark_group("steal");
+    group.throughput(Throughput::Elements(1));
+    {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (mut victim, stealer) = local::<usize>();
+        let global = Global::new();
+        let owner = feeder(stop.clone(), move || {
+            if victim.len() < 192 {
+                for i in 0..64 {
+                    victim.push(i, &global);
+                }
+            } else {
+                std::hint::spin_loop();
+            }
+        });
+        let (mut mine, _s) = local::<usize>();
+        group.bench_function("gpm", |b| {
+            b.iter_custom(|iters| {
+                time_thief(iters, || match stealer.steal_into(&mut mine) {
+                    None => 0,
+                    Some(x) => {
+                        black_box(x);
+                        1 + mine.drain().map(black_box).count() as u64
+                    }
+                })
+            })
+        });
+        stop.store(true, Ordering::Relaxed);
+        owner.join().unwrap();
+    }
+    {
+        let stop = Arc::new(AtomicBool::new(false));
+        let victim = Worker::<usize>::new_fifo();
+        let stealer = victim.stealer();
+        let owner = feeder(stop.clone(), move || {
+            if victim.len() < 192 {
+                for i in 0..64 {
+                    victim.push(i);
+                }
+            } else {
+                std::hint::spin_loop();
+            }
+        });
+        let mine = Worker::<usize>::new_fifo();
+        group.bench_function("crossbeam", |b| {
+            b.iter_custom(|iters| {
+                time_thief(iters, || match stealer.steal_batch_and_pop(&mine) {
+                    Steal::Success(x) => {
+                        black_box(x);
+                        let mut n = 1;
+                        while let Some(x) = mine.pop() {
+                            black_box(x);
+                            n += 1;
+                        }
+                        n
+                    }
+                    Steal::Empty | Steal::Retry => 0,
+                })
+            })
+        });
+        stop.store(true, Ordering::Relaxed);
+        owner.join().unwrap();
+    }
+    group.finish();
+}
+
+fn global_push_pop(c: &mut Criterion) {
+    let mut group = c.benchmark_group("global_push_pop");
+    group.throughput(Throughput::Elements(1));
+    let global = Global::<usize>::new();
+    group.bench_function("gpm", |b| {
+        b.iter(|| {
+            global.push(black_box(1));
+            black_box(global.pop())
+        })
+    });
+    let injector = Injector::<usize>::new();
+    group.bench_function("crossbeam", |b| {
+        b.iter(|| {
+            injector.push(black_box(1));
+            black_box(injector.steal())
+        })
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = push_pop, fill_drain_256, steal, global_push_pop
+}
+criterion_main!(benches);

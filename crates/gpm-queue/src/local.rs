@@ -128,20 +128,24 @@ impl<T: Send> Local<T> {
     #[inline(never)]
     fn push_slow(&mut self, mut item: T, global: &Global<T>) {
         loop {
-            if self.room() > 0 {
-                // SAFETY: `room()` just refreshed the bound and says slot `tail` is free.
+            // Acquire: as in `room()`: the `steal` we see decides which slots we may reuse.
+            // One load decides both "is there room" and "may we spill": with two loads, thieves
+            // could drain the ring below half in between, and the spill would claim past `tail`.
+            let (steal, real) = unpack(self.inner.head.load(Acquire));
+            self.steal_bound = steal;
+            if self.tail.wrapping_sub(steal) < CAP {
+                // SAFETY: offset 0 < room: the slot is before `steal + CAP`.
                 unsafe { self.write_unpublished(0, item) };
                 self.publish(1);
                 return;
             }
-            // Acquire: as in `room()` (the value decides which slots we may reuse).
-            let (steal, real) = unpack(self.inner.head.load(Acquire));
             if steal != real {
                 // A thief is copying out `[steal, real)`: room is coming, but we do not wait
                 // for it (the thief may be preempted). Only `item` goes to the global queue.
                 global.push(item);
                 return;
             }
+            // Full (`tail - real == CAP`) and no steal in flight.
             match self.overflow(item, real, global) {
                 Ok(()) => return,
                 Err(back) => item = back, // a consumer moved `head`; look again

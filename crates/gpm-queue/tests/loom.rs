@@ -8,23 +8,38 @@ use gpm_queue::{CAPACITY, Global, Local, Stealer, local};
 use loom::sync::Arc;
 use loom::thread;
 
+/// Runs a model with a preemption bound of at least 3, whatever `LOOM_MAX_PREEMPTIONS` says:
+/// 2 is not enough to reach a bug these models have caught (a spill that claimed past `tail`
+/// after two complete steals ran inside one `push`), and 3 keeps all models under a second.
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if let Some(bound) = builder.preemption_bound {
+        builder.preemption_bound = Some(bound.max(3));
+    }
+    builder.check(f);
+}
+
 /// Asserts `taken` is exactly `0..n`, each once.
 fn assert_each_once(mut taken: Vec<u32>, n: u32) {
     taken.sort_unstable();
     assert_eq!(taken, (0..n).collect::<Vec<_>>(), "lost or duplicated item");
 }
 
-/// A thief thread: steals once (optionally with runnext) into its own queue and returns all
-/// it got.
-fn thief(stealer: Stealer<u32>, with_runnext: bool) -> thread::JoinHandle<Vec<u32>> {
+/// A thief thread: steals `steals` times (optionally with runnext) into its own queue, and
+/// returns everything it got.
+fn thief(stealer: Stealer<u32>, with_runnext: bool, steals: usize) -> thread::JoinHandle<Vec<u32>> {
     thread::spawn(move || {
         let (mut mine, _) = local();
-        let first = if with_runnext {
-            stealer.steal_into_with_runnext(&mut mine)
-        } else {
-            stealer.steal_into(&mut mine)
-        };
-        first.into_iter().chain(mine.drain()).collect()
+        let mut got = Vec::new();
+        for _ in 0..steals {
+            let first = if with_runnext {
+                stealer.steal_into_with_runnext(&mut mine)
+            } else {
+                stealer.steal_into(&mut mine)
+            };
+            got.extend(first.into_iter().chain(mine.drain()));
+        }
+        got
     })
 }
 
@@ -36,11 +51,11 @@ fn leftovers(q: &mut Local<u32>, g: &Global<u32>) -> Vec<u32> {
 /// The owner pushes and pops while a thief steals.
 #[test]
 fn push_pop_racing_steal() {
-    loom::model(|| {
+    model(|| {
         let g = Global::new();
         let (mut q, s) = local();
         q.push(0, &g);
-        let t = thief(s, false);
+        let t = thief(s, false, 1);
         q.push(1, &g);
         q.push(2, &g);
         let mut taken: Vec<u32> = q.pop().into_iter().collect();
@@ -53,13 +68,13 @@ fn push_pop_racing_steal() {
 /// Two thieves race each other and the owner's pop.
 #[test]
 fn two_thieves() {
-    loom::model(|| {
+    model(|| {
         let g = Global::new();
         let (mut q, s) = local();
         q.push(0, &g);
         q.push(1, &g);
-        let t1 = thief(s.clone(), false);
-        let t2 = thief(s, false);
+        let t1 = thief(s.clone(), false, 1);
+        let t2 = thief(s, false, 1);
         q.push(2, &g);
         let mut taken: Vec<u32> = q.pop().into_iter().collect();
         taken.extend(t1.join().unwrap());
@@ -72,11 +87,11 @@ fn two_thieves() {
 /// The owner replaces and pops `runnext` while a thief steals it (the ring being empty).
 #[test]
 fn push_next_racing_steal_of_runnext() {
-    loom::model(|| {
+    model(|| {
         let g = Global::new();
         let (mut q, s) = local();
         q.push_next(0, &g);
-        let t = thief(s, true);
+        let t = thief(s, true, 1);
         q.push_next(1, &g); // 0 (if still there) goes to the tail
         let mut taken: Vec<u32> = q.pop().into_iter().collect();
         q.push_next(2, &g); // reuses the cell, or falls back to the ring if a thief is reading
@@ -86,19 +101,20 @@ fn push_next_racing_steal_of_runnext() {
     });
 }
 
-/// The ring overflows to the global queue while a thief steals.
+/// The ring overflows to the global queue while a thief steals (twice, so that between the
+/// owner seeing a full ring and claiming half of it the ring may have drained below half).
 #[test]
 fn overflow_to_global_racing_steal() {
-    loom::model(|| {
+    model(|| {
         let g = Arc::new(Global::new());
         let (mut q, s) = local();
-        let n = CAPACITY as u32 + 1;
-        q.push(0, &g);
-        let t = thief(s, false);
-        for i in 1..n - 1 {
-            q.push(i, &g); // the last one fills the ring unless the thief took some
+        let n = CAPACITY as u32 + 2;
+        for i in 0..CAPACITY as u32 {
+            q.push(i, &g); // full
         }
-        q.push(n - 1, &g); // spills half + 1, unless the thief made room
+        let t = thief(s, false, 2);
+        q.push(n - 2, &g); // spills half + 1, unless the thief made room
+        q.push(n - 1, &g);
         let mut taken = t.join().unwrap();
         taken.extend(leftovers(&mut q, &g));
         assert_each_once(taken, n);
@@ -108,7 +124,7 @@ fn overflow_to_global_racing_steal() {
 /// A thief steals from the global queue's batch get racing the owner's overflow into it.
 #[test]
 fn global_batch_get_racing_overflow() {
-    loom::model(|| {
+    model(|| {
         let g = Arc::new(Global::new());
         let (mut q, _s) = local();
         let n = CAPACITY as u32 + 1;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::*};
 use std::thread;
 
-use gpm_queue::{Global, Local, Stealer, local};
+use gpm_queue::{CAPACITY, Global, Local, Stealer, local};
 
 const ITEMS: usize = 10_000_000;
 const THIEVES: usize = 3;
@@ -39,7 +39,20 @@ fn consume(item: Item) {
 }
 
 fn done(ledger: &Ledger) -> bool {
-    ledger.consumed.load(Relaxed) == ITEMS
+    ledger.consumed.load(Relaxed) == ledger.taken.len()
+}
+
+fn ledger(items: usize) -> Arc<Ledger> {
+    Arc::new(Ledger {
+        taken: (0..items).map(|_| AtomicU8::new(0)).collect(),
+        consumed: AtomicUsize::new(0),
+        drops: AtomicUsize::new(0),
+    })
+}
+
+fn assert_all_once(ledger: &Ledger) {
+    assert!(ledger.taken.iter().all(|t| t.load(Relaxed) == 1), "an item was lost");
+    assert_eq!(ledger.drops.load(Relaxed), ledger.taken.len(), "every destructor exactly once");
 }
 
 /// A thief: steals from the owner or another thief, runs a few of its own, leaves the rest
@@ -78,11 +91,7 @@ fn thief(
 
 #[test]
 fn owner_and_thieves_take_every_item_exactly_once() {
-    let ledger = Arc::new(Ledger {
-        taken: (0..ITEMS).map(|_| AtomicU8::new(0)).collect(),
-        consumed: AtomicUsize::new(0),
-        drops: AtomicUsize::new(0),
-    });
+    let ledger = ledger(ITEMS);
     let g = Arc::new(Global::new());
     let (mut owner, owner_s) = local();
     let queues: Vec<(Local<Item>, Stealer<Item>)> = (0..THIEVES).map(|_| local()).collect();
@@ -128,6 +137,53 @@ fn owner_and_thieves_take_every_item_exactly_once() {
     }
     assert!(owner.is_empty() && g.is_empty());
     drop((owner, all, g));
-    assert!(ledger.taken.iter().all(|t| t.load(Relaxed) == 1), "an item was lost");
-    assert_eq!(ledger.drops.load(Relaxed), ITEMS, "every destructor exactly once");
+    assert_all_once(&ledger);
+}
+
+/// The owner keeps its ring nearly full in bursts while two thieves steal as fast as they
+/// can: the ring is often full while a steal is in flight (the single item then goes to the
+/// global queue) and the owner spills half to the global queue right after steals.
+#[test]
+fn full_ring_with_steals_in_flight() {
+    const N: usize = 4_000_000;
+    let ledger = ledger(N);
+    let g = Arc::new(Global::new());
+    let (mut owner, stealer) = local();
+    let thieves: Vec<_> = (0..2)
+        .map(|_| {
+            let (stealer, g, ledger) = (stealer.clone(), g.clone(), ledger.clone());
+            thread::spawn(move || {
+                let (mut mine, _) = local();
+                while !done(&ledger) {
+                    match stealer.steal_into(&mut mine).or_else(|| g.pop()) {
+                        Some(item) => consume(item),
+                        None => thread::yield_now(),
+                    }
+                    mine.drain().for_each(consume);
+                }
+            })
+        })
+        .collect();
+    let mut id = 0;
+    while id < N {
+        if owner.len() < CAPACITY - 8 {
+            for _ in 0..64.min(N - id) {
+                owner.push(Item { id, ledger: ledger.clone() }, &g);
+                id += 1;
+            }
+        } else {
+            thread::yield_now();
+        }
+    }
+    while !done(&ledger) {
+        match owner.pop().or_else(|| g.pop()) {
+            Some(item) => consume(item),
+            None => thread::yield_now(),
+        }
+    }
+    for t in thieves {
+        t.join().unwrap();
+    }
+    drop((owner, stealer, g));
+    assert_all_once(&ledger);
 }
