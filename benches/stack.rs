@@ -19,7 +19,7 @@ fn resume_suspend(c: &mut Criterion) {
             s.suspend()
         }
     }));
-    g.bench_function("gpm", |b| b.iter(|| black_box(co.resume())));
+    g.bench_function("gpm", |b| b.iter(|| black_box(matches!(co.resume(), Resumed::Suspended))));
     let mut peer = corosensei::Coroutine::with_stack(
         DefaultStack::new(SIZE).unwrap(),
         |y: &corosensei::Yielder<(), ()>, ()| loop {

@@ -58,3 +58,23 @@ fn stacks_are_send_and_sync() {
     fn send<T: Send>() {}
     send::<gpm_stack::Coroutine>();
 }
+
+/// Child half of `env_var_forces_mprotect_guards`: a no-op unless the parent set the variable.
+#[test]
+fn child_checks_env_guard() {
+    if let Ok(expected) = std::env::var("GPM_STACK_EXPECT_GUARD") {
+        let kind = Stack::new(MIN_STACK_SIZE).unwrap().guard_kind();
+        assert_eq!(format!("{kind:?}").to_lowercase(), expected);
+    }
+}
+
+#[test]
+fn env_var_forces_mprotect_guards() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["child_checks_env_guard", "--exact", "--test-threads=1"])
+        .env(gpm_stack::GUARD_ENV, "mprotect")
+        .env("GPM_STACK_EXPECT_GUARD", "mprotect")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
