@@ -19,6 +19,11 @@ pub const ALTSTACK_SIZE: usize = 64 * 1024;
 /// Keeps this thread's alternate signal stack installed; dropping it restores the previous
 /// one and unmaps ours. `!Send`: it must drop on the thread that made it, before that thread
 /// exits (keep it in the thread's main function, e.g. an M's loop).
+///
+/// ```compile_fail
+/// fn send<T: Send>() {}
+/// send::<gpm_stack::ThreadGuard>();
+/// ```
 pub struct ThreadGuard {
     map: Option<Mapping>,
     previous: libc::stack_t,

@@ -35,8 +35,14 @@ enum Step {
 type Inner = corosensei::Coroutine<Option<Job>, Step, Infallible, Stack>;
 
 /// The handle a job uses to suspend itself. It lives on the coroutine's stack (its address is
-/// stable while the job runs) and is neither `Send` nor `Sync`: only the job's own code, on
-/// the coroutine, can suspend it.
+/// stable while the job runs). Jobs only ever get `&Suspender`, and it is not `Sync`, so that
+/// reference cannot leave the job's thread of control: only the job's own code, on the
+/// coroutine, can suspend it.
+///
+/// ```compile_fail
+/// fn send<T: Send>() {}
+/// send::<&gpm_stack::Suspender>(); // a job cannot hand its suspender to another thread
+/// ```
 #[repr(transparent)]
 pub struct Suspender(Yielder<Option<Job>, Step>);
 
