@@ -70,7 +70,9 @@ fn fill_drain_256(c: &mut Criterion) {
     group.finish();
 }
 
-/// Keeps a victim queue between half and three quarters full on another thread until `stop`.
+/// Runs `push_some` on another thread until `stop`: it tops the victim up in bursts of 32
+/// whenever it holds fewer than 128 (so the gpm ring, steals in flight included, never fills
+/// and the row measures stealing, not the spill to the global queue).
 fn feeder(stop: Arc<AtomicBool>, mut push_some: impl FnMut() + Send + 'static) -> thread::JoinHandle<()> {
     thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
@@ -97,8 +99,8 @@ fn steal(c: &mut Criterion) {
         let (mut victim, stealer) = local::<usize>();
         let global = Global::new();
         let owner = feeder(stop.clone(), move || {
-            if victim.len() < 192 {
-                for i in 0..64 {
+            if victim.len() < 128 {
+                for i in 0..32 {
                     victim.push(i, &global);
                 }
             } else {
@@ -125,8 +127,8 @@ fn steal(c: &mut Criterion) {
         let victim = Worker::<usize>::new_fifo();
         let stealer = victim.stealer();
         let owner = feeder(stop.clone(), move || {
-            if victim.len() < 192 {
-                for i in 0..64 {
+            if victim.len() < 128 {
+                for i in 0..32 {
                     victim.push(i);
                 }
             } else {

@@ -1,22 +1,6 @@
 //! `Global<T>`: Go's global run queue (`sched.runq`): an MPMC FIFO with batch operations.
 //!
-//! Implementation: a `Mutex<VecDeque<T>>` plus an atomic length read without the lock.
-//! Chosen by measurement on the target machine (2 cores; criterion, `usize` items):
-//!
-//! | operation                      | Mutex<VecDeque> | crossbeam-deque Injector | crossbeam-queue SegQueue |
-//! |--------------------------------|-----------------|--------------------------|--------------------------|
-//! | push + pop, one thread         | 14.2 ns         | 17.1 ns                  | 17.0 ns                  |
-//! | 128 pushed, 128 popped         | 227 ns          | 1 288 ns                 | 1 330 ns                 |
-//! | push + pop, 2 threads at once  | 122–133 ns      | 24–28 ns                 | 25–28 ns                 |
-//! | batches of 32, 2 threads       | 6–9 ns/item     | 28 ns/item               | —                        |
-//!
-//! The scheduler uses the global queue mostly in batches (a full ring spills half of itself
-//! plus one item; `globrunqget` refills up to half a ring), and a lock moves a whole batch for
-//! two atomic operations, where the lock-free queues pay one or two per item: 4–6× faster per
-//! item. Single items under contention are where the lock loses (5×), which Go accepts too:
-//! its `sched.runq` is a lock and an intrusive list. An intrusive list would avoid the
-//! `VecDeque`'s buffer, but needs a link field in `T`; this crate is generic over any
-//! `T: Send`. The atomic `len` lets idle Ps check for work without taking the lock.
+//! Why a lock and a `VecDeque`: see the measurements on [`Global`].
 
 use std::collections::VecDeque;
 use std::sync::PoisonError;
@@ -26,6 +10,24 @@ use crate::ring::CAP;
 use crate::sync::{AtomicUsize, Mutex, MutexGuard, Ordering::*};
 
 /// The global run queue: MPMC, `Send + Sync` when `T: Send`.
+///
+/// Implementation: a `Mutex<VecDeque<T>>` plus an atomic length read without the lock.
+/// Chosen by measurement on the target machine (2 cores; criterion, `usize` items):
+///
+/// | operation                      | `Mutex<VecDeque>` | crossbeam-deque Injector | crossbeam-queue SegQueue |
+/// |--------------------------------|-----------------|--------------------------|--------------------------|
+/// | push + pop, one thread         | 14.2 ns         | 17.1 ns                  | 17.0 ns                  |
+/// | 128 pushed, 128 popped         | 227 ns          | 1 288 ns                 | 1 330 ns                 |
+/// | push + pop, 2 threads at once  | 122–133 ns      | 24–28 ns                 | 25–28 ns                 |
+/// | batches of 32, 2 threads       | 6–9 ns/item     | 28 ns/item               | —                        |
+///
+/// The scheduler uses the global queue mostly in batches (a full ring spills half of itself
+/// plus one item; `globrunqget` refills up to half a ring), and a lock moves a whole batch for
+/// two atomic operations, where the lock-free queues pay one or two per item: 4–6× faster per
+/// item. Single items under contention are where the lock loses (5×), which Go accepts too:
+/// its `sched.runq` is a lock and an intrusive list. An intrusive list would avoid the
+/// `VecDeque`'s buffer, but needs a link field in `T`; this crate is generic over any
+/// `T: Send`. The atomic `len` lets idle Ps check for work without taking the lock.
 pub struct Global<T> {
     queue: Mutex<VecDeque<T>>,
     /// `queue.len()`, stored under the lock, read without it.
