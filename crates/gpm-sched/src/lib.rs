@@ -88,4 +88,28 @@ pub mod testing {
         let p = unsafe { (*m).p() }.map_or(usize::MAX, |(p, _)| p.id);
         Some((g.id.load(std::sync::atomic::Ordering::Relaxed), m as usize, p))
     }
+
+    /// Checks that the running goroutine's view of where it runs agrees with the thread's:
+    /// the M in the thread-local is the G's `g.m`, the M's P names this G as its current
+    /// one, and gpm-stack's running coroutine carries this G's id. Never switches.
+    #[inline(never)]
+    pub fn check_view() -> Result<(), String> {
+        let g = crate::context::current_g().ok_or("not on a goroutine")?;
+        let m = crate::context::current_m();
+        if !std::ptr::eq(g.m.get(), m) {
+            return Err(format!("g.m = {:p}, thread's M = {:p}", g.m.get(), m));
+        }
+        // SAFETY: `m` is this thread's M (non-null since a G runs on it).
+        if let Some((p, _)) = unsafe { (*m).p() } {
+            let cur = p.cur_g.load(std::sync::atomic::Ordering::Relaxed);
+            if !std::ptr::eq(cur, g.as_ptr()) {
+                return Err(format!("P{}.cur_g = {cur:p}, G = {:p}", p.id, g.as_ptr()));
+            }
+        }
+        let id = g.id.load(std::sync::atomic::Ordering::Relaxed);
+        match gpm_stack::running() {
+            Some(r) if r.id == id => Ok(()),
+            other => Err(format!("running coroutine {other:?}, G id {id}")),
+        }
+    }
 }

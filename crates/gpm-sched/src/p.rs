@@ -183,12 +183,15 @@ impl P {
     }
 
     /// sysmon: takes the P from an M that holds `word` (status `Executing` or `Syscall`).
-    /// On success the caller owns the P (status `Running`, same seq until re-acquired).
-    pub(crate) fn retake(&self, word: u64) -> bool {
+    /// On success the caller owns the P with the returned (new) seq, status `Running`: the
+    /// old owner's claims and `exit_syscall` fail from now on, whoever owns the P next.
+    pub(crate) fn retake(&self, word: u64) -> Option<u64> {
+        let seq = (word & !STATUS) + SEQ_ONE;
         // AcqRel: takes the owner half (Acquire) and publishes the new state.
         self.word
-            .compare_exchange(word, (word & !STATUS) | PStatus::Running as u64, AcqRel, Relaxed)
-            .is_ok()
+            .compare_exchange(word, seq | PStatus::Running as u64, AcqRel, Relaxed)
+            .ok()
+            .map(|_| seq)
     }
 
     /// The local run queue.

@@ -84,10 +84,12 @@ fn retake(sched: &Sched, now: u64, seen: &mut [Seen]) -> usize {
                         unsafe { (*g).preempt.store(true, Relaxed) };
                         sched.counters.preempts.fetch_add(1, Relaxed);
                     }
-                } else if ran >= 2 * FORCE_PREEMPT_NS && p.retake(w) {
+                } else if ran >= 2 * FORCE_PREEMPT_NS
+                    && let Some(seq) = p.retake(w)
+                {
                     n += 1;
                     s.schedwhen = 0;
-                    hand_off(sched, p, w);
+                    hand_off(sched, p, seq);
                 }
             }
             PStatus::Syscall => {
@@ -101,10 +103,10 @@ fn retake(sched: &Sched, now: u64, seen: &mut [Seen]) -> usize {
                 if p.stealer.is_empty() && others && now - s.syscallwhen < FORCE_PREEMPT_NS {
                     continue;
                 }
-                if p.retake(w) {
+                if let Some(seq) = p.retake(w) {
                     n += 1;
                     s.syscallwhen = 0;
-                    hand_off(sched, p, w);
+                    hand_off(sched, p, seq);
                 }
             }
             _ => s.schedwhen = 0,
@@ -113,8 +115,8 @@ fn retake(sched: &Sched, now: u64, seen: &mut [Seen]) -> usize {
     n
 }
 
-fn hand_off(sched: &Sched, p: &P, w: u64) {
+fn hand_off(sched: &Sched, p: &P, seq: u64) {
     sched.counters.retakes.fetch_add(1, Relaxed);
     p.cur_g.store(std::ptr::null_mut(), Relaxed);
-    sched.handoffp(p.id, w & !7);
+    sched.handoffp(p.id, seq);
 }
