@@ -44,6 +44,12 @@ pub fn main(env: &Env, args: &[String]) -> Result<(), String> {
     let mut versions = BTreeMap::new();
     let programs = prepare(env, &opts, &mut absent, &mut versions)?;
     let load_start = machine::loadavg();
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    if let Some(load) = load_start.filter(|l| *l > cpus as f64) {
+        eprintln!(
+            "bench: load average {load:.1} on {cpus} CPUs: other work is running, expect noise"
+        );
+    }
     let records = run_all(&opts, &programs, &absent);
     let load = (load_start, machine::loadavg());
     let rows: Vec<&'static str> = opts.workloads.clone();
