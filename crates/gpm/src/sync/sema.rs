@@ -5,10 +5,12 @@
 //! `release(handoff = true)` gives the count straight to the first waiter (Go's
 //! `s.ticket = 1`), which is how a starving `Mutex` hands the lock over. The `nwait` count
 //! lets `release` skip the queue lock when nobody waits; `acquire` increments it and then
-//! re-checks the count, `release` increments the count and then reads `nwait` (a Dekker
-//! pair, hence SeqCst on both sides).
+//! re-checks the count, `release` increments the count and then reads `nwait`. That is a
+//! Dekker pair (each side writes one word, then reads the other): a SeqCst fence on each
+//! side between the two makes sure at least one side sees the other's write — acquire/
+//! release alone would let both read the old values and the waiter sleep forever.
 
-use super::shim::{AtomicU32, Lock, Ordering, WaitReason};
+use super::shim::{AtomicU32, Lock, Ordering, WaitReason, fence};
 use super::waiter::{Outcome, Waiter, WaiterRef};
 use std::collections::VecDeque;
 
@@ -47,7 +49,7 @@ impl Sema {
             if v == 0 {
                 return false;
             }
-            // SeqCst: part of the Dekker pair with `release` (module docs).
+            // SeqCst: as Go's semaphore (every access sequentially consistent).
             match self.count.compare_exchange_weak(v, v - 1, Ordering::SeqCst, Ordering::Relaxed) {
                 Ok(_) => return true,
                 Err(now) => v = now,
@@ -69,8 +71,9 @@ impl Sema {
             let waiter = Waiter::new();
             {
                 let mut q = self.queue.lock();
-                // SeqCst: the Dekker pair with `release` (module docs).
                 self.nwait.fetch_add(1, Ordering::SeqCst);
+                // The Dekker pair with `release` (module docs).
+                fence(Ordering::SeqCst);
                 if self.try_acquire() {
                     self.nwait.fetch_sub(1, Ordering::SeqCst);
                     return;
@@ -90,8 +93,9 @@ impl Sema {
     /// Adds one count and wakes the first waiter; with `handoff` the count goes to that
     /// waiter directly, so no newcomer can barge in.
     pub(crate) fn release(&self, handoff: bool) {
-        // SeqCst: the Dekker pair with `acquire_slow` (module docs).
         self.count.fetch_add(1, Ordering::SeqCst);
+        // The Dekker pair with `acquire_slow` (module docs).
+        fence(Ordering::SeqCst);
         if self.nwait.load(Ordering::SeqCst) == 0 {
             return;
         }

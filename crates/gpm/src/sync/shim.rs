@@ -8,9 +8,9 @@
 //! which lets the models explore the timeout races).
 
 #[cfg(gpm_loom)]
-pub(crate) use loom::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize};
+pub(crate) use loom::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize, fence};
 #[cfg(not(gpm_loom))]
-pub(crate) use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize};
+pub(crate) use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize, fence};
 
 pub(crate) use gpm_sched::park::WaitReason;
 pub(crate) use std::sync::atomic::Ordering;
@@ -132,7 +132,9 @@ mod loom_park {
 
     impl Unparker {
         pub(crate) fn unpark(&self) {
-            self.inner.permit.store(true, Ordering::Release);
+            // An RMW, not a store: loom orders a plain store against the parker's swaps
+            // more loosely than the C++ model does (it could let a later swap miss it).
+            self.inner.permit.swap(true, Ordering::Release);
             self.inner.thread.unpark();
         }
     }
