@@ -37,8 +37,26 @@ pub fn main(env: &Env, target: &str, args: &[String]) -> Result<(), String> {
             .ok_or(format!("no default peer for bench `{target}`: pass --peer NAME"))?
             .into(),
     };
+    let table = table(env, target, &peer, !ours.iter().any(|a| a == "--no-run"), criterion_args)?;
+    println!("{table}");
+    let out = env.out_dir();
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let path = out.join(format!("{target}.md"));
+    std::fs::write(&path, &table).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("bench: wrote {}", path.display());
+    Ok(())
+}
+
+/// Runs bench `target` (unless `run` is false) and returns its gpm-vs-`peer` table.
+pub fn table(
+    env: &Env,
+    target: &str,
+    peer: &str,
+    run: bool,
+    criterion_args: &[String],
+) -> Result<String, String> {
     let home = env.target.join("criterion");
-    if !ours.iter().any(|a| a == "--no-run") {
+    if run {
         eprintln!("bench: {} bench --bench {target}", env.cargo);
         let status = cargo_bench(env, target, &home, criterion_args)
             .stdout(std::io::stderr())
@@ -56,17 +74,11 @@ pub fn main(env: &Env, target: &str, args: &[String]) -> Result<(), String> {
     if rows.is_empty() {
         return Err(format!("no criterion results for bench `{target}` under {}", home.display()));
     }
-    let table = tabulate(target, &peer, &rows);
-    println!("{table}");
-    let out = env.out_dir();
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    let path = out.join(format!("{target}.md"));
-    std::fs::write(&path, &table).map_err(|e| format!("{}: {e}", path.display()))?;
-    eprintln!("bench: wrote {}", path.display());
-    Ok(())
+    Ok(tabulate(target, peer, &rows))
 }
 
-fn default_peer(target: &str) -> Option<&'static str> {
+/// The peer a bench target is compared with, by the project's convention.
+pub fn default_peer(target: &str) -> Option<&'static str> {
     match target {
         "queue" | "chan" => Some("crossbeam"),
         "stack" => Some("corosensei"),

@@ -61,8 +61,12 @@ pub fn main(env: &Env, args: &[String]) -> Result<(), String> {
     let out = env.out_dir();
     let title = format!("gpm macro benchmarks: {} / peer", baseline.name());
     let chart = svg::chart(&cells, &rows, &opts.procs, &opts.systems, baseline, &title);
+    let micro = micro_tables(env, &opts);
+    if !micro.is_empty() {
+        println!("{micro}");
+    }
     let files = [
-        ("report.md", format!("{header}{table}\n![ratios](ratios.svg)\n")),
+        ("report.md", format!("{header}{table}\n![ratios](ratios.svg)\n{micro}")),
         ("results.csv", report::csv(&records)),
         ("ratios.svg", chart),
     ];
@@ -75,6 +79,30 @@ pub fn main(env: &Env, args: &[String]) -> Result<(), String> {
         out.display()
     );
     Ok(())
+}
+
+/// The criterion tables of `opts.micro` (a line saying why, for a target that fails).
+fn micro_tables(env: &Env, opts: &Options) -> String {
+    let quick: Vec<String> =
+        ["--warm-up-time", "0.5", "--measurement-time", "1"].map(String::from).to_vec();
+    let mut out = String::new();
+    for target in &opts.micro {
+        let Some(peer) = crate::micro::default_peer(target) else {
+            out.push_str(&format!(
+                "\n`{target}`: no default peer; run `cargo xtask bench {target} --peer NAME`\n"
+            ));
+            continue;
+        };
+        let args = if opts.quick { &quick[..] } else { &[][..] };
+        match crate::micro::table(env, target, peer, true, args) {
+            Ok(table) => out.push_str(&format!("\n{table}")),
+            Err(why) => {
+                eprintln!("bench: micro-benchmarks `{target}` skipped: {why}");
+                out.push_str(&format!("\n`cargo xtask bench {target}`: not available: {why}\n"));
+            }
+        }
+    }
+    out
 }
 
 /// Builds what the selected systems need; a system that cannot be had goes into `absent`

@@ -18,6 +18,9 @@ options:
   --timeout SECS       per-run limit; a run past it is killed and reported (default 60, quick 30)
   --baseline SYSTEM    the system ratios are taken against (default gpm; go when gpm has no
                        results)
+  --micro T1,T2|none   criterion targets to run too and append to the report (default: queue,
+                       unless --only or --systems narrows the run; quick: 0.5 s warm-up, 1 s
+                       measurement per function)
 
 output: a progress line per run on stderr, the Markdown table on stdout, and in
 <target>/bench/: report.md, results.csv (every run), ratios.svg (the chart).";
@@ -39,6 +42,8 @@ pub struct Options {
     pub timeout: Duration,
     /// Ratios are `baseline / peer`.
     pub baseline: System,
+    /// Criterion bench targets whose gpm-vs-peer tables are appended to the report.
+    pub micro: Vec<String>,
 }
 
 impl Options {
@@ -53,7 +58,10 @@ impl Options {
             systems: System::ALL.to_vec(),
             timeout: Duration::from_secs(if quick { 30 } else { 60 }),
             baseline: System::Gpm,
+            micro: Vec::new(),
         };
+        let narrowed = args.iter().any(|a| a.starts_with("--only") || a.starts_with("--systems"));
+        let mut micro = if narrowed { Vec::new() } else { vec!["queue".to_string()] };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -76,6 +84,14 @@ impl Options {
                 }
                 "--systems" => o.systems = list(&value()?, System::parse)?,
                 "--timeout" => o.timeout = Duration::from_secs(parse_num(&value()?, flag)? as u64),
+                "--micro" => {
+                    let v = value()?;
+                    micro = v
+                        .split(',')
+                        .filter(|t| !t.is_empty() && *t != "none")
+                        .map(String::from)
+                        .collect();
+                }
                 "--baseline" => {
                     let v = value()?;
                     o.baseline = System::parse(&v).ok_or(format!("unknown system {v}"))?;
@@ -83,6 +99,7 @@ impl Options {
                 _ => return Err(format!("unknown option {arg}")),
             }
         }
+        o.micro = micro;
         o.systems.sort();
         o.systems.dedup();
         Ok(o)
@@ -121,5 +138,8 @@ mod tests {
         assert!(Options::parse(&args("--systems rust")).is_err());
         assert!(Options::parse(&args("--reps")).is_err());
         assert_eq!(Options::parse(&[]).unwrap().reps, 5);
+        assert_eq!(Options::parse(&[]).unwrap().micro, vec!["queue".to_string()]);
+        assert!(o.micro.is_empty());
+        assert!(Options::parse(&args("--micro none")).unwrap().micro.is_empty());
     }
 }
