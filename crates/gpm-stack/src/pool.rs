@@ -10,8 +10,9 @@
 //! * `trim`: unmaps what the shared queue and this thread's cache hold, and bumps an epoch so
 //!   every other thread drops its cached stacks at its next `get`/`put`.
 //!
-//! The per-thread cache is a thread-local. Its accessors are `#[inline(never)]` and never
-//! switch, so they are sound to call from anywhere, a coroutine included (the coroutine gets
+//! The per-thread cache is a thread-local, reached only through `with_cache`, which is
+//! `#[inline(never)]` and never switches, so `get`/`put` are sound to call from anywhere, a
+//! coroutine included (the coroutine gets
 //! the cache of the thread it is on at that moment). A thread's caches go back to their pools
 //! (or are unmapped, if the pool is gone) when the thread exits.
 
