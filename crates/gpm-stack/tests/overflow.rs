@@ -47,6 +47,23 @@ fn run_child(scenario: &str) {
     match scenario {
         "coroutine_overflow" => overflow_coroutine(GuardKind::Auto),
         "coroutine_overflow_mprotect" => overflow_coroutine(GuardKind::Mprotect),
+        "coroutine_overflow_after_migration" => {
+            let _thread = gpm_stack::init_thread();
+            let mut co = Coroutine::new(Stack::new(64 * 1024).unwrap());
+            co.set_id(7);
+            co.start(Box::new(|s| {
+                s.suspend();
+                black_box(recurse(0));
+            }));
+            assert!(matches!(co.resume(), Resumed::Suspended));
+            std::thread::spawn(move || {
+                let _thread = gpm_stack::init_thread();
+                let mut co = co;
+                co.resume();
+            })
+            .join()
+            .unwrap();
+        }
         "null_deref_on_thread" => {
             let _thread = gpm_stack::init_thread();
             null_deref();
@@ -106,6 +123,13 @@ fn coroutine_overflow_names_the_goroutine_and_aborts() {
 fn coroutine_overflow_is_detected_with_mprotect_guards_too() {
     let (signal, stderr) = run("coroutine_overflow_mprotect");
     assert!(stderr.contains("goroutine 42 has overflowed its stack (64 KiB)"), "stderr: {stderr}");
+    assert_eq!(signal, Some(libc::SIGABRT), "stderr: {stderr}");
+}
+
+#[test]
+fn overflow_after_migrating_is_reported_on_the_new_thread() {
+    let (signal, stderr) = run("coroutine_overflow_after_migration");
+    assert!(stderr.contains("goroutine 7 has overflowed its stack (64 KiB)"), "stderr: {stderr}");
     assert_eq!(signal, Some(libc::SIGABRT), "stderr: {stderr}");
 }
 
