@@ -206,3 +206,62 @@ fn tabulate(target: &str, peer: &str, rows: &Rows) -> String {
     }
     md
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{collect, tabulate};
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn fake(home: &Path, group: &str, function: &str, param: Option<&str>, median: f64) {
+        let mut dir = home.join(group).join(function);
+        if let Some(p) = param {
+            dir = dir.join(p);
+        }
+        let dir = dir.join("new");
+        std::fs::create_dir_all(&dir).unwrap();
+        let full = [Some(group), Some(function), param]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("/");
+        let value = param.map_or("null".to_string(), |p| format!("\"{p}\""));
+        let id = format!(
+            r#"{{"group_id":"{group}","function_id":"{function}","value_str":{value},"throughput":{{"Elements":4}},"full_id":"{full}","directory_name":"x","title":"{full}"}}"#
+        );
+        std::fs::write(dir.join("benchmark.json"), id).unwrap();
+        let est = format!(
+            r#"{{"mean":{{"point_estimate":{m}}},"median":{{"point_estimate":{median}}}}}"#,
+            m = median * 1.1
+        );
+        std::fs::write(dir.join("estimates.json"), est).unwrap();
+    }
+
+    #[test]
+    fn pairs_gpm_with_its_peer_and_ignores_unlisted_ids() {
+        let home = std::env::temp_dir().join(format!("xtask-micro-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&home);
+        fake(&home, "push_pop", "gpm", None, 2.0);
+        fake(&home, "push_pop", "crossbeam", None, 4.0);
+        fake(&home, "fill", "gpm", Some("256"), 300.0);
+        fake(&home, "fill", "crossbeam", Some("256"), 200.0);
+        fake(&home, "stale_group", "gpm", None, 1.0);
+        let listed: BTreeSet<String> =
+            ["push_pop/gpm", "push_pop/crossbeam", "fill/gpm/256", "fill/crossbeam/256"]
+                .map(String::from)
+                .into();
+        let rows = collect(&home, &listed);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        let table = tabulate("queue", "crossbeam", &rows);
+        assert!(
+            table.contains(
+                "| push_pop | 2.00 ns (0.50 ns/elem) | 4.00 ns (1.00 ns/elem) | **0.50×** | 0.50× |"
+            ),
+            "{table}"
+        );
+        assert!(table.contains("| fill/256 |"), "{table}");
+        assert!(table.contains("**1.50×**"), "{table}");
+        assert!(!table.contains("stale_group"), "{table}");
+        let _ = std::fs::remove_dir_all(&home);
+    }
+}

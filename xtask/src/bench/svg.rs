@@ -172,3 +172,28 @@ fn bar(svg: &mut String, r: Result<f64, &str>, s: System, y: f64) {
         ratio_text(r)
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::chart;
+    use crate::bench::plan::System;
+    use crate::bench::report::{Cell, Cells};
+
+    #[test]
+    fn draws_a_bar_per_ratio_and_names_failures() {
+        let cell = |v: f64| Cell { n: 1, unit: "ns/op".into(), values: vec![v], failure: None };
+        let mut cells = Cells::new();
+        cells.insert((1, 0, System::Gpm), cell(50.0));
+        cells.insert((1, 0, System::Go), cell(100.0));
+        let failed = Cell { failure: Some("panicked".into()), ..Cell::default() };
+        cells.insert((1, 0, System::May), failed);
+        cells.insert((1, 0, System::Tokio), cell(25.0));
+        let systems = [System::Gpm, System::Go, System::Tokio, System::May];
+        let svg = chart(&cells, &["ring"], &[1], &systems, System::Gpm, "t");
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
+        assert!(svg.contains("<title>go: 0.500×</title>"), "{svg}");
+        assert!(svg.contains("<title>tokio: 2.000×</title>"), "{svg}");
+        // may has no figure at all, so it is left out of the legend and rows.
+        assert!(!svg.contains("may"), "{svg}");
+    }
+}
