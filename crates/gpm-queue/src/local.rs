@@ -5,7 +5,9 @@ use core::cell::Cell;
 use core::marker::PhantomData;
 
 use crate::global::Global;
-use crate::ring::{CAP, Inner, NEXT_EMPTY, NEXT_FULL, pack, unpack};
+use crate::ring::{
+    CAP, Inner, NEXT_EMPTY, NEXT_FULL, ONE_REAL, first_busy, idle, is_stealing, real,
+};
 use crate::steal::Stealer;
 use crate::sync::{Arc, Ordering::*};
 
@@ -23,7 +25,14 @@ pub enum Source {
 pub fn local<T>() -> (Local<T>, Stealer<T>) {
     let inner = Arc::new(Inner::new());
     let stealer = Stealer { inner: inner.clone() };
-    let local = Local { inner, tail: 0, steal_bound: 0, next_full: false, _not_sync: PhantomData };
+    let local = Local {
+        inner,
+        tail: 0,
+        steal_bound: 0,
+        real_hint: 0,
+        next_full: false,
+        _not_sync: PhantomData,
+    };
     (local, stealer)
 }
 
@@ -41,9 +50,12 @@ pub struct Local<T> {
     pub(crate) inner: Arc<Inner<T>>,
     /// Mirror of `inner.owner.tail`: only this handle stores it, so it never needs a load.
     pub(crate) tail: u32,
-    /// A `steal` index loaded with Acquire (from `head`), never ahead of the real one: every
-    /// slot before it has been released by all consumers. Lets `push` skip loading `head`.
+    /// A `first_busy` index loaded with Acquire (from `head`), never ahead of the current one:
+    /// every slot before it has been released by all consumers. Lets `push` skip `head`.
     pub(crate) steal_bound: u32,
+    /// A `real` we saw, never ahead of the current one: `tail == real_hint` means empty for
+    /// sure, so `pop` on an empty ring touches no shared line.
+    real_hint: u32,
     /// False only when `runnext` is certainly not `NEXT_FULL` (only the owner sets `FULL`), so
     /// `pop` skips the atomic when we never used `runnext`.
     next_full: bool,
@@ -60,9 +72,11 @@ impl<T> Local<T> {
     /// Items in the ring plus the one in `runnext`, if any. Exact when no thief is active.
     pub fn len(&self) -> usize {
         // Relaxed: a snapshot for statistics and heuristics; it orders nothing.
-        let (_, real) = unpack(self.inner.head.load(Relaxed));
+        let real = real(self.inner.head.load(Relaxed));
         let next = self.inner.owner.next_state.load(Relaxed) == NEXT_FULL;
-        self.tail.wrapping_sub(real) as usize + next as usize
+        // A pop that overshot an emptied ring (see `pop_ring`) shows as `real = tail + 1`.
+        let ring = self.tail.wrapping_sub(real);
+        (if ring > CAP { 0 } else { ring as usize }) + next as usize
     }
 
     /// `len() == 0`.
@@ -83,8 +97,7 @@ impl<T> Local<T> {
         if used > CAP / 2 {
             // Acquire: pairs with the Release CAS that ends each steal (`Stealer::release`),
             // so the thieves' reads of the slots before `steal` happen-before we reuse them.
-            let (steal, _) = unpack(self.inner.head.load(Acquire));
-            self.steal_bound = steal;
+            self.steal_bound = first_busy(self.inner.head.load(Acquire), self.tail);
         }
         CAP - self.tail.wrapping_sub(self.steal_bound)
     }
@@ -131,22 +144,22 @@ impl<T: Send> Local<T> {
             // Acquire: as in `room()`: the `steal` we see decides which slots we may reuse.
             // One load decides both "is there room" and "may we spill": with two loads, thieves
             // could drain the ring below half in between, and the spill would claim past `tail`.
-            let (steal, real) = unpack(self.inner.head.load(Acquire));
-            self.steal_bound = steal;
-            if self.tail.wrapping_sub(steal) < CAP {
+            let head = self.inner.head.load(Acquire);
+            self.steal_bound = first_busy(head, self.tail);
+            if self.tail.wrapping_sub(self.steal_bound) < CAP {
                 // SAFETY: offset 0 < room: the slot is before `steal + CAP`.
                 unsafe { self.write_unpublished(0, item) };
                 self.publish(1);
                 return;
             }
-            if steal != real {
+            if is_stealing(head) {
                 // A thief is copying out `[steal, real)`: room is coming, but we do not wait
                 // for it (the thief may be preempted). Only `item` goes to the global queue.
                 global.push(item);
                 return;
             }
             // Full (`tail - real == CAP`) and no steal in flight.
-            match self.overflow(item, real, global) {
+            match self.overflow(item, real(head), global) {
                 Ok(()) => return,
                 Err(back) => item = back, // a consumer moved `head`; look again
             }
@@ -162,12 +175,12 @@ impl<T: Send> Local<T> {
         // of earlier steals, as in `room()`; Release pairs with the Acquire `head` loads in
         // `Stealer::claim`: a thief that sees this `head` also sees a `tail` at least this new
         // (else it could compute a negative length). The slots themselves were written by us.
-        let claimed =
-            self.inner.head.compare_exchange(pack(real, real), pack(end, end), AcqRel, Relaxed);
+        let claimed = self.inner.head.compare_exchange(idle(real), idle(end), AcqRel, Relaxed);
         if claimed.is_err() {
             return Err(item);
         }
         self.steal_bound = end;
+        self.real_hint = end;
         let inner = &*self.inner;
         let moved = (0..half).map(|i| {
             // SAFETY: the CAS gave us `[real, real + half)`: initialised, no one else reads them.
@@ -246,33 +259,32 @@ impl<T: Send> Local<T> {
         }
     }
 
-    /// Takes the item at the head of the ring.
+    /// Takes the item at the head of the ring: one `fetch_add` on `real`, no CAS loop.
     #[inline]
     fn pop_ring(&mut self) -> Option<T> {
-        // Acquire (load, and CAS success and failure): the `steal` we cache must cover the
-        // releases of finished steals (see `room()`); the slot itself was written by us.
-        // Release (CAS success): pairs with the Acquire `head` loads in `Stealer::claim`, so a
-        // thief that sees our new `real` sees a `tail` at least as new (`tail >= real`).
-        let mut head = self.inner.head.load(Acquire);
-        let real = loop {
-            let (steal, real) = unpack(head);
-            if real == self.tail {
-                self.steal_bound = steal;
-                return None;
-            }
-            let next_real = real.wrapping_add(1);
-            // No steal in progress: both indices move; else the thief's `steal` stays.
-            let next_steal = if steal == real { next_real } else { steal };
-            let next = pack(next_steal, next_real);
-            match self.inner.head.compare_exchange_weak(head, next, AcqRel, Acquire) {
-                Ok(_) => {
-                    self.steal_bound = next_steal;
-                    break real;
-                }
-                Err(actual) => head = actual,
-            }
-        };
-        // SAFETY: our CAS claimed index `real` < tail: initialised, and no thief will read it.
+        if self.tail == self.real_hint {
+            return None; // `real_hint <= real <= tail`: empty
+        }
+        // AcqRel. Acquire: the `first_busy` we cache must cover the releases of finished steals
+        // (see `room()`); the slot itself was written by us. Release: pairs with the Acquire
+        // `head` loads in `Stealer::claim`: a thief that sees our new `real` sees a `tail`
+        // at least as new. Unlike a CAS, `fetch_add` does not wait on a load of `head` first.
+        let prev = self.inner.head.fetch_add(ONE_REAL, AcqRel);
+        let real = real(prev);
+        if real == self.tail {
+            // Thieves took the rest since `real_hint`: we overshot to `tail + 1`. Undo. Until
+            // then thieves see a negative length and back off (`Claim::Busy`); nobody else
+            // moves `real` meanwhile. Release: as above (`real` returns to `tail`).
+            self.inner.head.fetch_sub(ONE_REAL, Release);
+            self.real_hint = real;
+            self.steal_bound = first_busy(prev, self.tail);
+            return None;
+        }
+        let next = real.wrapping_add(1);
+        self.real_hint = next;
+        self.steal_bound = if is_stealing(prev) { first_busy(prev, self.tail) } else { next };
+        // SAFETY: our `fetch_add` claimed index `real` < tail: initialised, and no thief
+        // will read it (thieves claim from the new `real` on).
         Some(unsafe { self.inner.read(real) })
     }
 

@@ -22,20 +22,54 @@ pub(crate) const NEXT_FULL: u8 = 1;
 /// A thief won the item and is copying it out; the cell is still busy.
 pub(crate) const NEXT_READING: u8 = 2;
 
-/// Packs the two consumer indices into one word so that one CAS moves both.
+/// `head`'s low half while a steal is in flight: this bit, plus the low 31 bits of `steal`.
+const STEALING: u32 = 1 << 31;
+/// The bits of `steal` kept in `head`'s low half.
+const STEAL_BITS: u32 = STEALING - 1;
+/// Adds one to `real` (the high half): the owner's pop is a `fetch_add` of this.
+pub(crate) const ONE_REAL: u64 = 1 << 32;
+/// `fetch_and` mask that ends a steal: clears the low half, keeps `real`.
+pub(crate) const END_STEAL: u64 = !(u32::MAX as u64);
+
+/// `head` with `real` and no steal in flight.
 ///
-/// `steal` is the first slot a thief may still be reading; `real` is the first slot not yet
-/// claimed by any consumer. `steal == real` when no steal is in progress. The owner may reuse
-/// only slots before `steal`; consumers claim from `real`.
+/// `head` is one `AtomicU64`: `real` (the first item no consumer has claimed) in the high half,
+/// and in the low half `0`, or `STEALING | steal` while a thief copies out `[steal, real)`.
+/// `real` is high so that the owner's pop is a plain `fetch_add(ONE_REAL)` (a carry falls off
+/// the top) that leaves a steal in flight untouched, and a steal ends with one `fetch_and`.
 #[inline(always)]
-pub(crate) const fn pack(steal: u32, real: u32) -> u64 {
-    ((steal as u64) << 32) | real as u64
+pub(crate) const fn idle(real: u32) -> u64 {
+    (real as u64) << 32
 }
 
-/// Inverse of [`pack`]: `(steal, real)`.
+/// `head` after a thief claimed `[steal, real)`.
 #[inline(always)]
-pub(crate) const fn unpack(head: u64) -> (u32, u32) {
-    ((head >> 32) as u32, head as u32)
+pub(crate) const fn stealing(steal: u32, real: u32) -> u64 {
+    ((real as u64) << 32) | (STEALING | (steal & STEAL_BITS)) as u64
+}
+
+/// `real`: the first index not yet claimed by a consumer.
+#[inline(always)]
+pub(crate) const fn real(head: u64) -> u32 {
+    (head >> 32) as u32
+}
+
+/// Whether a thief is copying items out.
+#[inline(always)]
+pub(crate) const fn is_stealing(head: u64) -> bool {
+    head as u32 & STEALING != 0
+}
+
+/// The first index a consumer may still be reading (`steal` while stealing, else `real`),
+/// rebuilt in full from the 31 stored bits and `tail` (`tail - steal` is at most `CAPACITY`).
+#[inline(always)]
+pub(crate) const fn first_busy(head: u64, tail: u32) -> u32 {
+    let low = head as u32;
+    if low & STEALING != 0 {
+        tail.wrapping_sub(tail.wrapping_sub(low) & STEAL_BITS)
+    } else {
+        real(head)
+    }
 }
 
 /// The owner-written line: `tail` and the `runnext` slot (both written only by the owner;
@@ -52,7 +86,7 @@ pub(crate) struct OwnerLine<T> {
 
 /// Shared state of one P-local queue.
 pub(crate) struct Inner<T> {
-    /// `pack(steal, real)`: CAS'd by the owner's `pop`/overflow and by thieves.
+    /// `real` and the steal in flight, if any: see [`idle`].
     pub(crate) head: CachePadded<AtomicU64>,
     /// `tail` + `runnext`, on their own lines (see `pad.rs` for why).
     pub(crate) owner: CachePadded<OwnerLine<T>>,
@@ -119,7 +153,7 @@ impl<T> Inner<T> {
 impl<T> Drop for Inner<T> {
     fn drop(&mut self) {
         // Last handle gone: no thief or owner remains, so plain loads see the final values.
-        let (_, real) = unpack(self.head.load(Ordering::Relaxed));
+        let real = real(self.head.load(Ordering::Relaxed));
         let tail = self.owner.tail.load(Ordering::Relaxed);
         let mut i = real;
         while i != tail {

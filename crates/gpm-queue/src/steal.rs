@@ -3,7 +3,9 @@
 //! then releases the slots with a second CAS so the owner may reuse them.
 
 use crate::local::Local;
-use crate::ring::{CAP, Inner, NEXT_EMPTY, NEXT_FULL, NEXT_READING, pack, unpack};
+use crate::ring::{
+    CAP, END_STEAL, Inner, NEXT_EMPTY, NEXT_FULL, NEXT_READING, is_stealing, real, stealing,
+};
 use crate::sync::{Arc, Ordering::*};
 
 /// A thief's handle on a P-local queue: `Clone + Send + Sync`, any number of threads.
@@ -36,12 +38,13 @@ enum Claim {
 impl<T> Stealer<T> {
     /// Items in the victim's ring plus its `runnext`: a snapshot, possibly stale at once.
     pub fn len(&self) -> usize {
-        // Relaxed: a hint for choosing victims; it orders nothing. `head` is loaded first and
-        // `tail` never decreases, so the difference does not underflow; clamp torn snapshots.
-        let (_, real) = unpack(self.inner.head.load(Relaxed));
-        let tail = self.inner.owner.tail.load(Acquire);
+        // Relaxed: a hint for choosing victims; it orders nothing. A torn snapshot or an
+        // owner's overshooting pop (`real = tail + 1`) counts as empty.
+        let real = real(self.inner.head.load(Relaxed));
+        let tail = self.inner.owner.tail.load(Relaxed);
         let next = self.inner.owner.next_state.load(Relaxed) == NEXT_FULL;
-        (tail.wrapping_sub(real).min(CAP)) as usize + next as usize
+        let ring = tail.wrapping_sub(real);
+        (if ring > CAP { 0 } else { ring as usize }) + next as usize
     }
 
     /// `len() == 0`.
@@ -87,32 +90,40 @@ impl<T: Send> Stealer<T> {
         }
         // SAFETY: the last claimed slot, ours as above.
         let ret = unsafe { src.read(first.wrapping_add(n - 1)) };
-        self.release(first, n);
+        self.release();
         dst.publish(n - 1);
         Some(ret)
     }
 
-    /// Claims `min(ceil(len / 2), max)` items at the head with one CAS moving `real` only, so
-    /// the owner still sees the slots as used (`steal` unchanged) while we copy them out.
+    /// Claims `min(ceil(len / 2), max)` items at the head with one CAS that moves `real` and
+    /// records `steal` (the old `real`), so the owner still sees the slots as used while we
+    /// copy them out.
     fn claim(&self, max: u32) -> Claim {
         let head = &self.inner.head;
-        // Acquire: pairs with the Release in every CAS on `head` (the owner's `pop_ring` and
+        // Acquire: pairs with the Release in every RMW on `head` (the owner's `pop_ring` and
         // `overflow`, other thieves' `claim` and `release`): whoever set this `real` had seen a
         // `tail >= real`, so the `tail` we load next is at least that (no negative length).
         let mut prev = head.load(Acquire);
+        let mut stale = 0;
         loop {
-            let (steal, real) = unpack(prev);
-            if steal != real {
+            if is_stealing(prev) {
                 return Claim::Busy;
             }
+            let real = real(prev);
             // Acquire: pairs with the owner's Release store in `Local::publish`: the items in
             // `[real, tail)` are fully written before we read them.
             let tail = self.inner.owner.tail.load(Acquire);
             let len = tail.wrapping_sub(real);
             if len > CAP {
-                // `head` moved between our two loads and the owner pushed past it: our `head`
-                // is stale. Re-read it with an RMW, which always sees the latest value (a plain
-                // load may legally keep returning the stale one; loom explores exactly that).
+                // Our `head` is stale (consumers moved on and the owner pushed past it), or the
+                // owner's pop overshot an empty ring and is about to undo it. Re-read with an
+                // RMW, which always sees the latest value (a plain load may legally keep
+                // returning the stale one, and loom explores exactly that); give up after a few
+                // tries rather than wait on an owner that may be preempted.
+                stale += 1;
+                if stale > 3 {
+                    return Claim::Busy;
+                }
                 prev = head.fetch_add(0, Acquire);
                 continue;
             }
@@ -120,7 +131,7 @@ impl<T: Send> Stealer<T> {
             if n == 0 {
                 return Claim::Empty;
             }
-            let next = pack(steal, real.wrapping_add(n));
+            let next = stealing(real, real.wrapping_add(n));
             // AcqRel on success, Acquire on failure: as for the first load, and Release so the
             // next consumer to see our `real` also sees a `tail >= real`. The CAS is the
             // steal's linearization point: it fails if the owner popped or another thief claimed.
@@ -131,21 +142,12 @@ impl<T: Send> Stealer<T> {
         }
     }
 
-    /// Ends a steal: `steal = real`, handing `[first, first + n)` back to the owner.
-    fn release(&self, first: u32, n: u32) {
-        let head = &self.inner.head;
-        let mut prev = pack(first, first.wrapping_add(n));
-        loop {
-            let (steal, real) = unpack(prev);
-            debug_assert_eq!(steal, first, "release: steal index moved under a claim");
-            // The owner may have popped meanwhile (`real` moved on): keep its `real`.
-            // Release: pairs with the owner's Acquire loads of `head` (`Local::room`,
-            // `pop_ring`): our reads of the claimed slots happen-before it reuses them.
-            match head.compare_exchange_weak(prev, pack(real, real), Release, Relaxed) {
-                Ok(_) => return,
-                Err(actual) => prev = actual,
-            }
-        }
+    /// Ends a steal: clears the steal mark, handing the claimed slots back to the owner. No CAS
+    /// loop: the owner only ever changes `real`, and no other thief claims while we are marked.
+    fn release(&self) {
+        // Release: pairs with the owner's Acquire loads of `head` (`Local::room`, `push_slow`,
+        // `pop_ring`): our reads of the claimed slots happen-before it reuses them.
+        self.inner.head.fetch_and(END_STEAL, Release);
     }
 
     /// Takes the victim's `runnext` (only when its ring is empty and the caller asked).

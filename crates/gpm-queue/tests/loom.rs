@@ -65,6 +65,25 @@ fn push_pop_racing_steal() {
     });
 }
 
+/// The owner pops while a thief steals the last items: the owner's pop may overshoot an
+/// emptied ring and undo, while the thief sees the overshoot and backs off.
+#[test]
+fn pop_racing_steal_of_the_last_items() {
+    model(|| {
+        let g = Global::new();
+        let (mut q, s) = local();
+        q.push(0, &g);
+        q.push(1, &g);
+        let t = thief(s, false, 2);
+        let mut taken: Vec<u32> = q.pop().into_iter().collect();
+        taken.extend(q.pop());
+        q.push(2, &g);
+        taken.extend(t.join().unwrap());
+        taken.extend(leftovers(&mut q, &g));
+        assert_each_once(taken, 3);
+    });
+}
+
 /// Two thieves race each other and the owner's pop.
 #[test]
 fn two_thieves() {
