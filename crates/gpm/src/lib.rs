@@ -51,6 +51,9 @@ pub use gpm_sched::{
     num_goroutines, sleep, unlock_os_thread, yield_now,
 };
 
+/// park / unpark, the primitive every blocking type is built on (for writing your own).
+pub use gpm_sched::park;
+
 /// The process-wide default runtime (started on first use). `gpm::go` outside any runtime
 /// spawns on it.
 pub fn default_runtime() -> &'static Runtime {
