@@ -5,7 +5,8 @@
 //! - `push_pop`: one push then one pop on the owner's queue (crossbeam: a FIFO `Worker`).
 //! - `fill_drain_256`: push 256 then pop 256 (a whole gpm ring; no overflow).
 //! - `steal`: per-item time of a thief taking items (batch steal + popping its own queue) while
-//!   another thread keeps the victim's queue topped up (crossbeam: `steal_batch_and_pop`).
+//!   another thread keeps the victim's queue topped up (crossbeam: `steal_batch_and_pop`);
+//!   only successful steals are timed (see `time_thief`).
 //! - `global_push_pop`: one push then one pop on the global queue (crossbeam: `Injector`).
 
 use std::hint::black_box;
@@ -70,25 +71,41 @@ fn fill_drain_256(c: &mut Criterion) {
     group.finish();
 }
 
-/// Runs `push_some` on another thread until `stop`: it tops the victim up in bursts of 32
-/// whenever it holds fewer than 128 (so the gpm ring, steals in flight included, never fills
-/// and the row measures stealing, not the spill to the global queue).
-fn feeder(stop: Arc<AtomicBool>, mut push_some: impl FnMut() + Send + 'static) -> thread::JoinHandle<()> {
+/// Runs `push_some` on another thread until `stop`. `push_some` tops the victim up in bursts
+/// of 32 whenever it holds fewer than 128 (so the gpm ring, steals in flight included, never
+/// fills and the row measures stealing, not the spill to the global queue), and otherwise
+/// backs off a little instead of polling the victim's `head` line continuously.
+fn feeder(
+    stop: Arc<AtomicBool>,
+    mut push_some: impl FnMut() -> bool + Send + 'static,
+) -> thread::JoinHandle<()> {
     thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
-            push_some();
+            if !push_some() {
+                for _ in 0..64 {
+                    std::hint::spin_loop();
+                }
+            }
         }
     })
 }
 
-/// Times a thief until it has taken `iters` items.
+/// Per-item time of a thief: the time spent in successful steals (and in popping what they
+/// brought into the thief's own queue) until it has taken `iters` items. Failed attempts on
+/// an empty victim are not counted: on a shared 2-core machine they measure how often the
+/// feeder thread got a core, not the queue.
 fn time_thief(iters: u64, mut take: impl FnMut() -> u64) -> Duration {
-    let start = Instant::now();
+    let mut spent = Duration::ZERO;
     let mut got = 0;
     while got < iters {
-        got += take();
+        let start = Instant::now();
+        let n = take();
+        if n > 0 {
+            spent += start.elapsed();
+            got += n;
+        }
     }
-    start.elapsed()
+    spent
 }
 
 fn steal(c: &mut Criterion) {
@@ -99,13 +116,13 @@ fn steal(c: &mut Criterion) {
         let (mut victim, stealer) = local::<usize>();
         let global = Global::new();
         let owner = feeder(stop.clone(), move || {
-            if victim.len() < 128 {
+            let room = victim.len() < 128;
+            if room {
                 for i in 0..32 {
                     victim.push(i, &global);
                 }
-            } else {
-                std::hint::spin_loop();
             }
+            room
         });
         let (mut mine, _s) = local::<usize>();
         group.bench_function("gpm", |b| {
@@ -127,13 +144,13 @@ fn steal(c: &mut Criterion) {
         let victim = Worker::<usize>::new_fifo();
         let stealer = victim.stealer();
         let owner = feeder(stop.clone(), move || {
-            if victim.len() < 128 {
+            let room = victim.len() < 128;
+            if room {
                 for i in 0..32 {
                     victim.push(i);
                 }
-            } else {
-                std::hint::spin_loop();
             }
+            room
         });
         let mine = Worker::<usize>::new_fifo();
         group.bench_function("crossbeam", |b| {

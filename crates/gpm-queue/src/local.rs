@@ -280,9 +280,11 @@ impl<T: Send> Local<T> {
             self.steal_bound = first_busy(prev, self.tail);
             return None;
         }
-        let next = real.wrapping_add(1);
-        self.real_hint = next;
-        self.steal_bound = if is_stealing(prev) { first_busy(prev, self.tail) } else { next };
+        // Still a lower bound of `real`, but not computed from the `fetch_add`'s result, so
+        // the next pop's emptiness check does not wait on this one's RMW.
+        self.real_hint = self.real_hint.wrapping_add(1);
+        // `steal_bound` is left alone: `push` refreshes it when it runs out (a load per
+        // `CAPACITY / 2` pushes at most), which is cheaper than updating it on every pop.
         // SAFETY: our `fetch_add` claimed index `real` < tail: initialised, and no thief
         // will read it (thieves claim from the new `real` on).
         Some(unsafe { self.inner.read(real) })
