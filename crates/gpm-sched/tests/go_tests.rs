@@ -220,3 +220,51 @@ fn builder_rejects_out_of_range() {
     let e = Runtime::builder().procs(1).stack_size(10).build().unwrap_err();
     assert!(e.to_string().contains("stack_size = 10"), "{e}");
 }
+
+/// The runnext ping-pong chain (Go's TestPingPongHog case): two goroutines readying each
+/// other inherit one time slice forever, so without sysmon's preempt flag a goroutine in
+/// the global queue would wait for the chain to end (the P never runs out of local work
+/// and `schedtick` never moves). With it, `preempt_point` ends the slice after ~10 ms.
+#[test]
+fn ping_pong_chain_ends_its_slice() {
+    use gpm_sched::park::{self, Unparker, WaitReason};
+    use std::sync::OnceLock;
+    let _w = common::watchdog(30, "ping_pong_chain_ends_its_slice");
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let rounds = Arc::new(AtomicUsize::new(0));
+    let cells: Arc<[OnceLock<Unparker>; 2]> = Arc::new([OnceLock::new(), OnceLock::new()]);
+    let players: Vec<_> = (0..2)
+        .map(|me| {
+            let (cells, done, rounds) = (cells.clone(), done.clone(), rounds.clone());
+            rt.go(move || {
+                let _ = cells[me].set(park::unparker());
+                while cells[1 - me].get().is_none() {
+                    gpm_sched::yield_now();
+                }
+                let other = cells[1 - me].get().unwrap().clone();
+                if me == 0 {
+                    other.unpark();
+                }
+                while !done.load(Ordering::Relaxed) {
+                    park::park(WaitReason::Park);
+                    rounds.fetch_add(1, Ordering::Relaxed);
+                    other.unpark();
+                    park::preempt_point();
+                }
+                other.unpark();
+            })
+        })
+        .collect();
+    while rounds.load(Ordering::Relaxed) < 1000 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let d = done.clone();
+    let t = Instant::now();
+    rt.go(move || d.store(true, Ordering::Relaxed)).join().unwrap();
+    let waited = t.elapsed();
+    for p in players {
+        p.join().unwrap();
+    }
+    assert!(rt.stats().preempts >= 1, "{:?} (waited {waited:?})", rt.stats());
+}
