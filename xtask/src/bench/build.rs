@@ -15,7 +15,8 @@ pub struct RustBinary {
 }
 
 /// Builds the `workloads` bench target; with `--features gpm-column` first when `want_gpm`,
-/// falling back to a build without it (the gpm column then says why).
+/// falling back to a build without it (the gpm column then says why). The fallback passes
+/// `--no-default-features`, so it still works once `gpm-column` becomes a default feature.
 pub fn rust_workloads(env: &Env, want_gpm: bool) -> Result<RustBinary, String> {
     if want_gpm {
         eprintln!("bench: building the workloads with the gpm column (--features gpm-column)");
@@ -26,12 +27,12 @@ pub fn rust_workloads(env: &Env, want_gpm: bool) -> Result<RustBinary, String> {
                 eprintln!(
                     "bench: the gpm column does not build yet ({first}); building without it"
                 );
-                let exe = cargo_bench_build(env, &[])?;
+                let exe = cargo_bench_build(env, &["--no-default-features"])?;
                 return Ok(RustBinary { exe, gpm: Err(format!("not built yet: {first}")) });
             }
         }
     }
-    let exe = cargo_bench_build(env, &[])?;
+    let exe = cargo_bench_build(env, &["--no-default-features"])?;
     Ok(RustBinary { exe, gpm: Err("not selected".into()) })
 }
 
