@@ -232,7 +232,7 @@ fn park_goroutine(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> boo
         return g.park.cancel();
     }
     g.wait_reason.store(reason as u8, Ordering::Relaxed);
-    g.wait_since.store(sched.nanotime(), Ordering::Relaxed);
+    g.wait_since.store(sched.coarse_now.load(Ordering::Relaxed), Ordering::Relaxed);
     g.deadline.set(deadline.map(|d| (d, token)));
     g.set_status(GStatus::Waiting);
     g.suspend(Action::Park);

@@ -54,6 +54,9 @@ pub(crate) struct Sched {
     pub(crate) stack_size: usize,
     pub(crate) shutdown: AtomicBool,
     pub(crate) epoch: Instant,
+    /// `nanotime()` as of sysmon's last round (20 µs .. 10 ms old): for wait times in dumps,
+    /// so a park does not pay for a clock read.
+    pub(crate) coarse_now: AtomicU64,
     /// Goroutines spawned and not finished.
     pub(crate) live: AtomicI64,
     pub(crate) counters: Counters,
@@ -93,6 +96,7 @@ impl Sched {
             pool,
             shutdown: AtomicBool::new(false),
             epoch: Instant::now(),
+            coarse_now: AtomicU64::new(0),
             live: AtomicI64::new(0),
             counters: Counters::default(),
             sysmon: Parker::new(),
@@ -131,10 +135,20 @@ impl Sched {
         self.spin.p_went_idle();
     }
 
-    /// After publishing work: the fenced check of `SpinState::should_wake`, then `startm`.
+    /// After publishing work where no running P is sure to see it (the global queue): the
+    /// fenced check of `SpinState::should_wake`, then `startm`.
     #[inline]
     pub(crate) fn wake_if_needed(&self) {
         if self.spin.should_wake() {
+            self.startm(None, true);
+        }
+    }
+
+    /// After pushing onto the local queue of the caller's own, running P: the unfenced
+    /// check (`SpinState::should_wake_local`) — a missed wake-up costs parallelism only.
+    #[inline]
+    pub(crate) fn wake_after_local_push(&self) {
+        if self.spin.should_wake_local() {
             self.startm(None, true);
         }
     }
@@ -322,8 +336,10 @@ impl Sched {
         });
         if pushed.is_none() {
             self.global.push(g);
+            self.wake_if_needed();
+        } else {
+            self.wake_after_local_push();
         }
-        self.wake_if_needed();
     }
 
     /// Runs `f` with the calling M's P owned: on the M's native stack as is, from its

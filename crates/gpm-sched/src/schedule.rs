@@ -89,7 +89,7 @@ fn acquire_after_stop(sched: &Sched, m: &Arc<M>) -> bool {
 fn reset_spinning(sched: &Sched, m: &M) {
     m.spinning.set(false);
     if sched.spin.end_spinning() == 0 {
-        sched.wake_if_needed();
+        sched.wake_after_local_push();
     }
 }
 
@@ -246,7 +246,11 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool) {
                 g.set_status(GStatus::Runnable);
                 let (p, _) = m.p().expect("execute: P held");
                 // SAFETY: the claim above made this M the owner of `p`.
-                unsafe { p.runq() }.push(g, &sched.global);
+                let runq = unsafe { p.runq() };
+                if runq.is_empty() {
+                    crate::steal::steal_on_yield(sched, p, runq);
+                }
+                runq.push(g, &sched.global);
             }
             Action::Yield | Action::Preempted | Action::NoP => {
                 g.set_status(GStatus::Runnable);

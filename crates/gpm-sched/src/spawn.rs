@@ -156,7 +156,11 @@ where
         Ok(id)
     });
     let id = match local {
-        Some(r) => r?,
+        Some(r) => {
+            let id = r?;
+            sched.wake_after_local_push();
+            return Ok(JoinHandle { packet, id });
+        }
         None => {
             let g = gfget(sched, None, stack_size)?;
             let id = sched.goid.fetch_add(1, Relaxed);

@@ -81,6 +81,17 @@ impl SpinState {
         self.npidle.load(Relaxed) != 0 && self.claim_spinner()
     }
 
+    /// As [`Self::should_wake`] without the fence, for work pushed onto the submitter's *own
+    /// running* P's local queue. Missing a concurrently parking spinner here loses no work:
+    /// the submitter's P runs its own queue when its current goroutine switches away (and
+    /// sysmon hands the P on if that goroutine hogs it), so the cost of the race is a moment
+    /// of lost parallelism, not a stranded goroutine — and the hot paths (spawn and ready
+    /// from a goroutine) skip a full fence. Go's `wakep` after `runqput` makes the same trade.
+    #[inline]
+    pub fn should_wake_local(&self) -> bool {
+        self.npidle.load(Relaxed) != 0 && self.claim_spinner()
+    }
+
     /// Go's `wakep` gate without the idle-P test: claim the spinner slot if nobody spins.
     pub fn claim_spinner(&self) -> bool {
         // SeqCst: part of the total order the parking fences rely on.

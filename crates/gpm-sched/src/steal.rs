@@ -90,6 +90,28 @@ pub(crate) fn steal_work(sched: &Sched, p: &P) -> Option<GRef> {
     None
 }
 
+/// A goroutine yields on a P with nothing else queued: before running it again, look at
+/// one random other P and take half of its queue if it has one. Without this, a P that
+/// ended up with one yielding goroutine keeps it to itself while another P cycles through
+/// many: stealing happens only when a P runs dry, and a yielder never lets its P run dry.
+/// (Go sends every `Gosched` through the global queue instead, a lock per yield.)
+#[cold]
+pub(crate) fn steal_on_yield(sched: &Sched, p: &P, dst: &mut gpm_queue::Local<GRef>) {
+    let n = sched.ps.len();
+    if n < 2 {
+        return;
+    }
+    let i = (p.id + 1 + fastrand::usize(..n - 1)) % n;
+    let victim = &sched.ps[i];
+    if victim.stealer.is_empty() {
+        return;
+    }
+    if let Some(g) = victim.stealer.steal_into(dst) {
+        p.steals.fetch_add(1 + dst.len() as u64, Relaxed);
+        dst.push(g, &sched.global);
+    }
+}
+
 fn order_for(sched: &Sched) -> &RandomOrder {
     &sched.steal_order
 }

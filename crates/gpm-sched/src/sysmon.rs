@@ -39,6 +39,7 @@ pub(crate) fn sysmon_main(sched: Arc<Sched>) {
     while !sched.is_shutdown() {
         sleep_on(&sched.sysmon, delay);
         let now = sched.nanotime();
+        sched.coarse_now.store(now, Relaxed);
         let mut busy = retake(&sched, now, &mut seen) > 0;
         if crate::timers::any_expired(&sched) {
             crate::timers::run_all(&sched);
