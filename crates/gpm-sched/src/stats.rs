@@ -50,6 +50,11 @@ pub struct Stats {
     pub retakes: u64,
     /// Preempt flags set by sysmon.
     pub preempts: u64,
+    /// Gs ever allocated (each with a stack; dead ones are reused): the peak number of
+    /// goroutines alive at once, roughly.
+    pub gs_allocated: usize,
+    /// Times an M could not be started because of `max_threads`.
+    pub thread_limit_hits: u64,
 }
 
 pub(crate) fn snapshot(sched: &Sched) -> Stats {
@@ -66,9 +71,12 @@ pub(crate) fn snapshot(sched: &Sched) -> Stats {
         handoffs: sched.counters.handoffs.load(Relaxed),
         retakes: sched.counters.retakes.load(Relaxed),
         preempts: sched.counters.preempts.load(Relaxed),
+        thread_limit_hits: sched.counters.thread_limit_hits.load(Relaxed),
         ..Stats::default()
     };
-    for g in lock(&sched.allgs).iter() {
+    let allgs = lock(&sched.allgs);
+    s.gs_allocated = allgs.len();
+    for g in allgs.iter() {
         match g.status() {
             GStatus::Runnable => s.runnable += 1,
             GStatus::Running => s.running += 1,
