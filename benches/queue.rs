@@ -1,6 +1,8 @@
 //! gpm-queue vs crossbeam-deque, one criterion group per row, each with a `gpm` and a
 //! `crossbeam` function (`cargo xtask bench queue` reads
-//! `target/criterion/<row>/<gpm|crossbeam>/new/estimates.json` and prints the ratios):
+//! `target/criterion/<row>/<gpm|crossbeam>/new/estimates.json` and prints the ratios).
+//! Every row times its own loop (`iter_custom`): with `Bencher::iter` the per-iteration
+//! harness cost (~5 ns here) was larger than a push + pop and squeezed every ratio towards 1.
 //!
 //! - `push_pop`: one push then one pop on the owner's queue (crossbeam: a FIFO `Worker`).
 //! - `fill_drain_256`: push 256 then pop 256 (a whole gpm ring; no overflow).
@@ -25,17 +27,25 @@ fn push_pop(c: &mut Criterion) {
     let global = Global::new();
     let (mut q, _s) = local::<usize>();
     group.bench_function("gpm", |b| {
-        b.iter(|| {
-            q.push(black_box(1), &global);
-            black_box(q.pop())
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for i in 0..iters as usize {
+                q.push(black_box(i), &global);
+                black_box(q.pop());
+            }
+            start.elapsed()
         })
     });
     let w = Worker::<usize>::new_fifo();
     let _s = w.stealer();
     group.bench_function("crossbeam", |b| {
-        b.iter(|| {
-            w.push(black_box(1));
-            black_box(w.pop())
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for i in 0..iters as usize {
+                w.push(black_box(i));
+                black_box(w.pop());
+            }
+            start.elapsed()
         })
     });
     group.finish();
@@ -47,25 +57,33 @@ fn fill_drain_256(c: &mut Criterion) {
     let global = Global::new();
     let (mut q, _s) = local::<usize>();
     group.bench_function("gpm", |b| {
-        b.iter(|| {
-            for i in 0..256 {
-                q.push(black_box(i), &global);
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                for i in 0..256 {
+                    q.push(black_box(i), &global);
+                }
+                while let Some(x) = q.pop() {
+                    black_box(x);
+                }
             }
-            while let Some(x) = q.pop() {
-                black_box(x);
-            }
+            start.elapsed()
         })
     });
     let w = Worker::<usize>::new_fifo();
     let _s = w.stealer();
     group.bench_function("crossbeam", |b| {
-        b.iter(|| {
-            for i in 0..256 {
-                w.push(black_box(i));
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                for i in 0..256 {
+                    w.push(black_box(i));
+                }
+                while let Some(x) = w.pop() {
+                    black_box(x);
+                }
             }
-            while let Some(x) = w.pop() {
-                black_box(x);
-            }
+            start.elapsed()
         })
     });
     group.finish();
@@ -180,16 +198,24 @@ fn global_push_pop(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     let global = Global::<usize>::new();
     group.bench_function("gpm", |b| {
-        b.iter(|| {
-            global.push(black_box(1));
-            black_box(global.pop())
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for i in 0..iters as usize {
+                global.push(black_box(i));
+                black_box(global.pop());
+            }
+            start.elapsed()
         })
     });
     let injector = Injector::<usize>::new();
     group.bench_function("crossbeam", |b| {
-        b.iter(|| {
-            injector.push(black_box(1));
-            black_box(injector.steal())
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for i in 0..iters as usize {
+                injector.push(black_box(i));
+                let _ = black_box(injector.steal());
+            }
+            start.elapsed()
         })
     });
     group.finish();
