@@ -123,6 +123,8 @@ pub(crate) struct G {
     pub(crate) deadline: Cell<Option<(std::time::Instant, u64)>>,
     /// owner: the stack is not the runtime's default size (not returned to the pool).
     pub(crate) custom_stack: Cell<bool>,
+    /// owner: goroutine-local values (`local!`), dropped when the job returns.
+    pub(crate) locals: UnsafeCell<crate::local::Locals>,
 }
 
 // SAFETY: the `Cell`/`UnsafeCell` fields are *owner* fields (type docs): only the holder of
@@ -155,6 +157,7 @@ impl G {
             action: Cell::new(Action::None),
             deadline: Cell::new(None),
             custom_stack: Cell::new(false),
+            locals: UnsafeCell::new(Vec::new()),
         }
     }
 

@@ -48,6 +48,7 @@ mod context;
 mod g;
 mod gfree;
 pub mod gstate;
+mod local;
 mod lockosthread;
 mod m;
 mod p;
@@ -68,6 +69,7 @@ mod trace;
 
 pub use api::{Builder, go, num_goroutines, sleep, yield_now};
 pub use g::GStatus;
+pub use local::LocalKey;
 pub use lockosthread::{lock_os_thread, unlock_os_thread};
 pub use runtime::{DEFAULT_MAX_THREADS, MAX_PROCS, Runtime, RuntimeBuilder, default_runtime};
 pub use spawn::{Cancelled, JoinHandle};

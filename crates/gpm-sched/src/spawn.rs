@@ -202,6 +202,11 @@ fn start<F, T>(
     let job = Box::new(move |s: &Suspender| {
         g.suspender.set(s);
         let r = catch_unwind(AssertUnwindSafe(f));
+        // Goroutine-locals die with the goroutine, on its own stack (their destructors may
+        // block). A panic in one is reported by the hook and otherwise ignored.
+        // SAFETY: the running goroutine owns its G's owner fields.
+        let locals = std::mem::take(unsafe { &mut *g.locals.get() });
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(locals)));
         if let Err(payload) = r {
             if g.cancelling.load(Relaxed) {
                 // The runtime is unwinding this stack: let the unwind through.

@@ -268,3 +268,28 @@ fn ping_pong_chain_ends_its_slice() {
     }
     assert!(rt.stats().preempts >= 1, "{:?} (waited {waited:?})", rt.stats());
 }
+
+/// `max_threads`: when blocked goroutines hold every allowed thread, the rest of the work
+/// waits for a thread to come back (a warning is printed once) — it is neither lost nor
+/// deadlocked.
+#[test]
+fn thread_limit_degrades_gracefully() {
+    let _w = common::watchdog(30, "thread_limit_degrades_gracefully");
+    let rt = Runtime::builder().procs(2).max_threads(2).build().unwrap();
+    let done = Arc::new(AtomicUsize::new(0));
+    let hs: Vec<_> = (0..6)
+        .map(|_| {
+            let done = done.clone();
+            rt.go(move || {
+                gpm_sched::blocking(|| std::thread::sleep(Duration::from_millis(30)));
+                done.fetch_add(1, Ordering::SeqCst);
+            })
+        })
+        .collect();
+    for h in hs {
+        h.join().unwrap();
+    }
+    assert_eq!(done.load(Ordering::SeqCst), 6);
+    let s = rt.stats();
+    assert!(s.threads <= 2, "{s:?}");
+}

@@ -44,3 +44,47 @@ fn views_stay_right_across_migrations() {
     assert!(migrations.load(Ordering::Relaxed) > 0, "no goroutine migrated: test is vacuous");
     eprintln!("migrations: {}", migrations.load(Ordering::Relaxed));
 }
+
+gpm_sched::local! {
+    static MINE: std::cell::Cell<u64> = std::cell::Cell::new(0);
+    static DROPS: DropCount = DropCount;
+}
+
+static DROPPED: AtomicUsize = AtomicUsize::new(0);
+
+struct DropCount;
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        DROPPED.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn goroutine_locals_follow_the_goroutine() {
+    let _w = common::watchdog(60, "goroutine_locals_follow_the_goroutine");
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    let hs: Vec<_> = (0..16u64)
+        .map(|k| {
+            rt.go(move || {
+                DROPS.with(|_| ());
+                MINE.with(|m| m.set(k * 1000));
+                for i in 0..100 {
+                    if i % 2 == 0 {
+                        gpm_sched::blocking(|| std::thread::sleep(Duration::from_micros(100)));
+                    } else {
+                        gpm_sched::yield_now();
+                    }
+                    MINE.with(|m| {
+                        assert_eq!(m.get(), k * 1000 + i, "goroutine {k} saw another's value");
+                        m.set(m.get() + 1);
+                    });
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        h.join().unwrap();
+    }
+    assert_eq!(DROPPED.load(Ordering::SeqCst), 16, "goroutine-locals dropped at exit");
+}

@@ -40,7 +40,8 @@
 //!    hold one while calling anything that may park. The `Send` bound on [`go`] checks
 //!    what the closure *captures*, not what it creates on its stack.
 //!
-//! The ways out: [`lock_os_thread`] pins the goroutine to its thread (Go's
+//! The ways out: goroutine-local storage ([`local!`]: a value per goroutine that follows
+//! it across threads), [`lock_os_thread`] pins the goroutine to its thread (Go's
 //! `LockOSThread`: the thread then runs nothing else until [`unlock_os_thread`]), and
 //! [`gpm::sync::Mutex`](crate::sync) parks goroutines instead of tying them to a thread.
 //! Dropping a [`Runtime`] cancels goroutines that have not finished: their stacks are
@@ -53,6 +54,9 @@ pub use gpm_sched::{
 
 /// park / unpark, the primitive every blocking type is built on (for writing your own).
 pub use gpm_sched::park;
+/// Goroutine-local storage (`gpm::local! { static X: T = init; }`, then `X.with(|x| ..)`):
+/// the migration-safe stand-in for `thread_local!`.
+pub use gpm_sched::{LocalKey, local};
 
 /// The process-wide default runtime (started on first use). `gpm::go` outside any runtime
 /// spawns on it.
