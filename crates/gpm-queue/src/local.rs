@@ -95,8 +95,9 @@ impl<T> Local<T> {
     pub(crate) fn room(&mut self) -> u32 {
         let used = self.tail.wrapping_sub(self.steal_bound);
         if used > CAP / 2 {
-            // Acquire: pairs with the Release CAS that ends each steal (`Stealer::release`),
-            // so the thieves' reads of the slots before `steal` happen-before we reuse them.
+            // Acquire: pairs with the Release `fetch_and` that ends each steal
+            // (`Stealer::release`), so thieves' reads of the slots before `steal`
+            // happen-before we reuse them.
             self.steal_bound = first_busy(self.inner.head.load(Acquire), self.tail);
         }
         CAP - self.tail.wrapping_sub(self.steal_bound)
@@ -196,8 +197,8 @@ impl<T: Send> Local<T> {
     pub fn push_next(&mut self, item: T, global: &Global<T>) {
         let next = &self.inner.owner;
         if self.next_full {
-            // Acquire/Relaxed: only the owner writes the cell, so the CAS orders no data for
-            // us; it only decides against a thief's CAS(FULL -> READING) who owns the item.
+            // Relaxed: only the owner writes the cell, so the CAS orders no data for us; it
+            // only decides against a thief's CAS(FULL -> READING) who owns the item.
             if next.next_state.compare_exchange(NEXT_FULL, NEXT_EMPTY, Relaxed, Relaxed).is_ok() {
                 // SAFETY: we won `next` back and hold it exclusively (state is EMPTY and only
                 // the owner leaves EMPTY): swap the old item out and the new one in.
@@ -294,5 +295,43 @@ impl<T: Send> Local<T> {
     /// Items a concurrent thief wins are not yielded.
     pub fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
         core::iter::from_fn(move || self.pop())
+    }
+}
+
+#[cfg(all(test, not(gpm_loom)))]
+mod tests {
+    use super::*;
+
+    /// A queue whose indices start at `start` (as if `start` items had passed through).
+    fn local_at(start: u32) -> (Local<u32>, Stealer<u32>) {
+        let (mut q, s) = local();
+        q.inner.head.store(idle(start), Relaxed);
+        q.inner.owner.tail.store(start, Relaxed);
+        (q.tail, q.steal_bound, q.real_hint) = (start, start, start);
+        (q, s)
+    }
+
+    /// Push, pop, steal and spill across the `u32` wrap of the indices.
+    #[test]
+    fn indices_wrap_around_u32() {
+        let g = Global::new();
+        for start in [u32::MAX - CAP, u32::MAX - 5, u32::MAX] {
+            let (mut q, s) = local_at(start);
+            let (mut thief, _) = local_at(start.wrapping_sub(77));
+            for i in 0..=CAP {
+                q.push(i, &g); // the last one spills half + 1
+            }
+            assert_eq!((q.len(), g.len()), (CAP as usize / 2, CAP as usize / 2 + 1));
+            assert_eq!(s.steal_into(&mut thief), Some(CAP / 2 + CAP / 4 - 1));
+            assert_eq!(
+                thief.drain().collect::<Vec<_>>(),
+                (CAP / 2..CAP / 2 + CAP / 4 - 1).collect::<Vec<_>>()
+            );
+            assert_eq!(q.drain().collect::<Vec<_>>(), (CAP / 2 + CAP / 4..CAP).collect::<Vec<_>>());
+            assert_eq!(q.pop(), None);
+            q.push(7, &g);
+            assert_eq!(q.pop(), Some(7));
+            std::iter::from_fn(|| g.pop()).for_each(drop);
+        }
     }
 }

@@ -168,3 +168,29 @@ impl<T> Drop for Inner<T> {
         }
     }
 }
+
+#[cfg(all(test, not(gpm_loom)))]
+mod tests {
+    use super::*;
+
+    /// The 31 stored bits of `steal` and `tail` rebuild the full index, across every wrap.
+    #[test]
+    fn first_busy_rebuilds_steal_across_wraps() {
+        for steal in [0, 1, STEAL_BITS - 3, STEAL_BITS, STEALING, u32::MAX - 2, u32::MAX] {
+            for used in [0, 1, CAP / 2, CAP] {
+                let tail = steal.wrapping_add(used);
+                let head = stealing(steal, steal.wrapping_add(used / 2));
+                assert!(is_stealing(head));
+                assert_eq!(first_busy(head, tail), steal, "steal {steal:#x} used {used}");
+                assert_eq!(real(head), steal.wrapping_add(used / 2));
+                assert_eq!(first_busy(idle(steal), tail), steal);
+                assert!(!is_stealing(idle(steal)));
+            }
+        }
+        // The owner's pop: a carry out of `real` falls off the top, the mark stays.
+        let h = stealing(7, u32::MAX).wrapping_add(ONE_REAL);
+        assert_eq!((real(h), is_stealing(h)), (0, true));
+        assert_eq!(real(h & END_STEAL), 0);
+        assert!(!is_stealing(h & END_STEAL));
+    }
+}
