@@ -128,7 +128,7 @@ fn main() -> io::Result<()> {
         DISK_LATENCY
     );
     println!(
-        "  done in {:.1} ms (≈{:?} if every worker's read overlaps; ≈{:?} if only {PROCS} could)",
+        "  done in {:.1} ms (≈{:?} if all workers' reads overlap; ≈{:?} if only {PROCS} could)",
         elapsed.as_secs_f64() * 1e3,
         DISK_LATENCY * rounds(WORKERS),
         DISK_LATENCY * rounds(PROCS),
