@@ -8,13 +8,14 @@ use gpm_queue::{CAPACITY, Global, Local, Stealer, local};
 use loom::sync::Arc;
 use loom::thread;
 
-/// Runs a model with a preemption bound of at least 3, whatever `LOOM_MAX_PREEMPTIONS` says:
+/// Runs a model with a preemption bound of at least 4, whatever `LOOM_MAX_PREEMPTIONS` says:
 /// 2 is not enough to reach a bug these models have caught (a spill that claimed past `tail`
-/// after two complete steals ran inside one `push`), and 3 keeps all models under a second.
+/// after two complete steals ran inside one `push`; it needs 3), and 4 keeps all seven
+/// models within a few seconds in `--release`.
 fn model(f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     if let Some(bound) = builder.preemption_bound {
-        builder.preemption_bound = Some(bound.max(3));
+        builder.preemption_bound = Some(bound.max(4));
     }
     builder.check(f);
 }
@@ -99,6 +100,26 @@ fn two_thieves() {
         taken.extend(t1.join().unwrap());
         taken.extend(t2.join().unwrap());
         taken.extend(leftovers(&mut q, &g));
+        assert_each_once(taken, 3);
+    });
+}
+
+/// A chain: the middle thread steals from the first queue into its own, which a third
+/// thread steals from at the same time (a thief's queue is someone else's victim).
+#[test]
+fn steal_into_a_queue_being_stolen_from() {
+    model(|| {
+        let g = Global::new();
+        let (mut first, first_s) = local();
+        for i in 0..3 {
+            first.push(i, &g);
+        }
+        let (mut middle, middle_s) = local();
+        let last = thief(middle_s, false, 1);
+        let mut taken: Vec<u32> = first_s.steal_into(&mut middle).into_iter().collect();
+        taken.extend(middle.drain());
+        taken.extend(last.join().unwrap());
+        taken.extend(leftovers(&mut first, &g));
         assert_each_once(taken, 3);
     });
 }
