@@ -6,8 +6,10 @@
 //! - `fanin`: per-message time of 4 producer threads sending into one `bounded(1024)`
 //!   channel drained by the bench thread.
 //!
-//! Both run on plain threads here (gpm blocks a thread with the same park/unpark a goroutine
-//! uses); the goroutine figures come from the macro suite (`cargo xtask bench`).
+//! `gpm` and `crossbeam` run on plain threads (gpm blocks a thread with the same
+//! park/unpark a goroutine uses); `gpm_goroutines_p1` / `_p2` run the same exchange between
+//! goroutines on a runtime with one / two Ps (targets: ping-pong ≤ 100 ns per round trip,
+//! fan-in ≤ 28 ns per message, Go's figures on this machine being 240 and 28).
 
 use std::hint::black_box;
 use std::thread;
@@ -78,11 +80,75 @@ macro_rules! fanin_fn {
     };
 }
 
+/// Ping-pong between two goroutines on a runtime with `procs` Ps.
+fn pingpong_goroutines(procs: usize) -> impl FnMut(&mut criterion::Bencher<'_>) {
+    let rt = gpm::Runtime::builder().procs(procs).build().expect("runtime");
+    move |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(move || {
+                let (ping_tx, ping_rx) = gpm::chan::bounded::<u64>(0);
+                let (pong_tx, pong_rx) = gpm::chan::bounded::<u64>(0);
+                let echo = gpm::go(move || {
+                    while let Ok(v) = ping_rx.recv() {
+                        if pong_tx.send(v + 1).is_err() {
+                            break;
+                        }
+                    }
+                });
+                let start = Instant::now();
+                for i in 0..iters {
+                    ping_tx.send(black_box(i)).unwrap();
+                    black_box(pong_rx.recv().unwrap());
+                }
+                let took = start.elapsed();
+                drop(ping_tx);
+                echo.join().unwrap();
+                took
+            })
+        })
+    }
+}
+
+/// Fan-in from `PRODUCERS` goroutines to one on a runtime with `procs` Ps.
+fn fanin_goroutines(procs: usize) -> impl FnMut(&mut criterion::Bencher<'_>) {
+    let rt = gpm::Runtime::builder().procs(procs).build().expect("runtime");
+    move |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(move || {
+                let (tx, rx) = gpm::chan::bounded::<u64>(FANIN_CAP);
+                let per = iters.div_ceil(PRODUCERS);
+                let start = Instant::now();
+                let producers: Vec<_> = (0..PRODUCERS)
+                    .map(|_| {
+                        let tx = tx.clone();
+                        gpm::go(move || {
+                            for i in 0..per {
+                                tx.send(black_box(i)).unwrap();
+                            }
+                        })
+                    })
+                    .collect();
+                drop(tx);
+                let mut sum = 0u64;
+                for v in rx.iter() {
+                    sum = sum.wrapping_add(v);
+                }
+                let took = start.elapsed();
+                producers.into_iter().for_each(|p| p.join().unwrap());
+                black_box(sum);
+                took.mul_f64(iters as f64 / (per * PRODUCERS) as f64)
+            })
+        })
+    }
+}
+
 fn pingpong(c: &mut Criterion) {
     let mut group = c.benchmark_group("pingpong");
     group.throughput(Throughput::Elements(1));
     group.bench_function("gpm", pingpong_fn!(gpm::chan::bounded::<u64>));
     group.bench_function("crossbeam", pingpong_fn!(crossbeam_channel::bounded::<u64>));
+    group.bench_function("gpm_goroutines_p1", pingpong_goroutines(1));
+    group.bench_function("gpm_goroutines_p2", pingpong_goroutines(2));
     group.finish();
 }
 
@@ -91,6 +157,8 @@ fn fanin(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("gpm", fanin_fn!(gpm::chan::bounded::<u64>));
     group.bench_function("crossbeam", fanin_fn!(crossbeam_channel::bounded::<u64>));
+    group.bench_function("gpm_goroutines_p1", fanin_goroutines(1));
+    group.bench_function("gpm_goroutines_p2", fanin_goroutines(2));
     group.finish();
 }
 
