@@ -47,6 +47,33 @@ impl<T> Stealer<T> {
         (if ring > CAP { 0 } else { ring as usize }) + next as usize
     }
 
+    /// Whether the victim's `runnext` holds an item (a snapshot). Lets the scheduler do what
+    /// Go's `runqgrab` does before taking it: only when the ring is empty and, if the victim P
+    /// is running, after sleeping ~3 µs so its owner gets the chance to run it first:
+    ///
+    /// ```
+    /// # use gpm_queue::{Global, local};
+    /// # let (mut victim, stealer) = local::<u32>();
+    /// # let (mut mine, _) = local::<u32>();
+    /// # let global = Global::new();
+    /// # victim.push_next(7, &global);
+    /// # let victim_is_running = false;
+    /// let got = stealer.steal_into(&mut mine).or_else(|| {
+    ///     if !stealer.has_runnext() {
+    ///         return None;
+    ///     }
+    ///     if victim_is_running {
+    ///         std::thread::sleep(std::time::Duration::from_micros(3));
+    ///     }
+    ///     stealer.steal_into_with_runnext(&mut mine)
+    /// });
+    /// assert_eq!(got, Some(7));
+    /// ```
+    pub fn has_runnext(&self) -> bool {
+        // Relaxed: a hint; the CAS in `steal_next` decides.
+        self.inner.owner.next_state.load(Relaxed) == NEXT_FULL
+    }
+
     /// `len() == 0`.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

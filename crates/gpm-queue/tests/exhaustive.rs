@@ -114,7 +114,9 @@ fn runnext_rules() {
     assert_eq!(q.pop_with_source(), Some((2, Source::Ring)));
     assert_eq!(q.pop(), None);
 
+    assert!(!stealer.has_runnext());
     q.push_next(4, &g);
+    assert!(stealer.has_runnext());
     assert_eq!(stealer.steal_into(&mut thief), None, "runnext only when asked");
     q.push(5, &g);
     assert_eq!(stealer.steal_into_with_runnext(&mut thief), Some(5), "ring first");
