@@ -207,9 +207,18 @@ fn drop_p(sched: &Sched, m: &M) {
 pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool) {
     loop {
         let (p, seq) = m.p().expect("execute: M without a P");
-        // A G from `runnext` inherits the slice, unless sysmon said the slice is over
-        // (the ping-pong chain of Go's TestPingPongHog).
-        if !inherit || g.preempt.load(Relaxed) {
+        if inherit && g.preempt.load(Relaxed) {
+            // A G from `runnext` inherits the slice, and sysmon said the slice is over: the
+            // runnext ping-pong chain of Go's TestPingPongHog. As Go's check at function
+            // entry would, send it to the global queue before it runs; the P picks its next
+            // G from the ring with a fresh slice.
+            g.preempt.store(false, Relaxed);
+            g.set_status(GStatus::Runnable);
+            sched.global.push(g);
+            sched.wake_if_needed();
+            return;
+        }
+        if !inherit {
             p.schedtick.store(p.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
             g.preempt.store(false, Relaxed);
         }

@@ -28,7 +28,9 @@ struct Seen {
     schedwhen: u64,
     syscalltick: u32,
     syscallwhen: u64,
-    preempted: bool,
+    /// The G whose preempt flag we set in this slice, and when.
+    preempted: usize,
+    preempted_at: u64,
 }
 
 pub(crate) fn sysmon_main(sched: Arc<Sched>) {
@@ -72,22 +74,28 @@ fn retake(sched: &Sched, now: u64, seen: &mut [Seen]) -> usize {
             PStatus::Executing => {
                 let t = p.schedtick.load(Relaxed);
                 if s.schedtick != t || s.schedwhen == 0 {
-                    *s = Seen { schedtick: t, schedwhen: now, ..*s };
-                    s.preempted = false;
+                    *s = Seen { schedtick: t, schedwhen: now, preempted: 0, ..*s };
                     continue;
                 }
-                let ran = now - s.schedwhen;
-                if ran >= FORCE_PREEMPT_NS && !s.preempted {
-                    s.preempted = true;
-                    let g = p.cur_g.load(Relaxed);
+                if now - s.schedwhen < FORCE_PREEMPT_NS {
+                    continue;
+                }
+                let g = p.cur_g.load(Relaxed);
+                if g as usize != s.preempted {
+                    // The slice is used up: flag whichever G runs in it now. A runnext chain
+                    // (each G inheriting the slice) gets each of its Gs flagged in turn.
                     if !g.is_null() {
                         // SAFETY: Gs live as long as their runtime.
                         unsafe { (*g).preempt.store(true, Relaxed) };
                         sched.counters.preempts.fetch_add(1, Relaxed);
                     }
-                } else if ran >= 2 * FORCE_PREEMPT_NS
+                    s.preempted = g as usize;
+                    s.preempted_at = now;
+                } else if now - s.preempted_at >= FORCE_PREEMPT_NS
                     && let Some(seq) = p.retake(w)
                 {
+                    // The same G ignored its flag for another 10 ms: no scheduling point in
+                    // sight (a CPU hog, or a thread-blocking call outside `blocking`).
                     n += 1;
                     s.schedwhen = 0;
                     hand_off(sched, p, seq);
