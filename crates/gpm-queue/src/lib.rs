@@ -109,12 +109,15 @@
 //!
 //! # Races it prevents
 //!
-//! 1. Owner pop and thief steal of the same item: both must CAS `head` from the value they
-//!    read; exactly one wins, the other retries from the new value.
+//! 1. Owner pop and thief steal of the same item: the pop is a `fetch_add` on `real` and the
+//!    claim a CAS from the `head` the thief read, so the two are ordered on `head`: if the pop
+//!    is first, the CAS fails and the thief retries from the new value; if the claim is
+//!    first, the `fetch_add` returns a `real` past the stolen items (or overshoots an emptied
+//!    ring and is undone).
 //! 2. Two thieves: the second sees the steal mark (or fails its CAS) and backs off.
 //! 3. A thief reading a slot while the owner overwrites it: in Go a thief copies the slots
 //!    *before* its CAS and throws the copy away if the CAS fails; meanwhile the owner may have
-//!    refilled them. That is fine for Go's pointer-sized atomic-ish `guintptr`s but a data race
+//!    refilled them. Go tolerates that race on its word-sized `guintptr` slots; it is a data race
 //!    (undefined behaviour) for an arbitrary `T` in Rust, and loom flags it. Here the claim
 //!    comes first and the owner cannot reuse claimed slots until `release`.
 //! 4. The spill racing a steal: the spill's CAS expects no steal mark, and the decision to
@@ -149,8 +152,10 @@
 //! # Deviations from Go
 //!
 //! - A thief that meets another thief mid-steal on the same victim gets `None` instead of
-//!   retrying; the 3 µs back-off before taking a *running* P's `runnext` is the scheduler's
-//!   policy (it knows which Ps run), not this crate's.
+//!   retrying, and so does one whose snapshot of `head` stays inconsistent over a few RMW
+//!   re-reads (an owner preempted inside an overshooting pop), where Go's loop would spin.
+//! - The 3 µs back-off before taking a *running* P's `runnext` is the scheduler's policy (it
+//!   knows which Ps run): [`Stealer::has_runnext`] tells it when to apply it.
 //! - A steal never overfills the thief: it takes at most the thief's free room + 1 (Go
 //!   steals only into an empty queue, where this bound never binds).
 //! - A push into a ring that is full only because of a steal in flight sends just the item to
