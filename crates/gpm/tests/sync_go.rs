@@ -187,7 +187,7 @@ fn cond_signal_stealing() {
                 })
             };
             assert!(
-                ch.recv_timeout(Duration::from_secs(2)).is_ok(),
+                ch.recv_timeout(Duration::from_secs(10)).is_ok(),
                 "first waiter didn't get broadcast"
             );
             *m.lock() = true;
