@@ -118,8 +118,8 @@ fn roaming_loop(frames: Receiver<u32>) -> (u32, usize) {
     (last, threads.len())
 }
 
-fn main() -> std::io::Result<()> {
-    let rt = gpm::Runtime::builder().procs(2).build()?;
+/// Client threads and client goroutines against server goroutines; an auditor thread.
+fn requests_and_replies(rt: &gpm::Runtime) {
     let tally = Arc::new(Mutex::new(Tally::default()));
     let (req_tx, req_rx) = bounded::<Request>(0);
     let (audit_tx, audit_rx) = bounded::<usize>(16);
@@ -185,10 +185,11 @@ fn main() -> std::io::Result<()> {
     assert_eq!(tally.served, n);
     assert_eq!(tally.answers_to_threads + tally.answers_to_goroutines, n);
     assert_eq!(per_server.iter().sum::<u64>(), n);
-    drop(tally);
+}
 
-    // lock_os_thread: the pinned and the roaming goroutine get the same frames; other
-    // goroutines keep both Ps busy so the roaming one has reasons to move.
+/// lock_os_thread: the pinned and the roaming goroutine get the same frames from the main
+/// thread; other goroutines keep both Ps busy so the roaming one has reasons to move.
+fn pinned_and_roaming(rt: &gpm::Runtime) {
     const FRAMES: u32 = 300;
     let (gui_tx, gui_rx) = bounded(0);
     let (roam_tx, roam_rx) = bounded(0);
@@ -210,5 +211,11 @@ fn main() -> std::io::Result<()> {
     );
     assert_eq!((drawn, roamed), (FRAMES, FRAMES));
     assert_eq!(gui_threads, 1);
+}
+
+fn main() -> std::io::Result<()> {
+    let rt = gpm::Runtime::builder().procs(2).build()?;
+    requests_and_replies(&rt);
+    pinned_and_roaming(&rt);
     Ok(())
 }
