@@ -4,7 +4,6 @@
 
 use std::io;
 use std::panic::Location;
-use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
 
 use crate::context::current_g;
@@ -96,5 +95,5 @@ pub fn sleep(d: Duration) {
 
 /// Goroutines alive (spawned, not finished) in the current runtime.
 pub fn num_goroutines() -> usize {
-    with_current(|s| s.live.load(Relaxed).max(0) as usize)
+    with_current(|s| s.live())
 }

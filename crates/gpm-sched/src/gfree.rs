@@ -14,7 +14,6 @@ use crate::sched::{Sched, lock};
 
 /// Puts dead `g` on a free list: the M's P's, or the global one.
 pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
-    sched.live.fetch_sub(1, Relaxed);
     g.set_status(GStatus::Idle);
     if g.custom_stack.replace(false) {
         // SAFETY: the M that saw the G finish owns it (a dead G is on no queue).
@@ -25,6 +24,8 @@ pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
     match m.p() {
         Some((p, _)) => {
             // SAFETY: the M owns its P on its native stack (status `Running`).
+            unsafe { P::bump(&p.finished) };
+            // SAFETY: as above.
             let free = unsafe { p.gfree() };
             free.push(g);
             if free.len() >= GFREE_CAP {
@@ -32,7 +33,10 @@ pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
                 lock(&sched.gfree).extend(half);
             }
         }
-        None => lock(&sched.gfree).push(g),
+        None => {
+            sched.finished_nop.fetch_add(1, Relaxed);
+            lock(&sched.gfree).push(g);
+        }
     }
 }
 

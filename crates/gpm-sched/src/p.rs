@@ -69,6 +69,10 @@ pub(crate) struct P {
     pub(crate) timers: Timers,
     /// Goroutines this P took from other Ps (stats).
     pub(crate) steals: AtomicU64,
+    /// Goroutines spawned / finished while this P was owned: owner-only counters (a load
+    /// and a store, no locked instruction on the hot path); read by stats.
+    pub(crate) spawned: AtomicU64,
+    pub(crate) finished: AtomicU64,
 }
 
 // SAFETY: the owner half (`runq`, `gfree`, `ids`) is touched only by the holder of the P in
@@ -94,6 +98,8 @@ impl P {
             ids: Cell::new((0, 0)),
             timers: Timers::new(),
             steals: AtomicU64::new(0),
+            spawned: AtomicU64::new(0),
+            finished: AtomicU64::new(0),
         }
     }
 
@@ -227,6 +233,17 @@ impl P {
         }
         self.ids.set((next + 1, end));
         next
+    }
+
+    /// Adds one to an owner-only counter (`spawned`, `finished`).
+    ///
+    /// # Safety
+    /// As `runq`: only the P's owner writes these counters.
+    #[inline]
+    pub(crate) unsafe fn bump(counter: &AtomicU64) {
+        // Relaxed load + store: only the owner writes (caller's contract); readers want a
+        // recent value, not an ordering.
+        counter.store(counter.load(Relaxed) + 1, Relaxed);
     }
 
     /// Length of the local queue, from any thread (a snapshot).

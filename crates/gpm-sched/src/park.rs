@@ -236,7 +236,12 @@ fn park_goroutine(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> boo
     g.deadline.set(deadline.map(|d| (d, token)));
     g.set_status(GStatus::Waiting);
     g.suspend(Action::Park);
-    !g.timed_out.swap(false, Ordering::Relaxed)
+    // A load first: the common case (woken by an unpark) needs no read-modify-write.
+    if g.timed_out.load(Ordering::Relaxed) {
+        g.timed_out.store(false, Ordering::Relaxed);
+        return false;
+    }
+    true
 }
 
 /// A scheduling point for operations that did not block: yields if the running goroutine's

@@ -3,7 +3,7 @@
 //! operations on them — `startm`, `wakep`, `handoffp`, `stopm`, `ready`.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -22,7 +22,6 @@ use crate::trace::DebugConfig;
 /// Counters for `stats()`; Relaxed: statistics only.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    pub(crate) spawned: AtomicU64,
     pub(crate) handoffs: AtomicU64,
     pub(crate) retakes: AtomicU64,
     pub(crate) preempts: AtomicU64,
@@ -57,8 +56,10 @@ pub(crate) struct Sched {
     /// `nanotime()` as of sysmon's last round (20 µs .. 10 ms old): for wait times in dumps,
     /// so a park does not pay for a clock read.
     pub(crate) coarse_now: AtomicU64,
-    /// Goroutines spawned and not finished.
-    pub(crate) live: AtomicI64,
+    /// Goroutines spawned / finished with no P at hand (plain threads, Ms without a P);
+    /// the rest are counted per P. `live()` sums them.
+    pub(crate) spawned_nop: AtomicU64,
+    pub(crate) finished_nop: AtomicU64,
     pub(crate) counters: Counters,
     pub(crate) sysmon: Parker,
     pub(crate) debug: DebugConfig,
@@ -97,7 +98,8 @@ impl Sched {
             shutdown: AtomicBool::new(false),
             epoch: Instant::now(),
             coarse_now: AtomicU64::new(0),
-            live: AtomicI64::new(0),
+            spawned_nop: AtomicU64::new(0),
+            finished_nop: AtomicU64::new(0),
             counters: Counters::default(),
             sysmon: Parker::new(),
             debug: DebugConfig::from_env(),
@@ -114,6 +116,19 @@ impl Sched {
 
     pub(crate) fn instant_to_ns(&self, t: Instant) -> u64 {
         t.saturating_duration_since(self.epoch).as_nanos() as u64
+    }
+
+    /// Goroutines spawned in total.
+    pub(crate) fn spawned(&self) -> u64 {
+        let per_p: u64 = self.ps.iter().map(|p| p.spawned.load(Relaxed)).sum();
+        per_p + self.spawned_nop.load(Relaxed)
+    }
+
+    /// Goroutines spawned and not finished (a snapshot).
+    pub(crate) fn live(&self) -> usize {
+        let finished: u64 = self.ps.iter().map(|p| p.finished.load(Relaxed)).sum::<u64>()
+            + self.finished_nop.load(Relaxed);
+        self.spawned().saturating_sub(finished) as usize
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {

@@ -12,6 +12,7 @@ use gpm_stack::Suspender;
 
 use crate::g::{GRef, GStatus};
 use crate::gfree::gfget;
+use crate::p::P;
 use crate::park::{Unparker, WaitReason};
 use crate::sched::{Sched, lock};
 
@@ -150,7 +151,9 @@ where
         // SAFETY: `with_local_p` runs this with `p` owned.
         let id = unsafe { p.next_goid(&sched.goid) };
         let (f, c) = job.take().expect("spawn_on: job");
-        start(sched, g, id, name.take().flatten(), location, f, c);
+        start(g, id, name.take().flatten(), location, f, c);
+        // SAFETY: as above.
+        unsafe { P::bump(&p.spawned) };
         // SAFETY: as above.
         unsafe { p.runq() }.push_next(g, &sched.global);
         Ok(id)
@@ -165,7 +168,8 @@ where
             let g = gfget(sched, None, stack_size)?;
             let id = sched.goid.fetch_add(1, Relaxed);
             let (f, c) = job.take().expect("spawn_on: job");
-            start(sched, g, id, name.take().flatten(), location, f, c);
+            start(g, id, name.take().flatten(), location, f, c);
+            sched.spawned_nop.fetch_add(1, Relaxed);
             sched.global.push(g);
             id
         }
@@ -176,7 +180,6 @@ where
 
 /// Loads the job into `g` and starts its new life (status `Runnable`).
 fn start<F, T>(
-    sched: &Sched,
     g: GRef,
     id: u64,
     name: Option<String>,
@@ -205,8 +208,11 @@ fn start<F, T>(
         // Goroutine-locals die with the goroutine, on its own stack (their destructors may
         // block). A panic in one is reported by the hook and otherwise ignored.
         // SAFETY: the running goroutine owns its G's owner fields.
-        let locals = std::mem::take(unsafe { &mut *g.locals.get() });
-        let _ = catch_unwind(AssertUnwindSafe(move || drop(locals)));
+        let locals = unsafe { &mut *g.locals.get() };
+        if !locals.is_empty() {
+            let locals = std::mem::take(locals);
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(locals)));
+        }
         if let Err(payload) = r {
             if g.cancelling.load(Relaxed) {
                 // The runtime is unwinding this stack: let the unwind through.
@@ -222,6 +228,4 @@ fn start<F, T>(
     co.set_id(id);
     co.start(job);
     g.set_status(GStatus::Runnable);
-    sched.live.fetch_add(1, Relaxed);
-    sched.counters.spawned.fetch_add(1, Relaxed);
 }

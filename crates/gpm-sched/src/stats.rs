@@ -66,7 +66,7 @@ pub(crate) fn snapshot(sched: &Sched) -> Stats {
         idle_threads: sched.idle_ms(),
         global_queue: sched.global.len(),
         local_queues: sched.ps.iter().map(|p| p.runq_len()).collect(),
-        spawned: sched.counters.spawned.load(Relaxed),
+        spawned: sched.spawned(),
         steals: sched.ps.iter().map(|p| p.steals.load(Relaxed)).sum(),
         handoffs: sched.counters.handoffs.load(Relaxed),
         retakes: sched.counters.retakes.load(Relaxed),
