@@ -166,19 +166,20 @@
 //!
 //! # Performance
 //!
-//! `cargo bench --bench queue` (criterion; `cargo xtask bench queue` tabulates it), against
-//! crossbeam-deque, `usize` items, on the 2-core development machine (shared, so the
-//! two-thread `steal` row varies by up to 2× from run to run; the ratio held):
+//! `cargo xtask bench queue` (criterion medians; `benches/queue.rs`), against crossbeam-deque,
+//! `usize` items, on the 2-core development machine. The machine was shared, so absolute
+//! times moved by up to 2–3× between runs; the ratios below are the range over four runs:
 //!
-//! | row               | what                                          | gpm      | crossbeam | ratio      |
-//! |-------------------|-----------------------------------------------|----------|-----------|------------|
-//! | `push_pop`        | push + pop (crossbeam: FIFO `Worker`)         | 2.5 ns   | 3.6–5.2 ns| 0.49–0.71× |
-//! | `fill_drain_256`  | 256 pushes, then 256 pops                     | 0.81 µs  | 1.76 µs   | 0.46×      |
-//! | `steal`           | per item, owner pushing concurrently          | 12–25 ns | 18–34 ns  | 0.69–0.75× |
-//! | `global_push_pop` | push + pop (crossbeam: `Injector`)            | 8.8 ns   | 17.9 ns   | 0.49–0.61× |
+//! | row               | what                                          | gpm / crossbeam |
+//! |-------------------|-----------------------------------------------|-----------------|
+//! | `push_pop`        | push + pop (crossbeam: FIFO `Worker`)         | 0.48–0.75×      |
+//! | `fill_drain_256`  | 256 pushes, then 256 pops                     | 0.46–0.66×      |
+//! | `steal`           | per item, owner pushing concurrently          | 0.35–0.78×      |
+//! | `global_push_pop` | push + pop (crossbeam: `Injector`)            | 0.49–0.88×      |
 //!
-//! An interleaved min-of-many harness gave the same order: push + pop 2.33 vs 2.60 ns,
-//! fill + drain 0.80 vs 1.60 µs, global 8.7 vs 11.3 ns, steal (median) 11 vs 17 ns per item.
+//! On a quiet moment: push + pop 2.5 vs 3.6 ns, fill + drain 0.81 vs 1.76 µs, global 8.8 vs
+//! 17.9 ns. An interleaved min-of-many harness gave the same order: push + pop 2.33 vs
+//! 2.60 ns, fill + drain 0.80 vs 1.60 µs, global 8.7 vs 11.3 ns, steal (median) 11 vs 17 ns.
 //!
 //! # Auto traits
 //!
