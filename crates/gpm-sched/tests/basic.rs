@@ -107,3 +107,43 @@ fn park_timeout_times_out() {
         assert!(park::park_timeout(park::WaitReason::Park, std::time::Duration::from_secs(5)));
     });
 }
+
+#[test]
+fn builder_name_and_stack_size() {
+    let _w = common::watchdog(20, "builder_name_and_stack_size");
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = rt.block_on(move || {
+        gpm_sched::Builder::new()
+            .name("deep-worker")
+            .stack_size(1 << 20)
+            .go(move || {
+                // Use most of a 1 MiB stack: more than the default 256 KiB.
+                fn depth(n: u32) -> u64 {
+                    let buf = [n as u8; 1024];
+                    if n == 0 { 0 } else { depth(n - 1) + u64::from(std::hint::black_box(buf)[7]) }
+                }
+                tx.send(park::unparker()).unwrap();
+                park::park(park::WaitReason::ChanReceive);
+                depth(600)
+            })
+            .unwrap()
+    });
+    let u = rx.recv().unwrap();
+    // Parked: the dump names it, its wait reason and where it was spawned.
+    let t = std::time::Instant::now();
+    let dump = loop {
+        let d = rt.dump();
+        if d.contains("chan receive") || t.elapsed() > std::time::Duration::from_secs(5) {
+            break d;
+        }
+        std::thread::yield_now();
+    };
+    assert!(dump.contains("name: deep-worker"), "{dump}");
+    assert!(dump.contains("[chan receive, "), "{dump}");
+    assert!(dump.contains("basic.rs"), "{dump}");
+    u.unpark();
+    assert!(h.join().unwrap() > 0);
+    let e = rt.block_on(|| gpm_sched::Builder::new().stack_size(1).go(|| ()).unwrap_err());
+    assert!(!e.to_string().is_empty());
+}
