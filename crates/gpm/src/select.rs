@@ -118,7 +118,7 @@ impl<'a, T> SendArm<'a, T> {
 impl<T> ArmImpl for RecvArm<'_, T> {
     fn try_now(&mut self) -> bool {
         let mut inner = self.rx.chan().lock();
-        let result = match inner.try_recv(None) {
+        let result = match inner.try_recv() {
             Ok((value, woken)) => {
                 drop(inner);
                 wake(woken);
@@ -157,7 +157,7 @@ impl<T> ArmImpl for SendArm<'_, T> {
     fn try_now(&mut self) -> bool {
         let value = self.take_value().expect("select!: send arm without a value");
         let mut inner = self.tx.chan().lock();
-        let result = match inner.try_send(value, None) {
+        let result = match inner.try_send(value) {
             Ok(woken) => {
                 drop(inner);
                 wake(woken);

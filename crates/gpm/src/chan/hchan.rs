@@ -48,17 +48,13 @@ pub(crate) fn wake(u: Option<Unparker>) {
 }
 
 impl<T> Inner<T> {
-    /// A non-blocking send; `me` is the caller's own waiter when it is a registering
-    /// `select!` (its own receive entries are skipped). `Ok` carries whom to wake.
-    pub(crate) fn try_send(
-        &mut self,
-        value: T,
-        me: Option<&Waiter>,
-    ) -> Result<Option<Unparker>, TrySendError<T>> {
+    /// A non-blocking send. `Ok` carries whom to wake.
+    #[inline]
+    pub(crate) fn try_send(&mut self, value: T) -> Result<Option<Unparker>, TrySendError<T>> {
         if self.rx_gone {
             return Err(TrySendError::Disconnected(value));
         }
-        if let Some(mut receiver) = self.recvq.claim_first(me) {
+        if let Some(mut receiver) = self.recvq.claim_first() {
             receiver.put(value);
             return Ok(Some(receiver.finish()));
         }
@@ -69,20 +65,18 @@ impl<T> Inner<T> {
         Err(TrySendError::Full(value))
     }
 
-    /// A non-blocking receive (see `try_send` for `me`). `Ok` carries whom to wake.
-    pub(crate) fn try_recv(
-        &mut self,
-        me: Option<&Waiter>,
-    ) -> Result<(T, Option<Unparker>), TryRecvError> {
+    /// A non-blocking receive. `Ok` carries whom to wake.
+    #[inline]
+    pub(crate) fn try_recv(&mut self) -> Result<(T, Option<Unparker>), TryRecvError> {
         if let Some(value) = self.buf.pop_front() {
             // The buffer was full if a sender waits: move its value in behind the others.
-            let woken = self.sendq.claim_first(me).map(|mut sender| {
+            let woken = self.sendq.claim_first().map(|mut sender| {
                 self.buf.push_back(sender.take().expect("chan: waiting sender has no value"));
                 sender.finish()
             });
             return Ok((value, woken));
         }
-        if let Some(mut sender) = self.sendq.claim_first(me) {
+        if let Some(mut sender) = self.sendq.claim_first() {
             let value = sender.take().expect("chan: waiting sender has no value");
             return Ok((value, Some(sender.finish())));
         }
@@ -146,7 +140,7 @@ impl<T> Chan<T> {
         deadline: Option<Instant>,
     ) -> Result<(), SendTimeoutError<T>> {
         let mut inner = self.lock();
-        let value = match inner.try_send(value, None) {
+        let value = match inner.try_send(value) {
             Ok(woken) => {
                 drop(inner);
                 wake(woken);
@@ -184,7 +178,7 @@ impl<T> Chan<T> {
     /// `Err(Empty)` means the deadline passed.
     pub(crate) fn recv(&self, deadline: Option<Instant>) -> Result<T, TryRecvError> {
         let mut inner = self.lock();
-        match inner.try_recv(None) {
+        match inner.try_recv() {
             Ok((value, woken)) => {
                 drop(inner);
                 wake(woken);

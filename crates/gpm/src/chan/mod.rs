@@ -71,7 +71,7 @@ impl<T> Sender<T> {
     /// Sends without blocking: `Full` if no buffer room and no receiver is waiting.
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         let mut inner = self.chan.lock();
-        let woken = inner.try_send(value, None)?;
+        let woken = inner.try_send(value)?;
         drop(inner);
         wake(woken);
         Ok(())
@@ -132,7 +132,7 @@ impl<T> Receiver<T> {
     /// Receives without blocking.
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut inner = self.chan.lock();
-        let (value, woken) = inner.try_recv(None)?;
+        let (value, woken) = inner.try_recv()?;
         drop(inner);
         wake(woken);
         Ok(value)

@@ -49,20 +49,14 @@ impl<T> WaitQueue<T> {
         self.q.push_back(Sudog { waiter: WaiterRef::new(waiter), arm, slot });
     }
 
-    /// Claims the oldest live entry, skipping (and keeping) `me`'s own entries — a select
-    /// never pairs with itself — and dropping stale ones.
-    pub(crate) fn claim_first(&mut self, me: Option<&Waiter>) -> Option<Claimed<'_, T>> {
-        let mut i = 0;
-        while i < self.q.len() {
-            let entry = &self.q[i];
-            if me.is_some_and(|me| entry.waiter.is(me)) {
-                i += 1;
-                continue;
-            }
-            // SAFETY: `&mut self` means the channel lock is held and the entry is queued.
-            let live = unsafe { entry.waiter.get() }.try_claim(entry.arm);
-            let entry = self.q.remove(i).expect("index checked");
-            if live {
+    /// Claims the oldest live entry, dropping stale ones on the way. (A registering select
+    /// never claims: it only asks [`WaitQueue::has_live`], which skips its own entries, so a
+    /// select never pairs with itself.)
+    #[inline]
+    pub(crate) fn claim_first(&mut self) -> Option<Claimed<'_, T>> {
+        while let Some(entry) = self.q.pop_front() {
+            // SAFETY: `&mut self` means the channel lock is held, and the entry was queued.
+            if unsafe { entry.waiter.get() }.try_claim(entry.arm) {
                 return Some(Claimed { sudog: entry, _lock: PhantomData });
             }
         }
@@ -86,7 +80,7 @@ impl<T> WaitQueue<T> {
     /// slots keep what they hold) and returns the unparkers to wake after unlocking.
     pub(crate) fn finish_all(&mut self) -> Vec<Unparker> {
         let mut wake = Vec::new();
-        while let Some(claimed) = self.claim_first(None) {
+        while let Some(claimed) = self.claim_first() {
             wake.push(claimed.finish());
         }
         wake

@@ -65,6 +65,7 @@ pub(crate) struct Waiter {
 
 impl Waiter {
     /// A waiter for the calling goroutine or thread.
+    #[inline]
     pub(crate) fn new() -> Waiter {
         Waiter { state: AtomicUsize::new(WAITING), unparker: UnsafeCell::new(Some(unparker())) }
     }
@@ -104,6 +105,7 @@ impl Waiter {
     }
 
     /// Owner side: aborts the wait unless a completer got there first.
+    #[inline]
     pub(crate) fn try_abort(&self) -> bool {
         self.state.compare_exchange(WAITING, ABORTED, Ordering::Acquire, Ordering::Acquire).is_ok()
     }
@@ -156,6 +158,7 @@ pub(crate) struct WaiterRef(std::ptr::NonNull<Waiter>);
 unsafe impl Send for WaiterRef {}
 
 impl WaiterRef {
+    #[inline]
     pub(crate) fn new(w: &Waiter) -> Self {
         Self(std::ptr::NonNull::from(w))
     }
@@ -163,11 +166,13 @@ impl WaiterRef {
     /// # Safety
     /// The caller holds the lock of the queue this reference was taken from, and the entry
     /// was still queued when the lock was taken (so its owner has not returned).
+    #[inline]
     pub(crate) unsafe fn get<'a>(self) -> &'a Waiter {
         // SAFETY: per the function contract the waiter is alive while the lock is held.
         unsafe { self.0.as_ref() }
     }
 
+    #[inline]
     pub(crate) fn is(self, w: &Waiter) -> bool {
         std::ptr::eq(self.0.as_ptr(), w)
     }
