@@ -9,7 +9,7 @@
 use std::sync::atomic::Ordering::*;
 
 use crate::g::GRef;
-use crate::p::P;
+use crate::p::{P, PStatus};
 use crate::sched::Sched;
 
 /// Passes over all Ps before giving up (Go's `stealTries`).
@@ -71,6 +71,12 @@ pub(crate) fn steal_work(sched: &Sched, p: &P) -> Option<GRef> {
             if victim.stealer.is_empty() {
                 continue;
             }
+            if last && victim.stealer.len() == 1 && victim.status() != PStatus::Idle {
+                // Probably only `runnext`, on a P that is running: its owner is about to
+                // run it (a G just readied by the running one). Go sleeps ~3 µs here before
+                // taking it; so do we, spinning, so the owner usually wins.
+                runnext_grace();
+            }
             // SAFETY: the caller owns `p`, the destination of the steal.
             let dst = unsafe { p.runq() };
             let got = if last {
@@ -109,6 +115,15 @@ pub(crate) fn steal_on_yield(sched: &Sched, p: &P, dst: &mut gpm_queue::Local<GR
     if let Some(g) = victim.stealer.steal_into(dst) {
         p.steals.fetch_add(1 + dst.len() as u64, Relaxed);
         dst.push(g, &sched.global);
+    }
+}
+
+/// Go's `usleep(3)` before stealing a running P's `runnext`, as a spin.
+#[cold]
+fn runnext_grace() {
+    let t = std::time::Instant::now();
+    while t.elapsed() < std::time::Duration::from_micros(3) {
+        std::hint::spin_loop();
     }
 }
 
