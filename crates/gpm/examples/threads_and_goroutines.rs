@@ -84,6 +84,9 @@ fn os_thread() -> ThreadId {
 
 /// A goroutine pinned to its thread: every frame it parks (sleeps, receives), and still
 /// finds the thread-local context it created, because it never leaves the thread.
+/// Using `GUI_CONTEXT` directly in a function that parks is sound *only* because of
+/// `lock_os_thread`: unpinned, the goroutine could resume on another thread while the
+/// compiled code still used the first thread's slot.
 fn gui_loop(frames: Receiver<u32>) -> (u32, usize) {
     gpm::lock_os_thread();
     let home = os_thread();
