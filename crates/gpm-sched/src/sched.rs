@@ -65,6 +65,9 @@ pub(crate) struct Sched {
     pub(crate) debug: DebugConfig,
     /// An M parks with a timeout for the nearest timer (one at a time, Go's netpoll waiter).
     pub(crate) timer_watcher: AtomicBool,
+    /// The watcher M and the deadline it sleeps until (ns), so that arming an earlier timer
+    /// can wake it. Written by the watcher under `watcher`'s lock.
+    pub(crate) watcher: Mutex<Option<(Arc<M>, u64)>>,
     pub(crate) name: String,
     /// Stealing orders over the Ps.
     pub(crate) steal_order: crate::steal::RandomOrder,
@@ -104,6 +107,7 @@ impl Sched {
             sysmon: Parker::new(),
             debug: DebugConfig::from_env(),
             timer_watcher: AtomicBool::new(false),
+            watcher: Mutex::new(None),
             name,
             steal_order: crate::steal::RandomOrder::new(procs as u32),
         })
@@ -280,9 +284,10 @@ impl Sched {
             if let Some(next) = m.take_nextp() {
                 return Some(next);
             }
-            if !woken || self.is_shutdown() {
-                // Timed out (or shutting down): leave the idle list, unless a waker popped
-                // us already, in which case its `nextp` and `unpark` are on the way.
+            if !woken || self.is_shutdown() || deadline.is_some() {
+                // Timed out, shutting down, or (a timer watcher) nudged to re-read the
+                // earliest deadline: leave the idle list, unless a waker popped us already,
+                // in which case its `nextp` and `unpark` are on the way.
                 if self.remove_idle_m(m) {
                     return None;
                 }

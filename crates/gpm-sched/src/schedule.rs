@@ -133,10 +133,10 @@ fn find_runnable(sched: &Sched, m: &Arc<M>) -> Option<(GRef, bool)> {
             }
             continue;
         }
-        let deadline = crate::timers::watch_deadline(sched);
+        let deadline = crate::timers::watch_deadline(sched, m);
         let handed = sched.stopm(m, deadline);
         if deadline.is_some() {
-            sched.timer_watcher.store(false, Release);
+            crate::timers::unwatch(sched);
         }
         match handed {
             Some((i, spinning)) => {

@@ -12,8 +12,8 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::*};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::g::GRef;
@@ -74,7 +74,9 @@ impl Timers {
 /// Arms a timer for `g`'s park `token` at `when`, on the M's P (or P 0 if it has none).
 pub(crate) fn arm(sched: &Sched, m: &M, when: Instant, g: GRef, token: u64) {
     let p = m.p().map_or(&sched.ps[0], |(p, _)| p);
-    p.timers.add(sched.instant_to_ns(when), g, token);
+    let when = sched.instant_to_ns(when);
+    p.timers.add(when, g, token);
+    nudge_watcher(sched, when);
     if m.p().is_none() {
         sched.sysmon.unpark();
     }
@@ -123,13 +125,30 @@ pub(crate) fn any_expired(sched: &Sched) -> bool {
 }
 
 /// For an M about to park: the deadline to park until, if a timer exists and no other M
-/// watches the timers (the caller becomes the watcher and must clear
-/// `sched.timer_watcher` when it wakes).
-pub(crate) fn watch_deadline(sched: &Sched) -> Option<Instant> {
+/// watches the timers (the caller becomes the watcher and must call `unwatch` when it
+/// wakes).
+pub(crate) fn watch_deadline(sched: &Sched, m: &Arc<M>) -> Option<Instant> {
     let when = earliest(sched)?;
-    sched
-        .timer_watcher
-        .compare_exchange(false, true, AcqRel, Relaxed)
-        .ok()
-        .map(|_| crate::schedule::ns_to_instant(sched, when))
+    sched.timer_watcher.compare_exchange(false, true, AcqRel, Relaxed).ok()?;
+    *lock(&sched.watcher) = Some((m.clone(), when));
+    Some(crate::schedule::ns_to_instant(sched, when))
+}
+
+/// The watcher woke: give up the role.
+pub(crate) fn unwatch(sched: &Sched) {
+    *lock(&sched.watcher) = None;
+    sched.timer_watcher.store(false, Release);
+}
+
+/// A timer for `when` was armed: if the watcher sleeps past it, wake it to re-arm (it finds
+/// nothing due yet, and parks again until the new earliest deadline).
+fn nudge_watcher(sched: &Sched, when: u64) {
+    if !sched.timer_watcher.load(Acquire) {
+        return;
+    }
+    if let Some((m, until)) = lock(&sched.watcher).as_ref()
+        && when < *until
+    {
+        m.parker.unpark();
+    }
 }
