@@ -31,6 +31,13 @@ pub(crate) fn set_current_m(m: *const M) {
     CURRENT_M.set(m);
 }
 
+/// Whether this thread is unwinding a panic (`std::thread::panicking`, which reads a
+/// thread-local). Never switches.
+#[inline(never)]
+pub(crate) fn unwinding() -> bool {
+    std::thread::panicking()
+}
+
 /// The goroutine running on this thread, or `None` on a plain thread or an M's own stack.
 /// Never switches.
 #[inline(never)]

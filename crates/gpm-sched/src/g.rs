@@ -174,14 +174,37 @@ impl G {
         WaitReason::from_u8(self.wait_reason.load(Relaxed))
     }
 
-    /// Switches to the M (the G's owner half). Reads no thread-local.
+    /// Switches to the M (the G's owner half). Reads no thread-local itself (`unwinding` is
+    /// a never-inlined call made before the switch).
+    ///
+    /// A goroutine that switches while a panic unwinds its stack (a destructor that parks)
+    /// is pinned to its M for the switch, as `lock_os_thread` would: Rust keeps the panic
+    /// count in a thread-local, so finishing the unwind on another thread would leave one
+    /// thread "panicking" forever and the other's count wrong.
     pub(crate) fn suspend(&self, action: Action) {
+        let pin = self.lock_count.get() == 0 && crate::context::unwinding();
+        if pin {
+            self.pin(true);
+        }
         self.action.set(action);
         let s = self.suspender.get();
         debug_assert!(!s.is_null(), "G::suspend: no suspender");
         // SAFETY: `suspender` was set by this G's job when it started, points into the
         // coroutine's own stack, and stays valid while the job runs — and we are that job.
         unsafe { (*s).suspend() };
+        if pin {
+            self.pin(false);
+        }
+    }
+
+    /// Locks (or unlocks) this running G to its current M (see `lockosthread`).
+    fn pin(&self, on: bool) {
+        let m = self.m.get();
+        self.lock_count.set(u32::from(on));
+        let (g, lm) = if on { (self as *const G, m) } else { (std::ptr::null(), std::ptr::null()) };
+        // SAFETY: `g.m` is the M running this G, on this thread.
+        unsafe { (*m).locked_g.set(g) };
+        self.locked_m.store(lm as *mut M, Release);
     }
 
     /// owner: the coroutine.

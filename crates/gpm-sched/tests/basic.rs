@@ -147,3 +147,42 @@ fn builder_name_and_stack_size() {
     let e = rt.block_on(|| gpm_sched::Builder::new().stack_size(1).go(|| ()).unwrap_err());
     assert!(!e.to_string().is_empty());
 }
+
+/// A destructor that parks while its goroutine unwinds a panic: the goroutine is pinned to
+/// its thread for the switch, so the unwind finishes where it began, and the runtime and
+/// its threads stay healthy afterwards.
+#[test]
+fn parking_during_unwind_stays_on_thread() {
+    let _w = common::watchdog(20, "parking_during_unwind_stays_on_thread");
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    struct ParkOnDrop;
+    impl Drop for ParkOnDrop {
+        fn drop(&mut self) {
+            let before = gpm_sched::testing::whereami().unwrap().1;
+            for _ in 0..3 {
+                gpm_sched::yield_now();
+                gpm_sched::sleep(std::time::Duration::from_micros(100));
+                assert_eq!(gpm_sched::testing::whereami().unwrap().1, before, "moved mid-unwind");
+            }
+        }
+    }
+    let hs: Vec<_> = (0..8)
+        .map(|_| {
+            rt.go(|| {
+                let _d = ParkOnDrop;
+                panic!("unwinding with a parking destructor");
+            })
+        })
+        .collect();
+    for h in hs {
+        assert!(h.join().is_err());
+    }
+    // Every M is still usable, and no thread believes it is still panicking.
+    let ok = rt.block_on(|| {
+        let hs: Vec<_> = (0..100).map(|i| gpm_sched::go(move || i)).collect();
+        hs.into_iter().map(|h| h.join().unwrap()).sum::<i32>()
+    });
+    assert_eq!(ok, 4950);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(|| panic!("x"))));
+    assert!(r.is_err());
+}
