@@ -36,6 +36,27 @@
 //! the switch and reaches its M and P afterwards through its G (`g.m`), which the resuming
 //! M sets before each resume — after a migration, that is the new M.
 //!
+//! # Decisions, and why
+//! * **Queue item = `GRef`** (a `NonNull<G>`, `Send`): Gs are never freed before their
+//!   runtime (dead ones are reused), so a pointer is enough, and stale wake-ups are told
+//!   apart by the park word's generation, not by reference counts.
+//! * **Claims instead of a P lock**: one CAS to claim, one store to release (see `p.rs`);
+//!   every P hand-over bumps the P's `seq`, so a claim can never succeed on a P that has
+//!   since passed to another M (an ABA the migration test caught).
+//! * **Yield goes to the local tail**, not Go's global queue (a lock per yield); a yielder
+//!   alone on its P steals from one random P first, so yielders spread over the Ps.
+//! * **Unfenced `wakep` after a push onto one's own running P** (`spinning.rs`): the race
+//!   costs parallelism, never a stranded G; pushes to the global queue keep the fence.
+//! * **Time slices**: sysmon flags each G found running in a slice older than 10 ms (a
+//!   runnext chain gets each member flagged), and retakes the P only when the *same* G
+//!   ignores its flag for 10 ms more. A flagged G taken from `runnext` goes to the global
+//!   queue instead of running (Go's TestPingPongHog).
+//! * **Unwinding pins**: a goroutine that switches while a panic unwinds is locked to its M
+//!   for that switch; Rust's panic count is thread-local.
+//! * **Runtime drop** joins the Ms, then drops every unfinished coroutine on the dropping
+//!   thread (corosensei unwinds it); joins then report `Cancelled`.
+//! * **Counters** that sit on hot paths are per-P owner-only (a load and a store).
+//!
 //! # Rejected
 //! * A global run queue only: every spawn contends on one lock.
 //! * Async preemption by signals: a Rust goroutine cannot be interrupted safely at an

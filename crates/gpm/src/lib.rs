@@ -44,6 +44,11 @@
 //! it across threads), [`lock_os_thread`] pins the goroutine to its thread (Go's
 //! `LockOSThread`: the thread then runs nothing else until [`unlock_os_thread`]), and
 //! [`gpm::sync::Mutex`](crate::sync) parks goroutines instead of tying them to a thread.
+//! The runtime keeps its own side of the contract: it reads no thread-local in code that
+//! can switch, and a goroutine that parks while unwinding a panic (a destructor that
+//! blocks) stays on its thread until the unwind is over, since Rust's panic count is
+//! per thread.
+//!
 //! Dropping a [`Runtime`] cancels goroutines that have not finished: their stacks are
 //! unwound (destructors run) and their `join` returns `Err` holding [`Cancelled`].
 
