@@ -174,11 +174,12 @@ fn goroutine_select_stress() {
                     w.done();
                 });
             }
-            let (idle_tx, idle_rx) = bounded::<usize>(0);
             let mut c: Vec<_> = chans.iter().map(|c| c.0.clone()).collect();
             let w = wg.clone();
             wg.add(2);
             gpm::go(move || {
+                // A never-ready arm (Go: a nil channel): both ends stay alive here.
+                let (idle_tx, _idle_rx) = bounded::<usize>(0);
                 let mut n = [0; 4];
                 for _ in 0..4 * N {
                     let k = select! {
@@ -197,6 +198,7 @@ fn goroutine_select_stress() {
             let mut c: Vec<_> = chans.iter().map(|c| c.1.clone()).collect();
             let w = wg.clone();
             gpm::go(move || {
+                let (_idle_tx, idle_rx) = bounded::<usize>(0);
                 let mut n = [0; 4];
                 for _ in 0..4 * N {
                     let k = select! {

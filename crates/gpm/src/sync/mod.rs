@@ -1,6 +1,8 @@
 //! Go's sync package for goroutines and threads: [`WaitGroup`], [`Mutex`], [`RwLock`],
 //! [`Condvar`], [`Semaphore`]. Each parks a goroutine (or blocks a plain thread) through the
-//! scheduler's park/unpark, never an OS lock held across a wait.
+//! scheduler's park/unpark, never an OS lock held across a wait. The blocking calls
+//! (`lock`, `read`, `write`, `acquire`, `wait`) are scheduling points: a goroutine whose
+//! time slice is used up yields there, before taking anything.
 //!
 //! ```
 //! use gpm::sync::{Mutex, WaitGroup};

@@ -10,7 +10,7 @@
 //! that gets the lock is the last one or waited under 1 ms.
 
 use super::sema::Sema;
-use super::shim::{AtomicI32, Ordering, WaitReason, multicore};
+use super::shim::{AtomicI32, Ordering, WaitReason, multicore, preempt_point};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -212,6 +212,8 @@ impl<T> Mutex<T> {
 impl<T: ?Sized> Mutex<T> {
     /// Locks, parking (or blocking the thread) until the lock is available.
     pub fn lock(&self) -> MutexGuard<'_, T> {
+        // A scheduling point before taking the lock (never while holding it).
+        preempt_point();
         self.raw.lock();
         MutexGuard { mutex: self, _marker: PhantomData }
     }

@@ -11,7 +11,7 @@
 
 use super::mutex::RawMutex;
 use super::sema::Sema;
-use super::shim::{AtomicI32, Ordering, WaitReason};
+use super::shim::{AtomicI32, Ordering, WaitReason, preempt_point};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -20,7 +20,9 @@ use std::ops::{Deref, DerefMut};
 const MAX_READERS: i32 = 1 << 30;
 
 /// A reader–writer lock protecting a `T` (Go's `sync.RWMutex`): many readers or one writer;
-/// a waiting writer blocks new readers, so readers cannot starve it.
+/// a waiting writer blocks new readers, so readers cannot starve it. As in Go, a reader
+/// must not take the read lock again while it holds it: a writer arriving in between would
+/// deadlock both.
 pub struct RwLock<T: ?Sized> {
     w: RawMutex,
     writer_sem: Sema,
@@ -82,6 +84,7 @@ impl<T> RwLock<T> {
 impl<T: ?Sized> RwLock<T> {
     /// Locks for reading, parking while a writer holds or waits for the lock.
     pub fn read(&self) -> RwLockReadGuard<'_, T> {
+        preempt_point(); // a scheduling point before taking the lock
         if self.reader_count.fetch_add(1, Ordering::SeqCst) + 1 < 0 {
             // A writer is pending: wait for it.
             self.reader_sem.acquire(false, WaitReason::SyncRwLockRead);
@@ -110,6 +113,7 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Locks for writing, parking until every reader and writer is gone.
     pub fn write(&self) -> RwLockWriteGuard<'_, T> {
+        preempt_point(); // a scheduling point before taking the lock
         self.w.lock();
         // Announce the writer; `r` readers were already inside.
         let r = self.reader_count.fetch_add(-MAX_READERS, Ordering::SeqCst);

@@ -2,7 +2,7 @@
 //! semaphore (`sema.rs`; Go's `semacquire`/`semrelease`), FIFO among waiters.
 
 use super::sema::Sema;
-use super::shim::WaitReason;
+use super::shim::{WaitReason, preempt_point};
 use std::fmt;
 
 /// A counting semaphore: at most `n` permits out at once; `acquire` parks while none is
@@ -29,6 +29,7 @@ impl Semaphore {
 
     /// Takes a permit, parking (or blocking the thread) until one is free.
     pub fn acquire(&self) -> SemaphorePermit<'_> {
+        preempt_point(); // a scheduling point even when a permit is free
         self.sema.acquire(false, WaitReason::SemAcquire);
         SemaphorePermit { sem: self }
     }

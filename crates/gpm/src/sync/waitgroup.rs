@@ -3,7 +3,7 @@
 //! counter to zero with waiters to release.
 
 use super::sema::Sema;
-use super::shim::{AtomicU64, Ordering, WaitReason};
+use super::shim::{AtomicU64, Ordering, WaitReason, preempt_point};
 use std::fmt;
 use std::sync::Arc;
 
@@ -65,6 +65,7 @@ impl WaitGroup {
 
     /// Parks until the counter is zero.
     pub fn wait(&self) {
+        preempt_point(); // a scheduling point even when there is nothing to wait for
         let mut state = self.inner.state.load(Ordering::SeqCst);
         loop {
             if (state >> 32) as i32 == 0 {
