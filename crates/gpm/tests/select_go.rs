@@ -316,6 +316,28 @@ fn blocking_and_same_channel_twice() {
     });
 }
 
+/// `never()` is never ready, whatever happens to other channels.
+#[test]
+fn never_is_never_ready() {
+    deadline(10, || {
+        let n = gpm::chan::never::<u32>();
+        assert_eq!(n.try_recv(), Err(gpm::chan::TryRecvError::Empty));
+        assert!(n.recv_timeout(Duration::from_millis(5)).is_err());
+        let (tx, rx) = bounded::<u32>(1);
+        tx.send(3).unwrap();
+        drop(tx);
+        for _ in 0..100 {
+            let v = select! {
+                recv(n) -> _ => panic!("never() was ready"),
+                recv(rx) -> v => v.ok(),
+            };
+            if v.is_none() {
+                break; // rx is drained and closed: its arm stays ready, never's does not
+            }
+        }
+    });
+}
+
 /// `default(timeout)` waits about the timeout; `default` does not wait; block bodies with
 /// and without commas; `select!` as an expression.
 #[test]

@@ -49,6 +49,13 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     (Sender { chan: chan.clone() }, Receiver { chan })
 }
 
+/// A receiver on which nothing ever arrives and which never closes: a `select!` arm on it is
+/// never ready (Go's nil channel, crossbeam's `never`).
+pub fn never<T>() -> Receiver<T> {
+    // The sender count starts at one and no `Sender` exists to drop it.
+    Receiver { chan: Arc::new(Chan::new(0)) }
+}
+
 /// The sending half of a channel. `Clone` makes another sender; the channel closes when the
 /// last one is dropped.
 pub struct Sender<T> {
