@@ -345,6 +345,20 @@ fn nonblock_recv_race() {
     });
 }
 
+/// The handles and sync types can be shared between threads (and goroutines).
+#[test]
+fn auto_traits() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<gpm::chan::Sender<String>>();
+    send_sync::<gpm::chan::Receiver<String>>();
+    send_sync::<gpm::sync::Mutex<String>>();
+    send_sync::<gpm::sync::MutexGuard<'static, String>>();
+    send_sync::<gpm::sync::RwLock<String>>();
+    send_sync::<gpm::sync::Condvar>();
+    send_sync::<gpm::sync::WaitGroup>();
+    send_sync::<gpm::sync::Semaphore>();
+}
+
 /// Error types: Display, Debug without `T: Debug`, and `std::error::Error`.
 #[test]
 fn error_formatting() {

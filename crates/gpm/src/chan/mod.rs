@@ -22,6 +22,14 @@
 //! completed by exactly one — and unparks it after unlocking. From a goroutine, that
 //! unpark puts the woken G in the current P's `runnext`: Go's fast ping-pong.
 //!
+//! Handles are `Send + Sync` exactly when the message type is `Send`:
+//!
+//! ```compile_fail
+//! fn needs_send<T: Send>(_: T) {}
+//! let (tx, _rx) = gpm::chan::bounded::<std::rc::Rc<u8>>(1);
+//! needs_send(tx); // an `Rc` must not cross threads through a channel
+//! ```
+//!
 //! Every blocking operation is a scheduling point: when it completes without blocking it
 //! calls `preempt_point()`, so a goroutine spinning on a ready channel still yields when
 //! its time slice is used up.
