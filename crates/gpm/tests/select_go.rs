@@ -426,3 +426,66 @@ fn selects_conserve_messages() {
         assert_eq!(total, 2 * (0..N).sum::<usize>());
     });
 }
+
+/// Go's TestSelectDuplicateChannel: a select queued twice on one channel, woken through a
+/// third channel, must unqueue both entries, so a later receiver on that channel is the
+/// one a send wakes.
+#[test]
+fn select_duplicate_channel() {
+    deadline(30, || {
+        let (c_tx, c_rx) = bounded::<u32>(0);
+        let (d_tx, d_rx) = bounded::<u32>(0);
+        let (e_tx, e_rx) = bounded::<u32>(0);
+        let a = {
+            let c_rx = c_rx.clone();
+            spawn(move || {
+                select! {
+                    recv(c_rx) -> _ => {},
+                    recv(c_rx) -> _ => {},
+                    recv(d_rx) -> _ => {},
+                }
+                e_tx.send(9).unwrap();
+            })
+        };
+        sleep_ms(5); // A is queued on c first
+        let b = spawn(move || c_rx.recv().unwrap());
+        sleep_ms(5); // then B
+        d_tx.send(7).unwrap(); // wakes A, which unqueues itself from c
+        assert_eq!(e_rx.recv(), Ok(9));
+        c_tx.send(8).unwrap(); // must reach B
+        assert_eq!(b.join().unwrap(), 8);
+        a.join().unwrap();
+    });
+}
+
+/// Go's TestPseudoRandomSend: two ready send arms on one channel are picked about evenly.
+#[test]
+fn pseudo_random_send() {
+    deadline(30, || {
+        const N: usize = 100;
+        for cap in [0, N] {
+            let (tx, rx) = bounded::<usize>(cap);
+            let t = spawn(move || {
+                (0..N)
+                    .map(|_| {
+                        std::thread::yield_now();
+                        rx.recv().unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            });
+            for _ in 0..N {
+                select! {
+                    send(tx, 1) -> r => r.unwrap(),
+                    send(tx, 0) -> r => r.unwrap(),
+                }
+            }
+            let l = t.join().unwrap();
+            let ones: usize = l.iter().sum();
+            let zeros = N - ones;
+            assert!(
+                zeros > N / 10 && ones > N / 10,
+                "want pseudorandom, got {zeros} zeros and {ones} ones (cap {cap})"
+            );
+        }
+    });
+}
