@@ -387,3 +387,61 @@ fn ping_pong_hog() {
         });
     });
 }
+
+/// Dropping a runtime cancels goroutines blocked in channel operations, `select!` and
+/// `gpm::sync` by unwinding their stacks: every queue entry pointing into those stacks must
+/// be gone, so the channels and locks stay usable (and sound) from plain threads after.
+#[test]
+fn cancelled_goroutines_leave_no_waiters_behind() {
+    deadline(60, || {
+        let (tx, rx) = bounded::<u64>(0);
+        let (tx2, rx2) = bounded::<u64>(0);
+        let m = Arc::new(Mutex::new(0u64));
+        let pair = Arc::new((Mutex::new(false), Condvar::new()));
+        let wg = WaitGroup::new();
+        wg.add(1);
+        let guard = m.lock();
+        {
+            let rt = gpm::Runtime::builder().procs(2).build().expect("runtime");
+            for _ in 0..8 {
+                let rx1 = rx.clone();
+                rt.go(move || rx1.recv());
+                let tx2 = tx2.clone();
+                rt.go(move || tx2.send(5));
+                let (rx, rx2) = (rx.clone(), rx2.clone());
+                rt.go(move || {
+                    select! {
+                        recv(rx) -> v => v.is_ok(),
+                        recv(rx2) -> v => v.is_ok(),
+                    }
+                });
+                let m = m.clone();
+                rt.go(move || *m.lock() += 1);
+                let pair = pair.clone();
+                rt.go(move || {
+                    let (mu, cv) = &*pair;
+                    let mut g = mu.lock();
+                    while !*g {
+                        g = cv.wait(g);
+                    }
+                });
+                let wg = wg.clone();
+                rt.go(move || wg.wait());
+            }
+            std::thread::sleep(Duration::from_millis(50)); // let them all block
+        } // runtime dropped: the blocked goroutines are cancelled
+        drop(guard);
+        // Everything still works from this thread, with nobody left waiting.
+        assert!(tx.try_send(1).is_err(), "no receiver may be left queued");
+        assert!(rx2.try_recv().is_err(), "no sender may be left queued");
+        *m.lock() += 1;
+        let (mu, cv) = &*pair;
+        *mu.lock() = true;
+        cv.notify_all();
+        wg.done();
+        wg.wait();
+        let t = std::thread::spawn(move || rx.recv().unwrap());
+        tx.send(42).unwrap();
+        assert_eq!(t.join().unwrap(), 42);
+    });
+}
