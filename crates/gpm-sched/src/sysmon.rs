@@ -70,58 +70,80 @@ fn retake(sched: &Sched, now: u64, seen: &mut [Seen]) -> usize {
     let mut n = 0;
     for (p, s) in sched.ps.iter().zip(seen.iter_mut()) {
         let w = p.word();
-        match P::status_of(w) {
-            PStatus::Executing => {
-                let t = p.schedtick.load(Relaxed);
-                if s.schedtick != t || s.schedwhen == 0 {
-                    *s = Seen { schedtick: t, schedwhen: now, preempted: 0, ..*s };
-                    continue;
-                }
-                if now - s.schedwhen < FORCE_PREEMPT_NS {
-                    continue;
-                }
-                let g = p.cur_g.load(Relaxed);
-                if g as usize != s.preempted {
-                    // The slice is used up: flag whichever G runs in it now. A runnext chain
-                    // (each G inheriting the slice) gets each of its Gs flagged in turn.
-                    if !g.is_null() {
-                        // SAFETY: Gs live as long as their runtime.
-                        unsafe { (*g).preempt.store(true, Relaxed) };
-                        sched.counters.preempts.fetch_add(1, Relaxed);
-                    }
-                    s.preempted = g as usize;
-                    s.preempted_at = now;
-                } else if now - s.preempted_at >= FORCE_PREEMPT_NS
-                    && let Some(seq) = p.retake(w)
-                {
-                    // The same G ignored its flag for another 10 ms: no scheduling point in
-                    // sight (a CPU hog, or a thread-blocking call outside `blocking`).
-                    n += 1;
-                    s.schedwhen = 0;
-                    hand_off(sched, p, seq);
-                }
-            }
-            PStatus::Syscall => {
-                let t = p.syscalltick.load(Relaxed);
-                if s.syscalltick != t || s.syscallwhen == 0 {
-                    s.syscalltick = t;
-                    s.syscallwhen = now;
-                    continue;
-                }
-                let others = sched.spin.spinning() + sched.spin.idle_ps() > 0;
-                if p.stealer.is_empty() && others && now - s.syscallwhen < FORCE_PREEMPT_NS {
-                    continue;
-                }
-                if let Some(seq) = p.retake(w) {
-                    n += 1;
-                    s.syscallwhen = 0;
-                    hand_off(sched, p, seq);
-                }
-            }
-            _ => s.schedwhen = 0,
+        let status = P::status_of(w);
+        if !matches!(status, PStatus::Executing | PStatus::Syscall) {
+            s.schedwhen = 0;
+            continue;
+        }
+        // Both states: a slice older than 10 ms gets its G flagged (as Go's retake does for
+        // `_Prunning` and `_Psyscall`: a G looping over short `blocking` calls is in
+        // `Syscall` nearly all the time, and honours the flag when a call returns).
+        if slice_over(sched, p, w, now, s) {
+            n += 1;
+            continue;
+        }
+        if status == PStatus::Syscall && syscall_too_long(sched, p, w, now, s) {
+            n += 1;
         }
     }
     n
+}
+
+/// Time-slice check. Flags the G running in a used-up slice; retakes the P (returns
+/// `true`) when the same G has ignored its flag for another 10 ms outside `blocking`.
+fn slice_over(sched: &Sched, p: &P, w: u64, now: u64, s: &mut Seen) -> bool {
+    let t = p.schedtick.load(Relaxed);
+    if s.schedtick != t || s.schedwhen == 0 {
+        *s = Seen { schedtick: t, schedwhen: now, preempted: 0, ..*s };
+        return false;
+    }
+    if now - s.schedwhen < FORCE_PREEMPT_NS {
+        return false;
+    }
+    let g = p.cur_g.load(Relaxed);
+    if g as usize != s.preempted {
+        // Flag whichever G runs in the slice now: a runnext chain (each G inheriting the
+        // slice) gets each of its Gs flagged in turn.
+        if !g.is_null() {
+            // SAFETY: Gs live as long as their runtime.
+            unsafe { (*g).preempt.store(true, Relaxed) };
+            sched.counters.preempts.fetch_add(1, Relaxed);
+        }
+        s.preempted = g as usize;
+        s.preempted_at = now;
+        return false;
+    }
+    if P::status_of(w) == PStatus::Executing
+        && now - s.preempted_at >= FORCE_PREEMPT_NS
+        && let Some(seq) = p.retake(w)
+    {
+        // The same G ignored its flag for another 10 ms: no scheduling point in sight (a
+        // CPU hog, or a thread-blocking call outside `blocking`).
+        s.schedwhen = 0;
+        hand_off(sched, p, seq);
+        return true;
+    }
+    false
+}
+
+/// Go's syscall retake: a P in `Syscall` for a whole round while it has work (or nobody
+/// else could pick work up, or for 10 ms) goes to another M.
+fn syscall_too_long(sched: &Sched, p: &P, w: u64, now: u64, s: &mut Seen) -> bool {
+    let t = p.syscalltick.load(Relaxed);
+    if s.syscalltick != t || s.syscallwhen == 0 {
+        s.syscalltick = t;
+        s.syscallwhen = now;
+        return false;
+    }
+    let others = sched.spin.spinning() + sched.spin.idle_ps() > 0;
+    if p.stealer.is_empty() && others && now - s.syscallwhen < FORCE_PREEMPT_NS {
+        return false;
+    }
+    let Some(seq) = p.retake(w) else { return false };
+    s.syscallwhen = 0;
+    s.schedwhen = 0;
+    hand_off(sched, p, seq);
+    true
 }
 
 fn hand_off(sched: &Sched, p: &P, seq: u64) {
