@@ -23,6 +23,13 @@ pub const MAX_PROCS: usize = 256;
 pub const DEFAULT_MAX_THREADS: usize = 10_000;
 
 /// A goroutine runtime: `procs` Ps, the Ms that run them, sysmon.
+///
+/// Dropping it stops the runtime: every M finishes what it runs up to the next scheduling
+/// point and exits; unfinished goroutines are cancelled by unwinding their stacks on the
+/// dropping thread (destructors run; their `join` returns `Err` with [`crate::Cancelled`]);
+/// threads are joined and stacks freed. Drop therefore waits for goroutines that are
+/// inside a `blocking` call or running without a scheduling point; a destructor of a
+/// cancelled goroutine must not wait for another goroutine of the same runtime.
 pub struct Runtime {
     pub(crate) sched: Arc<Sched>,
     sysmon: Option<ThreadHandle<()>>,
