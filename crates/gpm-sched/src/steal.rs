@@ -71,10 +71,14 @@ pub(crate) fn steal_work(sched: &Sched, p: &P) -> Option<GRef> {
             if victim.stealer.is_empty() {
                 continue;
             }
-            if last && victim.stealer.len() == 1 && victim.status() != PStatus::Idle {
-                // Probably only `runnext`, on a P that is running: its owner is about to
-                // run it (a G just readied by the running one). Go sleeps ~3 µs here before
-                // taking it; so do we, spinning, so the owner usually wins.
+            if last
+                && victim.stealer.len() == 1
+                && victim.stealer.has_runnext()
+                && victim.status() != PStatus::Idle
+            {
+                // Only `runnext`, on a P that is running: its owner is about to run it (a G
+                // just readied by the running one). Go sleeps ~3 µs here before taking it;
+                // so do we, spinning, so the owner usually wins.
                 runnext_grace();
             }
             // SAFETY: the caller owns `p`, the destination of the steal.
