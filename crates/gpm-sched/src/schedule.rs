@@ -213,9 +213,7 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool) {
             // entry would, send it to the global queue before it runs; the P picks its next
             // G from the ring with a fresh slice.
             g.preempt.store(false, Relaxed);
-            g.set_status(GStatus::Runnable);
-            sched.global.push(g);
-            sched.wake_if_needed();
+            requeue_global(sched, g);
             return;
         }
         if !inherit {
@@ -250,46 +248,57 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool) {
             crate::gfree::gfput(sched, m, g);
             return;
         }
-        match g.action.replace(Action::None) {
-            Action::Yield if have_p => {
-                g.set_status(GStatus::Runnable);
-                let (p, _) = m.p().expect("execute: P held");
-                // SAFETY: the claim above made this M the owner of `p`.
-                let runq = unsafe { p.runq() };
-                if runq.is_empty() {
-                    crate::steal::steal_on_yield(sched, p, runq);
-                }
-                runq.push(g, &sched.global);
-            }
-            Action::Yield | Action::Preempted | Action::NoP => {
-                g.set_status(GStatus::Runnable);
-                sched.global.push(g);
-                sched.wake_if_needed();
-            }
-            Action::Park => {
-                let deadline = g.deadline.take();
-                if g.park.finish() {
-                    if let Some((when, token)) = deadline {
-                        crate::timers::arm(sched, m, when, g, token);
-                    }
-                    return;
-                }
-                // A wake-up came during the switch: run it again, same slice.
-                if !have_p {
-                    g.set_status(GStatus::Runnable);
-                    sched.global.push(g);
-                    sched.wake_if_needed();
-                    return;
-                }
-                inherit = true;
-                continue;
-            }
-            Action::None => {
-                panic!("execute: G {} switched away with no action", g.id.load(Relaxed))
-            }
+        if !after_switch(sched, m, g, have_p) {
+            return;
         }
-        return;
+        // A wake-up came during the park's switch: run the G again, same slice.
+        inherit = true;
     }
+}
+
+/// Does what a G that switched away asked (`g.action`). `true`: run it again at once.
+fn after_switch(sched: &Sched, m: &M, g: GRef, have_p: bool) -> bool {
+    match g.action.replace(Action::None) {
+        Action::Yield if have_p => {
+            g.set_status(GStatus::Runnable);
+            let (p, _) = m.p().expect("execute: P held");
+            // SAFETY: the claim in `execute` made this M the owner of `p`.
+            let runq = unsafe { p.runq() };
+            if runq.is_empty() {
+                crate::steal::steal_on_yield(sched, p, runq);
+            }
+            runq.push(g, &sched.global);
+            false
+        }
+        Action::Yield | Action::Preempted | Action::NoP => {
+            requeue_global(sched, g);
+            false
+        }
+        Action::Park => {
+            let deadline = g.deadline.take();
+            if g.park.finish() {
+                if let Some((when, token)) = deadline {
+                    crate::timers::arm(sched, m, when, g, token);
+                }
+                return false;
+            }
+            if !have_p {
+                requeue_global(sched, g);
+                return false;
+            }
+            true
+        }
+        Action::None => {
+            panic!("execute: G {} switched away with no action", g.id.load(Relaxed))
+        }
+    }
+}
+
+/// `g` goes to the global queue (no P to hold it, or its slice is over).
+fn requeue_global(sched: &Sched, g: GRef) {
+    g.set_status(GStatus::Runnable);
+    sched.global.push(g);
+    sched.wake_if_needed();
 }
 
 /// `Instant` for a deadline in the scheduler's nanoseconds.
