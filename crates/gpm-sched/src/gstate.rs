@@ -168,6 +168,12 @@ impl ParkState {
         self.word.compare_exchange(token | PARKED, token, AcqRel, Relaxed).is_ok()
     }
 
+    /// Whether the G is still parked in the park named by `token` (a timer armed for it is
+    /// live). A snapshot, for pruning timer heaps.
+    pub fn is_parked_in(&self, token: u64) -> bool {
+        self.word.load(Relaxed) == token | PARKED
+    }
+
     /// A dead G starts a new life: generation + 1, `EMPTY`. Old `Unparker`s and timers no
     /// longer match. Called only by the owner of a dead G.
     pub fn new_life(&self) -> u32 {

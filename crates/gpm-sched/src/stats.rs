@@ -55,6 +55,9 @@ pub struct Stats {
     pub gs_allocated: usize,
     /// Times an M could not be started because of `max_threads`.
     pub thread_limit_hits: u64,
+    /// Entries in the timer heaps (armed timers, plus ones whose park ended early and that
+    /// have not been pruned yet).
+    pub timers: usize,
 }
 
 pub(crate) fn snapshot(sched: &Sched) -> Stats {
@@ -74,6 +77,7 @@ pub(crate) fn snapshot(sched: &Sched) -> Stats {
         thread_limit_hits: sched.counters.thread_limit_hits.load(Relaxed),
         ..Stats::default()
     };
+    s.timers = sched.ps.iter().map(|p| p.timers.len()).sum();
     let allgs = lock(&sched.allgs);
     s.gs_allocated = allgs.len();
     for g in allgs.iter() {

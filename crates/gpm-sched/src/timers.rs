@@ -30,24 +30,45 @@ struct Entry {
     g: usize,
 }
 
+/// Below this many entries a heap is never pruned.
+const PRUNE_MIN: usize = 1024;
+
+/// A heap and the size it had after its last pruning.
+#[derive(Debug, Default)]
+struct Heap {
+    entries: BinaryHeap<Reverse<Entry>>,
+    pruned_len: usize,
+}
+
 /// One P's timer heap.
+///
+/// Entries whose park ended early (the G was unparked before its deadline) stay until they
+/// expire; so that a loop of long timeouts woken early cannot grow the heap without bound,
+/// `add` drops every dead entry once the heap has doubled since the last pruning (and holds
+/// at least `PRUNE_MIN`): amortised O(1) per timer, and the heap stays within twice the
+/// live timers (Go's `deltimer` + `cleantimers`, done lazily).
 #[derive(Debug)]
 pub(crate) struct Timers {
-    heap: Mutex<BinaryHeap<Reverse<Entry>>>,
+    heap: Mutex<Heap>,
     /// The earliest deadline (ns since the runtime's epoch), or `NONE`; read without the lock.
     next: AtomicU64,
 }
 
 impl Timers {
     pub(crate) fn new() -> Timers {
-        Timers { heap: Mutex::new(BinaryHeap::new()), next: AtomicU64::new(NONE) }
+        Timers { heap: Mutex::new(Heap::default()), next: AtomicU64::new(NONE) }
     }
 
     fn add(&self, when: u64, g: GRef, token: u64) {
         let mut h = lock(&self.heap);
-        h.push(Reverse(Entry { when, token, g: g.as_ptr() as usize }));
+        h.entries.push(Reverse(Entry { when, token, g: g.as_ptr() as usize }));
+        let len = h.entries.len();
+        if len >= PRUNE_MIN && len > 2 * h.pruned_len {
+            h.entries.retain(|Reverse(e)| entry_g(e).park.is_parked_in(e.token));
+            h.pruned_len = h.entries.len();
+        }
         // Relaxed: a hint for the unlocked checks; the heap itself is under the lock.
-        self.next.store(h.peek().map_or(NONE, |e| e.0.when), Relaxed);
+        self.next.store(h.entries.peek().map_or(NONE, |e| e.0.when), Relaxed);
     }
 
     pub(crate) fn next(&self) -> u64 {
@@ -55,20 +76,24 @@ impl Timers {
     }
 
     pub(crate) fn len(&self) -> usize {
-        lock(&self.heap).len()
+        lock(&self.heap).entries.len()
     }
 
     fn take_expired(&self, now: u64, out: &mut Vec<(GRef, u64)>) {
         let Ok(mut h) = self.heap.try_lock() else { return };
-        while let Some(Reverse(e)) = h.peek() {
+        while let Some(Reverse(e)) = h.entries.peek() {
             if e.when > now {
                 break;
             }
-            let Reverse(e) = h.pop().expect("peeked");
-            out.push((GRef::from_ptr(e.g as *const _).expect("timer G"), e.token));
+            let Reverse(e) = h.entries.pop().expect("peeked");
+            out.push((entry_g(&e), e.token));
         }
-        self.next.store(h.peek().map_or(NONE, |e| e.0.when), Relaxed);
+        self.next.store(h.entries.peek().map_or(NONE, |e| e.0.when), Relaxed);
     }
+}
+
+fn entry_g(e: &Entry) -> GRef {
+    GRef::from_ptr(e.g as *const _).expect("timer G")
 }
 
 /// Arms a timer for `g`'s park `token` at `when`, on the M's P (or P 0 if it has none).
