@@ -4,6 +4,7 @@
 //! RSS of an idle coroutine for three stack sizes.
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use corosensei::stack::DefaultStack;
 use criterion::{Criterion, criterion_group};
@@ -117,6 +118,55 @@ fn stack_alloc(c: &mut Criterion) {
     g.finish();
 }
 
+/// Stacks taken per fresh pool in the miss rows: a pool's first few thousand stacks, as a
+/// runtime's burst of goroutines meets them (and under the `mprotect` peer's mapping limit).
+const MISS_BATCH: u64 = 4096;
+
+/// A pool miss: `get` from a pool whose caches are empty, so every stack is new. Each batch
+/// uses a fresh pool; building and dropping it (and the stacks) is not timed.
+fn stack_pool_miss(c: &mut Criterion) {
+    let mut g = c.benchmark_group("stack_pool_miss");
+    g.bench_function("gpm", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(MISS_BATCH);
+                left -= n;
+                let pool = StackPool::new(SIZE).unwrap();
+                let mut held = Vec::with_capacity(n as usize);
+                let start = Instant::now();
+                for _ in 0..n {
+                    held.push(pool.get().unwrap());
+                }
+                total += start.elapsed();
+                drop(held);
+                drop(pool);
+            }
+            total
+        })
+    });
+    g.bench_function("corosensei", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(MISS_BATCH);
+                left -= n;
+                let mut held = Vec::with_capacity(n as usize);
+                let start = Instant::now();
+                for _ in 0..n {
+                    held.push(DefaultStack::new(SIZE).unwrap());
+                }
+                total += start.elapsed();
+                drop(held);
+            }
+            total
+        })
+    });
+    g.finish();
+}
+
 fn rss_bytes() -> usize {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
     statm.split_whitespace().nth(1).unwrap().parse::<usize>().unwrap() * 4096
@@ -147,7 +197,8 @@ criterion_group!(
     run_closure_pooled_coroutine,
     run_closure_pooled_stack,
     run_closure_fresh_stack,
-    stack_alloc
+    stack_alloc,
+    stack_pool_miss
 );
 
 fn main() {
