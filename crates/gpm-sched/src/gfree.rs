@@ -66,6 +66,33 @@ pub(crate) fn gfget(sched: &Sched, p: Option<&P>, stack_size: Option<usize>) -> 
     Ok(g)
 }
 
+/// Dead Gs on the global free list that keep their stacks; beyond this, `trim_global`
+/// gives stacks back to the pool (which unmaps what it cannot hold).
+pub(crate) const GLOBAL_KEEP_STACKS: usize = 1024;
+
+/// After a burst, the global free list holds many dead Gs, each with a stack the OS keeps
+/// resident: give the stacks beyond `GLOBAL_KEEP_STACKS` back to the stack pool (Go frees
+/// dead Gs' stacks at GC time). Called by sysmon about once a second; the lock is not held
+/// across the pool's syscalls.
+pub(crate) fn trim_global(sched: &Sched) {
+    let batch: Vec<GRef> = {
+        let mut list = lock(&sched.gfree);
+        if list.len() <= GLOBAL_KEEP_STACKS {
+            return;
+        }
+        let n = list.len() - GLOBAL_KEEP_STACKS;
+        list.drain(..n).collect()
+    };
+    for &g in &batch {
+        // SAFETY: a G taken off a free list is owned by whoever took it: us.
+        if let Some(co) = unsafe { g.co_mut() }.take() {
+            sched.pool.put(co.into_stack());
+        }
+    }
+    // G structs without stacks go back; `equip` gives them one when they are reused.
+    lock(&sched.gfree).extend(batch);
+}
+
 /// Moves up to half a cache from the global free list to `p`'s.
 fn refill(sched: &Sched, p: &P) -> Option<GRef> {
     let mut global = lock(&sched.gfree);

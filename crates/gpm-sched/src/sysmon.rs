@@ -7,6 +7,7 @@
 //!   and after another 10 ms it hands the P to another M (the hog keeps its M; the OS
 //!   time-slices it; it finds its P gone at its next scheduler call);
 //! * fires due timers when no M does;
+//! * about once a second, gives the stacks of surplus dead Gs back (`gfree::trim_global`);
 //! * prints `GPM_DEBUG=schedtrace` lines.
 
 use std::sync::Arc;
@@ -18,6 +19,8 @@ use crate::sched::{Sched, sleep_on};
 
 /// A slice longer than this gets the preempt flag (Go's `forcePreemptNS`).
 pub(crate) const FORCE_PREEMPT_NS: u64 = 10_000_000;
+/// How often sysmon gives surplus dead Gs' stacks back (`gfree::trim_global`).
+const TRIM_EVERY_NS: u64 = 1_000_000_000;
 const MIN_DELAY: Duration = Duration::from_micros(20);
 const MAX_DELAY: Duration = Duration::from_millis(10);
 
@@ -38,6 +41,7 @@ pub(crate) fn sysmon_main(sched: Arc<Sched>) {
     let mut delay = MIN_DELAY;
     let mut idle = 0u32;
     let mut next_trace = sched.debug.schedtrace_ms.map(|ms| ms * 1_000_000);
+    let mut next_trim = TRIM_EVERY_NS;
     while !sched.is_shutdown() {
         sleep_on(&sched.sysmon, delay);
         let now = sched.nanotime();
@@ -55,6 +59,10 @@ pub(crate) fn sysmon_main(sched: Arc<Sched>) {
             if idle > 50 {
                 delay = (delay * 2).min(MAX_DELAY);
             }
+        }
+        if now >= next_trim {
+            crate::gfree::trim_global(&sched);
+            next_trim = now + TRIM_EVERY_NS;
         }
         if let (Some(at), Some(ms)) = (next_trace, sched.debug.schedtrace_ms)
             && now >= at
