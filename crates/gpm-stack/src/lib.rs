@@ -20,6 +20,11 @@
 //! * [`StackPool`] (`pool.rs`): a per-thread cache in front of a shared bounded queue; no
 //!   syscall on the hot path; stacks that were used deep give their pages back on return, so
 //!   RSS falls after a burst; [`StackPool::trim`] for idle time.
+//! * Chunks (`chunk.rs`): a pool's misses carve stacks out of chunk mappings of many slots
+//!   (one `mmap`, one `MADV_NOHUGEPAGE`, one batched `MADV_GUARD_INSTALL` for all of a
+//!   chunk's guards); a chunk stays one VMA and is unmapped only with its last stack, at
+//!   `trim` or when the pool goes; free stacks give their memory back with batched
+//!   `MADV_DONTNEED`. The policy and its address-space trade-off are written there.
 //! * [`Coroutine`] (`coroutine.rs`): one corosensei coroutine and stack that runs many
 //!   [`Job`]s in turn; a job's panic comes back as [`Resumed::Finished`]`(Err(payload))` and
 //!   the coroutine stays usable.
@@ -28,7 +33,8 @@
 //!   A fault in the guard page of the coroutine the thread is running prints
 //!   `goroutine N has overflowed its stack (S KiB)` and aborts; other faults go to the handler
 //!   installed before (Rust's, which reports thread-stack overflows itself).
-//! * `sys.rs`: the raw calls (`mmap`, `madvise`, `mprotect`, `/proc` readings).
+//! * `sys.rs`: the raw calls (`mmap`, `madvise` and its batched form `process_madvise`,
+//!   `mprotect`, `/proc` readings).
 //!
 //! # The migration contract
 //! A suspended [`Coroutine`] may be resumed on another thread (it is `Send`; the full
@@ -58,6 +64,7 @@
 //! ```
 
 mod altstack;
+mod chunk;
 mod coroutine;
 mod current;
 mod guard;

@@ -1,14 +1,20 @@
 //! `StackPool`: stacks reused without a syscall — a per-thread cache in front of a shared
 //! bounded queue (crossbeam's `ArrayQueue`), with deep stacks' pages given back on return.
 //!
-//! * `get`: this thread's cache, else the shared queue, else a fresh `mmap`.
+//! * `get`: this thread's cache, else the shared queue, else the miss path: with `madvise`
+//!   guards a slot carved from a chunk mapping (`chunk.rs`: a free stack, or the next slot,
+//!   or a new chunk of many stacks, so a burst costs a few syscalls per thousand stacks); with
+//!   `mprotect` guards a stack mapped alone (each costs its own mappings anyway).
 //! * `put`: a stack used deeper than `keep_resident` bytes first gives the pages below that
 //!   line back (`MADV_DONTNEED`, see [`Stack::release_unused`]: the only syscall, and only for
-//!   deep stacks), then goes to this thread's cache, else the shared queue, else is unmapped.
-//!   RSS therefore falls after a burst of deep goroutines, and the memory a pool can hold is
-//!   bounded by `(threads × local + shared) × stack size`.
-//! * `trim`: unmaps what the shared queue and this thread's cache hold, and bumps an epoch so
-//!   every other thread drops its cached stacks at its next `get`/`put`.
+//!   deep stacks), then goes to this thread's cache, else the shared queue, else (carved) to
+//!   the chunk depot's free list, whose memory is given back in batches, or (mapped alone) is
+//!   unmapped. RSS therefore falls after a burst of deep goroutines, and the memory a pool
+//!   can hold is bounded by `(threads × local + shared) × stack size` plus a batch; the
+//!   address space of a burst stays reserved until `trim` (the policy is in `chunk.rs`).
+//! * `trim`: drops for good what the shared queue, this thread's cache and the depot's free
+//!   list hold (chunks whose stacks are all free are unmapped), and bumps an epoch so every
+//!   other thread drops its cached stacks at its next `get`/`put`.
 //!
 //! The per-thread cache is a thread-local, reached only through `with_cache`, which is
 //! `#[inline(never)]` and never switches, so `get`/`put` are sound to call from anywhere, a
@@ -24,6 +30,7 @@ use std::sync::{Arc, Weak};
 
 use crossbeam_queue::ArrayQueue;
 
+use crate::chunk::Depot;
 use crate::guard::GuardKind;
 use crate::stack::{DEFAULT_STACK_SIZE, Stack, StackBuilder};
 
@@ -46,6 +53,9 @@ struct Shared {
     local_capacity: usize,
     keep_resident: usize,
     queue: ArrayQueue<Stack>,
+    /// The miss path for `madvise`-guarded pools: chunks and the free list. `None` for
+    /// `mprotect` pools, whose misses map a stack alone.
+    depot: Option<Arc<Depot>>,
     /// Bumped by `trim`; a thread cache that saw an older value drops its stacks.
     /// Relaxed: it only asks caches to shrink, it publishes no data.
     epoch: AtomicUsize,
@@ -68,6 +78,15 @@ impl Drop for LocalCache {
     }
 }
 
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // For good: a dropped carved stack would otherwise go back to the depot, dying too.
+        while let Some(stack) = self.queue.pop() {
+            stack.discard();
+        }
+    }
+}
+
 thread_local! {
     /// This thread's caches, one per pool it used. Touched only by the never-inlined,
     /// never-switching functions below.
@@ -80,6 +99,7 @@ impl fmt::Debug for StackPool {
             .field("stack_size", &self.shared.stack_size)
             .field("guard", &self.shared.guard)
             .field("shared_cached", &self.shared.queue.len())
+            .field("depot_free", &self.depot_len())
             .finish()
     }
 }
@@ -109,7 +129,14 @@ impl StackPool {
         self.shared.queue.len()
     }
 
-    /// A stack: from this thread's cache, the shared queue, or a fresh mapping.
+    /// Free stacks in the chunk depot (behind the shared queue; their memory is given back in
+    /// batches); 0 for an `mprotect` pool.
+    pub fn depot_len(&self) -> usize {
+        self.shared.depot.as_ref().map_or(0, |d| d.free_len())
+    }
+
+    /// A stack: from this thread's cache, the shared queue, or the miss path (a slot of a
+    /// chunk mapping, or a fresh mapping for `mprotect` guards).
     ///
     /// # Errors
     /// Those of [`Stack::new`] when a fresh stack is needed.
@@ -126,7 +153,10 @@ impl StackPool {
 
     #[cold]
     fn fresh(&self) -> io::Result<Stack> {
-        self.shared.builder.build()
+        match &self.shared.depot {
+            Some(depot) => depot.get(),
+            None => self.shared.builder.build(),
+        }
     }
 
     /// Returns a stack. One of another size or guard kind is simply dropped.
@@ -138,16 +168,23 @@ impl StackPool {
         }
         stack.release_unused(shared.keep_resident);
         if let Some(stack) = self.local_push(stack) {
-            let _ = shared.queue.push(stack); // full: dropped, i.e. unmapped
+            // Full: dropped, i.e. back to its chunk's depot, or unmapped if mapped alone.
+            let _ = shared.queue.push(stack);
         }
     }
 
-    /// Unmaps the stacks in the shared queue and in this thread's cache; other threads drop
-    /// their cached stacks at their next `get` or `put`.
+    /// Drops for good the stacks in the shared queue, in this thread's cache and in the
+    /// chunk depot's free list (chunks whose stacks are all free are unmapped); other threads
+    /// drop their cached stacks at their next `get` or `put`.
     pub fn trim(&self) {
         self.shared.epoch.fetch_add(1, Ordering::Relaxed);
-        while self.shared.queue.pop().is_some() {}
-        self.with_cache(|cache| cache.stacks.clear());
+        while let Some(stack) = self.shared.queue.pop() {
+            stack.discard();
+        }
+        self.with_cache(|cache| cache.stacks.drain(..).for_each(Stack::discard));
+        if let Some(depot) = &self.shared.depot {
+            depot.trim();
+        }
     }
 
     #[inline]
@@ -185,7 +222,7 @@ impl StackPool {
                 let cache = &mut caches[index];
                 if cache.epoch != epoch {
                     cache.epoch = epoch;
-                    cache.stacks.clear();
+                    cache.stacks.drain(..).for_each(Stack::discard);
                 }
                 Some(f(cache))
             })
@@ -284,6 +321,7 @@ impl StackPoolBuilder {
                 local_capacity: self.local_capacity,
                 keep_resident: self.keep_resident,
                 queue: ArrayQueue::new(self.shared_capacity),
+                depot: (guard == GuardKind::Madvise).then(|| Depot::new(stack_size)),
                 epoch: AtomicUsize::new(0),
             }),
         })

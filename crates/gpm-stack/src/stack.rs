@@ -10,14 +10,20 @@
 //! The mapping is owned (a RAII [`Mapping`]) before any further syscall, so a failure in
 //! `madvise`/`mprotect` unmaps it; the `mprotect` budget slot is taken before mapping and
 //! released after unmapping.
+//!
+//! A stack from a [`crate::StackPool`] may instead be a slot of a pool chunk (`chunk.rs`):
+//! same layout, but it holds the chunk alive rather than owning a mapping, and dropping it
+//! hands it back to its pool (or lets go of the chunk, once the pool is gone).
 
 use std::fmt;
 use std::io;
 use std::mem::ManuallyDrop;
 use std::ops::Range;
+use std::sync::Arc;
 
 use corosensei::stack::StackPointer;
 
+use crate::chunk::Chunk;
 use crate::guard::{self, GuardKind, MprotectSlot};
 use crate::sys::{self, Mapping};
 
@@ -29,14 +35,18 @@ pub const MIN_STACK_SIZE: usize = 16 * 1024;
 /// so gpm reserves the whole size up front and lets the kernel commit it page by page.
 pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
 
-/// A guarded coroutine stack: one anonymous mapping, `size()` usable bytes, a guard page
-/// below. Dropping it unmaps it. Implements [`corosensei::stack::Stack`].
+/// A guarded coroutine stack: `size()` usable bytes with a guard page below, either one
+/// anonymous mapping of its own (dropping it unmaps it) or a slot of a pool chunk (dropping
+/// it hands it back to its pool). Implements [`corosensei::stack::Stack`].
 ///
-/// Two words (the mapping, with the guard kind in its length's low bits), so the pool moves
-/// stacks without memory traffic. A stack guarded by `mprotect` holds one unit of the
-/// mapping budget, given back after it is unmapped.
+/// Three words (the mapping, with the guard kind in its length's low bits, and the chunk),
+/// so the pool moves stacks without memory traffic. A stack guarded by `mprotect` holds one
+/// unit of the mapping budget, given back after it is unmapped.
 pub struct Stack {
+    /// Owned when `chunk` is `None`. For a carved stack, the slot inside the chunk's
+    /// mapping: never dropped (the chunk unmaps), kept alive by `chunk`.
     map: ManuallyDrop<Mapping>,
+    chunk: Option<Arc<Chunk>>,
 }
 
 const TAG_MADVISE: usize = 1;
@@ -44,6 +54,10 @@ const TAG_MPROTECT: usize = 2;
 
 impl Drop for Stack {
     fn drop(&mut self) {
+        if let Some(chunk) = self.chunk.take() {
+            Chunk::give_back(chunk, self.map.start(), self.map.end() - self.map.start());
+            return;
+        }
         let mprotect = self.map.tag() == TAG_MPROTECT;
         // SAFETY: `map` is dropped exactly once, here, and never used afterwards.
         unsafe { ManuallyDrop::drop(&mut self.map) };
@@ -79,6 +93,34 @@ impl Stack {
     /// A builder, to choose the guard mechanism.
     pub fn builder() -> StackBuilder {
         StackBuilder::new()
+    }
+
+    /// A carved stack: the slot `[start, start + len)` of `chunk`'s mapping, its lowest page
+    /// already a guard (the depot guards every slot before handing any out).
+    pub(crate) fn carved(chunk: Arc<Chunk>, start: usize, len: usize) -> Stack {
+        // SAFETY: the slot lies inside the chunk's mapping, which `chunk` keeps mapped for as
+        // long as this Stack holds it; `Drop` never drops `map` of a carved stack.
+        let mut map = unsafe { Mapping::view(start, len) };
+        map.set_tag(TAG_MADVISE);
+        Stack { map, chunk: Some(chunk) }
+    }
+
+    /// Drops the stack for good: a carved one lets go of its chunk (unmapped with its last
+    /// stack) instead of going back to its pool.
+    pub(crate) fn discard(mut self) {
+        match self.chunk.take() {
+            // The view in `map` must not be dropped, and nothing else is left to drop.
+            Some(chunk) => {
+                std::mem::forget(self);
+                drop(chunk);
+            }
+            None => drop(self),
+        }
+    }
+
+    /// Whether this stack is a slot of a pool chunk rather than a mapping of its own.
+    pub fn is_pooled_slot(&self) -> bool {
+        self.chunk.is_some()
     }
 
     /// Usable bytes (excluding the guard page).
@@ -140,9 +182,10 @@ impl Stack {
     }
 }
 
-// SAFETY: `base()` is the end of a mapping we own and `limit()` its start, both page-aligned
-// (so aligned to STACK_ALIGNMENT); the lowest page is a guard region made by
-// madvise(MADV_GUARD_INSTALL) or mprotect(PROT_NONE) before the Stack was returned, and the
+// SAFETY: `base()` is the end of a mapping we own (or of a chunk slot the Stack keeps
+// mapped) and `limit()` its start, both page-aligned (so aligned to STACK_ALIGNMENT); the
+// lowest page is a guard region made by madvise(MADV_GUARD_INSTALL) or mprotect(PROT_NONE)
+// before the Stack was returned (for a slot, before its chunk handed out any), and the
 // usable part is at least MIN_STACK_SIZE >= corosensei's minimum (4096) bytes.
 unsafe impl corosensei::stack::Stack for Stack {
     #[inline]
@@ -229,12 +272,12 @@ impl StackBuilder {
         map.set_tag(if slot.is_some() { TAG_MPROTECT } else { TAG_MADVISE });
         // The stack's drop gives the budget unit back from now on.
         std::mem::forget(slot);
-        Ok(Stack { map: ManuallyDrop::new(map) })
+        Ok(Stack { map: ManuallyDrop::new(map), chunk: None })
     }
 }
 
 #[cold]
-fn map_error(kind: GuardKind, size: usize, e: io::Error) -> io::Error {
+pub(crate) fn map_error(kind: GuardKind, size: usize, e: io::Error) -> io::Error {
     // ENOMEM on the mprotect path is the mapping ceiling when the process is near it (and
     // just an unmappable size otherwise).
     if kind == GuardKind::Mprotect

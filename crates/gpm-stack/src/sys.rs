@@ -1,6 +1,8 @@
 //! The crate's only contact with the OS memory calls: a page-size cache, an owned anonymous
 //! mapping (RAII: unmapped on drop, so every later failure cleans up), `madvise` and
-//! `mprotect` wrappers, and the two `/proc` readings the mapping ceiling needs.
+//! `mprotect` wrappers, a batched `madvise` over many ranges (`process_madvise` on this
+//! process, one syscall per [`MAX_BATCH`] ranges), and the two `/proc` readings the mapping
+//! ceiling needs.
 
 use std::io;
 use std::ptr::{self, NonNull};
@@ -69,6 +71,17 @@ impl Mapping {
         Ok(Mapping { ptr, len_tag: len })
     }
 
+    /// A description of `[start, start + len)`, part of a mapping owned elsewhere (a pool
+    /// chunk's slot). Never drop it: wrap it in `ManuallyDrop` at once.
+    ///
+    /// # Safety
+    /// The range must lie inside a live mapping whose owner outlives the returned value, and
+    /// the returned value must never be dropped (its drop would unmap the range).
+    pub(crate) unsafe fn view(start: usize, len: usize) -> std::mem::ManuallyDrop<Mapping> {
+        let ptr = NonNull::new(start as *mut u8).expect("Mapping::view: null start");
+        std::mem::ManuallyDrop::new(Mapping { ptr, len_tag: len })
+    }
+
     fn len(&self) -> usize {
         self.len_tag & !TAG_MASK
     }
@@ -104,6 +117,30 @@ impl Mapping {
         if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
     }
 
+    /// `madvise(advice)` on `count` ranges of `len` bytes, the first at `first`, each
+    /// `stride` bytes above the previous; all must lie inside this mapping. One syscall per
+    /// [`MAX_BATCH`] ranges where the kernel allows it (see [`advise_ranges`]).
+    pub(crate) fn advise_strided(
+        &self,
+        first: usize,
+        stride: usize,
+        count: usize,
+        len: usize,
+        advice: libc::c_int,
+    ) -> io::Result<()> {
+        if count == 0 {
+            return Ok(());
+        }
+        let last = first + (count - 1) * stride;
+        assert!(
+            first >= self.start() && last + len <= self.end(),
+            "advise_strided: range outside mapping"
+        );
+        let ranges: Vec<(usize, usize)> = (0..count).map(|i| (first + i * stride, len)).collect();
+        // SAFETY: every range lies inside this mapping (asserted above), which we own.
+        unsafe { advise_ranges(&ranges, advice) }
+    }
+
     /// `mprotect(PROT_NONE)` on `[addr, addr + len)`, which must lie inside this mapping.
     pub(crate) fn protect_none(&self, addr: usize, len: usize) -> io::Result<()> {
         assert!(addr >= self.start() && addr + len <= self.end(), "protect: range outside mapping");
@@ -112,6 +149,71 @@ impl Mapping {
         let rc = unsafe { libc::mprotect(addr as *mut libc::c_void, len, libc::PROT_NONE) };
         if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
     }
+}
+
+/// Most ranges one `process_madvise` call takes (the kernel's `UIO_MAXIOV`).
+pub(crate) const MAX_BATCH: usize = 1024;
+
+/// `PIDFD_SELF` (Linux ≥ 6.15): "the calling thread" as a pidfd, so `process_madvise` acts
+/// on our own memory without opening a pidfd. On our own process the kernel accepts every
+/// advice `madvise` accepts (Linux ≥ 6.14).
+const PIDFD_SELF: libc::c_int = -10000;
+
+/// `madvise(advice)` on every `(addr, len)` range: one `process_madvise` syscall per
+/// [`MAX_BATCH`] ranges, or one `madvise` per range on kernels that refuse it (probed on the
+/// first call). `advice` must be idempotent (`NOHUGEPAGE`, `DONTNEED`, `GUARD_INSTALL`): a
+/// batch the kernel applied only in part is simply redone range by range.
+///
+/// # Safety
+/// Each range must be page-aligned and lie inside a mapping the caller owns, in which no live
+/// reference sees memory that `advice` changes (`DONTNEED` zeroes pages; `GUARD_INSTALL`
+/// turns them into guards).
+pub(crate) unsafe fn advise_ranges(
+    ranges: &[(usize, usize)],
+    advice: libc::c_int,
+) -> io::Result<()> {
+    // 0 = not probed, 1 = process_madvise works, 2 = it does not. Relaxed: a racing probe
+    // reaches the same answer, and the flag guards no other memory.
+    static BATCHED: AtomicUsize = AtomicUsize::new(0);
+    for batch in ranges.chunks(MAX_BATCH) {
+        if BATCHED.load(Ordering::Relaxed) != 2 {
+            match process_madvise_self(batch, advice) {
+                Ok(true) => {
+                    BATCHED.store(1, Ordering::Relaxed);
+                    continue;
+                }
+                Ok(false) => {} // applied in part: redo below
+                Err(_) => BATCHED.store(2, Ordering::Relaxed),
+            }
+        }
+        for &(addr, len) in batch {
+            // SAFETY: the caller guarantees the range is ours and the advice harmless to it.
+            let rc = unsafe { libc::madvise(addr as *mut libc::c_void, len, advice) };
+            if rc != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One `process_madvise(PIDFD_SELF, ranges, advice)`; `Ok(false)` when the kernel applied
+/// only a prefix (it stops at the first failing range, or at `MAX_RW_COUNT` bytes in all).
+fn process_madvise_self(ranges: &[(usize, usize)], advice: libc::c_int) -> io::Result<bool> {
+    let iov: Vec<libc::iovec> = ranges
+        .iter()
+        .map(|&(addr, len)| libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: len })
+        .collect();
+    let total: usize = ranges.iter().map(|&(_, len)| len).sum();
+    // SAFETY: `iov` is a live array of `iov.len()` iovecs; the ranges they name are the
+    // caller's (see `advise_ranges`); flags must be 0.
+    let rc = unsafe {
+        libc::syscall(libc::SYS_process_madvise, PIDFD_SELF, iov.as_ptr(), iov.len(), advice, 0)
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(rc as usize == total)
 }
 
 impl Drop for Mapping {

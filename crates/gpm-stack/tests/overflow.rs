@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 
-use gpm_stack::{Coroutine, GuardKind, Resumed, Stack};
+use gpm_stack::{Coroutine, GuardKind, Resumed, Stack, StackPool};
 
 const CHILD_ENV: &str = "GPM_STACK_CHILD";
 
@@ -36,6 +36,30 @@ fn overflow_coroutine(guard: GuardKind) {
     co.resume();
 }
 
+/// Overflows the `index`-th stack a fresh pool hands out (0-based; slots of its first and
+/// later chunks); with `recycled`, after all of them went back to the pool and had their
+/// memory given back.
+fn overflow_pool_stack(index: usize, recycled: bool) {
+    let _thread = gpm_stack::init_thread();
+    let pool = StackPool::builder().stack_size(64 * 1024).local_capacity(0).build().unwrap();
+    let mut stacks: Vec<Stack> = (0..=index).map(|_| pool.get().unwrap()).collect();
+    let mut stack = stacks.pop().unwrap();
+    if recycled {
+        stacks.push(stack);
+        drop(stacks); // past the shared queue into the depot, released in batches
+        stacks = Vec::new();
+        stack = pool.get().unwrap();
+    }
+    assert!(stack.is_pooled_slot() || !gpm_stack::madvise_guard_supported());
+    let mut co = Coroutine::new(stack);
+    co.set_id(42);
+    co.start(Box::new(|_| {
+        black_box(recurse(0));
+    }));
+    co.resume();
+    drop(stacks);
+}
+
 fn null_deref() {
     // SAFETY: none — the point is to fault on a null read, as a bug would.
     let v = unsafe { std::ptr::read_volatile(black_box(std::ptr::null::<u64>())) };
@@ -63,6 +87,13 @@ fn run_child(scenario: &str) {
             })
             .join()
             .unwrap();
+        }
+        pool if pool.starts_with("pool_overflow:") => {
+            let (index, recycled) = match pool["pool_overflow:".len()..].split_once(':') {
+                Some((i, "recycled")) => (i.parse().unwrap(), true),
+                _ => (pool["pool_overflow:".len()..].parse().unwrap(), false),
+            };
+            overflow_pool_stack(index, recycled);
         }
         "null_deref_on_thread" => {
             let _thread = gpm_stack::init_thread();
@@ -124,6 +155,20 @@ fn coroutine_overflow_is_detected_with_mprotect_guards_too() {
     let (signal, stderr) = run("coroutine_overflow_mprotect");
     assert!(stderr.contains("goroutine 42 has overflowed its stack (64 KiB)"), "stderr: {stderr}");
     assert_eq!(signal, Some(libc::SIGABRT), "stderr: {stderr}");
+}
+
+#[test]
+fn overflow_is_detected_on_every_kind_of_pool_slot() {
+    // First slot, last slot of the first chunk, first of the second, one inside the third,
+    // and one that was recycled (memory released) before reuse.
+    for scenario in ["0", "15", "16", "70", "300:recycled"] {
+        let (signal, stderr) = run(&format!("pool_overflow:{scenario}"));
+        assert!(
+            stderr.contains("goroutine 42 has overflowed its stack (64 KiB)"),
+            "slot {scenario}: stderr: {stderr}"
+        );
+        assert_eq!(signal, Some(libc::SIGABRT), "slot {scenario}: stderr: {stderr}");
+    }
 }
 
 #[test]

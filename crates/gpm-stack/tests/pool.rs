@@ -95,3 +95,52 @@ fn only_deep_stacks_release_pages() {
     let again = run_on(deep, 200);
     assert!(again.release_unused(32 * 1024));
 }
+
+#[test]
+fn pool_stacks_are_chunk_slots_that_come_back_when_dropped() {
+    if !gpm_stack::madvise_guard_supported() {
+        return;
+    }
+    let pool = StackPool::builder()
+        .stack_size(32 * 1024)
+        .local_capacity(0)
+        .shared_capacity(1)
+        .build()
+        .unwrap();
+    let stacks: Vec<_> = (0..100).map(|_| pool.get().unwrap()).collect();
+    assert!(stacks.iter().all(|s| s.is_pooled_slot()));
+    let tops: std::collections::HashSet<usize> = stacks.iter().map(|s| s.top()).collect();
+    assert_eq!(tops.len(), 100);
+    drop(stacks); // not put: dropping a slot hands it back to its pool all the same
+    assert_eq!(pool.shared_len() + pool.depot_len(), 100);
+    // Reuse, LIFO (warm stacks first), and every one still runs a coroutine.
+    for _ in 0..100 {
+        let s = pool.get().unwrap();
+        assert!(tops.contains(&s.top()));
+        pool.put(run_on(s, 20));
+    }
+    pool.trim();
+    assert_eq!(pool.shared_len() + pool.depot_len(), 0);
+}
+
+#[test]
+fn mprotect_pools_map_each_stack_alone() {
+    let pool = StackPool::builder()
+        .stack_size(32 * 1024)
+        .guard(gpm_stack::GuardKind::Mprotect)
+        .build()
+        .unwrap();
+    let s = pool.get().unwrap();
+    assert!(!s.is_pooled_slot());
+    assert_eq!(s.guard_kind(), gpm_stack::GuardKind::Mprotect);
+    assert_eq!(pool.depot_len(), 0);
+}
+
+#[test]
+fn a_stack_outlives_its_pool() {
+    let pool = StackPool::new(32 * 1024).unwrap();
+    let s = pool.get().unwrap();
+    drop(pool);
+    let s = run_on(s, 16);
+    drop(s);
+}

@@ -21,12 +21,14 @@ fn use_stack(kib: usize) -> u8 {
     if kib <= 1 { buf[3] } else { use_stack(kib - 1).wrapping_add(buf[5]) }
 }
 
-fn idle_coroutine_rss(stack_size: usize) -> usize {
+fn idle_coroutine_rss(stack_size: usize, pooled: bool) -> usize {
     const N: usize = 2000;
+    let pool = StackPool::new(stack_size).unwrap();
     let mut cos = Vec::with_capacity(N);
     let before = rss_bytes();
     for _ in 0..N {
-        let mut co = Coroutine::new(Stack::new(stack_size).unwrap());
+        let stack = if pooled { pool.get().unwrap() } else { Stack::new(stack_size).unwrap() };
+        let mut co = Coroutine::new(stack);
         co.start(Box::new(|s| s.suspend()));
         assert!(matches!(co.resume(), Resumed::Suspended));
         assert!(matches!(co.resume(), Resumed::Finished(Ok(()))));
@@ -57,10 +59,13 @@ fn burst(pool: &StackPool, n: usize, depth_kib: usize) -> (usize, usize, usize) 
 
 #[test]
 fn idle_coroutines_cost_a_page_and_bursts_give_memory_back() {
-    for kib in [16, 64, 256] {
-        let per = idle_coroutine_rss(kib * 1024);
-        eprintln!("RSS per idle coroutine with a {kib} KiB stack: {per} bytes");
-        assert!((2048..=10 * 1024).contains(&per), "{kib} KiB stacks: {per} bytes each");
+    for pooled in [false, true] {
+        for kib in [16, 64, 256] {
+            let per = idle_coroutine_rss(kib * 1024, pooled);
+            let from = if pooled { "pool (chunk slot)" } else { "own mapping" };
+            eprintln!("RSS per idle coroutine with a {kib} KiB stack, {from}: {per} bytes");
+            assert!((2048..=10 * 1024).contains(&per), "{kib} KiB, {from}: {per} bytes each");
+        }
     }
 
     // 64 goroutines 200 KiB deep at once, then back to the pool: RSS drops to about the

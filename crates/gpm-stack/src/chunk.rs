@@ -1,0 +1,206 @@
+//! Pool stacks carved from chunk mappings: the [`crate::StackPool`]'s miss path when stacks
+//! are guarded by `madvise` (the `mprotect` fallback maps each stack alone, see below).
+//!
+//! A fresh stack used to cost an `mmap`, two `madvise` calls (`NOHUGEPAGE`, `GUARD_INSTALL`)
+//! and, at the end, a `munmap`, each taking the process's `mmap_lock` that the runtime's
+//! other threads need for their page faults. A [`Depot`] instead maps a *chunk* of many
+//! equally sized slots (guard page + usable part) at once:
+//!
+//! 1. one `mmap` (owned at once, so a later failure unmaps it), one `MADV_NOHUGEPAGE` over
+//!    the whole chunk, and every slot's guard installed by one batched `MADV_GUARD_INSTALL`
+//!    (`process_madvise`, see `sys::advise_ranges`) *before* any slot is handed out: every
+//!    stack is guarded, always;
+//! 2. guards live in the page tables, so the chunk stays **one VMA** (and merges with its
+//!    neighbours): nothing in a chunk is ever unmapped or `mprotect`ed on its own, which
+//!    would split it and spend `vm.max_map_count`;
+//! 3. chunks grow geometrically (`FIRST_SLOTS` slots, doubling up to `MAX_SLOTS` and
+//!    `MAX_CHUNK_BYTES`), so a small pool reserves little and a burst of thousands of
+//!    goroutines costs a handful of syscalls.
+//!
+//! ## Freeing: the policy and its trade-off
+//! A carved [`Stack`] holds an `Arc` of its chunk. Dropping it (or the pool's queues
+//! overflowing on `put`) hands it back to its depot's free list; the depot gives free
+//! stacks' memory back to the OS with `MADV_DONTNEED`, batched (`RELEASE_BATCH` stacks per
+//! syscall; the newest free stacks stay resident until a batch is full, so `get` reuses warm
+//! ones first). **A chunk is unmapped only when every stack carved from it has been
+//! dropped for good**: at [`crate::StackPool::trim`] or when the pool is dropped (free stacks
+//! are then discarded, and a chunk goes with its last stack), never while the pool lives and
+//! holds it. The trade-off: after a burst, the pool keeps the burst's *address space*
+//! reserved (and the page-table pages holding its guard markers, about one 4 KiB page per
+//! 2 MiB of stacks), but not its memory; `trim` returns even that for chunks whose stacks
+//! are all free. A chunk with one stack still in use stays mapped whole; the uncarved
+//! remainder of the current chunk is given up at `trim`.
+//!
+//! `mprotect` guards are not carved: each would split the chunk into two more VMAs anyway,
+//! and the per-stack mapping budget (`guard.rs`) counts standalone stacks only.
+
+use std::io;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use crate::guard::GuardKind;
+use crate::stack::{Stack, map_error};
+use crate::sys::{self, MADV_GUARD_INSTALL, MAX_BATCH, Mapping};
+
+/// Slots in a depot's first chunk.
+const FIRST_SLOTS: usize = 16;
+/// Most slots in a chunk: one batched guard install covers them all.
+const MAX_SLOTS: usize = MAX_BATCH;
+/// Most address space one chunk reserves (big stacks get fewer slots, at least one).
+const MAX_CHUNK_BYTES: usize = 256 << 20;
+/// Free stacks whose memory is given back in one batched `MADV_DONTNEED`.
+const RELEASE_BATCH: usize = 64;
+
+/// One chunk mapping; unmapped when the last stack carved from it (and the depot, while it
+/// still carves from it) lets go.
+pub(crate) struct Chunk {
+    /// Owned: dropping the chunk unmaps it whole.
+    _map: Mapping,
+    /// Where dropped stacks of this chunk go while the pool lives.
+    depot: Weak<Depot>,
+}
+
+impl Chunk {
+    /// A carved stack was dropped: back to its depot's free list, or, if the pool is gone,
+    /// just let go of the chunk (unmapped with its last stack).
+    pub(crate) fn give_back(chunk: Arc<Chunk>, start: usize, len: usize) {
+        match chunk.depot.upgrade() {
+            Some(depot) => depot.recycle(Stack::carved(chunk, start, len)),
+            None => drop(chunk),
+        }
+    }
+}
+
+/// A pool's source of fresh stacks: the chunk being carved and the free list.
+pub(crate) struct Depot {
+    /// Guard page + usable size: one slot.
+    stride: usize,
+    state: Mutex<State>,
+}
+
+struct State {
+    /// The chunk being carved, and its next free slot and slot count.
+    current: Option<Arc<Chunk>>,
+    start: usize,
+    next: usize,
+    slots: usize,
+    /// Slots of the next chunk.
+    next_slots: usize,
+    /// Free stacks, popped from the end. `free[..released]` have given their memory back;
+    /// the rest are still resident.
+    free: Vec<Stack>,
+    released: usize,
+}
+
+impl Depot {
+    /// A depot for stacks of `size` usable bytes (already checked and page-rounded).
+    pub(crate) fn new(size: usize) -> Arc<Depot> {
+        let stride = size + sys::page_size();
+        let state = State {
+            current: None,
+            start: 0,
+            next: 0,
+            slots: 0,
+            next_slots: FIRST_SLOTS,
+            free: Vec::new(),
+            released: 0,
+        };
+        Arc::new(Depot { stride, state: Mutex::new(state) })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the state consistent (every step is a
+        // single push, pop or assignment), so a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A free stack, or a slot of the current chunk, or one of a new chunk.
+    ///
+    /// # Errors
+    /// The chunk cannot be mapped or guarded (see [`Stack::new`]).
+    #[cold]
+    pub(crate) fn get(self: &Arc<Self>) -> io::Result<Stack> {
+        let mut state = self.lock();
+        if let Some(stack) = state.free.pop() {
+            state.released = state.released.min(state.free.len());
+            return Ok(stack);
+        }
+        if state.next == state.slots {
+            let (chunk, start, slots) = self.map_chunk(state.next_slots)?;
+            state.current = Some(chunk);
+            state.start = start;
+            state.next = 0;
+            state.slots = slots;
+            state.next_slots = (slots * 2).min(MAX_SLOTS);
+        }
+        let chunk = state.current.clone().expect("Depot::get: a chunk with a free slot");
+        let start = state.start + state.next * self.stride;
+        state.next += 1;
+        if state.next == state.slots {
+            state.current = None; // fully carved: the stacks keep it alive now
+        }
+        Ok(Stack::carved(chunk, start, self.stride))
+    }
+
+    /// Maps and guards a chunk of up to `want` slots; returns it, its start and slot count.
+    fn map_chunk(self: &Arc<Self>, want: usize) -> io::Result<(Arc<Chunk>, usize, usize)> {
+        let fit = (MAX_CHUNK_BYTES / self.stride).max(1);
+        let slots = want.min(fit);
+        let page = sys::page_size();
+        let map = match Mapping::reserve(slots * self.stride) {
+            Ok(map) => map,
+            // Address space may be limited (`ulimit -v`): one slot is what a stack needs.
+            Err(_) if slots > 1 => return self.map_chunk(1),
+            Err(e) => return Err(map_error(GuardKind::Madvise, self.stride - page, e)),
+        };
+        // Best effort, as for a lone stack: huge pages are wasteful for stacks, not wrong.
+        let _ = map.advise(map.start(), slots * self.stride, libc::MADV_NOHUGEPAGE);
+        map.advise_strided(map.start(), self.stride, slots, page, MADV_GUARD_INSTALL)
+            .map_err(|e| map_error(GuardKind::Madvise, self.stride - page, e))?;
+        let start = map.start();
+        Ok((Arc::new(Chunk { _map: map, depot: Arc::downgrade(self) }), start, slots))
+    }
+
+    /// Takes a free stack back; every `RELEASE_BATCH` of them give their memory back in one
+    /// batched `MADV_DONTNEED`.
+    pub(crate) fn recycle(&self, stack: Stack) {
+        let mut state = self.lock();
+        state.free.push(stack);
+        let released = state.released;
+        if state.free.len() - released < RELEASE_BATCH {
+            return;
+        }
+        let ranges: Vec<(usize, usize)> =
+            state.free[released..].iter().map(|s| (s.top() - s.size(), s.size())).collect();
+        // Best effort: a failure leaves the memory resident, which is only wasteful.
+        // SAFETY: each range is the usable part of a free stack this depot owns: no
+        // coroutine runs on it and nothing references its memory, so zeroing it is harmless.
+        let _ = unsafe { sys::advise_ranges(&ranges, libc::MADV_DONTNEED) };
+        state.released = state.free.len();
+    }
+
+    /// Drops the free stacks for good and gives up the current chunk: chunks whose stacks
+    /// are all free are unmapped.
+    pub(crate) fn trim(&self) {
+        let (free, current) = {
+            let mut state = self.lock();
+            state.released = 0;
+            state.next = state.slots;
+            (std::mem::take(&mut state.free), state.current.take())
+        };
+        // Outside the lock: discarding may unmap chunks.
+        free.into_iter().for_each(Stack::discard);
+        drop(current);
+    }
+
+    /// Free stacks held now (for tests and `Debug`).
+    pub(crate) fn free_len(&self) -> usize {
+        self.lock().free.len()
+    }
+}
+
+impl Drop for Depot {
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut state.free).into_iter().for_each(Stack::discard);
+    }
+}
