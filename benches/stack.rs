@@ -1,5 +1,6 @@
 //! gpm-stack micro-benchmarks, each row against corosensei's `DefaultStack` where a peer
-//! exists: resume+suspend round trip, running a closure to completion on a pooled coroutine
+//! exists: resume+suspend round trip (with the thread slot taken once, and through the
+//! thread-local on every resume), running a closure to completion on a pooled coroutine
 //! or pooled stack, and allocating stacks fresh vs pooled. Before the timings it prints the
 //! RSS of an idle coroutine for three stack sizes.
 
@@ -20,7 +21,11 @@ fn resume_suspend(c: &mut Criterion) {
             s.suspend()
         }
     }));
-    g.bench_function("gpm", |b| b.iter(|| black_box(matches!(co.resume(), Resumed::Suspended))));
+    // The scheduler's way: the thread's slot looked up once, a plain store per resume.
+    let slot = gpm_stack::thread_slot();
+    g.bench_function("gpm", |b| {
+        b.iter(|| black_box(matches!(co.resume_in(&slot), Resumed::Suspended)))
+    });
     let mut peer = corosensei::Coroutine::with_stack(
         DefaultStack::new(SIZE).unwrap(),
         |y: &corosensei::Yielder<(), ()>, ()| loop {
@@ -28,6 +33,10 @@ fn resume_suspend(c: &mut Criterion) {
         },
     );
     g.bench_function("corosensei", |b| b.iter(|| black_box(peer.resume(()))));
+    g.finish();
+    // `resume()`, which finds the thread's slot through a thread-local on every call.
+    let mut g = c.benchmark_group("resume_suspend_tls");
+    g.bench_function("gpm", |b| b.iter(|| black_box(matches!(co.resume(), Resumed::Suspended))));
     g.finish();
 }
 

@@ -1,7 +1,10 @@
 //! `Coroutine`: one corosensei coroutine on one [`Stack`], reused for many jobs in turn.
 //!
-//! The corosensei body is a loop: take a job from the resume input, run it, yield
-//! `Finished`, receive the next job as the input of the next resume. Starting a job therefore
+//! The corosensei body is a loop: take a job through the resume input, run it, yield
+//! `Finished`, receive the next job through the input of the next resume. The input is a
+//! [`Handoff`], a raw pointer to the `Coroutine`'s job slot rather than the job itself: a
+//! one-word input without drop glue keeps corosensei's `resume` small enough to inline
+//! into the caller's loop (a `Box<dyn FnOnce>` input did not inline). Starting a job therefore
 //! costs no allocation beyond the job's own `Box`, and no stack initialisation.
 //!
 //! ## Panics
@@ -20,7 +23,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use corosensei::{CoroutineResult, Yielder};
 
-use crate::current::{self, GuardInfo};
+use crate::current::{self, GuardInfo, ThreadSlot};
 use crate::stack::Stack;
 
 /// A unit of work for a [`Coroutine`]: runs on the coroutine's stack and may suspend it.
@@ -32,7 +35,25 @@ enum Step {
     Finished,
 }
 
-type Inner = corosensei::Coroutine<Option<Job>, Step, Infallible, Stack>;
+/// The resume input: null to continue a suspended job, else the `Coroutine`'s `job` field,
+/// from which the body takes the job at once (during the `resume` that passed it, while the
+/// `Coroutine` is mutably borrowed and nothing else touches the field).
+#[derive(Clone, Copy)]
+struct Handoff(*mut Option<Job>);
+
+impl Handoff {
+    /// Takes the job handed over, if any.
+    ///
+    /// # Safety
+    /// Call only in the body, during the `resume` that passed this input.
+    unsafe fn take(self) -> Option<Job> {
+        // SAFETY: a non-null pointer is `&raw mut coroutine.job`, made by `resume` from its
+        // `&mut self` and not used by it until the switch back (see `Handoff`).
+        (!self.0.is_null()).then(|| unsafe { (*self.0).take() }).flatten()
+    }
+}
+
+type Inner = corosensei::Coroutine<Handoff, Step, Infallible, Stack>;
 
 /// The handle a job uses to suspend itself. It lives on the coroutine's stack (its address is
 /// stable while the job runs). Jobs only ever get `&Suspender`, and it is not `Sync`, so that
@@ -44,13 +65,13 @@ type Inner = corosensei::Coroutine<Option<Job>, Step, Infallible, Stack>;
 /// send::<&gpm_stack::Suspender>(); // a job cannot hand its suspender to another thread
 /// ```
 #[repr(transparent)]
-pub struct Suspender(Yielder<Option<Job>, Step>);
+pub struct Suspender(Yielder<Handoff, Step>);
 
 impl Suspender {
-    fn from_yielder(y: &Yielder<Option<Job>, Step>) -> &Suspender {
+    fn from_yielder(y: &Yielder<Handoff, Step>) -> &Suspender {
         // SAFETY: `Suspender` is `repr(transparent)` over the yielder, so the layouts match
         // and the lifetime is carried over unchanged.
-        unsafe { &*(y as *const Yielder<Option<Job>, Step> as *const Suspender) }
+        unsafe { &*(y as *const Yielder<Handoff, Step> as *const Suspender) }
     }
 
     /// Switches back to whoever called [`Coroutine::resume`]; returns when the coroutine is
@@ -59,7 +80,7 @@ impl Suspender {
     #[inline]
     pub fn suspend(&self) {
         let input = self.0.suspend(Step::Suspended);
-        debug_assert!(input.is_none(), "Suspender::suspend: resumed with a new job");
+        debug_assert!(input.0.is_null(), "Suspender::suspend: resumed with a new job");
     }
 }
 
@@ -80,13 +101,14 @@ pub enum Resumed {
 }
 
 /// The corosensei body: run each job handed in by `resume`, then wait for the next.
-fn body(yielder: &Yielder<Option<Job>, Step>, mut input: Option<Job>) -> Infallible {
+fn body(yielder: &Yielder<Handoff, Step>, mut input: Handoff) -> Infallible {
     let suspender = Suspender::from_yielder(yielder);
     loop {
-        if let Some(job) = input.take() {
+        // SAFETY: `input` came from the `resume` now running us.
+        if let Some(job) = unsafe { input.take() } {
             job(suspender);
         }
-        // Nothing with drop glue is live here (`input` is None): see `Coroutine::unload`.
+        // Nothing with drop glue is live here: see `Coroutine::unload`.
         input = yielder.suspend(Step::Finished);
     }
 }
@@ -106,7 +128,8 @@ fn body(yielder: &Yielder<Option<Job>, Step>, mut input: Option<Job>) -> Infalli
 ///    the *old* thread's slot while that thread uses it too. Access thread-locals only in
 ///    `#[inline(never)]` functions that never suspend. This crate follows the rule: only the
 ///    never-inlined functions in `current.rs` (which `resume` calls on the caller's stack)
-///    and the pool's never-inlined cache accessor touch thread-locals;
+///    and the pool's never-inlined cache accessor touch thread-locals (`resume_in` writes
+///    through a [`ThreadSlot`] taken on the thread's own stack instead);
 ///    `Suspender::suspend` and the coroutine body touch none.
 /// 2. **Thread-bound values across a suspension.** A value that must stay on its thread
 ///    (`MutexGuard` of a thread-affine lock, an `Rc` shared with thread-local state, a
@@ -198,17 +221,52 @@ impl Coroutine {
     /// If the coroutine is idle (nothing to run).
     #[inline(always)]
     pub fn resume(&mut self) -> Resumed {
-        let input = if self.suspended {
-            None
-        } else {
-            Some(self.job.take().expect("Coroutine::resume: no job loaded; call start first"))
-        };
+        let input = self.take_input();
         let inner = self.inner.as_mut().expect("Coroutine: inner coroutine present");
         // SAFETY: `self.info` is neither moved nor changed while `self` is mutably borrowed
         // here, and `published` drops at the end of this call, on this thread.
         let published = unsafe { current::publish(&self.info) };
         let result = panic::catch_unwind(AssertUnwindSafe(|| inner.resume(input)));
         drop(published);
+        self.finish(result)
+    }
+
+    /// [`resume`](Self::resume), publishing through `slot` (this thread's, from
+    /// [`crate::thread_slot`], taken once on the thread's own stack) with a plain store
+    /// instead of a thread-local access: the fast path for a scheduler loop. The coroutine
+    /// may have run on other threads before; what matters is that `slot` is the calling
+    /// thread's, which its `!Send` type and `thread_slot`'s check ensure.
+    ///
+    /// # Panics
+    /// If the coroutine is idle (nothing to run).
+    #[inline(always)]
+    pub fn resume_in(&mut self, slot: &ThreadSlot) -> Resumed {
+        let input = self.take_input();
+        let inner = self.inner.as_mut().expect("Coroutine: inner coroutine present");
+        // SAFETY: as in `resume`: `self.info` stays put until `published` drops below.
+        let published = unsafe { slot.publish(&self.info) };
+        let result = panic::catch_unwind(AssertUnwindSafe(|| inner.resume(input)));
+        drop(published);
+        self.finish(result)
+    }
+
+    /// The input of the next corosensei resume: null for a suspended job, else the job slot.
+    #[inline(always)]
+    fn take_input(&mut self) -> Handoff {
+        if self.suspended {
+            Handoff(std::ptr::null_mut())
+        } else {
+            assert!(self.job.is_some(), "Coroutine::resume: no job loaded; call start first");
+            Handoff(&raw mut self.job)
+        }
+    }
+
+    /// Turns corosensei's result (or a job's panic) into `Resumed`.
+    #[inline(always)]
+    fn finish(
+        &mut self,
+        result: std::thread::Result<CoroutineResult<Step, Infallible>>,
+    ) -> Resumed {
         match result {
             Ok(CoroutineResult::Yield(Step::Suspended)) => {
                 self.suspended = true;

@@ -44,8 +44,13 @@
 //! slot. Rule: **no function that can suspend reads a thread-local**; thread-locals are read
 //! only in `#[inline(never)]` functions that never suspend. In this crate those
 //! are the functions in `current.rs` that `Coroutine::resume` calls on the resumer's stack to
-//! publish the running coroutine for the overflow handler, [`running`], and the pool's cache
-//! accessor; `Suspender::suspend` and the coroutine body read none. User jobs carry the same
+//! publish the running coroutine for the overflow handler, [`running`], [`thread_slot`], and
+//! the pool's cache accessor; `Suspender::suspend` and the coroutine body read none.
+//!
+//! A scheduler loop publishes more cheaply: it takes its thread's [`ThreadSlot`] once, on
+//! the thread's own stack, and calls [`Coroutine::resume_in`]`(&slot)`, which stores through
+//! the slot's pointer with no thread-local access (`current.rs` says why that stays right
+//! when coroutines migrate). User jobs carry the same
 //! duty for `thread_local!` and for thread-bound values held across a suspension.
 //!
 //! ```
@@ -60,6 +65,12 @@
 //! co.start(Box::new(|_| panic!("boom")));
 //! assert!(matches!(co.resume(), Resumed::Finished(Err(_))));
 //! assert!(co.is_idle());
+//!
+//! // A scheduler's loop: the thread's slot once, then a plain store per resume.
+//! let slot = gpm_stack::thread_slot();
+//! co.start(Box::new(|s| s.suspend()));
+//! assert!(matches!(co.resume_in(&slot), Resumed::Suspended));
+//! assert!(matches!(co.resume_in(&slot), Resumed::Finished(Ok(()))));
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
@@ -75,7 +86,7 @@ mod sys;
 
 pub use altstack::{ALTSTACK_SIZE, ThreadGuard, init_thread};
 pub use coroutine::{Coroutine, Job, Resumed, Suspender};
-pub use current::{RunningCoroutine, running};
+pub use current::{RunningCoroutine, ThreadSlot, running, thread_slot};
 pub use guard::{
     GUARD_ENV, GuardKind, live_mprotect_stacks, madvise_guard_supported, mprotect_stack_limit,
 };

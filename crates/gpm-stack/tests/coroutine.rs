@@ -191,3 +191,27 @@ fn start_twice_panics() {
     co.start(Box::new(|_| {}));
     co.start(Box::new(|_| {}));
 }
+
+#[test]
+fn a_thread_slot_cannot_be_taken_inside_a_coroutine() {
+    let slot = gpm_stack::thread_slot();
+    let mut co = Coroutine::new(Stack::new(64 * 1024).unwrap());
+    co.set_id(5);
+    co.start(Box::new(|_| {
+        assert_eq!(running().unwrap().id, 5, "published through the slot");
+        let _ = gpm_stack::thread_slot(); // panics: this stack may migrate
+    }));
+    match co.resume_in(&slot) {
+        Resumed::Finished(Err(p)) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            assert!(msg.contains("inside a coroutine"), "{msg}");
+        }
+        other => panic!("expected the job's panic, got {other:?}"),
+    }
+    assert_eq!(running(), None, "unpublished after resume_in");
+    assert!(co.is_idle());
+}

@@ -29,7 +29,7 @@ fn two_hundred_thousand_pool_stacks_barely_grow_the_maps_and_go_with_the_pool() 
     // dropped: the chunks stay one mapping each, never split.
     let mut kept = Vec::new();
     for (i, s) in stacks.drain(..).enumerate() {
-        if i % 2 == 0 { pool.put(s) } else { kept.push(s) }
+        if i.is_multiple_of(2) { pool.put(s) } else { kept.push(s) }
     }
     kept.truncate(N / 4);
     assert!(map_lines() < before + 100, "returning stacks split the chunks");

@@ -27,7 +27,9 @@ struct Traveller {
 }
 
 fn traveller(id: u64, pool: Arc<StackPool>) -> Traveller {
-    let stack = Stack::new(64 * 1024).unwrap();
+    // Half on stacks of their own, half on pool chunk slots.
+    let stack =
+        if id.is_multiple_of(2) { Stack::new(64 * 1024).unwrap() } else { pool.get().unwrap() };
     let guard = stack.guard_range();
     let mut co = Coroutine::new(stack);
     co.set_id(id);
@@ -56,7 +58,17 @@ fn traveller(id: u64, pool: Arc<StackPool>) -> Traveller {
 
 #[test]
 fn suspended_coroutines_migrate_and_see_their_own_thread_state() {
-    let pool = Arc::new(StackPool::new(32 * 1024).unwrap());
+    migrate(false);
+}
+
+/// The same through `resume_in` with each worker's `ThreadSlot`, taken once at its start.
+#[test]
+fn migrating_coroutines_resumed_through_thread_slots_see_their_own_thread_state() {
+    migrate(true);
+}
+
+fn migrate(with_slot: bool) {
+    let pool = Arc::new(StackPool::new(64 * 1024).unwrap());
     let (done_tx, done_rx) = mpsc::channel::<Result<u64, String>>();
     let channels: Vec<_> = (0..THREADS).map(|_| mpsc::channel::<Option<Traveller>>()).collect();
     let senders: Vec<_> = channels.iter().map(|(tx, _)| tx.clone()).collect();
@@ -66,11 +78,13 @@ fn suspended_coroutines_migrate_and_see_their_own_thread_state() {
         let done = done_tx.clone();
         workers.push(std::thread::spawn(move || {
             let _thread = gpm_stack::init_thread();
+            let slot = gpm_stack::thread_slot();
             // `None` stops the worker (every worker holds a sender of the ring, so the
             // channels never close by themselves).
             while let Some(mut t) = rx.recv().unwrap() {
                 t.resumer.store(tid(), Ordering::SeqCst);
-                match t.co.resume() {
+                let resumed = if with_slot { t.co.resume_in(&slot) } else { t.co.resume() };
+                match resumed {
                     Resumed::Suspended => next.send(Some(t)).unwrap(),
                     Resumed::Finished(Ok(())) => done.send(Ok(t.co.id())).unwrap(),
                     Resumed::Finished(Err(p)) => {

@@ -82,8 +82,9 @@ fn run_child(scenario: &str) {
             assert!(matches!(co.resume(), Resumed::Suspended));
             std::thread::spawn(move || {
                 let _thread = gpm_stack::init_thread();
+                let slot = gpm_stack::thread_slot();
                 let mut co = co;
-                co.resume();
+                co.resume_in(&slot); // published through the new thread's slot
             })
             .join()
             .unwrap();
