@@ -46,40 +46,109 @@ impl<T: Send + 'static> LocalKey<T> {
 
     /// Runs `f` with this goroutine's value (created by the initialiser on first use). On a
     /// plain thread, the thread's value. `f` may block and the goroutine may move threads
-    /// meanwhile: the reference stays valid.
+    /// meanwhile: the reference stays valid. The initialiser and `f` may use other keys
+    /// (and `f` this one again).
     pub fn with<R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
         let key = self as *const Self as usize;
-        match current_g() {
-            Some(g) => {
-                // SAFETY: the running goroutine owns its G's owner fields; the value is
-                // boxed, so the reference survives later insertions into the vector, and
-                // entries are removed only when the goroutine has returned.
-                let locals = unsafe { &mut *g.locals.get() };
-                let value = lookup(locals, key, self.init);
-                f(value)
-            }
-            None => THREAD_LOCALS.with(|l| {
-                let mut l = l.borrow_mut();
-                let value: *const T = lookup(&mut l, key, self.init);
-                drop(l);
-                // SAFETY: boxed values are never removed from a thread's map before the
-                // thread exits, so the pointer outlives `f`; the map's borrow is released
-                // so `f` may use other keys.
-                f(unsafe { &*value })
-            }),
-        }
+        let value = match current_g() {
+            // SAFETY: the running goroutine owns its G's owner fields, so `g.locals` is
+            // ours to use for as long as this goroutine runs.
+            Some(g) => unsafe { get_or_init(g.locals.get(), key, self.init) },
+            None => thread_get_or_init(key, self.init),
+        };
+        // SAFETY: `value` points into a box that stays in its map (or, for a goroutine,
+        // in the map being dropped after the goroutine returned) until every `with` of
+        // the goroutine or thread has returned; no borrow of the map is held, so `f` may
+        // use any key.
+        f(unsafe { &*value })
     }
 }
 
-fn lookup<T: Send + 'static>(locals: &mut Locals, key: usize, init: fn() -> T) -> &T {
-    let i = match locals.iter().position(|(k, _)| *k == key) {
-        Some(i) => i,
-        None => {
-            locals.push((key, Box::new(init())));
-            locals.len() - 1
+/// The value of `key` in `*locals`, created with `init` if absent.
+///
+/// Only short-lived borrows of the map are taken: `init` runs with none held (it may use
+/// other keys, which pushes to the map and may move its buffer), and the result is a
+/// pointer to the boxed value, which no later insertion moves.
+///
+/// # Safety
+/// `locals` is the caller's own map (the running goroutine's, or this thread's), valid
+/// for the call and not borrowed elsewhere across it.
+unsafe fn get_or_init<T: Send + 'static>(
+    locals: *mut Locals,
+    key: usize,
+    init: fn() -> T,
+) -> *const T {
+    // SAFETY: the caller's contract; the borrow ends with the statement.
+    if let Some(v) = find::<T>(unsafe { &*locals }, key) {
+        return v;
+    }
+    let fresh: Box<dyn Any + Send> = Box::new(init());
+    // SAFETY: as above; `init` has returned, so no other borrow of the map is live.
+    let map = unsafe { &mut *locals };
+    if let Some(v) = find::<T>(map, key) {
+        // `init` used this very key (recursively) and created it: keep that value, drop
+        // ours with no borrow held (its destructor may use keys too).
+        drop(fresh);
+        return v;
+    }
+    let v = fresh.downcast_ref::<T>().expect("LocalKey: value of another type") as *const T;
+    map.push((key, fresh));
+    v
+}
+
+/// The plain-thread half: the same lookup on this thread's map, with no `RefCell` borrow
+/// held across `init`. Never inlined: the thread-local is read only here.
+#[inline(never)]
+fn thread_get_or_init<T: Send + 'static>(key: usize, init: fn() -> T) -> *const T {
+    THREAD_LOCALS.with(|l| {
+        if let Some(v) = find::<T>(&l.borrow(), key) {
+            return v;
         }
-    };
-    locals[i].1.downcast_ref::<T>().expect("LocalKey: value of another type")
+        let fresh: Box<dyn Any + Send> = Box::new(init());
+        let mut map = l.borrow_mut();
+        if let Some(v) = find::<T>(&map, key) {
+            drop(map);
+            drop(fresh);
+            return v;
+        }
+        let v = fresh.downcast_ref::<T>().expect("LocalKey: value of another type") as *const T;
+        map.push((key, fresh));
+        v
+    })
+}
+
+fn find<T: Send + 'static>(locals: &Locals, key: usize) -> Option<*const T> {
+    let (_, v) = locals.iter().find(|(k, _)| *k == key)?;
+    Some(v.downcast_ref::<T>().expect("LocalKey: value of another type") as *const T)
+}
+
+/// Drops a finished goroutine's locals, on its own stack: a destructor may create other
+/// locals (using a key for the first time, or again), so this repeats until the map stays
+/// empty — otherwise those values would leak into the next goroutine reusing the G.
+/// After `MAX_ROUNDS` rounds of destructors that keep re-creating values, the rest is
+/// leaked with a warning (as std gives up on thread-local destructors that loop).
+///
+/// # Safety
+/// `locals` is the map of the running goroutine, whose job has returned.
+#[allow(dead_code)]
+pub(crate) unsafe fn drop_all(locals: *mut Locals) {
+    const MAX_ROUNDS: u32 = 64;
+    for _ in 0..MAX_ROUNDS {
+        // SAFETY: the caller's contract; the borrow ends before the values drop.
+        let round = std::mem::take(unsafe { &mut *locals });
+        if round.is_empty() {
+            return;
+        }
+        drop(round);
+    }
+    // SAFETY: as above.
+    let rest = std::mem::take(unsafe { &mut *locals });
+    eprintln!(
+        "gpm: goroutine-local destructors kept creating values for {MAX_ROUNDS} rounds; \
+         leaking {} value(s)",
+        rest.len()
+    );
+    std::mem::forget(rest);
 }
 
 thread_local! {

