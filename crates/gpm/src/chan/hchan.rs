@@ -263,9 +263,18 @@ impl<T> Drop for Blocked<'_, T> {
     }
 }
 
+/// `std::thread::panicking`, which reads a thread-local, behind a call that is never
+/// inlined: `Chan::drop` can be inlined into a goroutine function that parks, and a
+/// thread-local address kept in a register across that switch would name the old thread's
+/// slot after a migration (the migration rule in gpm-stack's docs). Never switches.
+#[inline(never)]
+fn panicking() -> bool {
+    std::thread::panicking()
+}
+
 impl<T> Drop for Chan<T> {
     fn drop(&mut self) {
-        if !std::thread::panicking() {
+        if !panicking() {
             let inner = self.inner.lock();
             debug_assert!(
                 inner.sendq.is_empty() && inner.recvq.is_empty(),
