@@ -101,6 +101,9 @@ pub(crate) fn arm(sched: &Sched, m: &M, when: Instant, g: GRef, token: u64) {
     let p = m.p().map_or(&sched.ps[0], |(p, _)| p);
     let when = sched.instant_to_ns(when);
     p.timers.add(when, g, token);
+    // SeqCst: the other half of the store-load pair in `watch_deadline` (our deadline
+    // store, then the watcher flag load; its flag store, then the deadline load).
+    std::sync::atomic::fence(SeqCst);
     nudge_watcher(sched, when);
     if m.p().is_none() {
         sched.sysmon.unpark();
@@ -152,10 +155,25 @@ pub(crate) fn any_expired(sched: &Sched) -> bool {
 /// For an M about to park: the deadline to park until, if a timer exists and no other M
 /// watches the timers (the caller becomes the watcher and must call `unwatch` when it
 /// wakes).
+///
+/// The race it closes: a timer armed between reading the earliest deadline and publishing
+/// the watcher would find no watcher to nudge (or one with a stale deadline), and the
+/// watcher would sleep to the old deadline. So the role is taken first (`SeqCst`, pairing
+/// with the fence in `arm`: either the armer sees the watcher, or the watcher's read below
+/// sees the new deadline), and the deadline is read and published under `watcher`'s lock,
+/// which `nudge_watcher` takes too: an armer that locks before us published its deadline
+/// before our read; one that locks after sees ours and compares.
 pub(crate) fn watch_deadline(sched: &Sched, m: &Arc<M>) -> Option<Instant> {
-    let when = earliest(sched)?;
-    sched.timer_watcher.compare_exchange(false, true, AcqRel, Relaxed).ok()?;
-    *lock(&sched.watcher) = Some((m.clone(), when));
+    earliest(sched)?;
+    sched.timer_watcher.compare_exchange(false, true, SeqCst, Relaxed).ok()?;
+    std::sync::atomic::fence(SeqCst);
+    let mut w = lock(&sched.watcher);
+    let Some(when) = earliest(sched) else {
+        drop(w);
+        sched.timer_watcher.store(false, Release);
+        return None;
+    };
+    *w = Some((m.clone(), when));
     Some(crate::schedule::ns_to_instant(sched, when))
 }
 
