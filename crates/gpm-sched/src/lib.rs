@@ -47,6 +47,13 @@
 //!   alone on its P steals from one random P first, so yielders spread over the Ps.
 //! * **Unfenced `wakep` after a push onto one's own running P** (`spinning.rs`): the race
 //!   costs parallelism, never a stranded G; pushes to the global queue keep the fence.
+//! * **No wake-up for a lone `runnext`** (`Sched::wake_after_push_next`): a G spawned or
+//!   readied into a running P's empty queue is the one that P runs next, usually within
+//!   nanoseconds (spawn then join, send then receive). Waking an M for it cost a futex
+//!   round trip per spawn and, on 2 Ps, had the woken M steal the partner of every channel
+//!   ping-pong across cores (2× slower). sysmon wakes an M if such a G is still waiting a
+//!   tick later on a P that resumed nothing since (Go wakes at once, then makes the thief
+//!   wait ~3 µs before taking a running P's `runnext`; we keep that wait too).
 //! * **Time slices**: sysmon flags each G found running in a slice older than 10 ms (a
 //!   runnext chain gets each member flagged), and retakes the P only when the *same* G
 //!   ignores its flag for 10 ms more. A flagged G taken from `runnext` goes to the global

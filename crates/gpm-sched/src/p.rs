@@ -73,6 +73,9 @@ pub(crate) struct P {
     /// and a store, no locked instruction on the hot path); read by stats.
     pub(crate) spawned: AtomicU64,
     pub(crate) finished: AtomicU64,
+    /// Gs resumed by this P's M: owner-only (as `spawned`); sysmon reads it to tell a P
+    /// stuck in one G from one switching between Gs (`sysmon::wake_for_runnext`).
+    pub(crate) resumes: AtomicU64,
 }
 
 // SAFETY: the owner half (`runq`, `gfree`, `ids`) is touched only by the holder of the P in
@@ -100,6 +103,7 @@ impl P {
             steals: AtomicU64::new(0),
             spawned: AtomicU64::new(0),
             finished: AtomicU64::new(0),
+            resumes: AtomicU64::new(0),
         }
     }
 

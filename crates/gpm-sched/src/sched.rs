@@ -172,6 +172,22 @@ impl Sched {
         }
     }
 
+    /// After `push_next` onto the caller's own, running P (spawn, ready). `queued` is the
+    /// local queue's length after the push. A G alone in `runnext` wakes nobody: it is the
+    /// one the running G hands off to, and it runs as soon as that G switches away — which
+    /// in the hand-off patterns (spawn then join, send then receive, unpark then park) is a
+    /// few nanoseconds later. Waking an M for it only has that M take the G off the P that
+    /// was about to run it (a cross-core migration per hand-off) or spin and park again (a
+    /// futex round trip per spawn). If the running G keeps the CPU instead, sysmon's next
+    /// tick sees the waiting `runnext` and wakes an M (`sysmon::wake_for_runnext`). Once the
+    /// ring holds a G too, there is work the P cannot start soon: wake as usual.
+    #[inline]
+    pub(crate) fn wake_after_push_next(&self, queued: usize) {
+        if queued > 1 {
+            self.wake_after_local_push();
+        }
+    }
+
     /// Go's `startm`: run an M on P `p` (or on an idle P if `None`). `spinning`: the caller
     /// claimed the spinner slot for it, and gives it back if no P or M can be had.
     #[cold]
@@ -352,13 +368,16 @@ impl Sched {
         }
         let pushed = self.with_local_p(|p| {
             // SAFETY: `with_local_p` runs this with the P owned (claimed).
-            unsafe { p.runq() }.push_next(g, &self.global)
+            let runq = unsafe { p.runq() };
+            runq.push_next(g, &self.global);
+            runq.len()
         });
-        if pushed.is_none() {
-            self.global.push(g);
-            self.wake_if_needed();
-        } else {
-            self.wake_after_local_push();
+        match pushed {
+            None => {
+                self.global.push(g);
+                self.wake_if_needed();
+            }
+            Some(queued) => self.wake_after_push_next(queued),
         }
     }
 

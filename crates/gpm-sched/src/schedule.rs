@@ -224,6 +224,8 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool) {
         g.m.set(m);
         m.cur_g.set(g.as_ptr());
         p.cur_g.store(g.as_ptr() as *mut _, Relaxed);
+        // SAFETY: the M owns `p` on its native stack (status `Running`).
+        unsafe { P::bump(&p.resumes) };
         p.set_executing(seq);
         // SAFETY: this M dequeued `g`, so it owns the G's stack until the G switches away.
         let co = unsafe { g.co_mut() }.as_mut().expect("execute: G without a coroutine");

@@ -146,7 +146,7 @@ where
     let completer = Completer(Some(packet.clone()));
     let mut job = Some((f, completer));
     let mut name = Some(name);
-    let local = sched.with_local_p(|p| -> io::Result<u64> {
+    let local = sched.with_local_p(|p| -> io::Result<(u64, usize)> {
         let g = gfget(sched, Some(p), stack_size)?;
         // SAFETY: `with_local_p` runs this with `p` owned.
         let id = unsafe { p.next_goid(&sched.goid) };
@@ -155,13 +155,14 @@ where
         // SAFETY: as above.
         unsafe { P::bump(&p.spawned) };
         // SAFETY: as above.
-        unsafe { p.runq() }.push_next(g, &sched.global);
-        Ok(id)
+        let runq = unsafe { p.runq() };
+        runq.push_next(g, &sched.global);
+        Ok((id, runq.len()))
     });
     let id = match local {
         Some(r) => {
-            let id = r?;
-            sched.wake_after_local_push();
+            let (id, queued) = r?;
+            sched.wake_after_push_next(queued);
             return Ok(JoinHandle { packet, id });
         }
         None => {

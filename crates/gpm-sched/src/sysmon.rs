@@ -6,6 +6,7 @@
 //!   point — channel, lock, sleep, `preempt_point` — which ends a runnext ping-pong chain),
 //!   and after another 10 ms it hands the P to another M (the hog keeps its M; the OS
 //!   time-slices it; it finds its P gone at its next scheduler call);
+//! * wakes an M for a G left waiting in a running P's `runnext` (`wake_for_runnext`);
 //! * fires due timers when no M does;
 //! * about once a second, gives the stacks of surplus dead Gs back (`gfree::trim_global`);
 //! * prints `GPM_DEBUG=schedtrace` lines.
@@ -34,14 +35,17 @@ struct Seen {
     /// The G whose preempt flag we set in this slice, and when.
     preempted: usize,
     preempted_at: u64,
+    /// The P's `resumes` when a waiting `runnext` was seen on the last tick
+    /// (`wake_for_runnext`).
+    runnext_tick: Option<u64>,
 }
 
 pub(crate) fn sysmon_main(sched: Arc<Sched>) {
     let mut seen = vec![Seen::default(); sched.ps.len()];
     let mut delay = MIN_DELAY;
     let mut idle = 0u32;
-    let mut next_trace = sched.debug.schedtrace_ms.map(|ms| ms * 1_000_000);
     let mut next_trim = TRIM_EVERY_NS;
+    let mut next_trace = sched.debug.schedtrace_ms.map(|ms| ms * 1_000_000);
     while !sched.is_shutdown() {
         sleep_on(&sched.sysmon, delay);
         let now = sched.nanotime();
@@ -82,6 +86,9 @@ fn retake(sched: &Sched, now: u64, seen: &mut [Seen]) -> usize {
         if !matches!(status, PStatus::Executing | PStatus::Syscall) {
             s.schedwhen = 0;
             continue;
+        }
+        if wake_for_runnext(sched, p, s) {
+            n += 1;
         }
         // Both states: a slice older than 10 ms gets its G flagged (as Go's retake does for
         // `_Prunning` and `_Psyscall`: a G looping over short `blocking` calls is in
@@ -158,4 +165,24 @@ fn hand_off(sched: &Sched, p: &P, seq: u64) {
     sched.counters.retakes.fetch_add(1, Relaxed);
     p.cur_g.store(std::ptr::null_mut(), Relaxed);
     sched.handoffp(p.id, seq);
+}
+
+/// The other half of `Sched::wake_after_push_next`: a G readied into a running P's
+/// `runnext` wakes no M, on the bet that its P runs it next. If `runnext` is still full on
+/// a second look (one tick later) and the P has resumed no G in between, while a P idles
+/// and nobody spins, the bet was lost (the running G kept the CPU): wake an M, which steals it. Returns `true` when it
+/// woke one.
+fn wake_for_runnext(sched: &Sched, p: &P, s: &mut Seen) -> bool {
+    let waiting = p.stealer.has_runnext();
+    // `resumes`, not `schedtick`: a runnext chain inherits one slice, so only a count of
+    // resumes tells "the P switched Gs since the last look" apart from "it is stuck".
+    let tick = p.resumes.load(Relaxed);
+    let again = waiting && s.runnext_tick == Some(tick);
+    s.runnext_tick = if waiting { Some(tick) } else { None };
+    if !again || sched.spin.idle_ps() == 0 || sched.spin.spinning() != 0 {
+        return false;
+    }
+    s.runnext_tick = None;
+    sched.wake_if_needed();
+    true
 }
