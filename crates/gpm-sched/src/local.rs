@@ -56,9 +56,9 @@ impl<T: Send + 'static> LocalKey<T> {
             Some(g) => unsafe { get_or_init(g.locals.get(), key, self.init) },
             None => thread_get_or_init(key, self.init),
         };
-        // SAFETY: `value` points into a box that stays in its map (or, for a goroutine,
-        // in the map being dropped after the goroutine returned) until every `with` of
-        // the goroutine or thread has returned; no borrow of the map is held, so `f` may
+        // The value is boxed and stays in its map (or in the map being dropped after the
+        // goroutine returned) until every `with` of the goroutine or thread has returned.
+        // SAFETY: so `value` is valid for `f`; no borrow of the map is held, so `f` may
         // use any key.
         f(unsafe { &*value })
     }
