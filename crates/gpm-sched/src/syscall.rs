@@ -13,8 +13,19 @@ use crate::g::{Action, GRef, GStatus};
 
 /// Runs `f`, a call that may block the thread (file I/O, a lock, `thread::sleep`, FFI),
 /// without stalling the other goroutines of the runtime. On a plain thread it just runs `f`.
+/// Nested inside another `blocking`, it just runs `f` (the outer call already holds the P
+/// in `Syscall`, as Go's nested `entersyscall` is not possible).
+///
+/// `f` should not park the goroutine (receive from a channel, lock a `gpm::sync` type,
+/// `yield_now`): that works, but the P stays in `Syscall` until sysmon retakes it (tens of
+/// milliseconds). Park outside `blocking`, and wrap only the thread-blocking call.
 pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
     let Some(g) = current_g() else { return f() };
+    if g.status() == GStatus::Syscall {
+        // Nested: entering again would find the P already in `Syscall`, drop it, and leave
+        // it stranded there until sysmon retakes it.
+        return f();
+    }
     enter(g);
     let exit = Exit(g);
     let r = f();

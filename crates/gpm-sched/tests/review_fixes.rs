@@ -65,3 +65,21 @@ fn timer_armed_while_watcher_parks_is_not_late() {
     assert!(late < std::time::Duration::from_millis(5 * u64::from(rounds)), "late by {late:?}");
     drop(rt);
 }
+
+/// `blocking` nested in `blocking` runs the inner call in place: the P is never stranded
+/// in `Syscall` for sysmon to retake.
+#[test]
+fn nested_blocking_keeps_the_p() {
+    let _w = common::watchdog(20, "nested_blocking_keeps_the_p");
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let n = rt.block_on(|| {
+        let mut n = 0;
+        for i in 0..20 {
+            n += gpm_sched::blocking(|| gpm_sched::blocking(|| i) + 1);
+        }
+        n
+    });
+    assert_eq!(n, 210);
+    let s = rt.stats();
+    assert_eq!(s.retakes, 0, "the P was stranded in Syscall: {s:?}");
+}
