@@ -17,6 +17,12 @@ use crate::sched::Sched;
 /// Wires the calling goroutine to its current thread: it will run only there, and the
 /// thread runs no other goroutine until as many `unlock_os_thread` calls have been made.
 /// A no-op on a plain thread.
+///
+/// Unlike Go: a goroutine that returns while still locked does not end its thread. Go
+/// terminates such a thread, since the goroutine may have left it in a changed state
+/// (namespaces, signal masks, thread-locals of C libraries); here the M goes back to running
+/// other goroutines. A goroutine that changes its thread's state must restore it before
+/// it unlocks or returns.
 pub fn lock_os_thread() {
     let Some(g) = current_g() else { return };
     // SAFETY: `g.m` is this G's M, on this thread.
