@@ -11,10 +11,13 @@
 //! | `Waiting`  | its waker (see `gstate`)        | no         | no       |
 //! | `Dead`     | the M that saw it finish        | no         | no       |
 //!
-//! A G is allocated once and lives until its runtime is freed: dead Gs (with their
-//! coroutine and stack) are reused through the per-P free lists (`gfree`, cap 64, half moved
-//! to the global list when full, Go's `gfput`). So a raw `GRef` stays valid as long as the
-//! runtime's `Sched` does, and stale wake-ups are told apart by `ParkState`'s generation.
+//! A G is allocated once and lives until its runtime is freed: dead Gs are reused through
+//! the per-P free lists (`gfree`, cap 64, half moved to the global list when full, Go's
+//! `gfput`). So a raw `GRef` stays valid as long as the runtime's `Sched` does, and stale
+//! wake-ups are told apart by `ParkState`'s generation. Stacks are bound lazily: a G
+//! spawned without a coroutine gets one from its P's cache when it first runs, and a dying
+//! G gives its coroutine to that cache (`gfree.rs`), so a million queued, unstarted Gs hold
+//! a million closures, not stacks.
 
 use std::cell::{Cell, UnsafeCell};
 use std::panic::Location;
@@ -22,7 +25,7 @@ use std::ptr::NonNull;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering::*};
 
-use gpm_stack::{Coroutine, Suspender};
+use gpm_stack::{Coroutine, Job, Suspender};
 
 use crate::gstate::ParkState;
 use crate::m::M;
@@ -111,8 +114,13 @@ pub(crate) struct G {
     pub(crate) locked_m: AtomicPtr<M>,
     /// owner: `lock_os_thread` nesting count.
     pub(crate) lock_count: Cell<u32>,
-    /// owner: the coroutine (stack) running this G's job.
-    pub(crate) co: UnsafeCell<Option<Coroutine>>,
+    /// owner: the coroutine (stack) running this G's job; boxed, so that binding and
+    /// unbinding it (`gfree.rs`) moves a pointer, not the coroutine. `None` while a G spawned without
+    /// one has not run yet (its job waits in `job`), and for a dead G whose coroutine went
+    /// to its P's cache: coroutines are bound lazily (`gfree::bind`).
+    pub(crate) co: UnsafeCell<Option<Box<Coroutine>>>,
+    /// owner: the job of a G that has not run yet and has no coroutine.
+    pub(crate) job: Cell<Option<Job>>,
     /// owner: the running job's suspender (set at job start; stable while it runs).
     pub(crate) suspender: Cell<*const Suspender>,
     /// owner: the M resuming the G (set before every resume).
@@ -136,7 +144,7 @@ unsafe impl Sync for G {}
 unsafe impl Send for G {}
 
 impl G {
-    pub(crate) fn new(co: Option<Coroutine>) -> G {
+    pub(crate) fn new(co: Option<Box<Coroutine>>) -> G {
         G {
             id: AtomicU64::new(0),
             status: AtomicU8::new(GStatus::Idle as u8),
@@ -152,6 +160,7 @@ impl G {
             locked_m: AtomicPtr::new(std::ptr::null_mut()),
             lock_count: Cell::new(0),
             co: UnsafeCell::new(co),
+            job: Cell::new(None),
             suspender: Cell::new(std::ptr::null()),
             m: Cell::new(std::ptr::null()),
             action: Cell::new(Action::None),
@@ -212,7 +221,7 @@ impl G {
     /// # Safety
     /// The caller owns the G's stack (module table) and holds no other reference to it.
     #[allow(clippy::mut_from_ref)]
-    pub(crate) unsafe fn co_mut(&self) -> &mut Option<Coroutine> {
+    pub(crate) unsafe fn co_mut(&self) -> &mut Option<Box<Coroutine>> {
         // SAFETY: exclusive by the caller's contract.
         unsafe { &mut *self.co.get() }
     }

@@ -1,6 +1,19 @@
-//! Free Gs (Go's `gfget` / `gfput`): a dead G keeps its coroutine and stack and goes to its
-//! P's free list (cap `GFREE_CAP`; when full, half moves to the global list), so a spawn
-//! usually costs no allocation besides the job's closure and no syscall.
+//! Free Gs and free coroutines (Go's `gfget` / `gfput`, and its per-P stack cache).
+//!
+//! A dead G goes to its P's free list (cap `GFREE_CAP`; when full, half moves to the global
+//! list). Stacks are bound *lazily*: a G that has no coroutine when spawned holds only its
+//! job, and [`bind`] gives it a coroutine from its P's cache (`P::cos`, cap `COS_CAP`, else
+//! the stack pool) when an M first runs it. When a G dies, [`gfput`] puts its coroutine in
+//! that cache; only when the cache is full does the dead G keep it (a spawn that reuses the
+//! G then loads the job into it at once, as before). So a million queued-but-unstarted
+//! goroutines hold no stacks, a P that runs short-lived goroutines one after another reuses
+//! one warm stack, and a burst of dying goroutines costs no syscall on the M (sysmon's
+//! `trim_global` gives surplus dead Gs' stacks back later). A G with a custom stack size
+//! gets its own stack at spawn (the size is the caller's, and its failure a spawn error).
+//!
+//! The price: for a default-size G, failing to get a stack (the OS refuses a mapping)
+//! surfaces when the G first runs, not at spawn. Such a G is cancelled (its join returns
+//! `Cancelled`) and the error is printed once — Go throws a fatal error there.
 
 use std::io;
 use std::sync::atomic::Ordering::*;
@@ -12,13 +25,25 @@ use crate::m::M;
 use crate::p::{GFREE_CAP, P};
 use crate::sched::{Sched, lock};
 
-/// Puts dead `g` on a free list: the M's P's, or the global one.
+/// Idle coroutines a P keeps for first runs (Go keeps a per-P stack cache too); beyond
+/// this, a dead G keeps its own.
+pub(crate) const COS_CAP: usize = 32;
+
+/// Puts dead `g` on a free list: the M's P's, or the global one. Its coroutine goes to the
+/// P's cache if there is room.
 pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
     g.set_status(GStatus::Idle);
+    // SAFETY: the M that saw the G finish owns it (a dead G is on no queue).
+    let slot = unsafe { g.co_mut() };
     if g.custom_stack.replace(false) {
-        // SAFETY: the M that saw the G finish owns it (a dead G is on no queue).
-        if let Some(co) = unsafe { g.co_mut() }.take() {
-            drop(co.into_stack());
+        drop(slot.take().map(|co| co.into_stack()));
+    } else if let Some((p, _)) = m.p() {
+        // SAFETY: the M owns its P on its native stack (status `Running`).
+        let cos = unsafe { p.cos() };
+        if cos.len() < COS_CAP
+            && let Some(co) = slot.take()
+        {
+            cos.push(co);
         }
     }
     match m.p() {
@@ -40,8 +65,9 @@ pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
     }
 }
 
-/// A free G (with a coroutine of the default size unless `stack_size` asks otherwise), or
-/// a new one. `p`: the caller's owned P, if any.
+/// A free G, or a new one. With a non-default `stack_size` it gets its own stack now; with
+/// the default it may or may not have a coroutine (see the module docs). `p`: the caller's
+/// owned P, if any.
 pub(crate) fn gfget(sched: &Sched, p: Option<&P>, stack_size: Option<usize>) -> io::Result<GRef> {
     let g = match p {
         // SAFETY: the caller owns `p`.
@@ -59,9 +85,21 @@ pub(crate) fn gfget(sched: &Sched, p: Option<&P>, stack_size: Option<usize>) -> 
             g
         }
     };
-    if let Err(e) = equip(sched, g, stack_size) {
-        lock(&sched.gfree).push(g);
-        return Err(e);
+    if let Some(size) = stack_size.filter(|&s| s != sched.stack_size) {
+        match gpm_stack::Stack::new(size) {
+            Ok(stack) => {
+                // SAFETY: a free G is owned by whoever took it off the free list: us.
+                let old = unsafe { g.co_mut() }.replace(Box::new(Coroutine::new(stack)));
+                if let Some(old) = old {
+                    sched.pool.put(old.into_stack());
+                }
+                g.custom_stack.set(true);
+            }
+            Err(e) => {
+                lock(&sched.gfree).push(g);
+                return Err(e);
+            }
+        }
     }
     Ok(g)
 }
@@ -89,7 +127,7 @@ pub(crate) fn trim_global(sched: &Sched) {
             sched.pool.put(co.into_stack());
         }
     }
-    // G structs without stacks go back; `equip` gives them one when they are reused.
+    // G structs without stacks go back; `bind` gives them one when they run.
     lock(&sched.gfree).extend(batch);
 }
 
@@ -105,23 +143,51 @@ fn refill(sched: &Sched, p: &P) -> Option<GRef> {
     unsafe { p.gfree() }.pop()
 }
 
-/// Gives `g` a coroutine of the right size.
-fn equip(sched: &Sched, g: GRef, stack_size: Option<usize>) -> io::Result<()> {
-    // SAFETY: a free G is owned by whoever took it off the free list: us.
-    let co = unsafe { g.co_mut() };
-    match stack_size {
-        Some(size) if size != sched.stack_size => {
-            let stack = gpm_stack::Stack::new(size)?;
-            if let Some(old) = co.replace(Coroutine::new(stack)) {
-                sched.pool.put(old.into_stack());
-            }
-            g.custom_stack.set(true);
-        }
-        _ => {
-            if co.is_none() {
-                *co = Some(Coroutine::new(sched.pool.get()?));
-            }
-        }
+/// The coroutine to resume `g` on, binding one if `g` has not run yet: from `p`'s cache,
+/// else a new one on a pool stack, loaded with the G's job. `None`: no stack could be had;
+/// the G's job was dropped (its join reports `Cancelled`) and the caller must retire it.
+///
+/// # Safety
+/// The caller's M owns `p` (native stack, status `Running`) and has dequeued `g`.
+#[inline]
+#[allow(clippy::mut_from_ref)]
+pub(crate) unsafe fn bind<'g>(sched: &Sched, p: &P, g: &'g G) -> Option<&'g mut Coroutine> {
+    // SAFETY: the caller dequeued `g`: it owns the G's stack and owner fields.
+    let slot = unsafe { g.co_mut() };
+    if slot.is_none() {
+        // SAFETY: the caller owns `p`.
+        *slot = Some(unsafe { bind_new(sched, p, g) }?);
     }
-    Ok(())
+    slot.as_deref_mut()
+}
+
+/// The slow half of `bind`: a coroutine for a G's first run.
+///
+/// # Safety
+/// As `bind`.
+#[inline(never)]
+unsafe fn bind_new(sched: &Sched, p: &P, g: &G) -> Option<Box<Coroutine>> {
+    let job = g.job.take().expect("bind: G with neither a coroutine nor a job");
+    // SAFETY: the caller owns `p`.
+    let cached = unsafe { p.cos() }.pop();
+    let co = match cached {
+        Some(co) => co,
+        None => match sched.pool.get() {
+            Ok(stack) => Box::new(Coroutine::new(stack)),
+            Err(e) => {
+                if sched.counters.stack_failures.fetch_add(1, Relaxed) == 0 {
+                    eprintln!(
+                        "gpm: no stack for goroutine {}: {e}; it is cancelled",
+                        g.id.load(Relaxed)
+                    );
+                }
+                drop(job);
+                return None;
+            }
+        },
+    };
+    let mut co = co;
+    co.set_id(g.id.load(Relaxed));
+    co.start(job);
+    Some(co)
 }

@@ -1,7 +1,7 @@
 //! P: a logical processor (Go's `p`): the local run queue and `runnext`, the free-G cache,
 //! the goroutine-id batch, the timer heap, `schedtick`. `procs` of them per runtime.
 //!
-//! # P status, defined by who may touch the owner half (`runq`, `gfree`, `ids`)
+//! # P status, defined by who may touch the owner half (`runq`, `gfree`, `cos`, `ids`)
 //! One `AtomicU64` holds `seq << 3 | status`; `seq` counts acquisitions, so an M that lost
 //! its P can never mistake the P's next owner's state for its own (the ABA a bare status
 //! CAS would have).
@@ -26,6 +26,7 @@ use std::cell::{Cell, UnsafeCell};
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
 
 use gpm_queue::{Local, Stealer};
+use gpm_stack::Coroutine;
 
 use crate::g::{G, GRef};
 use crate::timers::Timers;
@@ -65,6 +66,10 @@ pub(crate) struct P {
     /// The G its M runs now, or null (sysmon sets its preempt flag).
     pub(crate) cur_g: AtomicPtr<G>,
     gfree: UnsafeCell<Vec<GRef>>,
+    /// Idle coroutines (warm stacks) for this P's Gs' first runs (`gfree::bind`). Boxed:
+    /// they move between here and `G::co` as pointers.
+    #[allow(clippy::vec_box)]
+    cos: UnsafeCell<Vec<Box<Coroutine>>>,
     ids: Cell<(u64, u64)>,
     pub(crate) timers: Timers,
     /// Goroutines this P took from other Ps (stats).
@@ -78,7 +83,7 @@ pub(crate) struct P {
     pub(crate) resumes: AtomicU64,
 }
 
-// SAFETY: the owner half (`runq`, `gfree`, `ids`) is touched only by the holder of the P in
+// SAFETY: the owner half (`runq`, `gfree`, `cos`, `ids`) is touched only by the holder of the P in
 // status `Running` with the current `seq` (module docs), one thread at a time; transfers of
 // ownership go through the status word (Acquire on taking, Release on giving). Everything
 // else is atomic or internally synchronised.
@@ -98,6 +103,7 @@ impl P {
             syscalltick: AtomicU32::new(0),
             cur_g: AtomicPtr::new(std::ptr::null_mut()),
             gfree: UnsafeCell::new(Vec::new()),
+            cos: UnsafeCell::new(Vec::new()),
             ids: Cell::new((0, 0)),
             timers: Timers::new(),
             steals: AtomicU64::new(0),
@@ -223,6 +229,16 @@ impl P {
     pub(crate) unsafe fn gfree(&self) -> &mut Vec<GRef> {
         // SAFETY: exclusive by the caller's contract.
         unsafe { &mut *self.gfree.get() }
+    }
+
+    /// The idle-coroutine cache.
+    ///
+    /// # Safety
+    /// As `runq`.
+    #[allow(clippy::mut_from_ref, clippy::vec_box)]
+    pub(crate) unsafe fn cos(&self) -> &mut Vec<Box<Coroutine>> {
+        // SAFETY: exclusive by the caller's contract.
+        unsafe { &mut *self.cos.get() }
     }
 
     /// The next goroutine id from this P's batch (refilled from `global` 16 at a time).

@@ -227,12 +227,16 @@ fn cancel_all(sched: &Sched) {
         // SAFETY: no M runs: every G's stack is owned by the runtime being dropped.
         let co = unsafe { g.co_mut() }.take();
         drop(co);
+        // A G that never ran: dropping its job reports `Cancelled` to its joiner.
+        drop(g.job.take());
     }
     for p in sched.ps.iter() {
         // SAFETY: no M runs: the dropping thread owns every P.
         let _ = unsafe { p.runq() }.drain().count();
         // SAFETY: as above.
         unsafe { p.gfree() }.clear();
+        // SAFETY: as above.
+        unsafe { p.cos() }.clear();
     }
     while sched.global.pop().is_some() {}
     lock(&sched.allm).clear();

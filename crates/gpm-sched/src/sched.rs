@@ -26,6 +26,8 @@ pub(crate) struct Counters {
     pub(crate) retakes: AtomicU64,
     pub(crate) preempts: AtomicU64,
     pub(crate) thread_limit_hits: AtomicU64,
+    /// Goroutines cancelled because no stack could be had when they first ran.
+    pub(crate) stack_failures: AtomicU64,
 }
 
 /// The runtime's shared scheduler state.

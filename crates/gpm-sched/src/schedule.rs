@@ -220,6 +220,13 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool) {
             p.schedtick.store(p.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
             g.preempt.store(false, Relaxed);
         }
+        // SAFETY: this M dequeued `g` and owns `p` (its native stack, status `Running`).
+        let Some(co) = (unsafe { crate::gfree::bind(sched, p, &g) }) else {
+            // No stack for its first run: the G was cancelled; retire it.
+            g.set_status(GStatus::Dead);
+            crate::gfree::gfput(sched, m, g);
+            return;
+        };
         g.set_status(GStatus::Running);
         g.m.set(m);
         m.cur_g.set(g.as_ptr());
@@ -227,8 +234,6 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool) {
         // SAFETY: the M owns `p` on its native stack (status `Running`).
         unsafe { P::bump(&p.resumes) };
         p.set_executing(seq);
-        // SAFETY: this M dequeued `g`, so it owns the G's stack until the G switches away.
-        let co = unsafe { g.co_mut() }.as_mut().expect("execute: G without a coroutine");
         let resumed = co.resume();
         m.cur_g.set(std::ptr::null());
         let have_p = match m.p() {

@@ -225,8 +225,14 @@ fn start<F, T>(
         }
     });
     // SAFETY: the spawner owns the free G it took.
-    let co = unsafe { g.co_mut() }.as_mut().expect("start: G without a coroutine");
-    co.set_id(id);
-    co.start(job);
+    match unsafe { g.co_mut() }.as_mut() {
+        // A custom-size stack, bound at spawn.
+        Some(co) => {
+            co.set_id(id);
+            co.start(job);
+        }
+        // The default size: a coroutine is bound when the G first runs (`gfree::bind`).
+        None => g.job.set(Some(job)),
+    }
     g.set_status(GStatus::Runnable);
 }
