@@ -74,6 +74,10 @@ impl GStatus {
     }
 }
 
+/// A flag in `lock_count` while a G is switched away during a panic unwind (set and cleared
+/// by `G::suspend` around the switch): a bit `lock_os_thread` nesting never reaches.
+const UNWIND_PIN: u32 = 1 << 31;
+
 /// What a G asks its M to do after it switched away (read by the M on its own stack).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Action {
@@ -191,9 +195,13 @@ impl G {
     /// count in a thread-local, so finishing the unwind on another thread would leave one
     /// thread "panicking" forever and the other's count wrong.
     pub(crate) fn suspend(&self, action: Action) {
-        let pin = self.lock_count.get() == 0 && crate::context::unwinding();
+        let unwinding = crate::context::unwinding();
+        let pin = unwinding && self.lock_count.get() == 0;
         if pin {
             self.pin(true);
+        }
+        if unwinding {
+            self.lock_count.set(self.lock_count.get() | UNWIND_PIN);
         }
         self.action.set(action);
         let s = self.suspender.get();
@@ -201,6 +209,9 @@ impl G {
         // SAFETY: `suspender` was set by this G's job when it started, points into the
         // coroutine's own stack, and stays valid while the job runs — and we are that job.
         unsafe { (*s).suspend() };
+        if unwinding {
+            self.lock_count.set(self.lock_count.get() & !UNWIND_PIN);
+        }
         if pin {
             self.pin(false);
         }
@@ -214,6 +225,13 @@ impl G {
         // SAFETY: `g.m` is the M running this G, on this thread.
         unsafe { (*m).locked_g.set(g) };
         self.locked_m.store(lm as *mut M, Release);
+    }
+
+    /// Whether this switched-away G switched while a panic unwinds its stack (a destructor
+    /// that parks; such a G is also pinned to its M). Runtime drop must not force-unwind
+    /// it: a second unwind through the running destructor aborts the process.
+    pub(crate) fn switched_unwinding(&self) -> bool {
+        self.lock_count.get() & UNWIND_PIN != 0
     }
 
     /// owner: the coroutine.

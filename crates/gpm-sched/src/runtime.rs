@@ -2,9 +2,11 @@
 //!
 //! Drop: set `shutdown`, wake every M and sysmon; each M gives its P back at its next
 //! scheduling point and exits; join them all; then cancel every unfinished goroutine by
-//! dropping its coroutine (corosensei unwinds a suspended stack: destructors run, on the
-//! dropping thread) — its `JoinHandle` then reports `Cancelled`; finally free the stacks.
-//! A goroutine that never reaches a scheduling point keeps its M, and drop waits for it.
+//! dropping its coroutine (corosensei unwinds a suspended stack: destructors run, on helper
+//! threads that never let a blocked destructor hang the drop, `runtime/cancel.rs`) — its
+//! `JoinHandle` then reports `Cancelled`; finally free the stacks. A goroutine that never
+//! reaches a scheduling point keeps its M, and drop waits for it. Dropped from one of its
+//! own goroutines, the runtime finishes all this on a detached thread.
 
 use std::io;
 use std::panic::{Location, resume_unwind};
@@ -17,6 +19,8 @@ use crate::sched::{Sched, lock};
 use crate::spawn::{JoinHandle, spawn_on};
 use crate::stats::Stats;
 
+mod cancel;
+
 /// Most Ps a runtime can have.
 pub const MAX_PROCS: usize = 256;
 /// Default thread limit (Go's `debug.SetMaxThreads` default).
@@ -25,11 +29,19 @@ pub const DEFAULT_MAX_THREADS: usize = 10_000;
 /// A goroutine runtime: `procs` Ps, the Ms that run them, sysmon.
 ///
 /// Dropping it stops the runtime: every M finishes what it runs up to the next scheduling
-/// point and exits; unfinished goroutines are cancelled by unwinding their stacks on the
-/// dropping thread (destructors run; their `join` returns `Err` with [`crate::Cancelled`]);
-/// threads are joined and stacks freed. Drop therefore waits for goroutines that are
-/// inside a `blocking` call or running without a scheduling point; a destructor of a
-/// cancelled goroutine must not wait for another goroutine of the same runtime.
+/// point and exits; unfinished goroutines are cancelled by unwinding their stacks
+/// (destructors run, on helper threads; their `join` returns `Err` with
+/// [`crate::Cancelled`]); threads are joined and stacks freed. Drop therefore waits for
+/// goroutines that are inside a `blocking` call or running without a scheduling point.
+///
+/// Destructors of cancelled goroutines must not block: they run after every M has stopped,
+/// so a wait for another goroutine ends only if that goroutine's cancellation ends it (a
+/// dropped `Receiver`, a cancelled child's join). Drop never hangs on one: after two
+/// seconds without progress it returns and names the goroutines still unwinding on stderr;
+/// they stay on detached threads and their memory leaks. A goroutine parked in a
+/// destructor while a panic unwinds its stack cannot be unwound again (that aborts): it is
+/// leaked, with a warning, and its `join` never returns. Dropped from one of its own
+/// goroutines, the runtime returns at once and a detached thread does the rest.
 pub struct Runtime {
     pub(crate) sched: Arc<Sched>,
     sysmon: Option<ThreadHandle<()>>,
@@ -189,47 +201,85 @@ impl Runtime {
         let sched = &*self.sched;
         sched.shutdown.store(true, Release);
         sched.wake_all();
+        let sysmon = self.sysmon.take();
         let on_own_m = {
             let m = current_m();
             // SAFETY: a non-null current M is alive on this thread.
             !m.is_null() && std::ptr::eq(unsafe { (*m).sched }, sched)
         };
         if on_own_m {
-            // Dropped from one of its own goroutines: cannot join ourselves. The Ms exit
-            // on their own; the Gs are freed with the last reference.
+            // Dropped from one of its own goroutines, whose M cannot join itself: a
+            // detached thread finishes the shutdown once that M has exited (without it the
+            // parked goroutines would never be cancelled, their joins never return, and the
+            // cycle waiter → Unparker → Sched → G → coroutine would keep it all alive).
+            let s = self.sched.clone();
+            let spawned = std::thread::Builder::new()
+                .name("gpm-shutdown".into())
+                .spawn(move || finish_shutdown(&s, sysmon));
+            if let Err(e) = spawned {
+                eprintln!(
+                    "gpm: cannot start a thread to finish runtime `{}`'s shutdown ({e}); its \
+                     parked goroutines leak",
+                    sched.name
+                );
+            }
             return;
         }
-        // Ms may be starting while we wake: wake again until every thread is joined.
-        loop {
-            sched.wake_all();
-            sched.join_threads();
-            if sched.nthreads.load(Acquire) == 0 {
-                break;
-            }
-            std::thread::yield_now();
-        }
-        if let Some(h) = self.sysmon.take() {
-            sched.sysmon.unpark();
-            let _ = h.join();
-        }
-        cancel_all(sched);
-        sched.pool.trim();
+        finish_shutdown(sched, sysmon);
     }
 }
 
+/// Joins every M and sysmon, cancels the unfinished goroutines, gives stacks back.
+fn finish_shutdown(sched: &Sched, sysmon: Option<ThreadHandle<()>>) {
+    // Ms may be starting while we wake: wake again until every thread is joined.
+    loop {
+        sched.wake_all();
+        sched.join_threads();
+        if sched.nthreads.load(Acquire) == 0 {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    if let Some(h) = sysmon {
+        sched.sysmon.unpark();
+        let _ = h.join();
+    }
+    cancel_all(sched);
+    sched.pool.trim();
+}
+
 /// Unwinds every unfinished goroutine and drains the queues (no M runs any more).
+///
+/// A goroutine that switched away while a panic unwound its stack (a destructor that
+/// parked) cannot be unwound again — a second unwind through that destructor aborts the
+/// process — so its coroutine is leaked, with a warning naming it. The others are unwound
+/// by `cancel::unwind_all`, which never hangs on a destructor that blocks.
 fn cancel_all(sched: &Sched) {
     let gs: Vec<_> = lock(&sched.allgs).clone();
     for g in &gs {
         g.cancelling.store(true, Relaxed);
     }
+    let mut todo = Vec::new();
     for g in gs {
-        // SAFETY: no M runs: every G's stack is owned by the runtime being dropped.
-        let co = unsafe { g.co_mut() }.take();
-        drop(co);
         // A G that never ran: dropping its job reports `Cancelled` to its joiner.
         drop(g.job.take());
+        // SAFETY: no M runs: every G's stack is owned by the runtime being dropped.
+        let Some(co) = unsafe { g.co_mut() }.take() else { continue };
+        if co.is_idle() {
+            drop(co);
+        } else if g.switched_unwinding() {
+            eprintln!(
+                "gpm: runtime `{}` dropped while {} was parked in a destructor during a panic; \
+                 its stack cannot be unwound twice and is leaked",
+                sched.name,
+                cancel::describe(g)
+            );
+            std::mem::forget(co);
+        } else {
+            todo.push((g, co));
+        }
     }
+    cancel::unwind_all(sched, todo);
     for p in sched.ps.iter() {
         // SAFETY: no M runs: the dropping thread owns every P.
         let _ = unsafe { p.runq() }.drain().count();

@@ -1,0 +1,152 @@
+//! Cancelling a dropped runtime's unfinished goroutines without hanging on their
+//! destructors.
+//!
+//! Unwinding a suspended coroutine runs its destructors, and a destructor may block: join a
+//! child goroutine, send to a goroutine that is itself being cancelled, lock a mutex held by
+//! one. No M runs any more, so such a park is a plain thread park that only another
+//! cancellation (dropping the other end) can end — and if every coroutine were unwound on
+//! one thread, in turn, a destructor waiting for a later one would wait forever.
+//!
+//! So coroutines are unwound by helper threads taking them from a shared queue, one at a
+//! time. The dropping thread watches the progress: when none is made for `STALL` while
+//! coroutines wait, it starts another helper (up to `MAX_HELPERS`), so a blocked destructor
+//! holds up only its own helper and the others go on (their progress often unblocks it:
+//! a dropped `Receiver` disconnects the channel a destructor sends on). When nothing moves
+//! for `GIVE_UP`, drop returns: the goroutines still unwinding are named on stderr and
+//! finish (or stay blocked) on their detached helpers, which keep the runtime's memory
+//! alive — a leak, never a hang, never a use-after-free.
+//!
+//! Rejected: unwinding on the dropping thread (hangs, above); making parks on the
+//! cancelling thread return at once (every wait loop re-checks its condition and would spin
+//! forever when the condition depends on another cancelled goroutine).
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use gpm_stack::Coroutine;
+
+use crate::g::GRef;
+use crate::sched::{Sched, lock};
+
+/// No progress for this long while coroutines wait: start another helper.
+const STALL: Duration = Duration::from_millis(20);
+/// No progress for this long: stop waiting, report, leave the rest to the helpers.
+const GIVE_UP: Duration = Duration::from_secs(2);
+/// Most helpers per runtime drop (each blocked destructor holds one).
+const MAX_HELPERS: usize = 64;
+
+struct Shared {
+    state: Mutex<State>,
+    progress: Condvar,
+    /// Keeps the `G`s (and the stack pool) allocated while a helper may still touch them.
+    _sched: Arc<Sched>,
+}
+
+struct State {
+    todo: VecDeque<(GRef, Box<Coroutine>)>,
+    /// Goroutines being unwound now (by id), for the report.
+    running: Vec<GRef>,
+    /// Coroutines fully unwound so far.
+    done: usize,
+}
+
+/// Unwinds every coroutine in `todo` (see the module docs). Returns when all are unwound,
+/// or when no progress was made for `GIVE_UP` (after reporting the stuck goroutines).
+pub(super) fn unwind_all(sched: &Sched, todo: Vec<(GRef, Box<Coroutine>)>) {
+    if todo.is_empty() {
+        return;
+    }
+    let total = todo.len();
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State { todo: todo.into(), running: Vec::new(), done: 0 }),
+        progress: Condvar::new(),
+        _sched: sched.arc(),
+    });
+    let mut helpers: Vec<JoinHandle<()>> = Vec::new();
+    let mut st = lock(&shared.state);
+    let mut seen = 0;
+    let mut last_progress = Instant::now();
+    while st.done < total {
+        if st.done != seen {
+            seen = st.done;
+            last_progress = Instant::now();
+        }
+        let stalled = last_progress.elapsed();
+        if stalled >= GIVE_UP {
+            report(sched, &st, total);
+            return; // the helpers are left to finish (or stay blocked), detached
+        }
+        let want_helper = !st.todo.is_empty()
+            && helpers.len() < MAX_HELPERS
+            && (helpers.is_empty() || stalled >= STALL);
+        if want_helper {
+            let s = shared.clone();
+            match std::thread::Builder::new().name("gpm-cancel".into()).spawn(move || helper(&s)) {
+                Ok(h) => helpers.push(h),
+                Err(e) if helpers.is_empty() => {
+                    eprintln!(
+                        "gpm: cannot start a thread to cancel goroutines ({e}); leaking them"
+                    );
+                    // Forgetting leaks the stacks but runs no destructor that could block.
+                    st.todo.drain(..).for_each(|(_, co)| std::mem::forget(co));
+                    return;
+                }
+                Err(_) => {}
+            }
+            last_progress = Instant::now();
+        }
+        st = shared
+            .progress
+            .wait_timeout(st, STALL)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0;
+    }
+    drop(st);
+    for h in helpers {
+        let _ = h.join();
+    }
+}
+
+/// A helper's loop: take a coroutine, unwind it (destructors run here), count it.
+fn helper(shared: &Shared) {
+    loop {
+        let (g, co) = {
+            let mut st = lock(&shared.state);
+            let Some(item) = st.todo.pop_front() else { return };
+            st.running.push(item.0);
+            item
+        };
+        // A destructor's panic escaping the unwind is reported by the hook; the others go on.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(co)));
+        let mut st = lock(&shared.state);
+        st.running.retain(|x| *x != g);
+        st.done += 1;
+        shared.progress.notify_all();
+    }
+}
+
+fn report(sched: &Sched, st: &State, total: usize) {
+    let stuck: Vec<String> = st.running.iter().map(|g| describe(*g)).collect();
+    eprintln!(
+        "gpm: runtime `{}` dropped: {} of {total} cancelled goroutines did not finish \
+         unwinding for {GIVE_UP:?} (a destructor of a cancelled goroutine blocked: \
+         destructors must not wait for other goroutines); they continue on detached \
+         threads and their memory is leaked: {}",
+        sched.name,
+        total - st.done,
+        stuck.join(", ")
+    );
+}
+
+/// "goroutine 7 \"name\" (spawned at file:line)", for diagnostics.
+pub(super) fn describe(g: GRef) -> String {
+    use std::sync::atomic::Ordering::Relaxed;
+    let id = g.id.load(Relaxed);
+    let name = lock(&g.name).as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
+    let loc = g.location.load(Relaxed);
+    // SAFETY: `location` is null or a `&'static Location` stored at spawn.
+    let at = unsafe { loc.as_ref() }.map(|l| format!(" (spawned at {l})")).unwrap_or_default();
+    format!("goroutine {id}{name}{at}")
+}
