@@ -331,7 +331,6 @@ fn close_wakes_many_goroutines() {
 /// `runnext` with the *inherited* time slice, so the hog pair gives the P up when its
 /// slice is over (checked at the channel ops' scheduling points).
 #[test]
-#[ignore = "needs the scheduler's time-slice preemption (sysmon sets the preempt flag, runnext inherits the slice)"]
 fn ping_pong_hog() {
     deadline(60, || {
         on(1, || {
