@@ -17,12 +17,18 @@
 //!    `MAX_CHUNK_BYTES`), so a small pool reserves little and a burst of thousands of
 //!    goroutines costs a handful of syscalls.
 //!
+//! ## Finding a stack's chunk
+//! A [`Stack`] stays two words (a third made the pool's get/put twice as slow: three-word
+//! moves defeat store forwarding), so a carved stack does not point to its chunk. Chunks
+//! are kept in a process-wide registry ordered by address, looked up only when a stack
+//! leaves use (dropped or discarded), never on `get`, `put` or `resume`. Each chunk counts
+//! its `live` stacks, plus one while its depot still carves from it.
+//!
 //! ## Freeing: the policy and its trade-off
-//! A carved [`Stack`] holds an `Arc` of its chunk. Dropping it (or the pool's queues
-//! overflowing on `put`) hands it back to its depot's free list; the depot gives free
-//! stacks' memory back to the OS with `MADV_DONTNEED`, batched (`RELEASE_BATCH` stacks per
-//! syscall; the newest free stacks stay resident until a batch is full, so `get` reuses warm
-//! ones first). **A chunk is unmapped only when every stack carved from it has been
+//! Dropping a carved stack (or the pool's queues overflowing on `put`) hands it back to
+//! its depot's free list; the depot gives free stacks' memory back to the OS with
+//! `MADV_DONTNEED`, batched (`RELEASE_BATCH` stacks per syscall; the newest free stacks stay
+//! resident until a batch is full, so `get` reuses warm ones first). **A chunk is unmapped only when every stack carved from it has been
 //! dropped for good**: at [`crate::StackPool::trim`] or when the pool is dropped (free stacks
 //! are then discarded, and a chunk goes with its last stack), never while the pool lives and
 //! holds it. The trade-off: after a burst, the pool keeps the burst's *address space*
@@ -34,7 +40,9 @@
 //! `mprotect` guards are not carved: each would split the chunk into two more VMAs anyway,
 //! and the per-stack mapping budget (`guard.rs`) counts standalone stacks only.
 
+use std::collections::BTreeMap;
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use crate::guard::GuardKind;
@@ -54,19 +62,64 @@ const RELEASE_BATCH: usize = 64;
 /// still carves from it) lets go.
 pub(crate) struct Chunk {
     /// Owned: dropping the chunk unmaps it whole.
-    _map: Mapping,
+    map: Mapping,
     /// Where dropped stacks of this chunk go while the pool lives.
     depot: Weak<Depot>,
+    /// Carved stacks not yet discarded, plus one while the depot carves from the chunk.
+    /// AcqRel on the decrement (as `Arc`'s): the last one sees every use of the memory.
+    live: AtomicUsize,
+}
+
+/// Every mapped chunk by start address; it holds the chunk until `live` reaches 0.
+static REGISTRY: Mutex<BTreeMap<usize, Arc<Chunk>>> = Mutex::new(BTreeMap::new());
+
+fn registry() -> MutexGuard<'static, BTreeMap<usize, Arc<Chunk>>> {
+    // Each step is one insert, lookup or removal: a panic cannot leave it half done.
+    REGISTRY.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Chunk {
-    /// A carved stack was dropped: back to its depot's free list, or, if the pool is gone,
-    /// just let go of the chunk (unmapped with its last stack).
-    pub(crate) fn give_back(chunk: Arc<Chunk>, start: usize, len: usize) {
-        match chunk.depot.upgrade() {
-            Some(depot) => depot.recycle(Stack::carved(chunk, start, len)),
-            None => drop(chunk),
+    /// The chunk holding `addr` (a carved stack's start).
+    fn find(addr: usize) -> Arc<Chunk> {
+        let registry = registry();
+        let chunk = registry.range(..=addr).next_back().map(|(_, c)| c);
+        match chunk {
+            Some(c) if addr < c.map.end() => c.clone(),
+            _ => panic!("Chunk::find: no chunk holds the carved stack; addr = {addr:#x}"),
         }
+    }
+
+    /// Gives up one `live` unit; the last one removes the chunk from the registry, which
+    /// unmaps it (once no thread is still looking at it).
+    fn let_go(&self) {
+        if self.live.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let removed = registry().remove(&self.map.start());
+            drop(removed); // outside the registry lock: may unmap
+        }
+    }
+
+    /// A carved stack was dropped: back to its depot's free list, or, if the pool is gone,
+    /// let go of the chunk (unmapped with its last stack).
+    pub(crate) fn give_back(start: usize, len: usize) {
+        let chunk = Chunk::find(start);
+        match chunk.depot.upgrade() {
+            Some(depot) => depot.recycle(Stack::carved(start, len)),
+            None => chunk.let_go(),
+        }
+    }
+
+    /// A carved stack leaves for good (trim, pool drop): its chunk loses a live stack.
+    pub(crate) fn discard(start: usize) {
+        Chunk::find(start).let_go();
+    }
+}
+
+/// The depot's hold on the chunk it carves from: one `live` unit, given up on drop.
+struct Carving(Arc<Chunk>);
+
+impl Drop for Carving {
+    fn drop(&mut self) {
+        self.0.let_go();
     }
 }
 
@@ -79,7 +132,7 @@ pub(crate) struct Depot {
 
 struct State {
     /// The chunk being carved, and its next free slot and slot count.
-    current: Option<Arc<Chunk>>,
+    current: Option<Carving>,
     start: usize,
     next: usize,
     slots: usize,
@@ -126,19 +179,20 @@ impl Depot {
         }
         if state.next == state.slots {
             let (chunk, start, slots) = self.map_chunk(state.next_slots)?;
-            state.current = Some(chunk);
+            state.current = Some(Carving(chunk));
             state.start = start;
             state.next = 0;
             state.slots = slots;
             state.next_slots = (slots * 2).min(MAX_SLOTS);
         }
-        let chunk = state.current.clone().expect("Depot::get: a chunk with a free slot");
+        let chunk = state.current.as_ref().expect("Depot::get: a chunk with a free slot");
+        chunk.0.live.fetch_add(1, Ordering::Relaxed); // the depot's unit keeps it above 0
         let start = state.start + state.next * self.stride;
         state.next += 1;
         if state.next == state.slots {
             state.current = None; // fully carved: the stacks keep it alive now
         }
-        Ok(Stack::carved(chunk, start, self.stride))
+        Ok(Stack::carved(start, self.stride))
     }
 
     /// Maps and guards a chunk of up to `want` slots; returns it, its start and slot count.
@@ -157,7 +211,9 @@ impl Depot {
         map.advise_strided(map.start(), self.stride, slots, page, MADV_GUARD_INSTALL)
             .map_err(|e| map_error(GuardKind::Madvise, self.stride - page, e))?;
         let start = map.start();
-        Ok((Arc::new(Chunk { _map: map, depot: Arc::downgrade(self) }), start, slots))
+        let chunk = Arc::new(Chunk { map, depot: Arc::downgrade(self), live: AtomicUsize::new(1) });
+        registry().insert(start, chunk.clone());
+        Ok((chunk, start, slots))
     }
 
     /// Takes a free stack back; every `RELEASE_BATCH` of them give their memory back in one

@@ -19,7 +19,6 @@ use std::fmt;
 use std::io;
 use std::mem::ManuallyDrop;
 use std::ops::Range;
-use std::sync::Arc;
 
 use corosensei::stack::StackPointer;
 
@@ -39,23 +38,25 @@ pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
 /// anonymous mapping of its own (dropping it unmaps it) or a slot of a pool chunk (dropping
 /// it hands it back to its pool). Implements [`corosensei::stack::Stack`].
 ///
-/// Three words (the mapping, with the guard kind in its length's low bits, and the chunk),
-/// so the pool moves stacks without memory traffic. A stack guarded by `mprotect` holds one
-/// unit of the mapping budget, given back after it is unmapped.
+/// Two words (the mapping, with the guard kind and "carved" in its length's low bits), so
+/// the pool moves stacks in registers: a third word (a chunk pointer) made the pool's
+/// get/put over twice as slow. A stack guarded by `mprotect` holds one unit of the mapping
+/// budget, given back after it is unmapped.
 pub struct Stack {
-    /// Owned when `chunk` is `None`. For a carved stack, the slot inside the chunk's
-    /// mapping: never dropped (the chunk unmaps), kept alive by `chunk`.
+    /// Owned, unless tagged `TAG_CARVED`: then the slot inside a chunk's mapping, never
+    /// dropped (the chunk unmaps), kept mapped by the chunk's `live` count.
     map: ManuallyDrop<Mapping>,
-    chunk: Option<Arc<Chunk>>,
 }
 
 const TAG_MADVISE: usize = 1;
 const TAG_MPROTECT: usize = 2;
+/// With `TAG_MADVISE`: a slot of a pool chunk (`chunk.rs`).
+const TAG_CARVED: usize = 4;
 
 impl Drop for Stack {
     fn drop(&mut self) {
-        if let Some(chunk) = self.chunk.take() {
-            Chunk::give_back(chunk, self.map.start(), self.map.end() - self.map.start());
+        if self.is_pooled_slot() {
+            Chunk::give_back(self.map.start(), self.map.end() - self.map.start());
             return;
         }
         let mprotect = self.map.tag() == TAG_MPROTECT;
@@ -97,30 +98,32 @@ impl Stack {
 
     /// A carved stack: the slot `[start, start + len)` of `chunk`'s mapping, its lowest page
     /// already a guard (the depot guards every slot before handing any out).
-    pub(crate) fn carved(chunk: Arc<Chunk>, start: usize, len: usize) -> Stack {
-        // SAFETY: the slot lies inside the chunk's mapping, which `chunk` keeps mapped for as
-        // long as this Stack holds it; `Drop` never drops `map` of a carved stack.
+    /// The caller has counted it in the chunk's `live` stacks.
+    pub(crate) fn carved(start: usize, len: usize) -> Stack {
+        // SAFETY: the slot lies inside a chunk's mapping, which stays mapped while the
+        // chunk counts this stack as live (until `discard`); `Drop` never drops `map` of a
+        // carved stack.
         let mut map = unsafe { Mapping::view(start, len) };
-        map.set_tag(TAG_MADVISE);
-        Stack { map, chunk: Some(chunk) }
+        map.set_tag(TAG_MADVISE | TAG_CARVED);
+        Stack { map }
     }
 
     /// Drops the stack for good: a carved one lets go of its chunk (unmapped with its last
     /// stack) instead of going back to its pool.
-    pub(crate) fn discard(mut self) {
-        match self.chunk.take() {
+    pub(crate) fn discard(self) {
+        if self.is_pooled_slot() {
+            let start = self.map.start();
             // The view in `map` must not be dropped, and nothing else is left to drop.
-            Some(chunk) => {
-                std::mem::forget(self);
-                drop(chunk);
-            }
-            None => drop(self),
+            std::mem::forget(self);
+            Chunk::discard(start);
+        } else {
+            drop(self);
         }
     }
 
     /// Whether this stack is a slot of a pool chunk rather than a mapping of its own.
     pub fn is_pooled_slot(&self) -> bool {
-        self.chunk.is_some()
+        self.map.tag() & TAG_CARVED != 0
     }
 
     /// Usable bytes (excluding the guard page).
@@ -130,9 +133,9 @@ impl Stack {
 
     /// The guard mechanism this stack uses (never `Auto`).
     pub fn guard_kind(&self) -> GuardKind {
-        match self.map.tag() {
-            TAG_MPROTECT => GuardKind::Mprotect,
-            _ => GuardKind::Madvise,
+        match self.map.tag() & TAG_MPROTECT {
+            0 => GuardKind::Madvise,
+            _ => GuardKind::Mprotect,
         }
     }
 
@@ -272,7 +275,7 @@ impl StackBuilder {
         map.set_tag(if slot.is_some() { TAG_MPROTECT } else { TAG_MADVISE });
         // The stack's drop gives the budget unit back from now on.
         std::mem::forget(slot);
-        Ok(Stack { map: ManuallyDrop::new(map), chunk: None })
+        Ok(Stack { map: ManuallyDrop::new(map) })
     }
 }
 
