@@ -130,7 +130,8 @@ fn find<T: Send + 'static>(locals: &Locals, key: usize) -> Option<*const T> {
 ///
 /// # Safety
 /// `locals` is the map of the running goroutine, whose job has returned.
-#[allow(dead_code)]
+/// A panic in a destructor is reported by the hook and otherwise ignored (the round's other
+/// values are still dropped, and the next round runs).
 pub(crate) unsafe fn drop_all(locals: *mut Locals) {
     const MAX_ROUNDS: u32 = 64;
     for _ in 0..MAX_ROUNDS {
@@ -139,7 +140,7 @@ pub(crate) unsafe fn drop_all(locals: *mut Locals) {
         if round.is_empty() {
             return;
         }
-        drop(round);
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(round)));
     }
     // SAFETY: as above.
     let rest = std::mem::take(unsafe { &mut *locals });

@@ -208,12 +208,8 @@ fn start<F, T>(
         let r = catch_unwind(AssertUnwindSafe(f));
         // Goroutine-locals die with the goroutine, on its own stack (their destructors may
         // block). A panic in one is reported by the hook and otherwise ignored.
-        // SAFETY: the running goroutine owns its G's owner fields.
-        let locals = unsafe { &mut *g.locals.get() };
-        if !locals.is_empty() {
-            let locals = std::mem::take(locals);
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(locals)));
-        }
+        // SAFETY: the running goroutine owns its G's owner fields, and its job has returned.
+        unsafe { crate::local::drop_all(g.locals.get()) };
         if let Err(payload) = r {
             if g.cancelling.load(Relaxed) {
                 // The runtime is unwinding this stack: let the unwind through.

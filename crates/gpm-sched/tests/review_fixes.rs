@@ -83,3 +83,52 @@ fn nested_blocking_keeps_the_p() {
     let s = rt.stats();
     assert_eq!(s.retakes, 0, "the P was stranded in Syscall: {s:?}");
 }
+
+static MARKS_DROPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A goroutine-local whose destructor counts.
+struct Mark(Cell<u64>);
+
+impl Drop for Mark {
+    fn drop(&mut self) {
+        MARKS_DROPPED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// A goroutine-local whose destructor uses (so creates) another one.
+struct SetsMarkOnDrop;
+
+impl Drop for SetsMarkOnDrop {
+    fn drop(&mut self) {
+        MARK.with(|m| m.0.set(7));
+    }
+}
+
+gpm_sched::local! {
+    static MARK: Mark = Mark(Cell::new(0));
+    static SETTER: SetsMarkOnDrop = SetsMarkOnDrop;
+}
+
+/// A local created by another local's destructor is dropped with the goroutine too, not
+/// left behind for the next goroutine that reuses the G.
+#[test]
+fn local_created_by_a_local_destructor_does_not_leak_into_the_next_goroutine() {
+    let _w = common::watchdog(20, "local_created_by_a_local_destructor");
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let rounds = 50;
+    rt.block_on(move || {
+        for _ in 0..rounds {
+            let seen = gpm_sched::go(|| {
+                let seen = MARK.with(|m| m.0.get());
+                SETTER.with(|_| ());
+                seen
+            })
+            .join()
+            .unwrap();
+            assert_eq!(seen, 0, "a MARK set by the previous goroutine's destructor leaked");
+        }
+    });
+    drop(rt);
+    // Each round: its own MARK, and the one SETTER's destructor created.
+    assert_eq!(MARKS_DROPPED.load(std::sync::atomic::Ordering::Relaxed), 2 * rounds);
+}
