@@ -5,12 +5,14 @@
 //! the façade, and its code never reads a thread-local in a function that can switch.
 //!
 //! # The three letters
-//! * **G** (`g.rs`): a goroutine — a reusable gpm-stack `Coroutine` plus status, park
-//!   state, wait reason. Each G status is defined by who owns its stack (table in `g.rs`).
+//! * **G** (`g.rs`): a goroutine — its job, a gpm-stack `Coroutine` bound lazily when it
+//!   first runs (`gfree.rs`), status, park state, wait reason. Each G status is defined by
+//!   who owns its stack (table in `g.rs`).
 //! * **P** (`p.rs`): a logical processor — the local ring + `runnext` (gpm-queue), the
-//!   free-G cache, the id batch, the timer heap, `schedtick`. `procs` of them; an M runs
-//!   goroutines only while it holds one. P status is defined by who may touch its owner
-//!   half, and goroutine code *claims* its P with one CAS so sysmon can retake Ps safely.
+//!   free-G cache, the idle-coroutine cache, the id batch, the timer heap, `schedtick`.
+//!   `procs` of them; an M runs goroutines only while it holds one. P status is defined
+//!   by who may touch its owner half, and goroutine code *claims* its P with one CAS so
+//!   sysmon can retake Ps safely.
 //! * **M** (`m.rs`, `schedule.rs`): an OS thread; its native stack plays Go's `g0` and runs
 //!   the schedule loop: `find_runnable` (timers, every 61st tick the global queue, local
 //!   queue, global batch, stealing), then `execute` (resume the G and do what it asked when
@@ -62,6 +64,9 @@
 //!   for that switch; Rust's panic count is thread-local.
 //! * **Runtime drop** joins the Ms, then drops every unfinished coroutine on the dropping
 //!   thread (corosensei unwinds it); joins then report `Cancelled`.
+//! * **Lazy stacks** (`gfree.rs`): a G gets a coroutine from its P's cache when it first
+//!   runs, and a dying G gives it back, so queued-but-unstarted Gs hold no stack and a
+//!   burst of spawns maps none. Custom stack sizes stay bound at spawn.
 //! * **Counters** that sit on hot paths are per-P owner-only (a load and a store).
 //!
 //! # Rejected
