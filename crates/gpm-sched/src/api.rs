@@ -67,6 +67,10 @@ impl Builder {
 /// P's queue. On a plain thread, `std::thread::yield_now`.
 pub fn yield_now() {
     match current_g() {
+        Some(g) if g.status() == crate::g::GStatus::Syscall => {
+            // Inside `blocking`: leave the syscall around the yield (`syscall.rs`).
+            crate::syscall::around_switch(g, || g.suspend(Action::Yield));
+        }
         Some(g) => g.suspend(Action::Yield),
         None => std::thread::yield_now(),
     }

@@ -220,6 +220,10 @@ fn park_thread(deadline: Option<Instant>) -> bool {
 
 /// The goroutine half: see the module docs and `gstate`.
 fn park_goroutine(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> bool {
+    if g.status() == GStatus::Syscall {
+        // Parking inside `blocking`: leave the syscall around the park (`syscall.rs`).
+        return crate::syscall::around_switch(g, || park_goroutine(g, reason, deadline));
+    }
     let token = match g.park.begin() {
         Begin::Consumed => return true,
         Begin::Parking(token) => token,
@@ -245,10 +249,12 @@ fn park_goroutine(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> boo
 }
 
 /// A scheduling point for operations that did not block: yields if the running goroutine's
-/// time slice is used up (its preempt flag is set). A no-op on a plain thread.
+/// time slice is used up (its preempt flag is set). A no-op on a plain thread, and inside
+/// `blocking` (the flag is honoured when the call returns).
 pub fn preempt_point() {
     if let Some(g) = crate::context::current_g()
         && g.preempt.load(Ordering::Relaxed)
+        && g.status() != GStatus::Syscall
     {
         g.preempt.store(false, Ordering::Relaxed);
         g.suspend(Action::Preempted);

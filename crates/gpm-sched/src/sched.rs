@@ -401,7 +401,13 @@ impl Sched {
             // The native stack: the M owns its P outright (status `Running`).
             return m.p().map(|(p, _)| f(p));
         }
-        let held = if m.in_syscall.get() { PStatus::Syscall } else { PStatus::Executing };
+        if m.in_syscall.get() {
+            // Inside `blocking`: this M may block for long and its P may be handed on at any
+            // moment, so work readied here goes to the global queue with the fenced wake-up
+            // (as Go's `ready` from a syscall finds no P), not to this P's `runnext`.
+            return None;
+        }
+        let held = PStatus::Executing;
         if let Some((p, seq)) = m.p() {
             if p.claim(seq, held) {
                 let r = f(p);

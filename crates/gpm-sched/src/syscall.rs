@@ -16,9 +16,9 @@ use crate::g::{Action, GRef, GStatus};
 /// Nested inside another `blocking`, it just runs `f` (the outer call already holds the P
 /// in `Syscall`, as Go's nested `entersyscall` is not possible).
 ///
-/// `f` should not park the goroutine (receive from a channel, lock a `gpm::sync` type,
-/// `yield_now`): that works, but the P stays in `Syscall` until sysmon retakes it (tens of
-/// milliseconds). Park outside `blocking`, and wrap only the thread-blocking call.
+/// `f` may park the goroutine (receive from a channel, join, lock a `gpm::sync` type,
+/// `yield_now`): the park leaves the syscall state first, so the P goes on running other
+/// goroutines, and re-enters it when the goroutine resumes (`around_switch`).
 pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
     let Some(g) = current_g() else { return f() };
     if g.status() == GStatus::Syscall {
@@ -40,6 +40,18 @@ impl Drop for Exit {
     fn drop(&mut self) {
         exit(self.0);
     }
+}
+
+/// A goroutine inside `blocking` is about to switch away (park, yield): do the exit first —
+/// the P back to `Executing`, or another P, or queue up with none, as `blocking`'s own
+/// return does — so the P does not sit in `Syscall`, stranded until sysmon retakes it
+/// while its M waits on the scheduler; run `f` (the switch); then enter the syscall state
+/// again on whichever M resumed the G.
+pub(crate) fn around_switch<R>(g: GRef, f: impl FnOnce() -> R) -> R {
+    exit(g);
+    let r = f();
+    enter(g);
+    r
 }
 
 fn enter(g: GRef) {

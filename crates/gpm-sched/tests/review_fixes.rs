@@ -132,3 +132,50 @@ fn local_created_by_a_local_destructor_does_not_leak_into_the_next_goroutine() {
     // Each round: its own MARK, and the one SETTER's destructor created.
     assert_eq!(MARKS_DROPPED.load(std::sync::atomic::Ordering::Relaxed), 2 * rounds);
 }
+
+/// Parking and yielding inside `blocking` leave the syscall state around the switch: the P
+/// runs the other goroutines at once instead of sitting in `Syscall` until sysmon retakes it.
+#[test]
+fn park_and_yield_inside_blocking_keep_the_p_running() {
+    let _w = common::watchdog(20, "park_and_yield_inside_blocking_keep_the_p_running");
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let sum = rt.block_on(|| {
+        let mut sum = 0;
+        for i in 0..20u64 {
+            // join parks inside blocking; the child needs this (only) P to run.
+            sum += gpm_sched::blocking(|| gpm_sched::go(move || i).join().unwrap());
+            gpm_sched::blocking(gpm_sched::yield_now);
+            gpm_sched::blocking(|| gpm_sched::sleep(std::time::Duration::from_micros(10)));
+        }
+        sum
+    });
+    assert_eq!(sum, 190);
+    let s = rt.stats();
+    assert_eq!(s.retakes, 0, "a P was stranded in Syscall: {s:?}");
+}
+
+/// A goroutine spawned from inside `blocking` goes to the global queue with a fenced
+/// wake-up, so another M runs it while the spawner's M is still blocked.
+#[test]
+fn goroutine_spawned_inside_blocking_runs_while_it_blocks() {
+    let _w = common::watchdog(20, "goroutine_spawned_inside_blocking_runs_while_it_blocks");
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    let ran_while_blocked = rt.block_on(|| {
+        gpm_sched::blocking(|| {
+            let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let d = done.clone();
+            let _child = gpm_sched::go(move || d.store(true, std::sync::atomic::Ordering::Release));
+            let t = std::time::Instant::now();
+            while !done.load(std::sync::atomic::Ordering::Acquire) {
+                if t.elapsed() > std::time::Duration::from_secs(10) {
+                    return false;
+                }
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            }
+            true
+        })
+    });
+    assert!(ran_while_blocked);
+    let s = rt.stats();
+    assert_eq!(s.retakes, 0, "the child waited in the blocked M's P: {s:?}");
+}
