@@ -18,11 +18,10 @@ use crate::sched::Sched;
 /// thread runs no other goroutine until as many `unlock_os_thread` calls have been made.
 /// A no-op on a plain thread.
 ///
-/// Unlike Go: a goroutine that returns while still locked does not end its thread. Go
-/// terminates such a thread, since the goroutine may have left it in a changed state
-/// (namespaces, signal masks, thread-locals of C libraries); here the M goes back to running
-/// other goroutines. A goroutine that changes its thread's state must restore it before
-/// it unlocks or returns.
+/// As in Go, a goroutine that returns while still locked ends its thread: it may have left
+/// the thread in a changed state (namespaces, signal masks, thread-locals of C libraries),
+/// so no other goroutine runs there; the runtime starts another thread when it needs one.
+/// Unlock before returning to keep the thread.
 pub fn lock_os_thread() {
     let Some(g) = current_g() else { return };
     // SAFETY: `g.m` is this G's M, on this thread.
@@ -48,6 +47,18 @@ pub fn unlock_os_thread() {
         let m = unsafe { &*g.m.get() };
         m.locked_g.set(std::ptr::null());
         g.locked_m.store(std::ptr::null_mut(), Release);
+    }
+}
+
+/// Go's `mexit` for a thread whose locked G returned without unlocking: give the P away
+/// (`handoffp`); the caller then leaves the schedule loop and the thread ends.
+pub(crate) fn exit_m(sched: &Sched, m: &M) {
+    if let Some((p, seq)) = m.p() {
+        m.set_p(None);
+        if m.spinning.replace(false) {
+            sched.spin.end_spinning();
+        }
+        sched.handoffp(p.id, seq);
     }
 }
 

@@ -33,6 +33,8 @@ pub(crate) struct M {
     pub(crate) in_syscall: Cell<bool>,
     /// owner: the G locked to this M (`lock_os_thread`), or null.
     pub(crate) locked_g: Cell<*const G>,
+    /// owner: the locked G returned without unlocking: the thread ends (Go's `mexit`).
+    pub(crate) exit_thread: Cell<bool>,
     /// A P handed over by `startm` (index, or `NO_P`).
     nextp: AtomicUsize,
     next_spinning: AtomicBool,
@@ -57,6 +59,7 @@ impl M {
             spinning: Cell::new(false),
             in_syscall: Cell::new(false),
             locked_g: Cell::new(std::ptr::null()),
+            exit_thread: Cell::new(false),
             nextp: AtomicUsize::new(NO_P),
             next_spinning: AtomicBool::new(false),
             next_g: AtomicPtr::new(std::ptr::null_mut()),

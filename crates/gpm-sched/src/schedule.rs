@@ -66,6 +66,10 @@ fn schedule_loop(sched: &Sched, m: &Arc<M>) {
         if !m.locked_g.get().is_null() {
             crate::lockosthread::wait_locked(sched, m);
         }
+        if m.exit_thread.get() {
+            crate::lockosthread::exit_m(sched, m);
+            return;
+        }
     }
 }
 
@@ -249,8 +253,10 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool) {
         if let Resumed::Finished(_) = resumed {
             g.set_status(GStatus::Dead);
             if std::ptr::eq(m.locked_g.get(), g.as_ptr()) {
-                // A locked G ended: the M is free again (Go would end the thread).
+                // A locked G returned without unlocking: as in Go, its thread ends (the G
+                // may have changed the thread's state); `schedule_loop` exits the M.
                 m.locked_g.set(std::ptr::null());
+                m.exit_thread.set(true);
             }
             crate::gfree::gfput(sched, m, g);
             return;
