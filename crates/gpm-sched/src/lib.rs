@@ -62,8 +62,13 @@
 //!   queue instead of running (Go's TestPingPongHog).
 //! * **Unwinding pins**: a goroutine that switches while a panic unwinds is locked to its M
 //!   for that switch; Rust's panic count is thread-local.
-//! * **Runtime drop** joins the Ms, then drops every unfinished coroutine on the dropping
-//!   thread (corosensei unwinds it); joins then report `Cancelled`.
+//! * **Runtime drop** joins the Ms, then drops every unfinished coroutine (corosensei
+//!   unwinds it) on helper threads, adding one whenever progress stalls, so a destructor
+//!   waiting for another cancelled goroutine cannot hang the drop (`runtime/cancel.rs`);
+//!   joins then report `Cancelled`. A G parked while unwinding a panic is leaked, not
+//!   unwound twice (that aborts). Dropped from its own goroutine, a detached thread does it.
+//! * **`blocking` and parks**: a park or yield inside `blocking` leaves the syscall state
+//!   around the switch, and work readied there goes to the global queue (`syscall.rs`).
 //! * **Lazy stacks** (`gfree.rs`): a G gets a coroutine from its P's cache when it first
 //!   runs, and a dying G gives it back, so queued-but-unstarted Gs hold no stack and a
 //!   burst of spawns maps none. Custom stack sizes stay bound at spawn.
