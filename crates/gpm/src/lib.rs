@@ -51,6 +51,8 @@
 //!
 //! Dropping a [`Runtime`] cancels goroutines that have not finished: their stacks are
 //! unwound (destructors run) and their `join` returns `Err` holding [`Cancelled`].
+//! Destructors of cancelled goroutines must not block: drop does not hang on one, but
+//! after a grace period it leaves it behind on a detached thread (see [`Runtime`]).
 
 pub use gpm_sched::{
     Builder, Cancelled, JoinHandle, Runtime, RuntimeBuilder, Stats, blocking, go, lock_os_thread,
