@@ -111,11 +111,17 @@ pub(crate) fn arm(sched: &Sched, m: &M, when: Instant, g: GRef, token: u64) {
 }
 
 /// Fires `p`'s due timers, readying their Gs (from an M holding a P: into its queue).
+#[inline]
 pub(crate) fn run_timers(sched: &Sched, p: &P) {
-    let next = p.timers.next();
-    if next == NONE {
-        return;
+    // The common case, inline in the schedule loop: no timer armed on this P.
+    if p.timers.next() != NONE {
+        run_timers_slow(sched, p);
     }
+}
+
+#[inline(never)]
+fn run_timers_slow(sched: &Sched, p: &P) {
+    let next = p.timers.next();
     let now = sched.nanotime();
     if next > now {
         return;
