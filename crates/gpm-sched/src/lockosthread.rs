@@ -85,7 +85,7 @@ pub(crate) fn hand_to_locked_m(sched: &Sched, m: &std::sync::Arc<M>, g: GRef) ->
 
 /// Go's `stoplockedm`: this M's locked G switched away (or was handed over): give the P
 /// away and sleep until the G comes back; then run it.
-pub(crate) fn wait_locked(sched: &Sched, m: &M) {
+pub(crate) fn wait_locked(sched: &Sched, m: &M, slot: &gpm_stack::ThreadSlot) {
     loop {
         let g = m.locked_g.get();
         if g.is_null() || sched.is_shutdown() {
@@ -108,6 +108,6 @@ pub(crate) fn wait_locked(sched: &Sched, m: &M) {
                 break GRef::from_ptr(ng).expect("non-null");
             }
         };
-        crate::schedule::execute(sched, m, next, false);
+        crate::schedule::execute(sched, m, next, false, slot);
     }
 }

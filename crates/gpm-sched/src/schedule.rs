@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering::*;
 use std::time::Instant;
 
 use gpm_queue::Source;
-use gpm_stack::Resumed;
+use gpm_stack::{Resumed, ThreadSlot};
 
 use crate::context::set_current_m;
 use crate::g::{Action, GRef, GStatus};
@@ -27,13 +27,16 @@ const GLOBAL_FAIRNESS: u32 = 61;
 /// A thread's main function: run the schedule loop until the runtime shuts down.
 pub(crate) fn m_main(sched: Arc<Sched>, id: usize, p: Option<(usize, u64)>, spinning: bool) {
     let _altstack = gpm_stack::init_thread();
+    // Taken once, here on the M's native stack: every resume publishes the running
+    // coroutine (for the overflow handler) through it with a plain store, no TLS access.
+    let slot = gpm_stack::thread_slot();
     let m = Arc::new(M::new(id, Arc::as_ptr(&sched)));
     sched.register_m(m.clone());
     set_current_m(Arc::as_ptr(&m));
     m.set_p(p);
     m.spinning.set(spinning);
     let abort = AbortOnUnwind;
-    schedule_loop(&sched, &m);
+    schedule_loop(&sched, &m, &slot);
     std::mem::forget(abort);
     set_current_m(std::ptr::null());
     sched.nthreads.fetch_sub(1, Relaxed);
@@ -50,7 +53,7 @@ impl Drop for AbortOnUnwind {
     }
 }
 
-fn schedule_loop(sched: &Sched, m: &Arc<M>) {
+fn schedule_loop(sched: &Sched, m: &Arc<M>, slot: &ThreadSlot) {
     loop {
         if m.p().is_none() && !acquire_after_stop(sched, m) {
             return;
@@ -62,9 +65,9 @@ fn schedule_loop(sched: &Sched, m: &Arc<M>) {
         if crate::lockosthread::hand_to_locked_m(sched, m, g) {
             continue;
         }
-        execute(sched, m, g, inherit);
+        execute(sched, m, g, inherit, slot);
         if !m.locked_g.get().is_null() {
-            crate::lockosthread::wait_locked(sched, m);
+            crate::lockosthread::wait_locked(sched, m, slot);
         }
         if m.exit_thread.get() {
             crate::lockosthread::exit_m(sched, m);
@@ -208,7 +211,7 @@ fn drop_p(sched: &Sched, m: &M) {
 
 /// Runs `g` until it switches away, then does what it asked (Go's `execute` + the `mcall`
 /// continuations `gosched_m`, `park_m`, `goexit0`).
-pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool) {
+pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool, slot: &ThreadSlot) {
     loop {
         let (p, seq) = m.p().expect("execute: M without a P");
         if inherit && g.preempt.load(Relaxed) {
@@ -238,7 +241,7 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool) {
         // SAFETY: the M owns `p` on its native stack (status `Running`).
         unsafe { P::bump(&p.resumes) };
         p.set_executing(seq);
-        let resumed = co.resume();
+        let resumed = co.resume_in(slot);
         m.cur_g.set(std::ptr::null());
         let have_p = match m.p() {
             Some((p, seq)) if p.claim(seq, PStatus::Executing) => {
