@@ -7,8 +7,11 @@
 //!   `Unparker::unpark` readies it (Go's `goready`: into the current P's `runnext` when the
 //!   waker is itself a goroutine, else the global queue plus a wakeup).
 //! - On a plain thread, `park*` blocks the thread and `unpark` wakes it.
-//! - `park*` returns only when the permit was consumed (`true`) or the deadline passed
-//!   (`false`); it never returns spuriously.
+//! - `park*` returns only when a permit was consumed (`true`) or the deadline passed
+//!   (`false`). A permit is not tied to one wait, though: a waker that completed an
+//!   operation may unpark after its waiter already returned (channels and sync do), which
+//!   leaves a stale permit that makes the next `park` return at once. So, as with
+//!   `std::thread::park`, callers re-check their condition in a loop; every façade type does.
 //!
 //! The goroutine half is `gstate`'s state machine: `park` moves `EMPTY → PARKING`, switches
 //! to the M, and the M finishes the park on its own stack (`PARKING → PARKED`, Go's
