@@ -59,10 +59,17 @@ impl<T> Lock<T> {
     #[cfg(not(gpm_loom))]
     #[inline]
     pub(crate) fn lock(&self) -> LockGuard<'_, T> {
+        self.try_take().unwrap_or_else(|| self.lock_contended())
+    }
+
+    /// One attempt; `None` if the lock is held. Poisoning is ignored, as by `lock`.
+    #[cfg(not(gpm_loom))]
+    #[inline]
+    fn try_take(&self) -> Option<LockGuard<'_, T>> {
         match self.0.try_lock() {
-            Ok(g) => g,
-            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => self.lock_contended(),
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
         }
     }
 
@@ -80,10 +87,8 @@ impl<T> Lock<T> {
                 for _ in 0..spins {
                     std::hint::spin_loop();
                 }
-                match self.0.try_lock() {
-                    Ok(g) => return g,
-                    Err(std::sync::TryLockError::Poisoned(p)) => return p.into_inner(),
-                    Err(std::sync::TryLockError::WouldBlock) => {}
+                if let Some(g) = self.try_take() {
+                    return g;
                 }
                 spins = (spins * 2).min(MAX_SPIN);
             }
