@@ -11,8 +11,9 @@
 //! * **P** (`p.rs`): a logical processor — the local ring + `runnext` (gpm-queue), the
 //!   free-G cache, the idle-coroutine cache, the id batch, the timer heap, `schedtick`.
 //!   `procs` of them; an M runs goroutines only while it holds one. P status is defined
-//!   by who may touch its owner half, and goroutine code *claims* its P with one CAS so
-//!   sysmon can retake Ps safely.
+//!   by who may touch its owner half; an M back from goroutine code *claims* its P with a
+//!   plain store and load (`ownership.rs`: an asymmetric fence pair with sysmon's
+//!   `membarrier`), so sysmon can retake Ps safely.
 //! * **M** (`m.rs`, `schedule.rs`): an OS thread; its native stack plays Go's `g0` and runs
 //!   the schedule loop: `find_runnable` (timers, every 61st tick the global queue, local
 //!   queue, global batch, stealing), then `execute` (resume the G and do what it asked when
@@ -25,9 +26,11 @@
 //! * **spinning/parking of Ms** (`spinning.rs`): at most `busy/2` spinners; `wakep` when
 //!   work appears with an idle P and no spinner; a spinner that finds work wakes the next;
 //!   stop spinning → `SeqCst` fence → re-check every queue → park. Loom-checked (reduced).
-//! * **claims and retakes** (`p.rs`, `sysmon.rs`, `syscall.rs`): one status word per P with
-//!   an acquisition counter; `blocking` is `Executing → Syscall → Executing`; sysmon's CAS
-//!   from `Syscall` or (for a 20 ms hog) `Executing` hands the P to another M.
+//! * **claims and retakes** (`ownership.rs`, `sysmon.rs`, `syscall.rs`): one status word
+//!   per P with an acquisition counter, and a user mark per M; `blocking` is
+//!   `Running → Syscall → Running` by CAS; sysmon takes a P from `Syscall` by CAS, and
+//!   from a 20 ms hog with `Retaking`, a heavy fence and a second look at the M's mark.
+//!   Loom-checked.
 //! * **stealing** (`steal.rs`): 4 passes in a random coprime order, `runnext` last.
 //! * **timers** (`timers.rs`): per-P heaps, one watcher M parks until the nearest deadline.
 //! * **locked threads** (`lockosthread.rs`): Go's `startlockedm` / `stoplockedm`.
@@ -42,8 +45,9 @@
 //! * **Queue item = `GRef`** (a `NonNull<G>`, `Send`): Gs are never freed before their
 //!   runtime (dead ones are reused), so a pointer is enough, and stale wake-ups are told
 //!   apart by the park word's generation, not by reference counts.
-//! * **Claims instead of a P lock**: one CAS to claim, one store to release (see `p.rs`);
-//!   every P hand-over bumps the P's `seq`, so a claim can never succeed on a P that has
+//! * **Asymmetric claims instead of a P lock or a CAS**: a store and a load to claim, a
+//!   store to release (`ownership.rs`); sysmon pays a `membarrier` per retake of a hog.
+//!   Every P hand-over bumps the P's `seq`, so a claim can never succeed on a P that has
 //!   since passed to another M (an ABA the migration test caught).
 //! * **Yield goes to the local tail**, not Go's global queue (a lock per yield); a yielder
 //!   alone on its P steals from one random P first, so yielders spread over the Ps.
@@ -89,6 +93,7 @@ pub mod gstate;
 mod local;
 mod lockosthread;
 mod m;
+pub mod ownership;
 mod p;
 pub mod park;
 pub mod parker;

@@ -10,6 +10,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
 
 use crate::g::G;
+use crate::ownership::{UserMark, token};
 use crate::p::P;
 use crate::parker::Parker;
 use crate::sched::Sched;
@@ -25,6 +26,11 @@ pub(crate) struct M {
     pub(crate) parker: Parker,
     /// owner: the P held (index, seq).
     p: Cell<Option<(usize, u64)>>,
+    /// owner: `ownership::token` of the P held (0 without one).
+    token: Cell<u64>,
+    /// Whether this M runs goroutine code, and on which P (`ownership.rs`). Written by
+    /// the M only; sysmon reads it.
+    pub(crate) user: UserMark,
     /// owner: the G being resumed, or null on the native stack.
     pub(crate) cur_g: Cell<*const G>,
     /// owner: this M is spinning (counted in `SpinState`).
@@ -55,6 +61,8 @@ impl M {
             sched,
             parker: Parker::new(),
             p: Cell::new(None),
+            token: Cell::new(0),
+            user: UserMark::new(),
             cur_g: Cell::new(std::ptr::null()),
             spinning: Cell::new(false),
             in_syscall: Cell::new(false),
@@ -78,9 +86,36 @@ impl M {
         self.p.get().map(|(i, seq)| (&self.sched().ps[i], seq))
     }
 
-    /// owner: takes P `i` (already acquired: status `Running` with `seq`).
+    /// owner: takes P `i` (already acquired: status `Running` with `seq`), or none, and
+    /// names itself the P's owner for sysmon.
     pub(crate) fn set_p(&self, p: Option<(usize, u64)>) {
         self.p.set(p);
+        match p {
+            Some((i, seq)) => {
+                self.token.set(token(i, seq));
+                // Release: a sysmon that reads the pointer sees an initialised mark.
+                self.sched().ps[i].owner_mark.store(&self.user as *const _ as *mut _, Release);
+            }
+            None => self.token.set(0),
+        }
+    }
+
+    /// owner: goroutine code runs on the P held from now on (`ownership.rs`, step 1).
+    #[inline]
+    pub(crate) fn enter_user(&self) {
+        self.user.enter(self.token.get());
+    }
+
+    /// owner: back from goroutine code (`ownership.rs`, step 2): `true` if the M still
+    /// owns its P. A lost P is dropped (`p()` is `None` afterwards).
+    #[inline]
+    pub(crate) fn claim(&self) -> bool {
+        let Some((i, seq)) = self.p.get() else { return false };
+        if self.sched().ps[i].word.claim(&self.user, seq) {
+            return true;
+        }
+        self.set_p(None);
+        false
     }
 
     /// A waker hands this (idle) M a P; the caller then unparks it.

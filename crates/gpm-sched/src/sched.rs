@@ -14,7 +14,7 @@ use gpm_stack::StackPool;
 use crate::context::current_m;
 use crate::g::{GRef, GStatus};
 use crate::m::M;
-use crate::p::{P, PStatus};
+use crate::p::P;
 use crate::parker::Parker;
 use crate::spinning::SpinState;
 use crate::trace::DebugConfig;
@@ -407,34 +407,27 @@ impl Sched {
             // (as Go's `ready` from a syscall finds no P), not to this P's `runnext`.
             return None;
         }
-        let held = PStatus::Executing;
-        if let Some((p, seq)) = m.p() {
-            if p.claim(seq, held) {
-                let r = f(p);
-                p.unclaim(seq, held);
-                return Some(r);
-            }
-            m.set_p(None);
-        }
-        self.reacquire_p(m, held).map(|(p, seq)| {
+        if m.claim() {
+            let (p, _) = m.p().expect("with_local_p: claimed a P");
             let r = f(p);
-            p.unclaim(seq, held);
+            m.enter_user();
+            return Some(r);
+        }
+        self.reacquire_p(m).map(|p| {
+            let r = f(p);
+            m.enter_user();
             r
         })
     }
 
     /// From a goroutine whose P was retaken: take an idle P for its M (status `Running`,
-    /// to be unclaimed to `held` by the caller).
+    /// handed back to goroutine code by the caller's `M::enter_user`).
     #[cold]
-    pub(crate) fn reacquire_p(&self, m: &M, held: PStatus) -> Option<(&P, u64)> {
-        if held == PStatus::Syscall {
-            // Inside `blocking`: no P until `exitsyscall` asks for one.
-            return None;
-        }
+    pub(crate) fn reacquire_p(&self, m: &M) -> Option<&P> {
         let (i, seq) = self.pidleget()?;
         m.set_p(Some((i, seq)));
         self.ps[i].cur_g.store(m.cur_g.get() as *mut _, Relaxed);
-        Some((&self.ps[i], seq))
+        Some(&self.ps[i])
     }
 }
 

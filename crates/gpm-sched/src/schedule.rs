@@ -17,7 +17,7 @@ use gpm_stack::{Resumed, ThreadSlot};
 use crate::context::set_current_m;
 use crate::g::{Action, GRef, GStatus};
 use crate::m::M;
-use crate::p::{P, PStatus};
+use crate::p::P;
 use crate::sched::Sched;
 
 /// Every this many slices the global queue goes first (Go's 61: a prime, so it does not
@@ -213,7 +213,7 @@ fn drop_p(sched: &Sched, m: &M) {
 /// continuations `gosched_m`, `park_m`, `goexit0`).
 pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool, slot: &ThreadSlot) {
     loop {
-        let (p, seq) = m.p().expect("execute: M without a P");
+        let (p, _) = m.p().expect("execute: M without a P");
         if inherit && g.preempt.load(Relaxed) {
             // A G from `runnext` inherits the slice, and sysmon said the slice is over: the
             // runnext ping-pong chain of Go's TestPingPongHog. As Go's check at function
@@ -240,19 +240,13 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool, slot: &T
         p.cur_g.store(g.as_ptr() as *mut _, Relaxed);
         // SAFETY: the M owns `p` on its native stack (status `Running`).
         unsafe { P::bump(&p.resumes) };
-        p.set_executing(seq);
+        m.enter_user();
         let resumed = co.resume_in(slot);
         m.cur_g.set(std::ptr::null());
-        let have_p = match m.p() {
-            Some((p, seq)) if p.claim(seq, PStatus::Executing) => {
-                p.cur_g.store(std::ptr::null_mut(), Relaxed);
-                true
-            }
-            _ => {
-                m.set_p(None);
-                false
-            }
-        };
+        let have_p = m.claim();
+        if have_p && let Some((p, _)) = m.p() {
+            p.cur_g.store(std::ptr::null_mut(), Relaxed);
+        }
         if let Resumed::Finished(_) = resumed {
             g.set_status(GStatus::Dead);
             if std::ptr::eq(m.locked_g.get(), g.as_ptr()) {

@@ -2,7 +2,7 @@
 //! status `Syscall`; if `f` takes long and the P has work, sysmon retakes the P and hands it
 //! to another M (`sysmon.rs`), so a blocking call never starves the other goroutines.
 //!
-//! On return the fast path is one CAS `Syscall → Executing`. If sysmon took the P, the G
+//! On return the fast path is one CAS `Syscall → Running` (`ownership.rs`). If sysmon took the P, the G
 //! takes an idle P if there is one, else switches to its M asking to be queued globally
 //! (`Action::NoP`); the M, now without a P, parks (Go's `exitsyscall0`).
 
@@ -43,7 +43,7 @@ impl Drop for Exit {
 }
 
 /// A goroutine inside `blocking` is about to switch away (park, yield): do the exit first —
-/// the P back to `Executing`, or another P, or queue up with none, as `blocking`'s own
+/// the P back to `Running`, or another P, or queue up with none, as `blocking`'s own
 /// return does — so the P does not sit in `Syscall`, stranded until sysmon retakes it
 /// while its M waits on the scheduler; run `f` (the switch); then enter the syscall state
 /// again on whichever M resumed the G.
@@ -61,7 +61,7 @@ fn enter(g: GRef) {
     g.set_status(GStatus::Syscall);
     if let Some((p, seq)) = m.p() {
         p.syscalltick.store(p.syscalltick.load(Relaxed).wrapping_add(1), Relaxed);
-        if !p.enter_syscall(seq) {
+        if !p.word.enter_syscall(seq) {
             // Retaken while this G hogged the CPU: run `f` without a P.
             m.set_p(None);
         }
@@ -75,7 +75,7 @@ fn exit(g: GRef) {
     m.in_syscall.set(false);
     g.set_status(GStatus::Running);
     if let Some((p, seq)) = m.p() {
-        if p.exit_syscall(seq) {
+        if p.word.exit_syscall(seq) {
             honour_preempt(g);
             return;
         }
@@ -85,7 +85,7 @@ fn exit(g: GRef) {
     if let Some((i, seq)) = sched.pidleget() {
         m.set_p(Some((i, seq)));
         sched.ps[i].cur_g.store(g.as_ptr() as *mut _, Relaxed);
-        sched.ps[i].set_executing(seq);
+        m.enter_user();
         return;
     }
     // No P: queue this G globally and let the M stop. Resumes on whichever M takes it.

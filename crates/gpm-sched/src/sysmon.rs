@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::*;
 use std::time::Duration;
 
+use crate::ownership::{PWord, can_retake_user, token};
 use crate::p::{P, PStatus};
 use crate::sched::{Sched, sleep_on};
 
@@ -82,8 +83,8 @@ fn retake(sched: &Sched, now: u64, seen: &mut [Seen]) -> usize {
     let mut n = 0;
     for (p, s) in sched.ps.iter().zip(seen.iter_mut()) {
         let w = p.word();
-        let status = P::status_of(w);
-        if !matches!(status, PStatus::Executing | PStatus::Syscall) {
+        let status = PWord::status_of(w);
+        if !matches!(status, PStatus::Running | PStatus::Syscall) {
             s.schedwhen = 0;
             continue;
         }
@@ -128,9 +129,9 @@ fn slice_over(sched: &Sched, p: &P, w: u64, now: u64, s: &mut Seen) -> bool {
         s.preempted_at = now;
         return false;
     }
-    if P::status_of(w) == PStatus::Executing
+    if PWord::status_of(w) == PStatus::Running
         && now - s.preempted_at >= FORCE_PREEMPT_NS
-        && let Some(seq) = p.retake(w)
+        && let Some(seq) = retake_user(p, w, t, g)
     {
         // The same G ignored its flag for another 10 ms: no scheduling point in sight (a
         // CPU hog, or a thread-blocking call outside `blocking`).
@@ -154,11 +155,26 @@ fn syscall_too_long(sched: &Sched, p: &P, w: u64, now: u64, s: &mut Seen) -> boo
     if p.stealer.is_empty() && others && now - s.syscallwhen < FORCE_PREEMPT_NS {
         return false;
     }
-    let Some(seq) = p.retake(w) else { return false };
+    let Some(seq) = p.word.retake_syscall(w) else { return false };
     s.syscallwhen = 0;
     s.schedwhen = 0;
     hand_off(sched, p, seq);
     true
+}
+
+/// Takes `p` (seen `Running` in word `w`, slice `schedtick`, running G `g`) from its M if
+/// the M is running goroutine code on it and still the same G in the same slice after the
+/// heavy fence (`ownership.rs`).
+fn retake_user(p: &P, w: u64, schedtick: u32, g: *mut crate::g::G) -> Option<u64> {
+    let mark = p.owner_mark.load(Acquire);
+    if mark.is_null() || !can_retake_user() {
+        return None;
+    }
+    // SAFETY: an owner mark lives in an M, and Ms live in `allm` until every thread of the
+    // runtime, sysmon included, has been joined.
+    let mark = unsafe { &*mark };
+    let still = || p.schedtick.load(Relaxed) == schedtick && p.cur_g.load(Relaxed) == g;
+    p.word.retake_user(w, mark, token(p.id, PWord::seq_of(w)), still)
 }
 
 fn hand_off(sched: &Sched, p: &P, seq: u64) {

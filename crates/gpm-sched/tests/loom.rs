@@ -11,6 +11,15 @@
 //!    stealing, the idle-M list (the submitter hands its wake-up straight to the one M).
 //!    The model has teeth: with the fence in `SpinState::end_spinning` removed, loom reports
 //!    the deadlock (the M parked, the work unseen, the submitter saw a spinner).
+//! 3. P ownership (`ownership`): an M back from goroutine code claims its P with a store
+//!    and a load (the light fence) while sysmon retakes it (CAS to `Retaking`, the heavy
+//!    fence, a second look at the M's mark), and an M entering and leaving `blocking`
+//!    against sysmon taking the P from goroutine code or from the syscall. Both sides touch
+//!    the P's owner half (a loom `UnsafeCell`) whenever they believe they own it, so two
+//!    owners at once is a data race loom reports. Under loom each fence of the asymmetric
+//!    pair is a `SeqCst` fence, which is the guarantee `membarrier` gives the pair. The
+//!    model has teeth: with the light fence removed, loom finds the M and sysmon both
+//!    owning the P.
 
 #![cfg(gpm_loom)]
 
@@ -18,7 +27,10 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use loom::thread;
 
+use loom::cell::UnsafeCell;
+
 use gpm_sched::gstate::{Begin, EMPTY, NOTIFIED, ParkState};
+use gpm_sched::ownership::{PStatus, PWord, UserMark, token};
 use gpm_sched::parker::Parker;
 use gpm_sched::spinning::SpinState;
 
@@ -151,5 +163,101 @@ fn spinning_m_never_misses_work() {
             assert_eq!(work.load(Acquire), 1, "woken without work");
         }
         submitter.join().unwrap();
+    });
+}
+
+/// A P acquired by an M (seq `seq`), the M's mark, and the P's owner half.
+struct OwnedP {
+    word: PWord,
+    mark: UserMark,
+    owner_half: UnsafeCell<u64>,
+}
+
+// SAFETY: the owner half is touched only by whoever owns the P: what the model checks.
+unsafe impl Sync for OwnedP {}
+
+impl OwnedP {
+    fn new() -> (Arc<OwnedP>, u64) {
+        let p =
+            OwnedP { word: PWord::new(), mark: UserMark::new(), owner_half: UnsafeCell::new(0) };
+        let seq = p.word.acquire();
+        (Arc::new(p), seq)
+    }
+
+    /// What an owner does with the P (loom reports two unordered owners as a race).
+    fn touch(&self, by: u64) {
+        self.owner_half.with_mut(|v| {
+            // SAFETY: the caller believes it owns the P; loom checks that belief.
+            unsafe { *v += by };
+        });
+    }
+
+    /// sysmon's retake of a P seen running goroutine code; `true` if it took the P.
+    fn sysmon_retake(&self, seq: u64) -> bool {
+        let w = self.word.load();
+        let taken = match PWord::status_of(w) {
+            PStatus::Running => self.word.retake_user(w, &self.mark, token(0, seq), || true),
+            PStatus::Syscall => self.word.retake_syscall(w),
+            _ => None,
+        };
+        if taken.is_some() {
+            self.touch(100);
+        }
+        taken.is_some()
+    }
+}
+
+#[test]
+fn claim_and_retake_never_both_own() {
+    loom::model(|| {
+        let (p, seq) = OwnedP::new();
+        let tok = token(0, seq);
+        // The M resumes a G: goroutine code runs from here on.
+        p.mark.enter(tok);
+        let sysmon = {
+            let p = p.clone();
+            thread::spawn(move || p.sysmon_retake(seq))
+        };
+        // Back from the switch (or a spawn from goroutine code): claim, use, give back, and
+        // claim once more (the next switch).
+        let mut owned = 0;
+        for _ in 0..2 {
+            if !p.word.claim(&p.mark, seq) {
+                break;
+            }
+            owned += 1;
+            p.touch(1);
+            p.mark.enter(tok);
+        }
+        let retaken = sysmon.join().unwrap();
+        let w = p.word.load();
+        if retaken {
+            assert!(owned < 2 || PWord::seq_of(w) != seq, "retaken, yet claimed after");
+            assert_ne!(PWord::seq_of(w), seq, "retaken without a new seq");
+        } else {
+            assert_eq!(owned, 2, "not retaken, yet a claim failed");
+            assert_eq!(w, seq | PStatus::Running as u64, "word left at {w:#x}");
+        }
+    });
+}
+
+#[test]
+fn syscall_and_retake_never_both_own() {
+    loom::model(|| {
+        let (p, seq) = OwnedP::new();
+        p.mark.enter(token(0, seq));
+        let sysmon = {
+            let p = p.clone();
+            thread::spawn(move || p.sysmon_retake(seq))
+        };
+        // The G calls `blocking`: enter (the P is not touched inside) and exit; back in
+        // goroutine code, it switches to its M, which claims the P and uses it.
+        let entered = p.word.enter_syscall(seq);
+        let kept = entered && p.word.exit_syscall(seq) && p.word.claim(&p.mark, seq);
+        if kept {
+            p.touch(1);
+        }
+        let retaken = sysmon.join().unwrap();
+        assert_eq!(kept, !retaken, "kept = {kept}, retaken = {retaken}");
     });
 }

@@ -33,6 +33,9 @@
 //!   A fault in the guard page of the coroutine the thread is running prints
 //!   `goroutine N has overflowed its stack (S KiB)` and aborts; other faults go to the handler
 //!   installed before (Rust's, which reports thread-stack overflows itself).
+//! * Fences (`fence.rs`): [`asymmetric_light`] / [`asymmetric_heavy`], a compiler barrier
+//!   paired with `membarrier(2)`, for a store-load handshake whose one side runs all the time
+//!   and whose other side runs rarely (a scheduler's P ownership against its monitor thread).
 //! * `sys.rs`: the raw calls (`mmap`, `madvise` and its batched form `process_madvise`,
 //!   `mprotect`, `/proc` readings).
 //!
@@ -78,6 +81,7 @@ mod altstack;
 mod chunk;
 mod coroutine;
 mod current;
+mod fence;
 mod guard;
 mod overflow;
 mod pool;
@@ -87,6 +91,7 @@ mod sys;
 pub use altstack::{ALTSTACK_SIZE, ThreadGuard, init_thread};
 pub use coroutine::{Coroutine, Job, Resumed, Suspender};
 pub use current::{RunningCoroutine, ThreadSlot, running, thread_slot};
+pub use fence::{asymmetric_heavy, asymmetric_light, asymmetric_supported};
 pub use guard::{
     GUARD_ENV, GuardKind, live_mprotect_stacks, madvise_guard_supported, mprotect_stack_limit,
 };
