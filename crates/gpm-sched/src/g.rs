@@ -194,6 +194,10 @@ impl G {
     /// is pinned to its M for the switch, as `lock_os_thread` would: Rust keeps the panic
     /// count in a thread-local, so finishing the unwind on another thread would leave one
     /// thread "panicking" forever and the other's count wrong.
+    /// Always inlined: the switch clobbers every callee-saved register, so each function
+    /// level between the blocking call and the switch would save and restore all six; the
+    /// caller saves them once.
+    #[inline(always)]
     pub(crate) fn suspend(&self, action: Action) {
         let unwinding = crate::context::unwinding();
         let pin = unwinding && self.lock_count.get() == 0;

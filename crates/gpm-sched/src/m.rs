@@ -24,8 +24,10 @@ pub(crate) struct M {
     /// The runtime. Valid while the M's thread runs: its main function holds an `Arc`.
     pub(crate) sched: *const Sched,
     pub(crate) parker: Parker,
-    /// owner: the P held (index, seq).
-    p: Cell<Option<(usize, u64)>>,
+    /// owner: the P held (null for none; it points into the runtime's `ps`, alive as long
+    /// as `sched`) and the seq it was acquired with.
+    p: Cell<*const P>,
+    seq: Cell<u64>,
     /// owner: `ownership::token` of the P held (0 without one).
     token: Cell<u64>,
     /// Whether this M runs goroutine code, and on which P (`ownership.rs`). Written by
@@ -60,7 +62,8 @@ impl M {
             id,
             sched,
             parker: Parker::new(),
-            p: Cell::new(None),
+            p: Cell::new(std::ptr::null()),
+            seq: Cell::new(0),
             token: Cell::new(0),
             user: UserMark::new(),
             cur_g: Cell::new(std::ptr::null()),
@@ -83,20 +86,27 @@ impl M {
     /// owner: the P held, with its seq.
     #[inline]
     pub(crate) fn p(&self) -> Option<(&P, u64)> {
-        self.p.get().map(|(i, seq)| (&self.sched().ps[i], seq))
+        let p = self.p.get();
+        // SAFETY: a non-null `p` points into `sched.ps`, which lives as long as the M.
+        (!p.is_null()).then(|| (unsafe { &*p }, self.seq.get()))
     }
 
     /// owner: takes P `i` (already acquired: status `Running` with `seq`), or none, and
     /// names itself the P's owner for sysmon.
     pub(crate) fn set_p(&self, p: Option<(usize, u64)>) {
-        self.p.set(p);
         match p {
             Some((i, seq)) => {
+                let p = &self.sched().ps[i];
+                self.p.set(p);
+                self.seq.set(seq);
                 self.token.set(token(i, seq));
                 // Release: a sysmon that reads the pointer sees an initialised mark.
-                self.sched().ps[i].owner_mark.store(&self.user as *const _ as *mut _, Release);
+                p.owner_mark.store(&self.user as *const _ as *mut _, Release);
             }
-            None => self.token.set(0),
+            None => {
+                self.p.set(std::ptr::null());
+                self.token.set(0);
+            }
         }
     }
 
@@ -110,8 +120,8 @@ impl M {
     /// owns its P. A lost P is dropped (`p()` is `None` afterwards).
     #[inline]
     pub(crate) fn claim(&self) -> bool {
-        let Some((i, seq)) = self.p.get() else { return false };
-        if self.sched().ps[i].word.claim(&self.user, seq) {
+        let Some((p, seq)) = self.p() else { return false };
+        if p.word.claim(&self.user, seq) {
             return true;
         }
         self.set_p(None);

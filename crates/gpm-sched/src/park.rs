@@ -193,6 +193,7 @@ pub fn park_timeout(reason: WaitReason, timeout: Duration) -> bool {
 }
 
 /// Parks until unparked (`true`) or until `deadline` (`false`); `None` waits forever.
+#[inline]
 pub fn park_deadline(reason: WaitReason, deadline: Option<Instant>) -> bool {
     match crate::context::current_g() {
         Some(g) => park_goroutine(g, reason, deadline),
@@ -221,12 +222,26 @@ fn park_thread(deadline: Option<Instant>) -> bool {
     }
 }
 
-/// The goroutine half: see the module docs and `gstate`.
+/// The goroutine half: see the module docs and `gstate`. Inlined into its caller with the
+/// switch (see `G::suspend`).
+#[inline(always)]
 fn park_goroutine(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> bool {
     if g.status() == GStatus::Syscall {
-        // Parking inside `blocking`: leave the syscall around the park (`syscall.rs`).
-        return crate::syscall::around_switch(g, || park_goroutine(g, reason, deadline));
+        return park_in_syscall(g, reason, deadline);
     }
+    park_switch(g, reason, deadline)
+}
+
+/// Parking inside `blocking`: leave the syscall around the park (`syscall.rs`).
+#[cold]
+#[inline(never)]
+fn park_in_syscall(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> bool {
+    crate::syscall::around_switch(g, || park_switch(g, reason, deadline))
+}
+
+/// The park proper, outside `blocking`.
+#[inline(always)]
+fn park_switch(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> bool {
     let token = match g.park.begin() {
         Begin::Consumed => return true,
         Begin::Parking(token) => token,
