@@ -53,8 +53,8 @@ trait ArmImpl {
     /// Queues an entry for `waiter` as arm `index`, unless the channel is ready now (then
     /// `true` and nothing queued).
     fn register(&self, waiter: &Waiter, index: usize) -> bool;
-    /// Removes `waiter`'s entries from the channel.
-    fn unregister(&self, waiter: &Waiter);
+    /// Removes this arm's entry from its channel's queue, if still queued there.
+    fn unregister(&self);
     /// The waiter completed on this arm: turn the slot into the result.
     fn complete(&mut self);
 }
@@ -142,8 +142,8 @@ impl<T> ArmImpl for RecvArm<'_, T> {
         false
     }
 
-    fn unregister(&self, waiter: &Waiter) {
-        self.rx.chan().lock().recvq.remove(waiter);
+    fn unregister(&self) {
+        self.rx.chan().lock().recvq.remove(&self.slot);
     }
 
     fn complete(&mut self) {
@@ -185,8 +185,8 @@ impl<T> ArmImpl for SendArm<'_, T> {
         false
     }
 
-    fn unregister(&self, waiter: &Waiter) {
-        self.tx.chan().lock().sendq.remove(waiter);
+    fn unregister(&self) {
+        self.tx.chan().lock().sendq.remove(&self.slot);
     }
 
     fn complete(&mut self) {
@@ -312,7 +312,7 @@ impl<'r, 'a> Registration<'r, 'a> {
     fn unregister_all(&mut self) {
         self.waiter.try_abort();
         for &i in &self.order[..self.count] {
-            self.ops[usize::from(i)].arm.unregister(self.waiter);
+            self.ops[usize::from(i)].arm.unregister();
         }
         self.count = 0;
     }

@@ -159,7 +159,7 @@ impl<T> Chan<T> {
         // claimed) before either is dropped, on every path including unwinding.
         unsafe { inner.sendq.push(&waiter, 0, &slot) };
         drop(inner);
-        let blocked = Blocked { chan: self, waiter: &waiter, send: true };
+        let blocked = Blocked { chan: self, waiter: &waiter, slot: &slot, send: true };
         let outcome = blocked.wait(WaitReason::ChanSend, deadline);
         // The sender's value is still in the slot unless a receiver took it.
         let left = slot.with_mut(|p| {
@@ -196,7 +196,7 @@ impl<T> Chan<T> {
         // SAFETY: as in `send`: `Blocked` unqueues the entry before `waiter`/`slot` drop.
         unsafe { inner.recvq.push(&waiter, 0, &slot) };
         drop(inner);
-        let blocked = Blocked { chan: self, waiter: &waiter, send: false };
+        let blocked = Blocked { chan: self, waiter: &waiter, slot: &slot, send: false };
         let outcome = blocked.wait(WaitReason::ChanReceive, deadline);
         let got = slot.with_mut(|p| {
             // SAFETY: the wait settled: no one else uses the slot.
@@ -238,6 +238,7 @@ impl<T> Chan<T> {
 struct Blocked<'a, T> {
     chan: &'a Chan<T>,
     waiter: &'a Waiter,
+    slot: &'a Slot<T>,
     send: bool,
 }
 
@@ -257,7 +258,7 @@ impl<T> Drop for Blocked<'_, T> {
     fn drop(&mut self) {
         self.waiter.try_abort();
         let mut inner = self.chan.lock();
-        if self.send { inner.sendq.remove(self.waiter) } else { inner.recvq.remove(self.waiter) }
+        if self.send { inner.sendq.remove(self.slot) } else { inner.recvq.remove(self.slot) }
         // Holding the lock: a claimer (if the abort lost) has finished, so the outcome is
         // settled before the caller reads the slot.
     }

@@ -1,63 +1,135 @@
 //! A channel's queue of blocked senders or receivers (Go's `waitq` of `sudog`s).
 //!
-//! An entry points at a [`Waiter`] and a value slot, both on the blocked party's stack (or
-//! in its `select!` arm). The queue lives inside the channel's lock, so `&mut WaitQueue`
+//! The queue is intrusive, as Go's: each entry is a [`Slot`] on the blocked party's stack
+//! (or in its `select!` arm) holding the value slot, the links and a pointer to the
+//! [`Waiter`]. Queueing and claiming are a few pointer writes — no allocation, no ring
+//! buffer bookkeeping. The queue lives inside the channel's lock, so `&mut WaitQueue`
 //! means "the lock is held": that is what makes dereferencing the entries sound (see the
 //! protocol in `sync/waiter.rs`). Entries whose waiter was completed on another channel or
-//! aborted are *stale*; whoever meets one at the head drops it.
+//! aborted are *stale*; whoever meets one at the head unlinks it.
+//!
+//! Link invariant (under the lock): a slot is *linked* iff it is the head or its `prev`
+//! is non-null; an unlinked slot has null `prev` and `next`. The owner of a slot unlinks it
+//! ([`WaitQueue::remove`]) before the slot leaves its place, unless a claimer already did.
+//!
+//! Rejected: a `VecDeque` of (waiter, arm, slot) records (the previous design): its
+//! head/len/capacity arithmetic on every push and pop cost more than the links, and a
+//! removal was a `retain` over the whole queue.
 
 use crate::sync::shim::{Unparker, UnsafeCell};
 use crate::sync::waiter::{Waiter, WaiterRef};
-use std::collections::VecDeque;
 use std::marker::PhantomData;
-use std::ptr::NonNull;
+use std::ptr;
 
-/// The value slot of a blocked operation: the message a sender offers, or the place a
-/// receiver's message is put (`None` there after completion means "closed").
-pub(crate) type Slot<T> = UnsafeCell<Option<T>>;
-
-/// One blocked operation on this channel (Go's `sudog`).
-struct Sudog<T> {
-    waiter: WaiterRef,
-    /// Which `select!` arm this entry is (0 for a plain send or receive).
-    arm: usize,
-    slot: NonNull<Slot<T>>,
+/// The value slot of a blocked operation — the message a sender offers, or the place a
+/// receiver's message is put (`None` there after completion means "closed") — and its
+/// queue entry (Go's `sudog`).
+pub(crate) struct Slot<T> {
+    value: UnsafeCell<Option<T>>,
+    /// Touched only under the lock of the queue the slot is (or was last) pushed into.
+    link: UnsafeCell<Link<T>>,
 }
 
-// SAFETY: the pointers are dereferenced only under the channel lock while the entry is
-// queued (the owner keeps both alive until then); a `T` moved through the slot crosses
-// threads, hence `T: Send`.
-unsafe impl<T: Send> Send for Sudog<T> {}
+/// The queue entry part of a [`Slot`].
+struct Link<T> {
+    /// The blocked operation's waiter (set by `push`).
+    waiter: Option<WaiterRef>,
+    /// Which `select!` arm this entry is (0 for a plain send or receive).
+    arm: usize,
+    prev: *const Slot<T>,
+    next: *const Slot<T>,
+}
+
+impl<T> Slot<T> {
+    pub(crate) fn new(value: Option<T>) -> Self {
+        let link = Link { waiter: None, arm: 0, prev: ptr::null(), next: ptr::null() };
+        Self { value: UnsafeCell::new(value), link: UnsafeCell::new(link) }
+    }
+
+    /// Access to the value. The caller must be the slot's only user at the time: its owner
+    /// while it is not queued (or after its wait settled), or the claimer under the lock.
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut Option<T>) -> R) -> R {
+        self.value.with_mut(f)
+    }
+
+    /// # Safety
+    /// The lock of the queue this slot is (or was last) pushed into is held, and no other
+    /// reference from `link_mut` is live.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn link_mut(&self) -> &mut Link<T> {
+        // SAFETY: the lock serialises every access to the links (caller's contract).
+        self.link.with_mut(|p| unsafe { &mut *p })
+    }
+}
+
+// SAFETY: the raw links are dereferenced only under the channel lock while the entry is
+// queued (its owner keeps it alive until then); a `T` moved through a slot crosses threads,
+// hence `T: Send`.
+unsafe impl<T: Send> Send for WaitQueue<T> {}
 
 /// The blocked senders or receivers of one channel, oldest first.
 pub(crate) struct WaitQueue<T> {
-    q: VecDeque<Sudog<T>>,
+    head: *const Slot<T>,
+    tail: *const Slot<T>,
 }
 
 impl<T> WaitQueue<T> {
     pub(crate) fn new() -> Self {
-        Self { q: VecDeque::new() }
+        Self { head: ptr::null(), tail: ptr::null() }
     }
 
-    /// Queues a blocked operation.
+    /// Queues a blocked operation at the tail.
     ///
     /// # Safety
     /// `waiter` and `slot` stay alive and in place until the entry has been claimed by a
-    /// completer (the waiter reached `DONE`) or removed with [`WaitQueue::remove`].
+    /// completer (the waiter reached `DONE`) or removed with [`WaitQueue::remove`]; `slot`
+    /// is not linked in any queue now.
+    #[inline]
     pub(crate) unsafe fn push(&mut self, waiter: &Waiter, arm: usize, slot: &Slot<T>) {
-        let slot = NonNull::from(slot);
-        self.q.push_back(Sudog { waiter: WaiterRef::new(waiter), arm, slot });
+        let me: *const Slot<T> = slot;
+        // SAFETY: `&mut self`: the lock is held; `slot` is unlinked (caller's contract), so
+        // no other link reference to it exists.
+        let link = unsafe { slot.link_mut() };
+        *link =
+            Link { waiter: Some(WaiterRef::new(waiter)), arm, prev: self.tail, next: ptr::null() };
+        match self.tail.is_null() {
+            true => self.head = me,
+            // SAFETY: the tail is linked, so alive (its owner unlinks it before leaving).
+            false => unsafe { (*self.tail).link_mut().next = me },
+        }
+        self.tail = me;
     }
 
-    /// Claims the oldest live entry, dropping stale ones on the way. (A registering select
+    /// Unlinks the head. Returns it with its waiter and arm.
+    #[inline]
+    fn pop_front(&mut self) -> Option<(ptr::NonNull<Slot<T>>, WaiterRef, usize)> {
+        let slot = ptr::NonNull::new(self.head.cast_mut())?;
+        // SAFETY: the head is linked, so alive; the lock is held (`&mut self`), and the
+        // reference ends before the next link access.
+        let link = unsafe { slot.as_ref().link_mut() };
+        self.head = link.next;
+        link.next = ptr::null();
+        let (waiter, arm) = (link.waiter.expect("waitq: linked slot without a waiter"), link.arm);
+        match self.head.is_null() {
+            true => self.tail = ptr::null(),
+            // SAFETY: the new head is linked, so alive.
+            false => unsafe { (*self.head).link_mut().prev = ptr::null() },
+        }
+        Some((slot, waiter, arm))
+    }
+
+    /// Claims the oldest live entry, unlinking stale ones on the way. (A registering select
     /// never claims: it only asks [`WaitQueue::has_live`], which skips its own entries, so a
     /// select never pairs with itself.)
     #[inline]
     pub(crate) fn claim_first(&mut self) -> Option<Claimed<'_, T>> {
-        while let Some(entry) = self.q.pop_front() {
-            // SAFETY: `&mut self` means the channel lock is held, and the entry was queued.
-            if unsafe { entry.waiter.get() }.try_claim(entry.arm) {
-                return Some(Claimed { sudog: entry, _lock: PhantomData });
+        while let Some((slot, waiter, arm)) = self.pop_front() {
+            // SAFETY: the lock is held and the entry was queued until now.
+            let w = unsafe { waiter.get() };
+            if w.try_claim(arm) {
+                return Some(Claimed { slot, waiter: w, arm, _lock: PhantomData });
             }
         }
         None
@@ -65,15 +137,41 @@ impl<T> WaitQueue<T> {
 
     /// Whether some other operation is blocked here and still live (a ready partner).
     pub(crate) fn has_live(&self, me: Option<&Waiter>) -> bool {
-        self.q.iter().any(|e| {
-            // SAFETY: `&self` is only reachable through the channel lock; the entry is queued.
-            !me.is_some_and(|me| e.waiter.is(me)) && unsafe { e.waiter.get() }.is_waiting()
-        })
+        let mut cur = self.head;
+        while !cur.is_null() {
+            // SAFETY: `&self` is only reachable through the channel lock; `cur` is linked.
+            let link = unsafe { (*cur).link_mut() };
+            let waiter = link.waiter.expect("waitq: linked slot without a waiter");
+            // SAFETY: as above: the entry is queued, so its waiter is alive.
+            if !me.is_some_and(|me| waiter.is(me)) && unsafe { waiter.get() }.is_waiting() {
+                return true;
+            }
+            cur = link.next;
+        }
+        false
     }
 
-    /// Removes every entry of `me` (the owner giving up: timeout, abort, select cleanup).
-    pub(crate) fn remove(&mut self, me: &Waiter) {
-        self.q.retain(|e| !e.waiter.is(me));
+    /// Unlinks `slot` if it is still queued here (the owner giving up: timeout, abort,
+    /// select cleanup); a no-op if a claimer or a stale-entry sweep already unlinked it.
+    pub(crate) fn remove(&mut self, slot: &Slot<T>) {
+        let me: *const Slot<T> = slot;
+        // SAFETY: `&mut self`: the lock is held; `slot` was last pushed into this queue.
+        let link = unsafe { slot.link_mut() };
+        if link.prev.is_null() && self.head != me {
+            return; // not linked
+        }
+        let (prev, next) = (link.prev, link.next);
+        (link.prev, link.next) = (ptr::null(), ptr::null());
+        match prev.is_null() {
+            true => self.head = next,
+            // SAFETY: `prev` is linked, so alive.
+            false => unsafe { (*prev).link_mut().next = next },
+        }
+        match next.is_null() {
+            true => self.tail = prev,
+            // SAFETY: `next` is linked, so alive.
+            false => unsafe { (*next).link_mut().prev = prev },
+        }
     }
 
     /// Claims and finishes every live entry without a transfer (close / disconnect: the
@@ -87,43 +185,48 @@ impl<T> WaitQueue<T> {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.q.is_empty()
+        self.head.is_null()
     }
 }
 
-/// An entry whose waiter this thread claimed, still under the channel lock: the transfer
-/// happens through it, then [`Claimed::finish`] publishes `DONE`.
+/// An entry whose waiter this thread claimed, unlinked and still under the channel lock:
+/// the transfer happens through it, then [`Claimed::finish`] publishes `DONE`.
 pub(crate) struct Claimed<'q, T> {
-    sudog: Sudog<T>,
+    slot: ptr::NonNull<Slot<T>>,
+    waiter: &'q Waiter,
+    arm: usize,
     /// Ties the claim to the borrow of the locked queue.
     _lock: PhantomData<&'q mut WaitQueue<T>>,
 }
 
 impl<T> Claimed<'_, T> {
     /// Takes the value out of the waiter's slot (a blocked sender's message).
+    #[inline]
     pub(crate) fn take(&mut self) -> Option<T> {
-        // SAFETY: (1) the slot is alive: the entry was queued when claimed and the lock is
-        // still held; (2) the claim makes this thread its only user until `finish`.
-        self.sudog.slot_mut(|slot| slot.take())
+        // SAFETY: (1) the slot is alive: its owner cannot return before `finish` publishes
+        // DONE, and the lock is still held; (2) the claim makes this thread its only user
+        // until `finish`.
+        self.slot_mut(|slot| slot.take())
     }
 
     /// Puts a message into the waiter's slot (a blocked receiver).
+    #[inline]
     pub(crate) fn put(&mut self, value: T) {
-        self.sudog.slot_mut(|slot| *slot = Some(value));
+        self.slot_mut(|slot| *slot = Some(value));
     }
 
     /// Publishes `DONE(arm)`; the returned unparker is to be woken after unlocking.
+    #[inline]
     pub(crate) fn finish(self) -> Unparker {
         // SAFETY: claimed by this thread with `try_claim`, lock held, finished once (`self`
         // is consumed).
-        unsafe { self.sudog.waiter.get().finish(self.sudog.arm) }
+        unsafe { self.waiter.finish(self.arm) }
     }
-}
 
-impl<T> Sudog<T> {
+    #[inline(always)]
     fn slot_mut<R>(&mut self, f: impl FnOnce(&mut Option<T>) -> R) -> R {
-        // SAFETY: only called on a claimed entry under the lock: the slot is alive and no
-        // one else accesses it until `finish` publishes DONE (the owner reads it after).
+        // SAFETY: only on a claimed entry under the lock: the slot is alive and no one else
+        // accesses its value until `finish` publishes DONE (the owner reads it after).
         unsafe { self.slot.as_ref().with_mut(|p| f(&mut *p)) }
     }
 }
