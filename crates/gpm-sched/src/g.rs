@@ -50,6 +50,7 @@ pub enum GStatus {
 }
 
 impl GStatus {
+    #[inline]
     fn from_u8(v: u8) -> GStatus {
         match v {
             0 => GStatus::Idle,
@@ -174,11 +175,13 @@ impl G {
         }
     }
 
+    #[inline]
     pub(crate) fn status(&self) -> GStatus {
         GStatus::from_u8(self.status.load(Relaxed))
     }
 
     /// Relaxed: informational (dump, stats); the protocols use `park` and the queues.
+    #[inline]
     pub(crate) fn set_status(&self, s: GStatus) {
         self.status.store(s as u8, Relaxed);
     }

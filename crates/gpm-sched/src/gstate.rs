@@ -70,6 +70,7 @@ impl ParkState {
     }
 
     /// The generation an `Unparker` made now must carry.
+    #[inline]
     pub fn generation(&self) -> u32 {
         (self.word.load(Relaxed) >> GEN_SHIFT) as u32
     }
@@ -80,6 +81,7 @@ impl ParkState {
     }
 
     /// Step 1 (the goroutine). Panics if already parking: only the G itself parks.
+    #[inline]
     pub fn begin(&self) -> Begin {
         let mut w = self.word.load(Relaxed);
         loop {
@@ -122,6 +124,7 @@ impl ParkState {
 
     /// Step 2 (the M, after the switch). `true`: now `PARKED`, the G belongs to its waker.
     /// `false`: a permit came during the switch and is consumed; run the G again.
+    #[inline]
     pub fn finish(&self) -> bool {
         let mut w = self.word.load(Relaxed);
         loop {
@@ -142,6 +145,7 @@ impl ParkState {
     /// Step 3 (a waker holding generation `generation`). `true`: the G was parked and the
     /// caller now owns it and must make it runnable. `false`: the permit is stored (or the
     /// G has moved on to another life).
+    #[inline]
     pub fn unpark(&self, generation: u32) -> bool {
         let mut w = self.word.load(Relaxed);
         loop {

@@ -139,6 +139,7 @@ struct ThreadWaiter {
 
 impl Unparker {
     /// Makes the permit available and wakes the owner if it is parked.
+    #[inline]
     pub fn unpark(&self) {
         match &self.inner {
             Inner::Thread(t) => {
@@ -168,6 +169,7 @@ impl Unparker {
 
 /// The `Unparker` of the calling goroutine or thread. Every call from the same context
 /// returns a handle to the same permit.
+#[inline]
 pub fn unparker() -> Unparker {
     match crate::context::current_g() {
         Some(g) => goroutine_unparker(g),
@@ -175,6 +177,7 @@ pub fn unparker() -> Unparker {
     }
 }
 
+#[inline]
 pub(crate) fn goroutine_unparker(g: GRef) -> Unparker {
     // SAFETY: `g.m` was set by the M resuming this G, which runs on this thread now and
     // keeps its runtime alive.
@@ -268,12 +271,21 @@ fn park_switch(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> bool {
 
 /// A scheduling point for operations that did not block: yields if the running goroutine's
 /// time slice is used up (its preempt flag is set). A no-op on a plain thread, and inside
-/// `blocking` (the flag is honoured when the call returns).
+/// `blocking` (the flag is honoured when the call returns). Inlined: the common case is a
+/// call to read the current G and one load; the switch is out of line.
+#[inline]
 pub fn preempt_point() {
     if let Some(g) = crate::context::current_g()
         && g.preempt.load(Ordering::Relaxed)
-        && g.status() != GStatus::Syscall
     {
+        preempt_now(g);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn preempt_now(g: GRef) {
+    if g.status() != GStatus::Syscall {
         g.preempt.store(false, Ordering::Relaxed);
         g.suspend(Action::Preempted);
     }

@@ -210,7 +210,9 @@ fn drop_p(sched: &Sched, m: &M) {
 }
 
 /// Runs `g` until it switches away, then does what it asked (Go's `execute` + the `mcall`
-/// continuations `gosched_m`, `park_m`, `goexit0`).
+/// continuations `gosched_m`, `park_m`, `goexit0`). Always inlined into the loops that call
+/// it, so the registers the switch clobbers are saved once per loop, not once per resume.
+#[inline(always)]
 pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool, slot: &ThreadSlot) {
     loop {
         let (p, _) = m.p().expect("execute: M without a P");
@@ -267,6 +269,7 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool, slot: &T
 }
 
 /// Does what a G that switched away asked (`g.action`). `true`: run it again at once.
+#[inline(always)]
 fn after_switch(sched: &Sched, m: &M, g: GRef, have_p: bool) -> bool {
     match g.action.replace(Action::None) {
         Action::Yield if have_p => {
