@@ -47,8 +47,10 @@
 //!   apart by the park word's generation, not by reference counts.
 //! * **Asymmetric claims instead of a P lock or a CAS**: a store and a load to claim, a
 //!   store to release (`ownership.rs`); sysmon pays a `membarrier` per retake of a hog.
-//!   Every P hand-over bumps the P's `seq`, so a claim can never succeed on a P that has
-//!   since passed to another M (an ABA the migration test caught).
+//!   Every acquisition of a P (from the idle list, or by a retake) bumps its `seq`, so a
+//!   claim can never succeed on a P that has since passed to another M (an ABA the
+//!   migration test caught); the hand-overs at the same seq (to a locked M, `startm` with a
+//!   P) happen from a schedule loop, where the giver's mark is 0.
 //! * **Yield goes to the local tail**, not Go's global queue (a lock per yield); a yielder
 //!   alone on its P steals from one random P first, so yielders spread over the Ps.
 //! * **Unfenced `wakep` after a push onto one's own running P** (`spinning.rs`): the race

@@ -76,8 +76,10 @@ pub(crate) fn hand_to_locked_m(sched: &Sched, m: &std::sync::Arc<M>, g: GRef) ->
     let Some(lm) = locked_elsewhere(g, m) else { return false };
     let (p, _) = m.p().expect("hand_to_locked_m: P held");
     m.set_p(None);
-    lm.next_g.store(g.as_ptr() as *mut _, Relaxed);
     lm.hand_p(p.id, false);
+    // Release, after `hand_p`: a locked M that sees the G sees its P (`wait_locked` may run
+    // on a stale permit, without the `unpark` below ordering anything).
+    lm.next_g.store(g.as_ptr() as *mut _, Release);
     lm.parker.unpark();
     let _ = sched;
     true
@@ -100,10 +102,12 @@ pub(crate) fn wait_locked(sched: &Sched, m: &M, slot: &gpm_stack::ThreadSlot) {
                 return;
             }
             m.parker.park(None);
+            // Acquire; pairs with the Release in `hand_to_locked_m`: the G's P is visible
+            // to `take_nextp` below.
+            let ng = m.next_g.swap(std::ptr::null_mut(), Acquire);
             if let Some((i, _)) = m.take_nextp() {
                 m.set_p(Some((i, sched.ps[i].word() & !7)));
             }
-            let ng = m.next_g.swap(std::ptr::null_mut(), Relaxed);
             if !ng.is_null() {
                 break GRef::from_ptr(ng).expect("non-null");
             }

@@ -121,7 +121,7 @@ impl M {
     #[inline]
     pub(crate) fn claim(&self) -> bool {
         let Some((p, seq)) = self.p() else { return false };
-        if p.word.claim(&self.user, seq) {
+        if p.word.claim(&self.user, seq, self.token.get()) {
             return true;
         }
         self.set_p(None);

@@ -22,23 +22,26 @@
 //!    (Release: the owner half it wrote is published to a sysmon that then sees the token).
 //! 2. [`PWord::claim`] after the switch back, and before goroutine code touches the P:
 //!    mark = 0; light fence; load the word. `seq | Running`: still ours, no locked
-//!    instruction. `seq | Retaking`: sysmon is deciding; CAS it back to `seq | Running`
-//!    (if that wins, ours). Any other seq: retaken.
+//!    instruction. `seq | Retaking`: sysmon is deciding; the M puts the token back in its
+//!    mark (it touches nothing of the P), waits until the word leaves `Retaking`, and
+//!    claims again. Any other seq: retaken.
 //!
 //! sysmon, retaking a P it saw in `seq | Running` whose owner's mark held the token
 //! ([`PWord::retake_user`]):
 //! 1. CAS `seq | Running → seq | Retaking`;
 //! 2. heavy fence (`membarrier`): every thread of the process executes a full barrier;
-//! 3. if the mark still holds the token (and the caller's hog check still holds), CAS
+//! 3. if the mark holds the token (and the caller's hog check still holds), CAS
 //!    `seq | Retaking → seq+1 | Running`: the P is sysmon's; otherwise CAS it back to
-//!    `seq | Running`. Either CAS fails if the M got there first, and then the M owns it.
+//!    `seq | Running`. (Either CAS fails only if the M entered `blocking` or went idle
+//!    meanwhile, from `Retaking`.)
 //!
 //! Why never two owners: the light and the heavy fence act as a pair of `SeqCst` fences
 //! (`gpm_stack::asymmetric_heavy` says why). So if the M's load in its step 2 did not see
 //! `Retaking`, sysmon's load of the mark in its step 3 sees the M's 0 or a later value, and
 //! the only later value is the token of a new user period — written, with Release, after
-//! the M finished with the owner half. If the M's load did see `Retaking`, the M and sysmon
-//! race with CASes on the word and exactly one wins. A syscall enters by CAS from
+//! the M finished with the owner half. If the M's load did see `Retaking`, the M touches
+//! nothing until the word leaves `Retaking`, and then claims again from step 2: sysmon's
+//! decision, whichever it is, was safe. A syscall enters by CAS from
 //! `Running` or `Retaking` (sysmon's CAS then fails) and leaves by CAS, and sysmon takes a
 //! P in `Syscall` by CAS: no fence needed there. `acquire` is a plain store (sysmon ignores
 //! idle Ps); `set_idle` is a CAS from `Running` or `Retaking` (by the M in its loop, which
@@ -194,11 +197,11 @@ impl PWord {
         }
     }
 
-    /// Step 2: the M with `mark`, owner with `seq`, is back from goroutine code. `true`:
-    /// it still owns the P (and sysmon cannot take it until the next `enter`); `false`:
-    /// the P was retaken.
+    /// Step 2: the M with `mark`, owner with `seq` (`token` names both), is back from
+    /// goroutine code. `true`: it still owns the P (and sysmon cannot take it until the
+    /// next `enter`); `false`: the P was retaken.
     #[inline]
-    pub fn claim(&self, mark: &UserMark, seq: u64) -> bool {
+    pub fn claim(&self, mark: &UserMark, seq: u64, token: u64) -> bool {
         mark.0.store(0, Relaxed);
         light_fence();
         // Relaxed: when the P is still ours, the owner half holds our own writes (sysmon
@@ -206,24 +209,36 @@ impl PWord {
         if self.0.load(Relaxed) == seq | RUNNING {
             return true;
         }
-        self.claim_slow(seq)
+        self.claim_slow(mark, seq, token)
     }
 
+    /// The word was not `seq | Running`: retaken, or sysmon is deciding. While it decides,
+    /// the M says again that it runs goroutine code (it touches nothing of the P) and waits
+    /// for the decision, then claims afresh. Taking the P back by CAS instead would let a
+    /// goroutine that claims every few hundred nanoseconds (a hog spawning in a loop) win
+    /// every retake: each one spans a `membarrier` call.
     #[cold]
-    fn claim_slow(&self, seq: u64) -> bool {
+    fn claim_slow(&self, mark: &UserMark, seq: u64, token: u64) -> bool {
+        let mut spins = 0u32;
         loop {
             let w = self.0.load(Acquire);
             if w == seq | RUNNING {
-                return true;
+                // sysmon gave it back: claim again (its next attempt may have begun).
+                mark.0.store(0, Relaxed);
+                light_fence();
+                if self.0.load(Relaxed) == seq | RUNNING {
+                    return true;
+                }
+                continue;
             }
             if w != seq | RETAKING {
                 debug_assert_ne!(PWord::seq_of(w), seq, "PWord::claim: own P in {w:#x}");
                 return false;
             }
-            // sysmon is deciding: take it back first (its CAS then fails).
-            if self.0.compare_exchange(w, seq | RUNNING, Acquire, Relaxed).is_ok() {
-                return true;
-            }
+            // Release: as in `UserMark::enter`; sysmon's second look may now see the token.
+            mark.0.store(token, Release);
+            spins += 1;
+            crate::sync::backoff(spins);
         }
     }
 

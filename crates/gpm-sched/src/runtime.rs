@@ -105,6 +105,7 @@ impl RuntimeBuilder {
         check("stack_size", stack_size, gpm_stack::MIN_STACK_SIZE, 1 << 30)?;
         let name = self.name.unwrap_or_else(|| "gpm".to_string());
         gpm_stack::install_overflow_handler();
+        warn_if_no_heavy_fence();
         let sched = Arc::new(Sched::new(procs, max_threads, stack_size, name)?);
         let s2 = sched.clone();
         let sysmon = std::thread::Builder::new()
@@ -295,6 +296,22 @@ fn cancel_all(sched: &Sched) {
 impl Drop for Runtime {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// Probes the heavy fence sysmon needs to retake a hog's P (`ownership.rs`) now, not in
+/// sysmon's first retake, and says once if the system has none (`membarrier(2)` missing or
+/// filtered): then a goroutine that never reaches a scheduling point keeps its P.
+fn warn_if_no_heavy_fence() {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    if !crate::ownership::can_retake_user() {
+        WARNED.call_once(|| {
+            eprintln!(
+                "gpm: membarrier(2) is unavailable here; sysmon cannot retake the P of a \
+                 goroutine that runs without a scheduling point (Ps blocked in \
+                 `gpm::blocking` are still retaken)"
+            )
+        });
     }
 }
 

@@ -25,3 +25,21 @@ pub(crate) fn park_timeout(d: std::time::Duration) {
     #[cfg(not(gpm_loom))]
     std::thread::park_timeout(d);
 }
+
+/// Waits a little in a spin-wait loop that may be long (another thread must run first): a
+/// few spins, then the thread yields. Under loom, a yield to the model's scheduler.
+pub(crate) fn backoff(round: u32) {
+    #[cfg(gpm_loom)]
+    {
+        let _ = round;
+        loom::thread::yield_now();
+    }
+    #[cfg(not(gpm_loom))]
+    if round < 16 {
+        for _ in 0..(1 << round.min(6)) {
+            std::hint::spin_loop();
+        }
+    } else {
+        std::thread::yield_now();
+    }
+}

@@ -60,7 +60,9 @@ fn enter(g: GRef) {
     m.in_syscall.set(true);
     g.set_status(GStatus::Syscall);
     if let Some((p, seq)) = m.p() {
-        p.syscalltick.store(p.syscalltick.load(Relaxed).wrapping_add(1), Relaxed);
+        // An RMW, not the owner's load and store: the P may have been retaken already (the
+        // CAS below finds out), and its next owner may be counting too.
+        p.syscalltick.fetch_add(1, Relaxed);
         if !p.word.enter_syscall(seq) {
             // Retaken while this G hogged the CPU: run `f` without a P.
             m.set_p(None);

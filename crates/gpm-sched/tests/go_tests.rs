@@ -85,6 +85,38 @@ fn hog_does_not_starve_others() {
     assert!(rt.stats().retakes >= 1);
 }
 
+/// procs=1: a hog that spawns goroutines in a loop (so its M claims its P about once a
+/// microsecond, inside the window each of sysmon's retakes spans) still loses its P: a
+/// goroutine queued behind it runs. Measured here: 0.04 s; when the claim took the P back
+/// from `Retaking` by CAS, the hog won retake after retake (0.1-1.1 s, some runs never).
+#[test]
+fn spawning_hog_does_not_starve_others() {
+    let _w = common::watchdog(30, "spawning_hog_does_not_starve_others");
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let s2 = stop.clone();
+    let hog = rt.go(move || {
+        let t0 = Instant::now();
+        let mut spawned = 0u64;
+        while !s2.load(Ordering::Relaxed) && t0.elapsed() < Duration::from_secs(10) {
+            drop(gpm_sched::go(|| {}));
+            spawned += 1;
+            // A microsecond between spawns: a claim falls inside each retake's window.
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_micros(1) {
+                std::hint::spin_loop();
+            }
+        }
+        spawned
+    });
+    std::thread::sleep(Duration::from_millis(5));
+    let s3 = stop.clone();
+    let other = rt.go(move || s3.store(true, Ordering::Relaxed));
+    let spawned = hog.join().unwrap();
+    assert!(stop.load(Ordering::Relaxed), "the hog kept its P for 10 s ({spawned} spawns)");
+    other.join().unwrap();
+}
+
 /// procs=1: a goroutine in `blocking(thread::sleep(400 ms))` lets another finish first; so
 /// does one calling `thread::sleep` directly (retaken as a hog).
 #[test]

@@ -13,13 +13,16 @@
 //!    the deadlock (the M parked, the work unseen, the submitter saw a spinner).
 //! 3. P ownership (`ownership`): an M back from goroutine code claims its P with a store
 //!    and a load (the light fence) while sysmon retakes it (CAS to `Retaking`, the heavy
-//!    fence, a second look at the M's mark), and an M entering and leaving `blocking`
-//!    against sysmon taking the P from goroutine code or from the syscall. Both sides touch
-//!    the P's owner half (a loom `UnsafeCell`) whenever they believe they own it, so two
-//!    owners at once is a data race loom reports. Under loom each fence of the asymmetric
-//!    pair is a `SeqCst` fence, which is the guarantee `membarrier` gives the pair. The
-//!    model has teeth: with the light fence removed, loom finds the M and sysmon both
-//!    owning the P.
+//!    fence, a second look at the M's mark, its hog re-check answering yes or no). Four
+//!    models: claims in two switches in a row; a `blocking` call entered and left; a claim
+//!    followed by putting the P on the idle list and another thread acquiring it; a hand-over
+//!    at the same seq to a second M that runs goroutine code with the same token, sysmon
+//!    reading either M's mark. Whoever believes it owns the P touches its owner half (a loom
+//!    `UnsafeCell`), so two owners at once is a data race loom reports. Under loom each fence
+//!    of the asymmetric pair is a `SeqCst` fence, which is the guarantee `membarrier` gives
+//!    the pair (loom's `SeqCst` fence is, if anything, stronger). Not modelled: more than
+//!    one sysmon attempt, a retake followed by `handoffp`. The models have teeth: with the
+//!    light fence removed, loom finds two owners in all four.
 
 #![cfg(gpm_loom)]
 
@@ -166,11 +169,15 @@ fn spinning_m_never_misses_work() {
     });
 }
 
-/// A P acquired by an M (seq `seq`), the M's mark, and the P's owner half.
+/// A P acquired with seq `seq` by M1, the marks of M1 and of a second M, and the P's owner
+/// half.
 struct OwnedP {
     word: PWord,
-    mark: UserMark,
+    m1: UserMark,
+    m2: UserMark,
     owner_half: UnsafeCell<u64>,
+    /// M1 handed the P over (to idle, or to M2).
+    handed: AtomicBool,
 }
 
 // SAFETY: the owner half is touched only by whoever owns the P: what the model checks.
@@ -178,86 +185,163 @@ unsafe impl Sync for OwnedP {}
 
 impl OwnedP {
     fn new() -> (Arc<OwnedP>, u64) {
-        let p =
-            OwnedP { word: PWord::new(), mark: UserMark::new(), owner_half: UnsafeCell::new(0) };
+        let p = OwnedP {
+            word: PWord::new(),
+            m1: UserMark::new(),
+            m2: UserMark::new(),
+            owner_half: UnsafeCell::new(0),
+            handed: AtomicBool::new(false),
+        };
         let seq = p.word.acquire();
         (Arc::new(p), seq)
     }
 
     /// What an owner does with the P (loom reports two unordered owners as a race).
-    fn touch(&self, by: u64) {
+    fn touch(&self) {
         self.owner_half.with_mut(|v| {
             // SAFETY: the caller believes it owns the P; loom checks that belief.
-            unsafe { *v += by };
+            unsafe { *v += 1 };
         });
     }
 
-    /// sysmon's retake of a P seen running goroutine code; `true` if it took the P.
-    fn sysmon_retake(&self, seq: u64) -> bool {
+    /// sysmon's retake, reading `mark` as the owner's (M1's, or M2's after a hand-over),
+    /// with its hog re-check answering `still`. `true` if it took the P (and used it).
+    fn sysmon_retake(&self, mark: &UserMark, still: bool) -> bool {
         let w = self.word.load();
         let taken = match PWord::status_of(w) {
-            PStatus::Running => self.word.retake_user(w, &self.mark, token(0, seq), || true),
+            PStatus::Running => {
+                self.word.retake_user(w, mark, token(0, PWord::seq_of(w)), || still)
+            }
             PStatus::Syscall => self.word.retake_syscall(w),
             _ => None,
         };
         if taken.is_some() {
-            self.touch(100);
+            self.touch();
         }
         taken.is_some()
     }
 }
 
+fn spawn_sysmon(p: &Arc<OwnedP>, mark_of_m2: bool, still: bool) -> thread::JoinHandle<bool> {
+    let p = p.clone();
+    thread::spawn(move || p.sysmon_retake(if mark_of_m2 { &p.m2 } else { &p.m1 }, still))
+}
+
 #[test]
 fn claim_and_retake_never_both_own() {
-    loom::model(|| {
-        let (p, seq) = OwnedP::new();
-        let tok = token(0, seq);
-        // The M resumes a G: goroutine code runs from here on.
-        p.mark.enter(tok);
-        let sysmon = {
-            let p = p.clone();
-            thread::spawn(move || p.sysmon_retake(seq))
-        };
-        // Back from the switch (or a spawn from goroutine code): claim, use, give back, and
-        // claim once more (the next switch).
-        let mut owned = 0;
-        for _ in 0..2 {
-            if !p.word.claim(&p.mark, seq) {
-                break;
+    for still in [true, false] {
+        loom::model(move || {
+            let (p, seq) = OwnedP::new();
+            let tok = token(0, seq);
+            // The M resumes a G: goroutine code runs from here on.
+            p.m1.enter(tok);
+            let sysmon = spawn_sysmon(&p, false, still);
+            // Back from the switch (or a spawn from goroutine code): claim, use, give back,
+            // and claim once more (the next switch).
+            let mut owned = 0;
+            for _ in 0..2 {
+                if !p.word.claim(&p.m1, seq, tok) {
+                    break;
+                }
+                owned += 1;
+                p.touch();
+                p.m1.enter(tok);
             }
-            owned += 1;
-            p.touch(1);
-            p.mark.enter(tok);
-        }
-        let retaken = sysmon.join().unwrap();
-        let w = p.word.load();
-        if retaken {
-            assert!(owned < 2 || PWord::seq_of(w) != seq, "retaken, yet claimed after");
-            assert_ne!(PWord::seq_of(w), seq, "retaken without a new seq");
-        } else {
-            assert_eq!(owned, 2, "not retaken, yet a claim failed");
-            assert_eq!(w, seq | PStatus::Running as u64, "word left at {w:#x}");
-        }
-    });
+            let retaken = sysmon.join().unwrap();
+            let w = p.word.load();
+            assert!(!(retaken && !still), "retaken although the hog check said no");
+            if retaken {
+                // (The M may have claimed twice: sysmon took the P in the user period that
+                // followed; the owner half's race check covers the rest.)
+                assert_eq!(w, (seq + 8) | PStatus::Running as u64, "retaken: word {w:#x}");
+            } else {
+                assert_eq!(owned, 2, "not retaken, yet a claim failed");
+                assert_eq!(w, seq | PStatus::Running as u64, "word left at {w:#x}");
+            }
+        });
+    }
 }
 
 #[test]
 fn syscall_and_retake_never_both_own() {
     loom::model(|| {
         let (p, seq) = OwnedP::new();
-        p.mark.enter(token(0, seq));
-        let sysmon = {
-            let p = p.clone();
-            thread::spawn(move || p.sysmon_retake(seq))
-        };
+        let tok = token(0, seq);
+        p.m1.enter(tok);
+        let sysmon = spawn_sysmon(&p, false, true);
         // The G calls `blocking`: enter (the P is not touched inside) and exit; back in
         // goroutine code, it switches to its M, which claims the P and uses it.
         let entered = p.word.enter_syscall(seq);
-        let kept = entered && p.word.exit_syscall(seq) && p.word.claim(&p.mark, seq);
+        let kept = entered && p.word.exit_syscall(seq) && p.word.claim(&p.m1, seq, tok);
         if kept {
-            p.touch(1);
+            p.touch();
         }
         let retaken = sysmon.join().unwrap();
         assert_eq!(kept, !retaken, "kept = {kept}, retaken = {retaken}");
     });
+}
+
+/// The M claims, uses the P and puts it on the idle list, where another thread acquires it
+/// (a new seq) and uses it, while sysmon retakes: sysmon's CAS must fail on the idle or
+/// re-acquired word.
+#[test]
+fn claim_then_idle_and_reacquire_against_retake() {
+    for still in [true, false] {
+        loom::model(move || {
+            let (p, seq) = OwnedP::new();
+            let tok = token(0, seq);
+            p.m1.enter(tok);
+            let sysmon = spawn_sysmon(&p, false, still);
+            let owned = p.word.claim(&p.m1, seq, tok);
+            let other = owned.then(|| {
+                p.touch();
+                p.word.set_idle(seq);
+                p.handed.store(true, Release);
+                let p2 = p.clone();
+                thread::spawn(move || {
+                    let _ = p2.word.acquire();
+                    p2.touch();
+                })
+            });
+            let retaken = sysmon.join().unwrap();
+            if let Some(t) = other {
+                t.join().unwrap();
+            }
+            assert_ne!(owned, retaken, "owned = {owned}, retaken = {retaken}");
+        });
+    }
+}
+
+/// M1 claims and hands the P over at the same seq to M2 (as `hand_to_locked_m` and
+/// `startm(Some(p))` do), which runs goroutine code with the same token and claims; sysmon
+/// reads either M's mark (a stale or a fresh `owner_mark`).
+#[test]
+fn same_seq_hand_over_against_retake() {
+    for (mark_of_m2, still) in [(false, true), (true, true), (true, false)] {
+        loom::model(move || {
+            let (p, seq) = OwnedP::new();
+            let tok = token(0, seq);
+            p.m1.enter(tok);
+            let sysmon = spawn_sysmon(&p, mark_of_m2, still);
+            let m2 = {
+                let p = p.clone();
+                thread::spawn(move || {
+                    if !p.handed.load(Acquire) {
+                        return;
+                    }
+                    p.touch();
+                    p.m2.enter(tok);
+                    if p.word.claim(&p.m2, seq, tok) {
+                        p.touch();
+                    }
+                })
+            };
+            if p.word.claim(&p.m1, seq, tok) {
+                p.touch();
+                p.handed.store(true, Release);
+            }
+            m2.join().unwrap();
+            sysmon.join().unwrap();
+        });
+    }
 }

@@ -24,6 +24,8 @@
 
 use std::sync::atomic::{AtomicU8, Ordering, compiler_fence};
 
+/// `MEMBARRIER_CMD_QUERY`: the bit mask of supported commands.
+const CMD_QUERY: libc::c_int = 0;
 /// `MEMBARRIER_CMD_GLOBAL` (formerly `_SHARED`).
 const CMD_GLOBAL: libc::c_int = 1;
 /// `MEMBARRIER_CMD_PRIVATE_EXPEDITED`.
@@ -74,9 +76,12 @@ fn mode() -> u8 {
     if m != UNKNOWN {
         return m;
     }
-    let m = if membarrier(CMD_REGISTER_PRIVATE_EXPEDITED) == 0 {
+    // QUERY, not a trial `GLOBAL` (which waits for a system-wide RCU grace period).
+    let supported = membarrier(CMD_QUERY);
+    let has = |cmd: libc::c_int| supported > 0 && supported & cmd as libc::c_long != 0;
+    let m = if has(CMD_PRIVATE_EXPEDITED) && membarrier(CMD_REGISTER_PRIVATE_EXPEDITED) == 0 {
         EXPEDITED
-    } else if membarrier(CMD_GLOBAL) == 0 {
+    } else if has(CMD_GLOBAL) {
         GLOBAL
     } else {
         NONE
