@@ -186,11 +186,13 @@ pub(crate) fn goroutine_unparker(g: GRef) -> Unparker {
 }
 
 /// Parks until unparked (consuming the permit).
+#[inline]
 pub fn park(reason: WaitReason) {
     while !park_deadline(reason, None) {}
 }
 
 /// Parks until unparked (`true`) or until `timeout` has passed (`false`).
+#[inline]
 pub fn park_timeout(reason: WaitReason, timeout: Duration) -> bool {
     park_deadline(reason, Instant::now().checked_add(timeout))
 }

@@ -98,6 +98,7 @@ impl<T> JoinHandle<T> {
     /// Waits for the goroutine to finish: `Ok(value)`, or `Err(payload)` if it panicked
     /// (or `Err(Cancelled)` if its runtime was dropped first). From a goroutine this parks
     /// the goroutine; from a plain thread it blocks the thread.
+    #[inline]
     pub fn join(self) -> std::thread::Result<T> {
         let p = &self.packet;
         // Acquire: pairs with the AcqRel swap in `finish`.

@@ -134,6 +134,7 @@ impl<T> Chan<T> {
     }
 
     /// A send that blocks until `deadline` (`None`: forever). Go's `chansend`.
+    #[inline(always)]
     pub(crate) fn send(
         &self,
         value: T,
@@ -176,6 +177,7 @@ impl<T> Chan<T> {
 
     /// A receive that blocks until `deadline` (`None`: forever). Go's `chanrecv`.
     /// `Err(Empty)` means the deadline passed.
+    #[inline(always)]
     pub(crate) fn recv(&self, deadline: Option<Instant>) -> Result<T, TryRecvError> {
         let mut inner = self.lock();
         match inner.try_recv() {
@@ -243,6 +245,7 @@ struct Blocked<'a, T> {
 }
 
 impl<T> Blocked<'_, T> {
+    #[inline(always)]
     fn wait(self, reason: WaitReason, deadline: Option<Instant>) -> Outcome {
         let outcome = self.waiter.wait(reason, deadline);
         if outcome == Outcome::Done(0) {

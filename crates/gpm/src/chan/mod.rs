@@ -79,6 +79,7 @@ pub struct Receiver<T> {
 impl<T> Sender<T> {
     /// Sends `value`, blocking (parking the goroutine) until there is room or a receiver
     /// takes it. Fails, handing the value back, once every `Receiver` is gone.
+    #[inline]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         self.chan.send(value, None).map_err(|e| SendError(e.into_inner()))
     }
@@ -140,6 +141,7 @@ impl<T> Sender<T> {
 impl<T> Receiver<T> {
     /// Receives a message, blocking (parking the goroutine) until one arrives. Fails once
     /// the channel is empty and every `Sender` is gone (buffered messages drain first).
+    #[inline]
     pub fn recv(&self) -> Result<T, RecvError> {
         self.chan.recv(None).map_err(|_| RecvError)
     }

@@ -126,6 +126,7 @@ impl Waiter {
     /// Owner side: parks until completed, or until `deadline` passes and the owner wins the
     /// abort. A claimer that beat the abort always unparks after `DONE`, so the wait after a
     /// lost abort has no deadline and is short (the claimer is inside a critical section).
+    #[inline(always)]
     pub(crate) fn wait(&self, reason: WaitReason, deadline: Option<Instant>) -> Outcome {
         let mut deadline = deadline;
         loop {
