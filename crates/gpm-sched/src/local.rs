@@ -132,7 +132,22 @@ fn find<T: Send + 'static>(locals: &Locals, key: usize) -> Option<*const T> {
 /// `locals` is the map of the running goroutine, whose job has returned.
 /// A panic in a destructor is reported by the hook and otherwise ignored (the round's other
 /// values are still dropped, and the next round runs).
+#[inline]
 pub(crate) unsafe fn drop_all(locals: *mut Locals) {
+    // SAFETY: the caller's contract; a read of the length only.
+    if unsafe { (*locals).is_empty() } {
+        return;
+    }
+    // SAFETY: as above.
+    unsafe { drop_rounds(locals) }
+}
+
+/// `drop_all` with values to drop.
+///
+/// # Safety
+/// As `drop_all`.
+#[cold]
+unsafe fn drop_rounds(locals: *mut Locals) {
     const MAX_ROUNDS: u32 = 64;
     for _ in 0..MAX_ROUNDS {
         // SAFETY: the caller's contract; the borrow ends before the values drop.
