@@ -4,9 +4,8 @@
 //! # States (low 2 bits of one `AtomicU64`)
 //! | state      | meaning                                         | who owns the G's stack        |
 //! |------------|-------------------------------------------------|-------------------------------|
-//! | `EMPTY`    | no permit; the G runs or is runnable            | its M (or a run queue)        |
-//! | `NOTIFIED` | a permit is stored; the next park returns at once| its M (or a run queue)       |
-//! | `PARKING`  | the G decided to park and is switching to its M  | its M, on the way to g0       |
+//! | `EMPTY`    | no permit; the G runs, is runnable, or is switching away to park | its M (or a run queue) |
+//! | `NOTIFIED` | a permit is stored; the next park returns at once | its M (or a run queue)      |
 //! | `PARKED`   | switched away; no queue holds it                 | nobody: the waker that moves it out of PARKED owns it |
 //!
 //! The rest of the word: bits 2..32 count parks (`seq`, so a timer armed for one park
@@ -14,23 +13,28 @@
 //! is reused, so an `Unparker` kept past its goroutine's end wakes nobody).
 //!
 //! # Protocol
-//! 1. The goroutine calls [`ParkState::begin`]: a stored permit is consumed (park returns at
-//!    once), else `EMPTY → PARKING` and the G switches to its M.
-//! 2. On its native stack, *after* the switch, the M calls [`ParkState::finish`]
-//!    (Go's `unlockf`): `PARKING → PARKED`. From then on the G belongs to whoever wakes it.
-//!    If an unpark came during the switch the state is `NOTIFIED`: the M consumes the permit
-//!    and runs the G again at once.
-//! 3. A waker calls [`ParkState::unpark`]: `EMPTY | PARKING → NOTIFIED` (the permit is
-//!    stored; the parker will see it in step 1 or 2), or `PARKED → EMPTY` and the waker
-//!    must make the G runnable (the wake-up consumed the permit).
+//! 1. The goroutine takes a stored permit if there is one ([`ParkState::try_consume`]: park
+//!    returns at once); otherwise it switches to its M asking to park, leaving the word
+//!    alone.
+//! 2. On its native stack, *after* the switch, the M calls [`ParkState::park`] (Go's
+//!    `park_m` + `unlockf`): `EMPTY → PARKED` with the next seq. From then on the G belongs
+//!    to whoever wakes it. If an unpark came before or during the switch the state is
+//!    `NOTIFIED`: the M consumes the permit and runs the G again at once.
+//! 3. A waker calls [`ParkState::unpark`]: `EMPTY → NOTIFIED` (the permit is stored; the
+//!    parker will see it in step 1 or 2), or `PARKED → EMPTY` and the waker must make the G
+//!    runnable (the wake-up consumed the permit).
 //! 4. A timer calls [`ParkState::timeout`] with the token of the park it was armed for:
 //!    `PARKED → EMPTY` only if that park is still in progress.
 //!
 //! The race it prevents: a wake-up between "decided to park" and "is off the CPU" —
 //! readying a G whose stack is still in use would run it on two threads at once, and
-//! ignoring the wake-up would lose it. `PARKING` makes the waker leave the permit for the
-//! M to find. Rejected: parking under a lock held across the switch (a lock on a
-//! goroutine stack outliving its owner's switch, and contention on every wake-up).
+//! ignoring the wake-up would lose it. Only the M, once the G is off its stack, may write
+//! `PARKED`, so a waker that comes earlier finds `EMPTY` and leaves the permit for the M to
+//! find. One CAS per park, on the M. Rejected: a `PARKING` state the goroutine sets before
+//! switching (the design before this one: a second CAS per park, buying only an early
+//! return on a permit, which the plain-load check of step 1 gives too); parking under a
+//! lock held across the switch (a lock on a goroutine stack outliving its owner's switch,
+//! and contention on every wake-up).
 
 use crate::sync::{AtomicU64, Ordering::*};
 
@@ -38,8 +42,6 @@ use crate::sync::{AtomicU64, Ordering::*};
 pub const EMPTY: u64 = 0;
 /// A permit is stored.
 pub const NOTIFIED: u64 = 1;
-/// Switching away to park.
-pub const PARKING: u64 = 2;
 /// Parked: off CPU, on no queue.
 pub const PARKED: u64 = 3;
 
@@ -52,15 +54,6 @@ const GEN_SHIFT: u32 = 32;
 #[derive(Debug)]
 pub struct ParkState {
     word: AtomicU64,
-}
-
-/// The outcome of [`ParkState::begin`].
-#[derive(Debug, PartialEq, Eq)]
-pub enum Begin {
-    /// A permit was stored and is now consumed: do not park.
-    Consumed,
-    /// Now `PARKING`; the token names this park (for its timer).
-    Parking(u64),
 }
 
 impl ParkState {
@@ -80,63 +73,37 @@ impl ParkState {
         self.word.load(Relaxed) & STATE
     }
 
-    /// Step 1 (the goroutine). Panics if already parking: only the G itself parks.
+    /// Step 1 (the goroutine): takes a stored permit. `true`: consumed, do not park.
     #[inline]
-    pub fn begin(&self) -> Begin {
+    pub fn try_consume(&self) -> bool {
+        let w = self.word.load(Relaxed);
+        // Acquire: pairs with the Release in `unpark`, so the waker's writes before the
+        // permit are visible when the permit is consumed.
+        w & STATE == NOTIFIED && self.word.compare_exchange(w, w & !STATE, Acquire, Relaxed).is_ok()
+    }
+
+    /// Step 2 (the M, after the G switched away to park). `Some(token)`: now `PARKED`; the
+    /// token names this park (for its timer) and the G belongs to its waker. `None`: a
+    /// permit came before or during the switch and is consumed now; run the G again.
+    #[inline]
+    pub fn park(&self) -> Option<u64> {
         let mut w = self.word.load(Relaxed);
         loop {
-            let (next, consumed) = match w & STATE {
-                NOTIFIED => (w & !STATE, true),
-                EMPTY => (
+            let next = match w & STATE {
+                EMPTY => {
                     ((w & SEQ_MASK).wrapping_add(SEQ_ONE) & SEQ_MASK)
                         | (w & !(SEQ_MASK | STATE))
-                        | PARKING,
-                    false,
-                ),
-                s => panic!("ParkState::begin: goroutine already parking; state = {s}"),
-            };
-            // Acquire: pairs with the Release in `unpark`, so the waker's writes before the
-            // permit are visible when the permit is consumed.
-            match self.word.compare_exchange_weak(w, next, Acquire, Relaxed) {
-                Ok(_) if consumed => return Begin::Consumed,
-                Ok(_) => return Begin::Parking(next & !STATE),
-                Err(now) => w = now,
-            }
-        }
-    }
-
-    /// Abandons a park begun with `begin` (deadline already past): `PARKING → EMPTY`.
-    /// Returns `true` if a permit arrived meanwhile (and consumes it).
-    pub fn cancel(&self) -> bool {
-        let mut w = self.word.load(Relaxed);
-        loop {
-            let consumed = match w & STATE {
-                PARKING => false,
-                NOTIFIED => true,
-                s => panic!("ParkState::cancel: not parking; state = {s}"),
-            };
-            match self.word.compare_exchange_weak(w, w & !STATE, Acquire, Relaxed) {
-                Ok(_) => return consumed,
-                Err(now) => w = now,
-            }
-        }
-    }
-
-    /// Step 2 (the M, after the switch). `true`: now `PARKED`, the G belongs to its waker.
-    /// `false`: a permit came during the switch and is consumed; run the G again.
-    #[inline]
-    pub fn finish(&self) -> bool {
-        let mut w = self.word.load(Relaxed);
-        loop {
-            let (next, parked) = match w & STATE {
-                PARKING => ((w & !STATE) | PARKED, true),
-                NOTIFIED => (w & !STATE, false),
-                s => panic!("ParkState::finish: not parking; state = {s}"),
+                        | PARKED
+                }
+                NOTIFIED => w & !STATE,
+                s => panic!("ParkState::park: goroutine already parked; state = {s}"),
             };
             // Release (PARKED): the G's stack is off CPU; pairs with the Acquire in `unpark`
-            // of the waker that takes it. Acquire (NOTIFIED): as in `begin`.
+            // of the waker that takes it. Acquire (NOTIFIED): the waker's writes before the
+            // permit, as in `try_consume`.
             match self.word.compare_exchange_weak(w, next, AcqRel, Relaxed) {
-                Ok(_) => return parked,
+                Ok(_) if next & STATE == PARKED => return Some(next & !STATE),
+                Ok(_) => return None,
                 Err(now) => w = now,
             }
         }
@@ -157,7 +124,7 @@ impl ParkState {
                 _ => ((w & !STATE) | NOTIFIED, false),
             };
             // Release: publishes the waker's writes to the parker. Acquire (PARKED): pairs
-            // with the Release in `finish`; the G's stack is ours now.
+            // with the Release in `park`; the G's stack is ours now.
             match self.word.compare_exchange_weak(w, next, AcqRel, Relaxed) {
                 Ok(_) => return wake,
                 Err(now) => w = now,

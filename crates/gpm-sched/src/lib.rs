@@ -20,8 +20,8 @@
 //!   it switched back: yield, park, finish, requeue).
 //!
 //! # Protocols (each with its design comment in its file)
-//! * **park/unpark** (`gstate.rs`, `park.rs`): permit-based; `EMPTY/NOTIFIED/PARKING/PARKED`;
-//!   the M finishes the park on its own stack after the switch (Go's `unlockf`), so a wake-up
+//! * **park/unpark** (`gstate.rs`, `park.rs`): permit-based; `EMPTY/NOTIFIED/PARKED`;
+//!   only the M parks the G, on its own stack after the switch (Go's `park_m`), so a wake-up
 //!   during the switch is neither lost nor able to run the G on two threads. Loom-checked.
 //! * **spinning/parking of Ms** (`spinning.rs`): at most `busy/2` spinners; `wakep` when
 //!   work appears with an idle P and no spinner; a spinner that finds work wakes the next;
@@ -85,7 +85,7 @@
 //! * Async preemption by signals: a Rust goroutine cannot be interrupted safely at an
 //!   arbitrary instruction (no stack maps, locks held). A hog keeps its M; its P moves on.
 //! * Readying a parked G under the waker's lock until the parker is off CPU: a lock across
-//!   a stack switch; the `PARKING` state does the same job without one.
+//!   a stack switch; parking only on the M after the switch does the same job without one.
 
 mod api;
 mod context;

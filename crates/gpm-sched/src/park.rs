@@ -13,8 +13,8 @@
 //!   leaves a stale permit that makes the next `park` return at once. So, as with
 //!   `std::thread::park`, callers re-check their condition in a loop; every façade type does.
 //!
-//! The goroutine half is `gstate`'s state machine: `park` moves `EMPTY → PARKING`, switches
-//! to the M, and the M finishes the park on its own stack (`PARKING → PARKED`, Go's
+//! The goroutine half is `gstate`'s state machine: `park` takes a stored permit or switches
+//! to the M, and the M parks the G on its own stack (`EMPTY → PARKED`, Go's
 //! `unlockf`); `unpark` either leaves a permit or takes the parked G and readies it. A
 //! deadline arms a timer after the switch (`timers.rs`).
 //!
@@ -26,7 +26,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::g::{Action, GRef, GStatus};
-use crate::gstate::Begin;
 use crate::sched::Sched;
 
 /// Why a goroutine is parked: shown by `Runtime::dump()` (Go's `waitReason`).
@@ -247,20 +246,19 @@ fn park_in_syscall(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> bo
 /// The park proper, outside `blocking`.
 #[inline(always)]
 fn park_switch(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> bool {
-    let token = match g.park.begin() {
-        Begin::Consumed => return true,
-        Begin::Parking(token) => token,
-    };
-    // SAFETY: `g.m` is this G's M, set before this resume (module docs of `context`).
-    let sched = unsafe { (*g.m.get()).sched() };
+    if g.park.try_consume() {
+        return true;
+    }
     if let Some(d) = deadline
         && Instant::now() >= d
     {
-        return g.park.cancel();
+        return false;
     }
+    // SAFETY: `g.m` is this G's M, set before this resume (module docs of `context`).
+    let sched = unsafe { (*g.m.get()).sched() };
     g.wait_reason.store(reason as u8, Ordering::Relaxed);
     g.wait_since.store(sched.coarse_now.load(Ordering::Relaxed), Ordering::Relaxed);
-    g.deadline.set(deadline.map(|d| (d, token)));
+    g.deadline.set(deadline);
     g.set_status(GStatus::Waiting);
     g.suspend(Action::Park);
     // A load first: the common case (woken by an unpark) needs no read-modify-write.

@@ -289,8 +289,8 @@ fn after_switch(sched: &Sched, m: &M, g: GRef, have_p: bool) -> bool {
         }
         Action::Park => {
             let deadline = g.deadline.take();
-            if g.park.finish() {
-                if let Some((when, token)) = deadline {
+            if let Some(token) = g.park.park() {
+                if let Some(when) = deadline {
                     crate::timers::arm(sched, m, when, g, token);
                 }
                 return false;

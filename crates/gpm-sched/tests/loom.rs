@@ -1,7 +1,7 @@
 //! Loom models of gpm-sched's two lock-free protocols (run with
 //! `RUSTFLAGS="--cfg gpm_loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gpm-sched --test loom`).
 //!
-//! 1. park/unpark (`gstate`): a goroutine parking (begin, switch, the M's finish), a waker
+//! 1. park/unpark (`gstate`): a goroutine parking (permit check, switch, the M's park), a waker
 //!    and a timer racing: the G is made runnable exactly once if it parked, never if it
 //!    consumed a permit, and never while its stack is still in use.
 //! 2. spinning/parking of Ms (`spinning`), reduced: one M that was spinning gives up its P,
@@ -32,20 +32,23 @@ use loom::thread;
 
 use loom::cell::UnsafeCell;
 
-use gpm_sched::gstate::{Begin, EMPTY, NOTIFIED, ParkState};
+use gpm_sched::gstate::{EMPTY, NOTIFIED, ParkState};
 use gpm_sched::ownership::{PStatus, PWord, UserMark, token};
 use gpm_sched::parker::Parker;
 use gpm_sched::spinning::SpinState;
 
 /// What the parking side observed.
 fn park_side(st: &ParkState, token_out: &AtomicU64) -> bool {
-    match st.begin() {
-        Begin::Consumed => false,
-        Begin::Parking(token) => {
-            // The switch to the M happens here; the M then finishes the park.
+    if st.try_consume() {
+        return false;
+    }
+    // The switch to the M happens here; the M then parks the G (or finds a permit).
+    match st.park() {
+        Some(token) => {
             token_out.store(token | 1 << 63, Release);
-            st.finish()
+            true
         }
+        None => false,
     }
 }
 
@@ -122,13 +125,10 @@ fn stale_unparker_wakes_nobody() {
         st.new_life();
         let s2 = st.clone();
         let t = thread::spawn(move || assert!(!s2.unpark(old)));
-        let token = AtomicU64::new(0);
-        // Nobody may wake this park: cancel it instead of finishing.
-        if let Begin::Parking(_) = st.begin() {
-            assert!(!st.cancel(), "stale unpark left a permit");
-        }
-        let _ = token;
+        // Nobody may wake this G: no permit may appear.
+        assert!(!st.try_consume(), "stale unpark left a permit");
         t.join().unwrap();
+        assert_eq!(st.state(), EMPTY, "stale unpark changed the state");
     });
 }
 
