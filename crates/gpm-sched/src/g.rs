@@ -25,7 +25,7 @@ use std::ptr::NonNull;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering::*};
 
-use gpm_stack::{Coroutine, Job, Suspender};
+use gpm_stack::{Coroutine, RawJob, Suspender};
 
 use crate::gstate::ParkState;
 use crate::m::M;
@@ -125,7 +125,7 @@ pub(crate) struct G {
     /// to its P's cache: coroutines are bound lazily (`gfree::bind`).
     pub(crate) co: UnsafeCell<Option<Box<Coroutine>>>,
     /// owner: the job of a G that has not run yet and has no coroutine.
-    pub(crate) job: Cell<Option<Job>>,
+    pub(crate) job: Cell<Option<RawJob>>,
     /// owner: the running job's suspender (set at job start; stable while it runs).
     pub(crate) suspender: Cell<*const Suspender>,
     /// owner: the M resuming the G (set before every resume).

@@ -188,6 +188,6 @@ unsafe fn bind_new(sched: &Sched, p: &P, g: &G) -> Option<Box<Coroutine>> {
     };
     let mut co = co;
     co.set_id(g.id.load(Relaxed));
-    co.start(job);
+    co.start_raw(job);
     Some(co)
 }

@@ -1,14 +1,21 @@
 //! Spawning (Go's `newproc`) and joining: a free or new G gets the job; from a goroutine it
 //! goes into the current P's `runnext` (the spawner's P runs it next, warm in cache), from
 //! a plain thread into the global queue; then an M is woken if a P idles and nobody spins.
+//!
+//! One allocation per goroutine: a [`Task`] holds the closure and the result slot the
+//! `JoinHandle` reads (`Packet`), in one `Arc`, and the G runs it as a `gpm_stack::RawJob`
+//! pointing into that `Arc` (a boxed job closure beside the `Arc` was a second malloc and a
+//! second free per spawn).
 
 use std::cell::UnsafeCell;
 use std::io;
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
+use std::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering::*};
 
-use gpm_stack::Suspender;
+use gpm_stack::{RawJob, Suspender};
 
 use crate::g::{GRef, GStatus};
 use crate::gfree::gfget;
@@ -61,11 +68,37 @@ impl<T> Packet<T> {
     }
 }
 
-/// Finishes the packet exactly once: with the job's result, or `Cancelled` when the job is
-/// dropped unrun or unwound by a runtime drop.
-struct Completer<T>(Option<Arc<Packet<T>>>);
+/// A goroutine's closure and its result slot, in one allocation (module docs).
+struct Task<F, T> {
+    packet: Packet<T>,
+    /// The goroutine's G (its suspender and locals are reached through it).
+    g: GRef,
+    /// Taken by the job's `run`, or dropped by its `drop`: exactly one of them, once
+    /// (`RawJob`'s contract), so no flag is needed.
+    f: UnsafeCell<ManuallyDrop<F>>,
+}
 
-impl<T> Completer<T> {
+// SAFETY: `f` is touched once, by whichever of the job's two functions runs (on one thread);
+// `packet` is `Sync` for `T: Send`; `F: Send` crosses threads with the job.
+unsafe impl<F: Send, T: Send> Sync for Task<F, T> {}
+
+/// What a `JoinHandle<T>` sees of a `Task<F, T>`, whatever `F`.
+trait HasPacket<T>: Send + Sync {
+    fn packet(&self) -> &Packet<T>;
+}
+
+impl<F: Send, T: Send> HasPacket<T> for Task<F, T> {
+    #[inline]
+    fn packet(&self) -> &Packet<T> {
+        &self.packet
+    }
+}
+
+/// Finishes the packet exactly once: with the job's result, or `Cancelled` when the job is
+/// unwound by a runtime drop.
+struct Completer<'a, T>(Option<&'a Packet<T>>);
+
+impl<T> Completer<'_, T> {
     fn finish(mut self, r: std::thread::Result<T>) {
         if let Some(p) = self.0.take() {
             p.finish(r);
@@ -73,7 +106,7 @@ impl<T> Completer<T> {
     }
 }
 
-impl<T> Drop for Completer<T> {
+impl<T> Drop for Completer<'_, T> {
     fn drop(&mut self) {
         if let Some(p) = self.0.take() {
             p.finish(Err(Box::new(Cancelled)));
@@ -81,10 +114,65 @@ impl<T> Drop for Completer<T> {
     }
 }
 
+impl<F, T> Task<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    /// The job that runs this task on its G (one strong count moves into it).
+    fn into_job(task: Arc<Task<F, T>>) -> RawJob {
+        let data = NonNull::new(Arc::into_raw(task) as *mut ()).expect("Arc::into_raw: null");
+        // SAFETY: `run` and `drop_unrun` each take back the strong count `into_raw` left,
+        // once; the task is `Send + Sync`, so either may run on any thread.
+        unsafe { RawJob::new(data, Self::run, Self::drop_unrun) }
+    }
+
+    /// The goroutine's body, on its stack.
+    ///
+    /// # Safety
+    /// `data` comes from `into_job`, and this or `drop_unrun` is called once for it.
+    unsafe fn run(data: NonNull<()>, s: &Suspender) {
+        // SAFETY: the caller's contract: the strong count `into_job` left is ours.
+        let task = unsafe { Arc::from_raw(data.as_ptr() as *const Task<F, T>) };
+        let completer = Completer(Some(&task.packet));
+        let g = task.g;
+        g.suspender.set(s);
+        // SAFETY: run once, and `drop_unrun` is not called (caller's contract): `f` is ours.
+        let f = unsafe { ManuallyDrop::take(&mut *task.f.get()) };
+        let r = catch_unwind(AssertUnwindSafe(f));
+        // Goroutine-locals die with the goroutine, on its own stack (their destructors may
+        // block). A panic in one is reported by the hook and otherwise ignored.
+        // SAFETY: the running goroutine owns its G's owner fields, and its job has returned.
+        unsafe { crate::local::drop_all(g.locals.get()) };
+        if let Err(payload) = r {
+            if g.cancelling.load(Relaxed) {
+                // The runtime is unwinding this stack: let the unwind through (the
+                // completer reports `Cancelled` on the way).
+                resume_unwind(payload);
+            }
+            completer.finish(Err(payload));
+        } else {
+            completer.finish(r);
+        }
+    }
+
+    /// The job dropped unrun (its G was cancelled before it ever ran): `Cancelled`.
+    ///
+    /// # Safety
+    /// As `run`.
+    unsafe fn drop_unrun(data: NonNull<()>) {
+        // SAFETY: as in `run`.
+        let task = unsafe { Arc::from_raw(data.as_ptr() as *const Task<F, T>) };
+        // SAFETY: never run (caller's contract): `f` is still there, and ours to drop.
+        unsafe { ManuallyDrop::drop(&mut *task.f.get()) };
+        drop(Completer(Some(&task.packet)));
+    }
+}
+
 /// An owned permission to join a goroutine (wait for it and take its result). Dropping it
 /// detaches the goroutine.
 pub struct JoinHandle<T> {
-    packet: Arc<Packet<T>>,
+    task: Arc<dyn HasPacket<T>>,
     id: u64,
 }
 
@@ -100,7 +188,7 @@ impl<T> JoinHandle<T> {
     /// the goroutine; from a plain thread it blocks the thread.
     #[inline]
     pub fn join(self) -> std::thread::Result<T> {
-        let p = &self.packet;
+        let p = self.task.packet();
         // Acquire: pairs with the AcqRel swap in `finish`.
         if p.state.load(Acquire) != DONE {
             // SAFETY: only the joiner writes `waiter`, before publishing it with `WAITING`.
@@ -118,7 +206,7 @@ impl<T> JoinHandle<T> {
 
     /// Whether the goroutine has finished (its result is ready).
     pub fn is_finished(&self) -> bool {
-        self.packet.state.load(Acquire) == DONE
+        self.task.packet().state.load(Acquire) == DONE
     }
 
     /// The goroutine's id.
@@ -139,59 +227,64 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let packet = Arc::new(Packet {
-        state: AtomicU8::new(RUNNING),
-        result: UnsafeCell::new(None),
-        waiter: UnsafeCell::new(None),
-    });
-    let completer = Completer(Some(packet.clone()));
-    let mut job = Some((f, completer));
+    let mut f = Some(f);
     let mut name = Some(name);
-    let local = sched.with_local_p(|p| -> io::Result<(u64, usize)> {
+    // The task for `g` with id `id`: its join handle and the job that runs it.
+    let mut make = |g: GRef, id: u64| {
+        let f = f.take().expect("spawn_on: job");
+        let task = Arc::new(Task {
+            packet: Packet {
+                state: AtomicU8::new(RUNNING),
+                result: UnsafeCell::new(None),
+                waiter: UnsafeCell::new(None),
+            },
+            g,
+            f: UnsafeCell::new(ManuallyDrop::new(f)),
+        });
+        let handle = JoinHandle { task: task.clone(), id };
+        (handle, Task::into_job(task))
+    };
+    let local = sched.with_local_p(|p| -> io::Result<(JoinHandle<T>, usize)> {
         let g = gfget(sched, Some(p), stack_size)?;
         // SAFETY: `with_local_p` runs this with `p` owned.
         let id = unsafe { p.next_goid(&sched.goid) };
-        let (f, c) = job.take().expect("spawn_on: job");
-        start(g, id, name.take().flatten(), location, f, c);
+        let (handle, job) = make(g, id);
+        start(g, id, name.take().flatten(), location, job);
         // SAFETY: as above.
         unsafe { P::bump(&p.spawned) };
         // SAFETY: as above.
         let runq = unsafe { p.runq() };
         runq.push_next(g, &sched.global);
-        Ok((id, runq.len()))
+        Ok((handle, runq.len()))
     });
-    let id = match local {
+    let handle = match local {
         Some(r) => {
-            let (id, queued) = r?;
+            let (handle, queued) = r?;
             sched.wake_after_push_next(queued);
-            return Ok(JoinHandle { packet, id });
+            return Ok(handle);
         }
         None => {
             let g = gfget(sched, None, stack_size)?;
             let id = sched.goid.fetch_add(1, Relaxed);
-            let (f, c) = job.take().expect("spawn_on: job");
-            start(g, id, name.take().flatten(), location, f, c);
+            let (handle, job) = make(g, id);
+            start(g, id, name.take().flatten(), location, job);
             sched.spawned_nop.fetch_add(1, Relaxed);
             sched.global.push(g);
-            id
+            handle
         }
     };
     sched.wake_if_needed();
-    Ok(JoinHandle { packet, id })
+    Ok(handle)
 }
 
 /// Loads the job into `g` and starts its new life (status `Runnable`).
-fn start<F, T>(
+fn start(
     g: GRef,
     id: u64,
     name: Option<String>,
     location: &'static Location<'static>,
-    f: F,
-    completer: Completer<T>,
-) where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
+    job: RawJob,
+) {
     g.park.new_life();
     g.id.store(id, Relaxed);
     g.location.store(location as *const _ as *mut _, Relaxed);
@@ -204,29 +297,12 @@ fn start<F, T>(
     g.timed_out.store(false, Relaxed);
     g.lock_count.set(0);
     g.locked_m.store(std::ptr::null_mut(), Relaxed);
-    let job = Box::new(move |s: &Suspender| {
-        g.suspender.set(s);
-        let r = catch_unwind(AssertUnwindSafe(f));
-        // Goroutine-locals die with the goroutine, on its own stack (their destructors may
-        // block). A panic in one is reported by the hook and otherwise ignored.
-        // SAFETY: the running goroutine owns its G's owner fields, and its job has returned.
-        unsafe { crate::local::drop_all(g.locals.get()) };
-        if let Err(payload) = r {
-            if g.cancelling.load(Relaxed) {
-                // The runtime is unwinding this stack: let the unwind through.
-                resume_unwind(payload);
-            }
-            completer.finish(Err(payload));
-        } else {
-            completer.finish(r);
-        }
-    });
     // SAFETY: the spawner owns the free G it took.
     match unsafe { g.co_mut() }.as_mut() {
         // A custom-size stack, bound at spawn.
         Some(co) => {
             co.set_id(id);
-            co.start(job);
+            co.start_raw(job);
         }
         // The default size: a coroutine is bound when the G first runs (`gfree::bind`).
         None => g.job.set(Some(job)),

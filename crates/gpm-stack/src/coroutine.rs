@@ -23,11 +23,75 @@ use std::panic::{self, AssertUnwindSafe};
 
 use corosensei::{CoroutineResult, Yielder};
 
+use std::ptr::NonNull;
+
 use crate::current::{self, GuardInfo, ThreadSlot};
 use crate::stack::Stack;
 
 /// A unit of work for a [`Coroutine`]: runs on the coroutine's stack and may suspend it.
 pub type Job = Box<dyn FnOnce(&Suspender) + Send>;
+
+/// A job in memory its caller allocated (and may share): a pointer, a function that runs it
+/// (taking ownership of what the pointer holds) and one that drops it unrun. A scheduler
+/// that keeps a goroutine's result slot in an allocation of its own runs the goroutine from
+/// that same allocation, instead of boxing a second closure ([`Coroutine::start_raw`]).
+pub struct RawJob {
+    data: NonNull<()>,
+    run: unsafe fn(NonNull<()>, &Suspender),
+    drop: unsafe fn(NonNull<()>),
+}
+
+// SAFETY: `RawJob::new`'s contract: running or dropping the data is sound on any thread.
+unsafe impl Send for RawJob {}
+
+impl RawJob {
+    /// A job that `run(data, suspender)` performs, or `drop(data)` abandons.
+    ///
+    /// # Safety
+    /// Calling exactly one of `run(data, _)` or `drop(data)`, once, from any thread, at any
+    /// time until then, is sound; `run` may suspend through the suspender it is given.
+    pub unsafe fn new(
+        data: NonNull<()>,
+        run: unsafe fn(NonNull<()>, &Suspender),
+        drop: unsafe fn(NonNull<()>),
+    ) -> RawJob {
+        RawJob { data, run, drop }
+    }
+
+    fn run(self, suspender: &Suspender) {
+        let me = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `new`'s contract; `me` is not dropped, so `drop` is never called too.
+        unsafe { (me.run)(me.data, suspender) }
+    }
+}
+
+impl Drop for RawJob {
+    fn drop(&mut self) {
+        // SAFETY: `new`'s contract; a job is dropped only if it was never run.
+        unsafe { (self.drop)(self.data) }
+    }
+}
+
+impl fmt::Debug for RawJob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawJob").field("data", &self.data).finish_non_exhaustive()
+    }
+}
+
+/// What `start` or `start_raw` loaded.
+enum Loaded {
+    Boxed(Job),
+    Raw(RawJob),
+}
+
+impl Loaded {
+    fn run(self, suspender: &Suspender) {
+        match self {
+            Loaded::Boxed(job) => job(suspender),
+            Loaded::Raw(job) => job.run(suspender),
+        }
+    }
+}
 
 /// What the body tells `resume`.
 enum Step {
@@ -39,14 +103,14 @@ enum Step {
 /// from which the body takes the job at once (during the `resume` that passed it, while the
 /// `Coroutine` is mutably borrowed and nothing else touches the field).
 #[derive(Clone, Copy)]
-struct Handoff(*mut Option<Job>);
+struct Handoff(*mut Option<Loaded>);
 
 impl Handoff {
     /// Takes the job handed over, if any.
     ///
     /// # Safety
     /// Call only in the body, during the `resume` that passed this input.
-    unsafe fn take(self) -> Option<Job> {
+    unsafe fn take(self) -> Option<Loaded> {
         // SAFETY: a non-null pointer is `&raw mut coroutine.job`, made by `resume` from its
         // `&mut self` and not used by it until the switch back (see `Handoff`).
         (!self.0.is_null()).then(|| unsafe { (*self.0).take() }).flatten()
@@ -106,7 +170,7 @@ fn body(yielder: &Yielder<Handoff, Step>, mut input: Handoff) -> Infallible {
     loop {
         // SAFETY: `input` came from the `resume` now running us.
         if let Some(job) = unsafe { input.take() } {
-            job(suspender);
+            job.run(suspender);
         }
         // Nothing with drop glue is live here: see `Coroutine::unload`.
         input = yielder.suspend(Step::Finished);
@@ -143,8 +207,8 @@ fn body(yielder: &Yielder<Handoff, Step>, mut input: Handoff) -> Infallible {
 /// A job's panic payload crosses threads the same way (`Box<dyn Any + Send>`).
 pub struct Coroutine {
     inner: Option<Inner>,
-    /// Loaded by `start`, handed over by the next `resume`.
-    job: Option<Job>,
+    /// Loaded by `start` or `start_raw`, handed over by the next `resume`.
+    job: Option<Loaded>,
     /// A job is in progress and suspended.
     suspended: bool,
     info: GuardInfo,
@@ -200,7 +264,16 @@ impl Coroutine {
     /// If the coroutine is not idle (a job is loaded or suspended).
     pub fn start(&mut self, job: Job) {
         assert!(self.is_idle(), "Coroutine::start: a job is already loaded or running");
-        self.job = Some(job);
+        self.job = Some(Loaded::Boxed(job));
+    }
+
+    /// Loads a [`RawJob`]; the next [`resume`](Self::resume) runs it.
+    ///
+    /// # Panics
+    /// If the coroutine is not idle (a job is loaded or suspended).
+    pub fn start_raw(&mut self, job: RawJob) {
+        assert!(self.is_idle(), "Coroutine::start_raw: a job is already loaded or running");
+        self.job = Some(Loaded::Raw(job));
     }
 
     /// Whether no job is loaded or suspended: the coroutine can `start` another one.
