@@ -184,6 +184,51 @@ pub(crate) fn goroutine_unparker(g: GRef) -> Unparker {
     Unparker { inner: Inner::Goroutine { sched, g, generation: g.park.generation() } }
 }
 
+/// The calling goroutine or thread, found once: an operation that makes an `Unparker` and
+/// then parks reads the thread-local once instead of twice. `!Send`: it names the context
+/// that made it (a goroutine stays itself when it moves between threads, so holding one
+/// across a park is fine).
+pub struct Current {
+    g: Option<GRef>,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl std::fmt::Debug for Current {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.g {
+            Some(g) => write!(f, "Current(goroutine {})", g.id.load(Ordering::Relaxed)),
+            None => f.write_str("Current(thread)"),
+        }
+    }
+}
+
+/// The calling goroutine or thread.
+#[inline]
+pub fn current() -> Current {
+    Current { g: crate::context::current_g(), _not_send: std::marker::PhantomData }
+}
+
+impl Current {
+    /// As [`unparker`], for this context.
+    #[inline]
+    pub fn unparker(&self) -> Unparker {
+        match self.g {
+            Some(g) => goroutine_unparker(g),
+            None => thread_waiter(),
+        }
+    }
+
+    /// As [`park_deadline`], for this context (which must be the caller's: `!Send` sees to
+    /// it).
+    #[inline]
+    pub fn park_deadline(&self, reason: WaitReason, deadline: Option<Instant>) -> bool {
+        match self.g {
+            Some(g) => park_goroutine(g, reason, deadline),
+            None => park_thread(deadline),
+        }
+    }
+}
+
 /// Parks until unparked (consuming the permit).
 #[inline]
 pub fn park(reason: WaitReason) {

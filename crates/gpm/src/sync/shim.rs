@@ -16,9 +16,9 @@ pub(crate) use gpm_sched::park::WaitReason;
 pub(crate) use std::sync::atomic::Ordering;
 
 #[cfg(not(gpm_loom))]
-pub(crate) use gpm_sched::park::{Unparker, park_deadline, preempt_point, unparker};
+pub(crate) use gpm_sched::park::{Current, Unparker, current, park_deadline, preempt_point};
 #[cfg(gpm_loom)]
-pub(crate) use loom_park::{Unparker, park_deadline, preempt_point, unparker};
+pub(crate) use loom_park::{Current, Unparker, current, park_deadline, preempt_point};
 
 #[cfg(gpm_loom)]
 type RawLock<T> = loom::sync::Mutex<T>;
@@ -198,6 +198,24 @@ mod loom_park {
 
     pub(crate) fn unparker() -> Unparker {
         ME.with(Unparker::clone)
+    }
+
+    /// Loom's stand-in for `gpm_sched::park::Current`.
+    #[derive(Debug)]
+    pub(crate) struct Current;
+
+    pub(crate) fn current() -> Current {
+        Current
+    }
+
+    impl Current {
+        pub(crate) fn unparker(&self) -> Unparker {
+            unparker()
+        }
+
+        pub(crate) fn park_deadline(&self, reason: WaitReason, deadline: Option<Instant>) -> bool {
+            park_deadline(reason, deadline)
+        }
     }
 
     pub(crate) fn park_deadline(_reason: WaitReason, deadline: Option<Instant>) -> bool {

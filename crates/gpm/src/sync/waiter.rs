@@ -29,9 +29,7 @@
 //! round trip on the hot hand-off path); a heap-allocated, reference-counted waiter per
 //! operation (an allocation per blocking call).
 
-use super::shim::{
-    AtomicUsize, Ordering, Unparker, UnsafeCell, WaitReason, park_deadline, unparker,
-};
+use super::shim::{AtomicUsize, Current, Ordering, Unparker, UnsafeCell, WaitReason, current};
 use std::time::Instant;
 
 const WAITING: usize = 0;
@@ -61,13 +59,20 @@ pub(crate) struct Waiter {
     state: AtomicUsize,
     /// The owner's unparker; taken by the claimer in `finish`.
     unparker: UnsafeCell<Option<Unparker>>,
+    /// The owner (read once, for the unparker and for parking). Owner side only.
+    owner: Current,
 }
 
 impl Waiter {
     /// A waiter for the calling goroutine or thread.
     #[inline]
     pub(crate) fn new() -> Waiter {
-        Waiter { state: AtomicUsize::new(WAITING), unparker: UnsafeCell::new(Some(unparker())) }
+        let owner = current();
+        Waiter {
+            state: AtomicUsize::new(WAITING),
+            unparker: UnsafeCell::new(Some(owner.unparker())),
+            owner,
+        }
     }
 
     /// Completer side, holding the lock of the queue this waiter's entry was in: claims the
@@ -133,7 +138,7 @@ impl Waiter {
             if let Some(outcome) = self.outcome() {
                 return outcome;
             }
-            if !park_deadline(reason, deadline) {
+            if !self.owner.park_deadline(reason, deadline) {
                 if self.try_abort() {
                     return Outcome::Aborted;
                 }
@@ -143,7 +148,8 @@ impl Waiter {
     }
 }
 
-// SAFETY: the state word is atomic; the unparker cell is touched by exactly one party at a
+// SAFETY: the state word is atomic; `owner` is used by the owner only (`new`, `wait`); the
+// unparker cell is touched by exactly one party at a
 // time — the owner before queueing and after an abort it won, otherwise only the single
 // claimer that won `try_claim`, between the claim and `finish` (module docs).
 unsafe impl Sync for Waiter {}
