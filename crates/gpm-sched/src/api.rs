@@ -6,10 +6,10 @@ use std::io;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use crate::context::current_g;
+use crate::context::{current_g, current_m};
 use crate::g::Action;
 use crate::park::{WaitReason, park_deadline, unparker};
-use crate::runtime::with_current;
+use crate::runtime::{default_runtime, with_current};
 use crate::spawn::{JoinHandle, spawn_on};
 
 /// Spawns a goroutine running `f` on the current runtime (the caller's, or the default
@@ -59,7 +59,15 @@ impl Builder {
         T: Send + 'static,
     {
         let loc = Location::caller();
-        with_current(|s| spawn_on(s, self.name, self.stack_size, loc, f))
+        // One thread-local read for both the runtime and, below, its P.
+        let m = current_m();
+        let sched = if m.is_null() {
+            &default_runtime().sched
+        } else {
+            // SAFETY: a non-null current M is alive on this thread and keeps its runtime.
+            unsafe { (*m).sched() }
+        };
+        spawn_on(sched, m, self.name, self.stack_size, loc, f)
     }
 }
 

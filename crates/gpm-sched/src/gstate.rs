@@ -147,16 +147,15 @@ impl ParkState {
 
     /// A dead G starts a new life: generation + 1, `EMPTY`. Old `Unparker`s and timers no
     /// longer match. Called only by the owner of a dead G.
+    ///
+    /// A plain store, not a CAS: nobody else writes the word of a dead G except stale
+    /// wakers and timers, whose CASes expect the old word and so fail once this store is
+    /// visible, while one that landed before it only left a permit of the old life, which
+    /// this store discards. Relaxed: the spawner publishes the G through a run queue.
     pub fn new_life(&self) -> u32 {
-        let mut w = self.word.load(Relaxed);
-        loop {
-            let g = ((w >> GEN_SHIFT) as u32).wrapping_add(1);
-            let next = (g as u64) << GEN_SHIFT;
-            match self.word.compare_exchange_weak(w, next, Relaxed, Relaxed) {
-                Ok(_) => return g,
-                Err(now) => w = now,
-            }
-        }
+        let g = ((self.word.load(Relaxed) >> GEN_SHIFT) as u32).wrapping_add(1);
+        self.word.store((g as u64) << GEN_SHIFT, Relaxed);
+        g
     }
 }
 

@@ -388,7 +388,13 @@ impl Sched {
     /// retaken. `None` on a plain thread, on an M of another runtime, or with no P to be had.
     #[inline]
     pub(crate) fn with_local_p<R>(&self, f: impl FnOnce(&P) -> R) -> Option<R> {
-        let m = current_m();
+        self.with_p_of(current_m(), f)
+    }
+
+    /// `with_local_p` for the calling thread's M `m` (null on a plain thread), read by the
+    /// caller with no switch since.
+    #[inline]
+    pub(crate) fn with_p_of<R>(&self, m: *const M, f: impl FnOnce(&P) -> R) -> Option<R> {
         if m.is_null() {
             return None;
         }

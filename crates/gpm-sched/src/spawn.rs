@@ -215,9 +215,11 @@ impl<T> JoinHandle<T> {
     }
 }
 
-/// Spawns `f` on `sched`.
+/// Spawns `f` on `sched` from the thread whose M is `m` (`current_m()`, read by the caller;
+/// null on a plain thread).
 pub(crate) fn spawn_on<F, T>(
     sched: &Sched,
+    m: *const crate::m::M,
     name: Option<String>,
     stack_size: Option<usize>,
     location: &'static Location<'static>,
@@ -244,7 +246,7 @@ where
         let handle = JoinHandle { task: task.clone(), id };
         (handle, Task::into_job(task))
     };
-    let local = sched.with_local_p(|p| -> io::Result<(JoinHandle<T>, usize)> {
+    let local = sched.with_p_of(m, |p| -> io::Result<(JoinHandle<T>, usize)> {
         let g = gfget(sched, Some(p), stack_size)?;
         // SAFETY: `with_local_p` runs this with `p` owned.
         let id = unsafe { p.next_goid(&sched.goid) };
