@@ -79,6 +79,12 @@
 //!   runs, and a dying G gives it back, so queued-but-unstarted Gs hold no stack and a
 //!   burst of spawns maps none. Custom stack sizes stay bound at spawn.
 //! * **Counters** that sit on hot paths are per-P owner-only (a load and a store).
+//! * **Inlined down to the switch**: the M's loop inlines `execute`, and `yield_now`, the
+//!   park functions, `join` (and the façade's channel operations) inline everything down to
+//!   `G::suspend`, because a return right after a stack switch is mispredicted (the CPU's
+//!   return-stack buffer holds the other stack's calls): one per call level. Thread-locals
+//!   stay behind never-inlined accessors, so inlining never carries a TLS address across a
+//!   switch. Measured: `yield_now` 40 -> 18 ns, channel ping-pong 171 -> 112 ns.
 //!
 //! # Rejected
 //! * A global run queue only: every spawn contends on one lock.
