@@ -67,7 +67,8 @@ impl Builder {
             // SAFETY: a non-null current M is alive on this thread and keeps its runtime.
             unsafe { (*m).sched() }
         };
-        spawn_on(sched, m, self.name, self.stack_size, loc, f)
+        let mut name = self.name;
+        spawn_on(sched, m, &mut name, self.stack_size, loc, f)
     }
 }
 

@@ -174,7 +174,7 @@ impl Runtime {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        spawn_on(&self.sched, current_m(), None, None, Location::caller(), f)
+        spawn_on(&self.sched, current_m(), &mut None, None, Location::caller(), f)
             .unwrap_or_else(|e| panic!("gpm: cannot spawn a goroutine: {e}"))
     }
 

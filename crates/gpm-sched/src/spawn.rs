@@ -55,6 +55,7 @@ unsafe impl<T: Send> Sync for Packet<T> {}
 unsafe impl<T: Send> Send for Packet<T> {}
 
 impl<T> Packet<T> {
+    #[inline(always)]
     fn finish(&self, r: std::thread::Result<T>) {
         // SAFETY: only the goroutine's `Completer` writes `result`, once, before `DONE`.
         unsafe { *self.result.get() = Some(r) };
@@ -99,6 +100,7 @@ impl<F: Send, T: Send> HasPacket<T> for Task<F, T> {
 struct Completer<'a, T>(Option<&'a Packet<T>>);
 
 impl<T> Completer<'_, T> {
+    #[inline(always)]
     fn finish(mut self, r: std::thread::Result<T>) {
         if let Some(p) = self.0.take() {
             p.finish(r);
@@ -220,7 +222,7 @@ impl<T> JoinHandle<T> {
 pub(crate) fn spawn_on<F, T>(
     sched: &Sched,
     m: *const crate::m::M,
-    name: Option<String>,
+    name: &mut Option<String>,
     stack_size: Option<usize>,
     location: &'static Location<'static>,
     f: F,
@@ -230,7 +232,6 @@ where
     T: Send + 'static,
 {
     let mut f = Some(f);
-    let mut name = Some(name);
     // The task for `g` with id `id`: its join handle and the job that runs it.
     let mut make = |g: GRef, id: u64| {
         let f = f.take().expect("spawn_on: job");
@@ -246,35 +247,34 @@ where
         let handle = JoinHandle { task: task.clone(), id };
         (handle, Task::into_job(task))
     };
-    let local = sched.with_p_of(m, |p| -> io::Result<(JoinHandle<T>, usize)> {
+    // The handle comes out through `out` and the closure returns a small value: the large
+    // `io::Result` of a tuple went through memory and its reload stalled.
+    let mut out = None;
+    let local = sched.with_p_of(m, |p| -> io::Result<usize> {
         let g = gfget(sched, Some(p), stack_size)?;
         // SAFETY: `with_local_p` runs this with `p` owned.
         let id = unsafe { p.next_goid(&sched.goid) };
         let (handle, job) = make(g, id);
-        start(g, id, name.take().flatten(), location, job);
+        out = Some(handle);
+        start(g, id, name, location, job);
         // SAFETY: as above.
         unsafe { P::bump(&p.spawned) };
         // SAFETY: as above.
         let runq = unsafe { p.runq() };
         runq.push_next(g, &sched.global);
-        Ok((handle, runq.len()))
+        Ok(runq.len())
     });
-    let handle = match local {
-        Some(r) => {
-            let (handle, queued) = r?;
-            sched.wake_after_push_next(queued);
-            return Ok(handle);
-        }
-        None => {
-            let g = gfget(sched, None, stack_size)?;
-            let id = sched.goid.fetch_add(1, Relaxed);
-            let (handle, job) = make(g, id);
-            start(g, id, name.take().flatten(), location, job);
-            sched.spawned_nop.fetch_add(1, Relaxed);
-            sched.global.push(g);
-            handle
-        }
-    };
+    if let Some(r) = local {
+        let queued = r?;
+        sched.wake_after_push_next(queued);
+        return Ok(out.expect("spawn_on: handle"));
+    }
+    let g = gfget(sched, None, stack_size)?;
+    let id = sched.goid.fetch_add(1, Relaxed);
+    let (handle, job) = make(g, id);
+    start(g, id, name, location, job);
+    sched.spawned_nop.fetch_add(1, Relaxed);
+    sched.global.push(g);
     sched.wake_if_needed();
     Ok(handle)
 }
@@ -283,16 +283,18 @@ where
 fn start(
     g: GRef,
     id: u64,
-    name: Option<String>,
+    name: &mut Option<String>,
     location: &'static Location<'static>,
     job: RawJob,
 ) {
     g.park.new_life();
     g.id.store(id, Relaxed);
     g.location.store(location as *const _ as *mut _, Relaxed);
+    // Looked at in place, taken only when set: no copy of the `Option<String>` on the
+    // common unnamed path.
     if name.is_some() || g.has_name.load(Relaxed) {
         g.has_name.store(name.is_some(), Relaxed);
-        *lock(&g.name) = name.map(String::into_boxed_str);
+        *lock(&g.name) = name.take().map(String::into_boxed_str);
     }
     g.preempt.store(false, Relaxed);
     g.cancelling.store(false, Relaxed);
