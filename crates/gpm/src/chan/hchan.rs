@@ -49,7 +49,7 @@ pub(crate) fn wake(u: Option<Unparker>) {
 
 impl<T> Inner<T> {
     /// A non-blocking send. `Ok` carries whom to wake.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn try_send(&mut self, value: T) -> Result<Option<Unparker>, TrySendError<T>> {
         if self.rx_gone {
             return Err(TrySendError::Disconnected(value));
@@ -66,7 +66,7 @@ impl<T> Inner<T> {
     }
 
     /// A non-blocking receive. `Ok` carries whom to wake.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn try_recv(&mut self) -> Result<(T, Option<Unparker>), TryRecvError> {
         if let Some(value) = self.buf.pop_front() {
             // The buffer was full if a sender waits: move its value in behind the others.
