@@ -121,7 +121,7 @@ impl<T> ArmImpl for RecvArm<'_, T> {
         let result = match inner.try_recv() {
             Ok((value, woken)) => {
                 drop(inner);
-                wake(woken);
+                wake(&woken);
                 Ok(value)
             }
             Err(TryRecvError::Disconnected) => Err(RecvError),
@@ -160,7 +160,7 @@ impl<T> ArmImpl for SendArm<'_, T> {
         let result = match inner.try_send(value) {
             Ok(woken) => {
                 drop(inner);
-                wake(woken);
+                wake(&woken);
                 Ok(())
             }
             Err(TrySendError::Disconnected(v)) => Err(SendError(v)),

@@ -39,9 +39,11 @@ pub(crate) struct Inner<T> {
     pub(crate) recvq: WaitQueue<T>,
 }
 
-/// Wakes the unparker (if any) of a completed peer; called after unlocking.
+/// Wakes the unparker (if any) of a completed peer; called after unlocking. By reference
+/// (the caller drops it after): an `Option<Unparker>` moved in by value was copied with a
+/// 16-byte load of the caller's separate field stores, which stalled on store forwarding.
 #[inline]
-pub(crate) fn wake(u: Option<Unparker>) {
+pub(crate) fn wake(u: &Option<Unparker>) {
     if let Some(u) = u {
         u.unpark();
     }
@@ -144,7 +146,7 @@ impl<T> Chan<T> {
         let value = match inner.try_send(value) {
             Ok(woken) => {
                 drop(inner);
-                wake(woken);
+                wake(&woken);
                 crate::sync::shim::preempt_point();
                 return Ok(());
             }
@@ -183,7 +185,7 @@ impl<T> Chan<T> {
         match inner.try_recv() {
             Ok((value, woken)) => {
                 drop(inner);
-                wake(woken);
+                wake(&woken);
                 crate::sync::shim::preempt_point();
                 return Ok(value);
             }

@@ -89,7 +89,7 @@ impl<T> Sender<T> {
         let mut inner = self.chan.lock();
         let woken = inner.try_send(value)?;
         drop(inner);
-        wake(woken);
+        wake(&woken);
         Ok(())
     }
 
@@ -151,7 +151,7 @@ impl<T> Receiver<T> {
         let mut inner = self.chan.lock();
         let (value, woken) = inner.try_recv()?;
         drop(inner);
-        wake(woken);
+        wake(&woken);
         Ok(value)
     }
 
