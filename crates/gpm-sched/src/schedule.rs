@@ -279,8 +279,15 @@ fn after_switch(sched: &Sched, m: &M, g: GRef, have_p: bool) -> bool {
             let runq = unsafe { p.runq() };
             if runq.is_empty() {
                 crate::steal::steal_on_yield(sched, p, runq);
+                runq.push(g, &sched.global);
+            } else {
+                runq.push(g, &sched.global);
+                // Yielders queued behind each other while a P idles: wake an M to take
+                // half (Go's `Gosched` puts the G on the global queue and calls `wakep`).
+                // Without this, goroutines spawned onto one P before the idle one woke kept
+                // yielding there alone. Two relaxed loads when no P idles.
+                sched.wake_after_local_push();
             }
-            runq.push(g, &sched.global);
             false
         }
         Action::Yield | Action::Preempted | Action::NoP => {
