@@ -63,10 +63,10 @@ impl<T> Packet<T> {
         unsafe { *self.result.get() = Some(r) };
         // AcqRel: Release publishes `result`; Acquire sees the joiner's `waiter`.
         if self.state.swap(DONE, AcqRel) == WAITING {
-            // SAFETY: the joiner wrote `waiter` before `WAITING` and no longer touches it.
             // By reference, left to drop with the packet: moving the `Option<Unparker>` out
             // reloaded the joiner's recent narrower stores 16 bytes at a time (a
             // store-forwarding stall on every join).
+            // SAFETY: the joiner wrote `waiter` before `WAITING` and no longer touches it.
             if let Some(w) = unsafe { &*self.waiter.get() } {
                 w.unpark();
             }
