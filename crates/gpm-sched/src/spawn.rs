@@ -15,7 +15,7 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering::*};
 
-use gpm_stack::{JobHeader, RawJob, Suspender};
+use gpm_stack::{RawJob, Suspender};
 
 use crate::g::{GRef, GStatus};
 use crate::gfree::gfget;
@@ -42,8 +42,6 @@ const DONE: u8 = 2;
 struct Packet<T> {
     /// `RUNNING → WAITING` (joiner registered, Release) `→ DONE` (result written, AcqRel).
     state: AtomicU8,
-    /// The goroutine's id (for `JoinHandle::id`).
-    id: u64,
     /// Written by the finisher before `DONE`; read by the joiner after seeing `DONE`.
     result: UnsafeCell<Option<std::thread::Result<T>>>,
     /// Written by the joiner before `WAITING`; taken by the finisher after.
@@ -75,10 +73,7 @@ impl<T> Packet<T> {
 }
 
 /// A goroutine's closure and its result slot, in one allocation (module docs).
-#[repr(C)]
 struct Task<F, T> {
-    /// First (`repr(C)`): the job a `RawJob` names is this task.
-    header: JobHeader,
     packet: Packet<T>,
     /// The goroutine's G (its suspender and locals are reached through it).
     g: GRef,
@@ -130,22 +125,18 @@ where
     T: Send + 'static,
 {
     /// The job that runs this task on its G (one strong count moves into it).
-    /// The header of a `Task<F, T>`.
-    const HEADER: JobHeader = JobHeader::new(Self::run, Self::drop_unrun);
-
     fn into_job(task: Arc<Task<F, T>>) -> RawJob {
-        let header = NonNull::new(Arc::into_raw(task) as *mut JobHeader).expect("Arc: null");
-        // SAFETY: the header is the task's first field (`repr(C)`), live while the strong
-        // count `into_raw` left is held; `run` and `drop_unrun` each take that count back,
+        let data = NonNull::new(Arc::into_raw(task) as *mut ()).expect("Arc::into_raw: null");
+        // SAFETY: `run` and `drop_unrun` each take back the strong count `into_raw` left,
         // once; the task is `Send + Sync`, so either may run on any thread.
-        unsafe { RawJob::new(header) }
+        unsafe { RawJob::new(data, Self::run, Self::drop_unrun) }
     }
 
     /// The goroutine's body, on its stack.
     ///
     /// # Safety
     /// `data` comes from `into_job`, and this or `drop_unrun` is called once for it.
-    unsafe fn run(data: NonNull<JobHeader>, s: &Suspender) {
+    unsafe fn run(data: NonNull<()>, s: &Suspender) {
         // SAFETY: the caller's contract: the strong count `into_job` left is ours.
         let task = unsafe { Arc::from_raw(data.as_ptr() as *const Task<F, T>) };
         let completer = Completer(Some(&task.packet));
@@ -174,7 +165,7 @@ where
     ///
     /// # Safety
     /// As `run`.
-    unsafe fn drop_unrun(data: NonNull<JobHeader>) {
+    unsafe fn drop_unrun(data: NonNull<()>) {
         // SAFETY: as in `run`.
         let task = unsafe { Arc::from_raw(data.as_ptr() as *const Task<F, T>) };
         // SAFETY: never run (caller's contract): `f` is still there, and ours to drop.
@@ -186,13 +177,13 @@ where
 /// An owned permission to join a goroutine (wait for it and take its result). Dropping it
 /// detaches the goroutine.
 pub struct JoinHandle<T> {
-    /// Two words (the id lives in the packet), so the handle is returned in registers.
     task: Arc<dyn HasPacket<T>>,
+    id: u64,
 }
 
 impl<T> std::fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JoinHandle").field("id", &self.id()).finish_non_exhaustive()
+        f.debug_struct("JoinHandle").field("id", &self.id).finish_non_exhaustive()
     }
 }
 
@@ -225,7 +216,7 @@ impl<T> JoinHandle<T> {
 
     /// The goroutine's id.
     pub fn id(&self) -> u64 {
-        self.task.packet().id
+        self.id
     }
 }
 
@@ -248,17 +239,15 @@ where
     let mut make = |g: GRef, id: u64| {
         let f = f.take().expect("spawn_on: job");
         let task = Arc::new(Task {
-            header: Task::<F, T>::HEADER,
             packet: Packet {
                 state: AtomicU8::new(RUNNING),
-                id,
                 result: UnsafeCell::new(None),
                 waiter: UnsafeCell::new(None),
             },
             g,
             f: UnsafeCell::new(ManuallyDrop::new(f)),
         });
-        let handle = JoinHandle { task: task.clone() };
+        let handle = JoinHandle { task: task.clone(), id };
         (handle, Task::into_job(task))
     };
     // The handle comes out through `out` and the closure returns a small value: the large

@@ -31,66 +31,50 @@ use crate::stack::Stack;
 /// A unit of work for a [`Coroutine`]: runs on the coroutine's stack and may suspend it.
 pub type Job = Box<dyn FnOnce(&Suspender) + Send>;
 
-/// A job in memory its caller allocated (and may share): one pointer to a [`JobHeader`]
-/// at the start of that memory, whose two functions run it (taking ownership of what it
-/// holds) or drop it unrun. A scheduler that keeps a goroutine's result slot in an
-/// allocation of its own runs the goroutine from that same allocation, instead of boxing a
-/// second closure ([`Coroutine::start_raw`]). One word, so it moves in a register: a
-/// three-word job was copied 16 bytes at a time from narrower stores, a store-forwarding
-/// stall on every spawn.
+/// A job in memory its caller allocated (and may share): a pointer, a function that runs it
+/// (taking ownership of what the pointer holds) and one that drops it unrun. A scheduler
+/// that keeps a goroutine's result slot in an allocation of its own runs the goroutine from
+/// that same allocation, instead of boxing a second closure ([`Coroutine::start_raw`]).
 pub struct RawJob {
-    header: NonNull<JobHeader>,
+    data: NonNull<()>,
+    run: unsafe fn(NonNull<()>, &Suspender),
+    drop: unsafe fn(NonNull<()>),
 }
 
-/// The first field (`#[repr(C)]`) of the memory a [`RawJob`] points to.
-#[derive(Debug)]
-pub struct JobHeader {
-    run: unsafe fn(NonNull<JobHeader>, &Suspender),
-    drop: unsafe fn(NonNull<JobHeader>),
-}
-
-impl JobHeader {
-    /// A header whose job `run(header, suspender)` performs, or `drop(header)` abandons.
-    pub const fn new(
-        run: unsafe fn(NonNull<JobHeader>, &Suspender),
-        drop: unsafe fn(NonNull<JobHeader>),
-    ) -> JobHeader {
-        JobHeader { run, drop }
-    }
-}
-
-// SAFETY: `RawJob::new`'s contract: running or dropping the job is sound on any thread.
+// SAFETY: `RawJob::new`'s contract: running or dropping the data is sound on any thread.
 unsafe impl Send for RawJob {}
 
 impl RawJob {
-    /// The job whose header is at `header`.
+    /// A job that `run(data, suspender)` performs, or `drop(data)` abandons.
     ///
     /// # Safety
-    /// `header` points to a live `JobHeader`, and calling exactly one of its `run(header, _)`
-    /// or `drop(header)`, once, from any thread, at any time until then, is sound; `run` may
-    /// suspend through the suspender it is given.
-    pub unsafe fn new(header: NonNull<JobHeader>) -> RawJob {
-        RawJob { header }
+    /// Calling exactly one of `run(data, _)` or `drop(data)`, once, from any thread, at any
+    /// time until then, is sound; `run` may suspend through the suspender it is given.
+    pub unsafe fn new(
+        data: NonNull<()>,
+        run: unsafe fn(NonNull<()>, &Suspender),
+        drop: unsafe fn(NonNull<()>),
+    ) -> RawJob {
+        RawJob { data, run, drop }
     }
 
     fn run(self, suspender: &Suspender) {
         let me = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `new`'s contract: the header is live until one of its functions runs, and
-        // `me` is not dropped, so `drop` is never called too.
-        unsafe { (me.header.as_ref().run)(me.header, suspender) }
+        // SAFETY: `new`'s contract; `me` is not dropped, so `drop` is never called too.
+        unsafe { (me.run)(me.data, suspender) }
     }
 }
 
 impl Drop for RawJob {
     fn drop(&mut self) {
         // SAFETY: `new`'s contract; a job is dropped only if it was never run.
-        unsafe { (self.header.as_ref().drop)(self.header) }
+        unsafe { (self.drop)(self.data) }
     }
 }
 
 impl fmt::Debug for RawJob {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RawJob").field("header", &self.header).finish()
+        f.debug_struct("RawJob").field("data", &self.data).finish_non_exhaustive()
     }
 }
 

@@ -89,7 +89,7 @@ mod stack;
 mod sys;
 
 pub use altstack::{ALTSTACK_SIZE, ThreadGuard, init_thread};
-pub use coroutine::{Coroutine, Job, JobHeader, RawJob, Resumed, Suspender};
+pub use coroutine::{Coroutine, Job, RawJob, Resumed, Suspender};
 pub use current::{RunningCoroutine, ThreadSlot, running, thread_slot};
 pub use fence::{asymmetric_heavy, asymmetric_light, asymmetric_supported};
 pub use guard::{
