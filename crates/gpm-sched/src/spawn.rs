@@ -42,6 +42,8 @@ const DONE: u8 = 2;
 struct Packet<T> {
     /// `RUNNING → WAITING` (joiner registered, Release) `→ DONE` (result written, AcqRel).
     state: AtomicU8,
+    /// The goroutine's id (for `JoinHandle::id`).
+    id: u64,
     /// Written by the finisher before `DONE`; read by the joiner after seeing `DONE`.
     result: UnsafeCell<Option<std::thread::Result<T>>>,
     /// Written by the joiner before `WAITING`; taken by the finisher after.
@@ -177,13 +179,13 @@ where
 /// An owned permission to join a goroutine (wait for it and take its result). Dropping it
 /// detaches the goroutine.
 pub struct JoinHandle<T> {
+    /// Two words (the id lives in the packet), so the handle is returned in registers.
     task: Arc<dyn HasPacket<T>>,
-    id: u64,
 }
 
 impl<T> std::fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JoinHandle").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("JoinHandle").field("id", &self.id()).finish_non_exhaustive()
     }
 }
 
@@ -216,7 +218,7 @@ impl<T> JoinHandle<T> {
 
     /// The goroutine's id.
     pub fn id(&self) -> u64 {
-        self.id
+        self.task.packet().id
     }
 }
 
@@ -241,13 +243,14 @@ where
         let task = Arc::new(Task {
             packet: Packet {
                 state: AtomicU8::new(RUNNING),
+                id,
                 result: UnsafeCell::new(None),
                 waiter: UnsafeCell::new(None),
             },
             g,
             f: UnsafeCell::new(ManuallyDrop::new(f)),
         });
-        let handle = JoinHandle { task: task.clone(), id };
+        let handle = JoinHandle { task: task.clone() };
         (handle, Task::into_job(task))
     };
     // The handle comes out through `out` and the closure returns a small value: the large
