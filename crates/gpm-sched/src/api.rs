@@ -6,10 +6,10 @@ use std::io;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use crate::context::{current_g, current_m};
+use crate::context::current_g;
 use crate::g::Action;
 use crate::park::{WaitReason, park_deadline, unparker};
-use crate::runtime::{default_runtime, with_current};
+use crate::runtime::with_current;
 use crate::spawn::{JoinHandle, spawn_on};
 
 /// Spawns a goroutine running `f` on the current runtime (the caller's, or the default
@@ -59,16 +59,9 @@ impl Builder {
         T: Send + 'static,
     {
         let loc = Location::caller();
-        // One thread-local read for both the runtime and, below, its P.
-        let m = current_m();
-        let sched = if m.is_null() {
-            &default_runtime().sched
-        } else {
-            // SAFETY: a non-null current M is alive on this thread and keeps its runtime.
-            unsafe { (*m).sched() }
-        };
         let mut name = self.name;
-        spawn_on(sched, m, &mut name, self.stack_size, loc, f)
+        // One thread-local read for both the runtime and, below, its P.
+        with_current(|s, m| spawn_on(s, m, &mut name, self.stack_size, loc, f))
     }
 }
 
@@ -113,5 +106,5 @@ pub fn sleep(d: Duration) {
 
 /// Goroutines alive (spawned, not finished) in the current runtime.
 pub fn num_goroutines() -> usize {
-    with_current(|s| s.live())
+    with_current(|s, _| s.live())
 }

@@ -116,16 +116,16 @@ impl M {
         self.user.enter(self.token.get());
     }
 
-    /// owner: back from goroutine code (`ownership.rs`, step 2): `true` if the M still
-    /// owns its P. A lost P is dropped (`p()` is `None` afterwards).
+    /// owner: back from goroutine code (`ownership.rs`, step 2): the P if the M still owns
+    /// it. A lost P is dropped (`p()` is `None` afterwards).
     #[inline]
-    pub(crate) fn claim(&self) -> bool {
-        let Some((p, seq)) = self.p() else { return false };
+    pub(crate) fn claim(&self) -> Option<&P> {
+        let (p, seq) = self.p()?;
         if p.word.claim(&self.user, seq, self.token.get()) {
-            return true;
+            return Some(p);
         }
         self.set_p(None);
-        false
+        None
     }
 
     /// A waker hands this (idle) M a P; the caller then unparks it.

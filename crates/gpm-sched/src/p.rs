@@ -7,7 +7,7 @@
 //! |------------|----------------------------------------------------------------|------------|
 //! | `Idle`     | nobody (on the idle list)                                      | —          |
 //! | `Running`  | its M in the schedule loop, or its goroutine after a claim; nobody while the M's mark says it runs goroutine code | by sysmon (hog), via `Retaking` |
-//! | `Retaking` | nobody: sysmon is deciding; the M's claim takes it back        | —          |
+//! | `Retaking` | nobody: sysmon is deciding; a claiming M waits for its decision | —         |
 //! | `Syscall`  | nobody: its M is inside `blocking`                             | by sysmon  |
 
 use std::cell::{Cell, UnsafeCell};

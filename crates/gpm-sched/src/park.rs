@@ -170,10 +170,7 @@ impl Unparker {
 /// returns a handle to the same permit.
 #[inline]
 pub fn unparker() -> Unparker {
-    match crate::context::current_g() {
-        Some(g) => goroutine_unparker(g),
-        None => thread_waiter(),
-    }
+    current().unparker()
 }
 
 #[inline]
@@ -244,10 +241,7 @@ pub fn park_timeout(reason: WaitReason, timeout: Duration) -> bool {
 /// Parks until unparked (`true`) or until `deadline` (`false`); `None` waits forever.
 #[inline]
 pub fn park_deadline(reason: WaitReason, deadline: Option<Instant>) -> bool {
-    match crate::context::current_g() {
-        Some(g) => park_goroutine(g, reason, deadline),
-        None => park_thread(deadline),
-    }
+    current().park_deadline(reason, deadline)
 }
 
 fn park_thread(deadline: Option<Instant>) -> bool {

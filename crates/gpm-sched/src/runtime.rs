@@ -325,12 +325,13 @@ pub fn default_runtime() -> &'static Runtime {
     })
 }
 
-/// Runs `f` with the runtime of the calling goroutine, or the default runtime.
-pub(crate) fn with_current<R>(f: impl FnOnce(&Sched) -> R) -> R {
+/// Runs `f` with the runtime of the calling goroutine (or the default runtime) and the
+/// calling thread's M (null on a plain thread), read once.
+pub(crate) fn with_current<R>(f: impl FnOnce(&Sched, *const crate::m::M) -> R) -> R {
     let m = current_m();
     if m.is_null() {
-        return f(&default_runtime().sched);
+        return f(&default_runtime().sched, m);
     }
     // SAFETY: a non-null current M is alive on this thread and keeps its runtime alive.
-    f(unsafe { (*m).sched() })
+    f(unsafe { (*m).sched() }, m)
 }

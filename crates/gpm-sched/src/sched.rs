@@ -413,8 +413,7 @@ impl Sched {
             // (as Go's `ready` from a syscall finds no P), not to this P's `runnext`.
             return None;
         }
-        if m.claim() {
-            let (p, _) = m.p().expect("with_local_p: claimed a P");
+        if let Some(p) = m.claim() {
             let r = f(p);
             m.enter_user();
             return Some(r);

@@ -245,10 +245,11 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool, slot: &T
         m.enter_user();
         let resumed = co.resume_in(slot);
         m.cur_g.set(std::ptr::null());
-        let have_p = m.claim();
-        if have_p && let Some((p, _)) = m.p() {
+        let claimed = m.claim();
+        if let Some(p) = claimed {
             p.cur_g.store(std::ptr::null_mut(), Relaxed);
         }
+        let have_p = claimed.is_some();
         if let Resumed::Finished(_) = resumed {
             g.set_status(GStatus::Dead);
             if std::ptr::eq(m.locked_g.get(), g.as_ptr()) {
@@ -277,11 +278,12 @@ fn after_switch(sched: &Sched, m: &M, g: GRef, have_p: bool) -> bool {
             let (p, _) = m.p().expect("execute: P held");
             // SAFETY: the claim in `execute` made this M the owner of `p`.
             let runq = unsafe { p.runq() };
-            if runq.is_empty() {
+            let alone = runq.is_empty();
+            if alone {
                 crate::steal::steal_on_yield(sched, p, runq);
-                runq.push(g, &sched.global);
-            } else {
-                runq.push(g, &sched.global);
+            }
+            runq.push(g, &sched.global);
+            if !alone {
                 // Yielders queued behind each other while a P idles: wake an M to take
                 // half (Go's `Gosched` puts the G on the global queue and calls `wakep`).
                 // Without this, goroutines spawned onto one P before the idle one woke kept
