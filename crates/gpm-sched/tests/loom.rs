@@ -222,20 +222,27 @@ impl OwnedP {
     }
 }
 
-fn spawn_sysmon(p: &Arc<OwnedP>, mark_of_m2: bool, still: bool) -> thread::JoinHandle<bool> {
-    let p = p.clone();
-    thread::spawn(move || p.sysmon_retake(if mark_of_m2 { &p.m2 } else { &p.m1 }, still))
+/// Every model's start: M1 owns a fresh P and resumes a G (its mark holds the token), and
+/// sysmon, reading M1's or M2's mark and answering `still`, tries to retake the P.
+/// Returns the P, its seq and token, and sysmon's thread (`true`: it took the P).
+fn running_with_sysmon(
+    mark_of_m2: bool,
+    still: bool,
+) -> (Arc<OwnedP>, u64, u64, thread::JoinHandle<bool>) {
+    let (p, seq) = OwnedP::new();
+    let tok = token(0, seq);
+    p.m1.enter(tok);
+    let s = p.clone();
+    let sysmon =
+        thread::spawn(move || s.sysmon_retake(if mark_of_m2 { &s.m2 } else { &s.m1 }, still));
+    (p, seq, tok, sysmon)
 }
 
 #[test]
 fn claim_and_retake_never_both_own() {
     for still in [true, false] {
         loom::model(move || {
-            let (p, seq) = OwnedP::new();
-            let tok = token(0, seq);
-            // The M resumes a G: goroutine code runs from here on.
-            p.m1.enter(tok);
-            let sysmon = spawn_sysmon(&p, false, still);
+            let (p, seq, tok, sysmon) = running_with_sysmon(false, still);
             // Back from the switch (or a spawn from goroutine code): claim, use, give back,
             // and claim once more (the next switch).
             let mut owned = 0;
@@ -265,10 +272,7 @@ fn claim_and_retake_never_both_own() {
 #[test]
 fn syscall_and_retake_never_both_own() {
     loom::model(|| {
-        let (p, seq) = OwnedP::new();
-        let tok = token(0, seq);
-        p.m1.enter(tok);
-        let sysmon = spawn_sysmon(&p, false, true);
+        let (p, seq, tok, sysmon) = running_with_sysmon(false, true);
         // The G calls `blocking`: enter (the P is not touched inside) and exit; back in
         // goroutine code, it switches to its M, which claims the P and uses it.
         let entered = p.word.enter_syscall(seq);
@@ -288,10 +292,7 @@ fn syscall_and_retake_never_both_own() {
 fn claim_then_idle_and_reacquire_against_retake() {
     for still in [true, false] {
         loom::model(move || {
-            let (p, seq) = OwnedP::new();
-            let tok = token(0, seq);
-            p.m1.enter(tok);
-            let sysmon = spawn_sysmon(&p, false, still);
+            let (p, seq, tok, sysmon) = running_with_sysmon(false, still);
             let owned = p.word.claim(&p.m1, seq, tok);
             let other = owned.then(|| {
                 p.touch();
@@ -319,10 +320,7 @@ fn claim_then_idle_and_reacquire_against_retake() {
 fn same_seq_hand_over_against_retake() {
     for (mark_of_m2, still) in [(false, true), (true, true), (true, false)] {
         loom::model(move || {
-            let (p, seq) = OwnedP::new();
-            let tok = token(0, seq);
-            p.m1.enter(tok);
-            let sysmon = spawn_sysmon(&p, mark_of_m2, still);
+            let (p, seq, tok, sysmon) = running_with_sysmon(mark_of_m2, still);
             let m2 = {
                 let p = p.clone();
                 thread::spawn(move || {
