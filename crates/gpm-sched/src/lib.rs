@@ -98,6 +98,7 @@ mod context;
 mod g;
 mod gfree;
 pub mod gstate;
+pub mod joinstate;
 mod local;
 mod lockosthread;
 mod m;

@@ -173,6 +173,25 @@ pub fn unparker() -> Unparker {
     current().unparker()
 }
 
+/// The runtime `g` runs on (an address to compare; see `goroutine_unparker` for when it may
+/// be dereferenced).
+#[inline]
+pub(crate) fn sched_of(g: GRef) -> *const Sched {
+    // SAFETY: `g.m` was set by the M resuming this G, which is the caller's M (the caller
+    // is `g`, running).
+    unsafe { (*g.m.get()).sched() }
+}
+
+/// `unpark` of the goroutine `g` in its `generation`-th life, for a waker running on
+/// `sched`, `g`'s runtime: no `Unparker` (and no reference count) is needed, since the
+/// running waker keeps `sched` and its Gs alive.
+#[inline]
+pub(crate) fn unpark_local(sched: &Sched, g: GRef, generation: u32) {
+    if g.park.unpark(generation) {
+        sched.ready(g);
+    }
+}
+
 #[inline]
 pub(crate) fn goroutine_unparker(g: GRef) -> Unparker {
     // SAFETY: `g.m` was set by the M resuming this G, which runs on this thread now and
@@ -206,6 +225,12 @@ pub fn current() -> Current {
 }
 
 impl Current {
+    /// The goroutine, if this context is one.
+    #[inline]
+    pub(crate) fn goroutine(&self) -> Option<GRef> {
+        self.g
+    }
+
     /// As [`unparker`], for this context.
     #[inline]
     pub fn unparker(&self) -> Unparker {

@@ -3,22 +3,30 @@
 //! a plain thread into the global queue; then an M is woken if a P idles and nobody spins.
 //!
 //! One allocation per goroutine: a [`Task`] holds the closure and the result slot the
-//! `JoinHandle` reads (`Packet`), in one `Arc`, and the G runs it as a `gpm_stack::RawJob`
-//! pointing into that `Arc` (a boxed job closure beside the `Arc` was a second malloc and a
-//! second free per spawn).
+//! `JoinHandle` reads (`Packet`), in one box, and the G runs it as a `gpm_stack::RawJob`
+//! pointing into that box (a boxed job closure beside it was a second malloc and a second
+//! free per spawn).
+//!
+//! No reference count: the goroutine and its handle share a `JoinState` word that says which
+//! of them frees the task (`joinstate.rs`, the protocol and its loom model).
+//!
+//! A joiner in the goroutine's own runtime waits as `Waiter::Local` (its G and generation,
+//! no reference count): the goroutine waking it runs on that runtime, which keeps the G
+//! allocated. Any other joiner (a plain thread, another runtime's goroutine) leaves an owning
+//! `Unparker`.
 
 use std::cell::UnsafeCell;
 use std::io;
 use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::ptr::NonNull;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering::*};
+use std::sync::atomic::Ordering::*;
 
 use gpm_stack::{RawJob, Suspender};
 
 use crate::g::{GRef, GStatus};
 use crate::gfree::gfget;
+use crate::joinstate::{JoinState, Left};
 use crate::p::P;
 use crate::park::{Unparker, WaitReason};
 use crate::sched::{Sched, lock};
@@ -34,48 +42,86 @@ impl std::fmt::Display for Cancelled {
     }
 }
 
-const RUNNING: u8 = 0;
-const WAITING: u8 = 1;
-const DONE: u8 = 2;
-
-/// The result slot shared by a goroutine and its `JoinHandle`.
-struct Packet<T> {
-    /// `RUNNING → WAITING` (joiner registered, Release) `→ DONE` (result written, AcqRel).
-    state: AtomicU8,
-    /// The goroutine's id (for `JoinHandle::id`).
-    id: u64,
-    /// Written by the finisher before `DONE`; read by the joiner after seeing `DONE`.
-    result: UnsafeCell<Option<std::thread::Result<T>>>,
-    /// Written by the joiner before `WAITING`; taken by the finisher after.
-    waiter: UnsafeCell<Option<Unparker>>,
+/// How a joiner is woken (module docs).
+enum Waiter {
+    None,
+    /// A goroutine of the task's own runtime, in its `generation`-th life.
+    Local {
+        g: GRef,
+        generation: u32,
+    },
+    /// Anyone else.
+    Remote(Unparker),
 }
 
-// SAFETY: `result` and `waiter` are each written by one side and read by the other only
-// after the `state` transition that publishes them (field docs); `T: Send` crosses threads.
-unsafe impl<T: Send> Sync for Packet<T> {}
-// SAFETY: as above.
-unsafe impl<T: Send> Send for Packet<T> {}
+/// The result slot shared by a goroutine and its `JoinHandle`; first in its `Task`.
+#[repr(C)]
+struct Packet<T> {
+    /// Who frees the task (`joinstate.rs`).
+    state: JoinState,
+    /// The goroutine's id (for `JoinHandle::id`).
+    id: u64,
+    /// The runtime the goroutine runs on (compared by the joiner; dereferenced only by the
+    /// goroutine, which runs on it).
+    sched: *const Sched,
+    /// Written by the finisher before `DONE`; read by the joiner after seeing `DONE`.
+    result: UnsafeCell<Option<std::thread::Result<T>>>,
+    /// Written by the joiner before `WAITING`; read by the finisher between `DONE` and
+    /// `RELEASED`.
+    waiter: UnsafeCell<Waiter>,
+    /// Frees the whole task (whatever its closure type).
+    free: unsafe fn(NonNull<Packet<T>>),
+}
 
 impl<T> Packet<T> {
+    /// Finishes the goroutine with `r`: the finisher's half of the free protocol (module
+    /// docs). After it returns the task may be freed.
+    ///
+    /// # Safety
+    /// `this` is a live task's packet, and this is its one finish.
     #[inline(always)]
-    fn finish(&self, r: std::thread::Result<T>) {
-        // SAFETY: only the goroutine's `Completer` writes `result`, once, before `DONE`.
-        unsafe { *self.result.get() = Some(r) };
-        // AcqRel: Release publishes `result`; Acquire sees the joiner's `waiter`.
-        if self.state.swap(DONE, AcqRel) == WAITING {
-            // By reference, left to drop with the packet: moving the `Option<Unparker>` out
-            // reloaded the joiner's recent narrower stores 16 bytes at a time (a
-            // store-forwarding stall on every join).
-            // SAFETY: the joiner wrote `waiter` before `WAITING` and no longer touches it.
-            if let Some(w) = unsafe { &*self.waiter.get() } {
-                w.unpark();
+    unsafe fn finish(this: NonNull<Packet<T>>, r: std::thread::Result<T>) {
+        // SAFETY: the task is alive until this function's swap hands it over.
+        let p = unsafe { this.as_ref() };
+        // SAFETY: only the finisher writes `result`, once, before `DONE`.
+        unsafe { *p.result.get() = Some(r) };
+        match p.state.finish() {
+            Left::Joiner => {
+                // Read by reference, field by field: moving the enum out reloaded the
+                // joiner's fresh narrower stores 16 bytes at a time (a store-forwarding stall
+                // on every join).
+                // SAFETY: the joiner wrote `waiter` before `WAITING` and frees the task only
+                // after `RELEASED`.
+                match unsafe { &*p.waiter.get() } {
+                    &Waiter::Local { g, generation } => {
+                        let sched = p.sched;
+                        p.state.release();
+                        // SAFETY: this goroutine runs on `sched`, which is therefore alive
+                        // (and keeps the joiner's G allocated).
+                        crate::park::unpark_local(unsafe { &*sched }, g, generation);
+                    }
+                    Waiter::Remote(_) => {
+                        // SAFETY: as above; the joiner does not touch `waiter` until RELEASED.
+                        let w = std::mem::replace(unsafe { &mut *p.waiter.get() }, Waiter::None);
+                        p.state.release();
+                        if let Waiter::Remote(u) = w {
+                            u.unpark();
+                        }
+                    }
+                    Waiter::None => p.state.release(),
+                }
             }
+            // SAFETY: the handle is gone: the task is ours to free.
+            Left::Nobody => unsafe { (p.free)(this) },
+            Left::Handle => {}
         }
     }
 }
 
 /// A goroutine's closure and its result slot, in one allocation (module docs).
+#[repr(C)]
 struct Task<F, T> {
+    /// First, so a `Packet<T>` pointer is a `Task<F, T>` pointer.
     packet: Packet<T>,
     /// The goroutine's G (its suspender and locals are reached through it).
     g: GRef,
@@ -84,39 +130,25 @@ struct Task<F, T> {
     f: UnsafeCell<ManuallyDrop<F>>,
 }
 
-// SAFETY: `f` is touched once, by whichever of the job's two functions runs (on one thread);
-// `packet` is `Sync` for `T: Send`; `F: Send` crosses threads with the job.
-unsafe impl<F: Send, T: Send> Sync for Task<F, T> {}
-
-/// What a `JoinHandle<T>` sees of a `Task<F, T>`, whatever `F`.
-trait HasPacket<T>: Send + Sync {
-    fn packet(&self) -> &Packet<T>;
-}
-
-impl<F: Send, T: Send> HasPacket<T> for Task<F, T> {
-    #[inline]
-    fn packet(&self) -> &Packet<T> {
-        &self.packet
-    }
-}
-
 /// Finishes the packet exactly once: with the job's result, or `Cancelled` when the job is
 /// unwound by a runtime drop.
-struct Completer<'a, T>(Option<&'a Packet<T>>);
+struct Completer<T>(Option<NonNull<Packet<T>>>);
 
-impl<T> Completer<'_, T> {
+impl<T> Completer<T> {
     #[inline(always)]
     fn finish(mut self, r: std::thread::Result<T>) {
         if let Some(p) = self.0.take() {
-            p.finish(r);
+            // SAFETY: the completer holds the task's one finish.
+            unsafe { Packet::finish(p, r) };
         }
     }
 }
 
-impl<T> Drop for Completer<'_, T> {
+impl<T> Drop for Completer<T> {
     fn drop(&mut self) {
         if let Some(p) = self.0.take() {
-            p.finish(Err(Box::new(Cancelled)));
+            // SAFETY: as in `finish`.
+            unsafe { Packet::finish(p, Err(Box::new(Cancelled))) };
         }
     }
 }
@@ -126,26 +158,49 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    /// The job that runs this task on its G (one strong count moves into it).
-    fn into_job(task: Arc<Task<F, T>>) -> RawJob {
-        let data = NonNull::new(Arc::into_raw(task) as *mut ()).expect("Arc::into_raw: null");
-        // SAFETY: `run` and `drop_unrun` each take back the strong count `into_raw` left,
-        // once; the task is `Send + Sync`, so either may run on any thread.
-        unsafe { RawJob::new(data, Self::run, Self::drop_unrun) }
+    /// A new task for `f` on `g` with id `id`: the handle's packet and the job that runs it.
+    fn create(sched: &Sched, g: GRef, id: u64, f: F) -> (NonNull<Packet<T>>, RawJob) {
+        let task = Box::new(Task {
+            packet: Packet {
+                state: JoinState::new(),
+                id,
+                sched,
+                result: UnsafeCell::new(None),
+                waiter: UnsafeCell::new(Waiter::None),
+                free: Self::free,
+            },
+            g,
+            f: UnsafeCell::new(ManuallyDrop::new(f)),
+        });
+        let data = NonNull::from(Box::leak(task)).cast::<()>();
+        // SAFETY: `run` and `drop_unrun` each finish the task once, which hands it to the
+        // free protocol; the closure and result are `Send`, so either may run on any thread.
+        let job = unsafe { RawJob::new(data, Self::run, Self::drop_unrun) };
+        (data.cast(), job)
+    }
+
+    /// # Safety
+    /// `p` is the packet of a `Task<F, T>` that the free protocol gives the caller.
+    unsafe fn free(p: NonNull<Packet<T>>) {
+        // SAFETY: `Box::leak` in `create` made it; the protocol frees it once. `f` is
+        // `ManuallyDrop`: taken or dropped already by the job.
+        drop(unsafe { Box::from_raw(p.cast::<Task<F, T>>().as_ptr()) });
     }
 
     /// The goroutine's body, on its stack.
     ///
     /// # Safety
-    /// `data` comes from `into_job`, and this or `drop_unrun` is called once for it.
+    /// `data` comes from `create`, and this or `drop_unrun` is called once for it.
     unsafe fn run(data: NonNull<()>, s: &Suspender) {
-        // SAFETY: the caller's contract: the strong count `into_job` left is ours.
-        let task = unsafe { Arc::from_raw(data.as_ptr() as *const Task<F, T>) };
-        let completer = Completer(Some(&task.packet));
-        let g = task.g;
+        let task = data.cast::<Task<F, T>>().as_ptr();
+        // SAFETY: the task is alive until its finish (the completer's), which is the last use.
+        let (g, f) = unsafe {
+            let g = (*task).g;
+            // Run once, and `drop_unrun` is not called (caller's contract): `f` is ours.
+            (g, ManuallyDrop::take(&mut *(*task).f.get()))
+        };
+        let completer = Completer(Some(data.cast::<Packet<T>>()));
         g.suspender.set(s);
-        // SAFETY: run once, and `drop_unrun` is not called (caller's contract): `f` is ours.
-        let f = unsafe { ManuallyDrop::take(&mut *task.f.get()) };
         let r = catch_unwind(AssertUnwindSafe(f));
         // Goroutine-locals die with the goroutine, on its own stack (their destructors may
         // block). A panic in one is reported by the hook and otherwise ignored.
@@ -168,20 +223,27 @@ where
     /// # Safety
     /// As `run`.
     unsafe fn drop_unrun(data: NonNull<()>) {
-        // SAFETY: as in `run`.
-        let task = unsafe { Arc::from_raw(data.as_ptr() as *const Task<F, T>) };
-        // SAFETY: never run (caller's contract): `f` is still there, and ours to drop.
-        unsafe { ManuallyDrop::drop(&mut *task.f.get()) };
-        drop(Completer(Some(&task.packet)));
+        let task = data.cast::<Task<F, T>>().as_ptr();
+        // SAFETY: never run (caller's contract): `f` is still there, and ours to drop; the
+        // task is alive until the finish below.
+        unsafe { ManuallyDrop::drop(&mut *(*task).f.get()) };
+        drop(Completer(Some(data.cast::<Packet<T>>())));
     }
 }
 
 /// An owned permission to join a goroutine (wait for it and take its result). Dropping it
 /// detaches the goroutine.
 pub struct JoinHandle<T> {
-    /// Two words (the id lives in the packet), so the handle is returned in registers.
-    task: Arc<dyn HasPacket<T>>,
+    /// One word: the task's packet, which the free protocol lets the handle read until it
+    /// joins or drops.
+    packet: NonNull<Packet<T>>,
 }
+
+// SAFETY: the handle reads the packet's atomics and immutable fields, and takes the result
+// (a `T: Send`) on the joining thread; the goroutine side synchronises through `state`.
+unsafe impl<T: Send> Send for JoinHandle<T> {}
+// SAFETY: `&JoinHandle` only reads `state` and `id`.
+unsafe impl<T: Send> Sync for JoinHandle<T> {}
 
 impl<T> std::fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -190,35 +252,81 @@ impl<T> std::fmt::Debug for JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
+    #[inline(always)]
+    fn packet(&self) -> &Packet<T> {
+        // SAFETY: the free protocol keeps the task alive while its handle exists.
+        unsafe { self.packet.as_ref() }
+    }
+
     /// Waits for the goroutine to finish: `Ok(value)`, or `Err(payload)` if it panicked
     /// (or `Err(Cancelled)` if its runtime was dropped first). From a goroutine this parks
     /// the goroutine; from a plain thread it blocks the thread.
     #[inline]
     pub fn join(self) -> std::thread::Result<T> {
-        let p = self.task.packet();
-        // Acquire: pairs with the AcqRel swap in `finish`.
-        if p.state.load(Acquire) != DONE {
-            // SAFETY: only the joiner writes `waiter`, before publishing it with `WAITING`.
-            unsafe { *p.waiter.get() = Some(crate::park::unparker()) };
-            // Release: publishes `waiter` to the finisher.
-            if p.state.compare_exchange(RUNNING, WAITING, AcqRel, Acquire).is_ok() {
-                while p.state.load(Acquire) != DONE {
-                    crate::park::park(WaitReason::Join);
+        // The handle's drop (detach) must not run: the guard below frees instead.
+        let this = ManuallyDrop::new(self);
+        let packet = this.packet;
+        let p = this.packet();
+        if !p.state.is_done() {
+            let me = crate::park::current();
+            let waiter = match me.goroutine() {
+                Some(g) if std::ptr::eq(crate::park::sched_of(g), p.sched) => {
+                    Waiter::Local { g, generation: g.park.generation() }
                 }
+                _ => Waiter::Remote(me.unparker()),
+            };
+            // SAFETY: only the joiner writes `waiter`, before publishing it with `WAITING`.
+            unsafe { *p.waiter.get() = waiter };
+            if p.state.wait() {
+                let guard = Joining(packet);
+                while !p.state.is_released() {
+                    me.park_deadline(WaitReason::Join, None);
+                }
+                std::mem::forget(guard);
             }
         }
-        // SAFETY: `DONE` was seen with Acquire: the finisher wrote `result` and is done with it.
-        unsafe { (*p.result.get()).take() }.expect("JoinHandle::join: result taken twice")
+        // SAFETY: `DONE` or `RELEASED` was seen (Acquire): the finisher wrote `result`
+        // and is done with the task, which is ours now.
+        let r = unsafe { (*p.result.get()).take() };
+        // SAFETY: as above; nothing of the task is used after.
+        unsafe { (p.free)(packet) };
+        r.expect("JoinHandle::join: result taken twice")
     }
 
     /// Whether the goroutine has finished (its result is ready).
     pub fn is_finished(&self) -> bool {
-        self.task.packet().state.load(Acquire) == DONE
+        self.packet().state.is_done()
     }
 
     /// The goroutine's id.
     pub fn id(&self) -> u64 {
-        self.task.packet().id
+        self.packet().id
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        if !self.packet().state.detach() {
+            // SAFETY: `DONE` (the handle never set `WAITING`): the goroutine is done with
+            // the task and left it to us.
+            unsafe { (self.packet().free)(self.packet) };
+        }
+    }
+}
+
+/// A joiner unwinding out of its park (its own runtime is being dropped) while `WAITING`:
+/// detach, or, if the goroutine already finished, wait for its `RELEASED` and free.
+struct Joining<T>(NonNull<Packet<T>>);
+
+impl<T> Drop for Joining<T> {
+    fn drop(&mut self) {
+        // SAFETY: the task is alive: the joiner has not freed it and the goroutine frees
+        // it only after `DETACHED`.
+        if unsafe { self.0.as_ref() }.state.abandon() {
+            return;
+        }
+        // SAFETY: `RELEASED`: the task is ours.
+        unsafe { (self.0.as_ref().free)(self.0) };
     }
 }
 
@@ -239,19 +347,8 @@ where
     let mut f = Some(f);
     // The task for `g` with id `id`: its join handle and the job that runs it.
     let mut make = |g: GRef, id: u64| {
-        let f = f.take().expect("spawn_on: job");
-        let task = Arc::new(Task {
-            packet: Packet {
-                state: AtomicU8::new(RUNNING),
-                id,
-                result: UnsafeCell::new(None),
-                waiter: UnsafeCell::new(None),
-            },
-            g,
-            f: UnsafeCell::new(ManuallyDrop::new(f)),
-        });
-        let handle = JoinHandle { task: task.clone() };
-        (handle, Task::into_job(task))
+        let (packet, job) = Task::create(sched, g, id, f.take().expect("spawn_on: job"));
+        (JoinHandle { packet }, job)
     };
     // The handle comes out through `out` and the closure returns a small value: the large
     // `io::Result` of a tuple went through memory and its reload stalled.

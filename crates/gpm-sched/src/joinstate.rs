@@ -1,0 +1,131 @@
+//! Who frees a finished goroutine's task: the state word a goroutine and its `JoinHandle`
+//! share instead of a reference count (`spawn.rs` holds the task around it).
+//!
+//! # States
+//! | state      | set by                                                   | next                |
+//! |------------|----------------------------------------------------------|---------------------|
+//! | `RUNNING`  | spawn                                                    | `WAITING`, `DETACHED`, `DONE` |
+//! | `WAITING`  | the joiner ([`JoinState::wait`], CAS), after writing its waiter | `DONE`, `DETACHED` |
+//! | `DETACHED` | the handle dropped unjoined ([`JoinState::detach`], CAS), or a joiner unwinding out of its wait ([`JoinState::abandon`], CAS) | `DONE` |
+//! | `DONE`     | the goroutine ([`JoinState::finish`], swap), after writing the result | `RELEASED` |
+//! | `RELEASED` | the goroutine ([`JoinState::release`]), after its last read of the waiter | – |
+//!
+//! # Protocol
+//! - The goroutine writes the result, then swaps in `DONE`. What the swap returns says who
+//!   is left: `RUNNING` — the handle, which frees the task when it joins or drops;
+//!   `DETACHED` — nobody: the goroutine frees it; `WAITING` — a joiner, whose waiter the
+//!   goroutine reads, then stores `RELEASED` (its last touch of the task) and wakes the
+//!   joiner with what it read.
+//! - A joiner that sees `DONE` before registering takes the result and frees the task (the
+//!   swap that stored `DONE` returned `RUNNING`: the goroutine is gone). One that registered
+//!   waits for `RELEASED`, then does the same. Dropping an unjoined handle CASes
+//!   `RUNNING → DETACHED`; if it finds `DONE` instead, it frees.
+//! - A joiner that unwinds out of its wait (its runtime is being dropped) CASes
+//!   `WAITING → DETACHED`; if it finds `DONE`, the goroutine is between its swap and
+//!   `RELEASED` (a few instructions, no user code) and the joiner waits for `RELEASED`,
+//!   then frees.
+//!
+//! So exactly one party frees, and nobody touches the task after it is freed. The loom
+//! model in `tests/loom.rs` checks it with the three parties racing.
+//!
+//! Orderings: the swap is AcqRel (Release publishes the result; Acquire sees the waiter the
+//! joiner wrote before its Release CAS); `RELEASED` is a Release store the freeing joiner
+//! Acquires, so the goroutine's reads of the task come before the free.
+//!
+//! Rejected: an `Arc` shared by the goroutine and the handle — the handle's clone, two
+//! drops and the free's weak count were four locked instructions per spawn.
+
+use crate::sync::{AtomicU8, Ordering::*};
+
+const RUNNING: u8 = 0;
+const WAITING: u8 = 1;
+const DETACHED: u8 = 2;
+const DONE: u8 = 3;
+const RELEASED: u8 = 4;
+
+/// What the goroutine's [`JoinState::finish`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Left {
+    /// The handle is still there and will free the task.
+    Handle,
+    /// A joiner waits: read its waiter, [`JoinState::release`], then wake it.
+    Joiner,
+    /// Nobody: the caller frees the task.
+    Nobody,
+}
+
+/// The shared word (module docs).
+#[derive(Debug)]
+pub struct JoinState(AtomicU8);
+
+impl Default for JoinState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl JoinState {
+    /// `RUNNING`.
+    pub fn new() -> JoinState {
+        JoinState(AtomicU8::new(RUNNING))
+    }
+
+    /// The goroutine, after writing its result: `DONE`, and who is left.
+    #[inline(always)]
+    pub fn finish(&self) -> Left {
+        match self.0.swap(DONE, AcqRel) {
+            WAITING => Left::Joiner,
+            DETACHED => Left::Nobody,
+            _ => Left::Handle,
+        }
+    }
+
+    /// The goroutine, after [`Left::Joiner`] and its last read of the task.
+    #[inline(always)]
+    pub fn release(&self) {
+        self.0.store(RELEASED, Release);
+    }
+
+    /// Whether the result is written (`DONE` or later): the handle may take it then, and
+    /// free the task unless it registered.
+    #[inline(always)]
+    pub fn is_done(&self) -> bool {
+        self.0.load(Acquire) >= DONE
+    }
+
+    /// The joiner, after writing its waiter: registers. `false`: the goroutine finished
+    /// first (`DONE`); take the result and free.
+    #[inline(always)]
+    pub fn wait(&self) -> bool {
+        self.0.compare_exchange(RUNNING, WAITING, AcqRel, Acquire).is_ok()
+    }
+
+    /// The registered joiner, after a wake-up: whether the goroutine is done with the task
+    /// (then the joiner takes the result and frees).
+    #[inline(always)]
+    pub fn is_released(&self) -> bool {
+        self.0.load(Acquire) == RELEASED
+    }
+
+    /// The handle, dropped unjoined. `true`: the goroutine will free; `false`: it finished
+    /// already, the caller frees.
+    #[inline]
+    pub fn detach(&self) -> bool {
+        self.0.compare_exchange(RUNNING, DETACHED, AcqRel, Acquire).is_ok()
+    }
+
+    /// A registered joiner unwinding out of its wait. `true`: the goroutine will free;
+    /// `false`: it has finished and released the task (this waits the few instructions
+    /// between its swap and `RELEASED`), the caller frees.
+    pub fn abandon(&self) -> bool {
+        if self.0.compare_exchange(WAITING, DETACHED, AcqRel, Acquire).is_ok() {
+            return true;
+        }
+        let mut round = 0;
+        while !self.is_released() {
+            crate::sync::backoff(round);
+            round += 1;
+        }
+        false
+    }
+}
