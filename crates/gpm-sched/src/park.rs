@@ -145,11 +145,7 @@ impl Unparker {
                 t.permit.store(true, Ordering::Release);
                 t.thread.unpark();
             }
-            Inner::Goroutine { sched, g, generation } => {
-                if g.park.unpark(*generation) {
-                    sched.ready(*g);
-                }
-            }
+            Inner::Goroutine { sched, g, generation } => unpark_local(sched, *g, *generation),
         }
     }
 
@@ -182,9 +178,9 @@ pub(crate) fn sched_of(g: GRef) -> *const Sched {
     unsafe { (*g.m.get()).sched() }
 }
 
-/// `unpark` of the goroutine `g` in its `generation`-th life, for a waker running on
-/// `sched`, `g`'s runtime: no `Unparker` (and no reference count) is needed, since the
-/// running waker keeps `sched` and its Gs alive.
+/// `unpark` of the goroutine `g` in its `generation`-th life, with `sched` (`g`'s runtime)
+/// kept alive by the caller: an `Unparker`'s count, or the caller running on `sched` (then
+/// no `Unparker`, and no reference count, is needed).
 #[inline]
 pub(crate) fn unpark_local(sched: &Sched, g: GRef, generation: u32) {
     if g.park.unpark(generation) {
@@ -194,9 +190,8 @@ pub(crate) fn unpark_local(sched: &Sched, g: GRef, generation: u32) {
 
 #[inline]
 pub(crate) fn goroutine_unparker(g: GRef) -> Unparker {
-    // SAFETY: `g.m` was set by the M resuming this G, which runs on this thread now and
-    // keeps its runtime alive.
-    let sched = unsafe { (*g.m.get()).sched() }.arc();
+    // SAFETY: the caller is `g`, running: its M keeps the runtime alive (`sched_of`).
+    let sched = unsafe { &*sched_of(g) }.arc();
     Unparker { inner: Inner::Goroutine { sched, g, generation: g.park.generation() } }
 }
 

@@ -35,6 +35,26 @@ fn wait_until(f: impl Fn() -> bool) {
     panic!("condition not reached in 10 s");
 }
 
+/// A goroutine on `rt` returning a `Counted`: after a 5 ms sleep if `slow` (the joiner
+/// registers first), else already finished when this returns (the joiner finds it done).
+fn counted_on(
+    rt: &Runtime,
+    drops: &Arc<AtomicUsize>,
+    slow: bool,
+) -> gpm_sched::JoinHandle<Counted> {
+    let d = drops.clone();
+    let h = rt.go(move || {
+        if slow {
+            gpm_sched::sleep(Duration::from_millis(5));
+        }
+        Counted(d)
+    });
+    if !slow {
+        wait_until(|| h.is_finished());
+    }
+    h
+}
+
 #[test]
 fn join_after_and_before_finish_from_every_kind_of_joiner() {
     let _w = common::watchdog(60, "join_after_and_before_finish_from_every_kind_of_joiner");
@@ -42,26 +62,15 @@ fn join_after_and_before_finish_from_every_kind_of_joiner() {
     let (a, b) = (rt(2), rt(1));
     let mut expected = 0;
     for slow in [false, true] {
-        let pause = move || {
-            if slow {
-                gpm_sched::sleep(Duration::from_millis(5));
-            }
-        };
         // A plain thread joins.
-        let d = drops.clone();
-        let h = a.go(move || {
-            pause();
-            Counted(d)
-        });
-        if !slow {
-            wait_until(|| h.is_finished());
-        }
-        drop(h.join().unwrap());
+        drop(counted_on(&a, &drops, slow).join().unwrap());
         // A goroutine of the same runtime joins.
         let d = drops.clone();
         a.block_on(move || {
             let h = gpm_sched::go(move || {
-                pause();
+                if slow {
+                    gpm_sched::sleep(Duration::from_millis(5));
+                }
                 Counted(d)
             });
             if !slow {
@@ -72,14 +81,7 @@ fn join_after_and_before_finish_from_every_kind_of_joiner() {
             drop(h.join().unwrap());
         });
         // A goroutine of another runtime joins.
-        let d = drops.clone();
-        let h = a.go(move || {
-            pause();
-            Counted(d)
-        });
-        if !slow {
-            wait_until(|| h.is_finished());
-        }
+        let h = counted_on(&a, &drops, slow);
         b.block_on(move || drop(h.join().unwrap()));
         expected += 3;
         assert_eq!(drops.load(SeqCst), expected);
