@@ -116,6 +116,7 @@ pub mod steal;
 mod sync;
 mod syscall;
 mod sysmon;
+mod taskmem;
 mod timers;
 mod trace;
 

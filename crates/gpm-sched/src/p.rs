@@ -1,7 +1,7 @@
 //! P: a logical processor (Go's `p`): the local run queue and `runnext`, the free-G cache,
 //! the goroutine-id batch, the timer heap, `schedtick`. `procs` of them per runtime.
 //!
-//! # P status, defined by who may touch the owner half (`runq`, `gfree`, `cos`, `ids`)
+//! # P status, defined by who may touch the owner half (`runq`, `gfree`, `cos`, `ids`, `tasks`)
 //! The word and the claim protocol live in `ownership.rs` (with the race they prevent).
 //! | status     | owner half touched by                                          | retakeable |
 //! |------------|----------------------------------------------------------------|------------|
@@ -20,6 +20,7 @@ use gpm_queue::{Local, Stealer};
 use gpm_stack::Coroutine;
 
 use crate::g::{G, GRef};
+use crate::taskmem::Cache;
 use crate::timers::Timers;
 
 /// Goroutine ids handed to a P at a time (Go's `_GoidCacheBatch`).
@@ -51,6 +52,8 @@ pub(crate) struct P {
     #[allow(clippy::vec_box)]
     cos: UnsafeCell<Vec<Box<Coroutine>>>,
     ids: Cell<(u64, u64)>,
+    /// Free task blocks (`taskmem.rs`).
+    tasks: UnsafeCell<Cache>,
     pub(crate) timers: Timers,
     /// Goroutines this P took from other Ps (stats).
     pub(crate) steals: AtomicU64,
@@ -63,7 +66,7 @@ pub(crate) struct P {
     pub(crate) resumes: AtomicU64,
 }
 
-// SAFETY: the owner half (`runq`, `gfree`, `cos`, `ids`) is touched only by the holder of the P in
+// SAFETY: the owner half (`runq`, `gfree`, `cos`, `ids`, `tasks`) is touched only by the holder of the P in
 // status `Running` with the current `seq` (module docs), one thread at a time; transfers of
 // ownership go through the status word (Acquire on taking, Release on giving). Everything
 // else is atomic or internally synchronised.
@@ -86,6 +89,7 @@ impl P {
             gfree: UnsafeCell::new(Vec::new()),
             cos: UnsafeCell::new(Vec::new()),
             ids: Cell::new((0, 0)),
+            tasks: UnsafeCell::new(Cache::empty()),
             timers: Timers::new(),
             steals: AtomicU64::new(0),
             spawned: AtomicU64::new(0),
@@ -142,6 +146,16 @@ impl P {
     pub(crate) unsafe fn cos(&self) -> &mut Vec<Box<Coroutine>> {
         // SAFETY: exclusive by the caller's contract.
         unsafe { &mut *self.cos.get() }
+    }
+
+    /// The free task-block cache.
+    ///
+    /// # Safety
+    /// As `runq`.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn task_cache(&self) -> &mut Cache {
+        // SAFETY: exclusive by the caller's contract.
+        unsafe { &mut *self.tasks.get() }
     }
 
     /// The next goroutine id from this P's batch (refilled from `global` 16 at a time).

@@ -3,7 +3,7 @@
 //! a plain thread into the global queue; then an M is woken if a P idles and nobody spins.
 //!
 //! One allocation per goroutine: a [`Task`] holds the closure and the result slot the
-//! `JoinHandle` reads (`Packet`), in one box, and the G runs it as a `gpm_stack::RawJob`
+//! `JoinHandle` reads (`Packet`), in one block from the P's task cache (`taskmem.rs`), and the G runs it as a `gpm_stack::RawJob`
 //! pointing into that box (a boxed job closure beside it was a second malloc and a second
 //! free per spawn).
 //!
@@ -15,6 +15,7 @@
 //! allocated. Any other joiner (a plain thread, another runtime's goroutine) leaves an owning
 //! `Unparker`.
 
+use std::alloc::Layout;
 use std::cell::UnsafeCell;
 use std::io;
 use std::mem::ManuallyDrop;
@@ -30,6 +31,7 @@ use crate::joinstate::{JoinState, Left};
 use crate::p::P;
 use crate::park::{Unparker, WaitReason};
 use crate::sched::{Sched, lock};
+use crate::taskmem::{self, Cache};
 
 /// The payload of a `JoinHandle::join` error when the runtime was dropped before the
 /// goroutine finished (its stack was unwound).
@@ -158,9 +160,19 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    /// The task's block class (`taskmem.rs`), or `None` when it is boxed.
+    const CLASS: Option<usize> = taskmem::class_of(Layout::new::<Self>());
+
     /// A new task for `f` on `g` with id `id`: the handle's packet and the job that runs it.
-    fn create(sched: &Sched, g: GRef, id: u64, f: F) -> (NonNull<Packet<T>>, RawJob) {
-        let task = Box::new(Task {
+    /// Its memory comes from `cache` (the spawner's P), or the global lists with no P.
+    fn create(
+        cache: Option<&mut Cache>,
+        sched: &Sched,
+        g: GRef,
+        id: u64,
+        f: F,
+    ) -> (NonNull<Packet<T>>, RawJob) {
+        let task = Task {
             packet: Packet {
                 state: JoinState::new(),
                 id,
@@ -171,8 +183,21 @@ where
             },
             g,
             f: UnsafeCell::new(ManuallyDrop::new(f)),
-        });
-        let data = NonNull::from(Box::leak(task)).cast::<()>();
+        };
+        let task = match Self::CLASS {
+            Some(class) => {
+                let block = match cache {
+                    Some(cache) => cache.alloc(class),
+                    None => taskmem::alloc_global(class),
+                };
+                let block = block.cast::<Task<F, T>>();
+                // SAFETY: a free block of this class: large and aligned enough for the task.
+                unsafe { block.as_ptr().write(task) };
+                block
+            }
+            None => NonNull::from(Box::leak(Box::new(task))),
+        };
+        let data = task.cast::<()>();
         // SAFETY: `run` and `drop_unrun` each finish the task once, which hands it to the
         // free protocol; the closure and result are `Send`, so either may run on any thread.
         let job = unsafe { RawJob::new(data, Self::run, Self::drop_unrun) };
@@ -182,9 +207,19 @@ where
     /// # Safety
     /// `p` is the packet of a `Task<F, T>` that the free protocol gives the caller.
     unsafe fn free(p: NonNull<Packet<T>>) {
-        // SAFETY: `Box::leak` in `create` made it; the protocol frees it once. `f` is
-        // `ManuallyDrop`: taken or dropped already by the job.
-        drop(unsafe { Box::from_raw(p.cast::<Task<F, T>>().as_ptr()) });
+        let task = p.cast::<Task<F, T>>();
+        match Self::CLASS {
+            Some(class) => {
+                // SAFETY: `create` wrote the task into this block; the protocol frees it
+                // once. `f` is `ManuallyDrop`: taken or dropped already by the job. The
+                // result's destructor may park: `taskmem::free` finds the P after it.
+                unsafe { std::ptr::drop_in_place(task.as_ptr()) };
+                // SAFETY: a block of this class from `create`, no longer used.
+                unsafe { taskmem::free(class, task.cast()) };
+            }
+            // SAFETY: `Box::leak` in `create` made it; the protocol frees it once.
+            None => drop(unsafe { Box::from_raw(task.as_ptr()) }),
+        }
     }
 
     /// The goroutine's body, on its stack.
@@ -346,8 +381,8 @@ where
 {
     let mut f = Some(f);
     // The task for `g` with id `id`: its join handle and the job that runs it.
-    let mut make = |g: GRef, id: u64| {
-        let (packet, job) = Task::create(sched, g, id, f.take().expect("spawn_on: job"));
+    let mut make = |cache: Option<&mut Cache>, g: GRef, id: u64| {
+        let (packet, job) = Task::create(cache, sched, g, id, f.take().expect("spawn_on: job"));
         (JoinHandle { packet }, job)
     };
     // The handle comes out through `out` and the closure returns a small value: the large
@@ -357,7 +392,8 @@ where
         let g = gfget(sched, Some(p), stack_size)?;
         // SAFETY: `with_local_p` runs this with `p` owned.
         let id = unsafe { p.next_goid(&sched.goid) };
-        let (handle, job) = make(g, id);
+        // SAFETY: as above.
+        let (handle, job) = make(Some(unsafe { p.task_cache() }), g, id);
         out = Some(handle);
         start(g, id, name, location, job);
         // SAFETY: as above.
@@ -374,7 +410,7 @@ where
     }
     let g = gfget(sched, None, stack_size)?;
     let id = sched.goid.fetch_add(1, Relaxed);
-    let (handle, job) = make(g, id);
+    let (handle, job) = make(None, g, id);
     start(g, id, name, location, job);
     sched.spawned_nop.fetch_add(1, Relaxed);
     sched.global.push(g);
