@@ -191,6 +191,14 @@ impl<T: Send> Local<T> {
         Ok(())
     }
 
+    /// Whether the ring may hold an item, from the owner's own view: reads no shared line
+    /// (the thieves' `head` bounces between cores while they poll). `false` is exact: the
+    /// ring is empty. `true` may be stale: thieves may have emptied it since.
+    #[inline]
+    pub fn ring_may_have_items(&self) -> bool {
+        self.tail != self.real_hint
+    }
+
     /// Puts `item` in `runnext`; the item it replaces goes to the tail (Go's `runqput` with
     /// `next = true`). Use it for a goroutine readied by the running one: it runs next.
     #[inline]

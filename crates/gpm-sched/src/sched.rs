@@ -174,8 +174,9 @@ impl Sched {
         }
     }
 
-    /// After `push_next` onto the caller's own, running P (spawn, ready). `queued` is the
-    /// local queue's length after the push. A G alone in `runnext` wakes nobody: it is the
+    /// After `push_next` onto the caller's own, running P (spawn, ready). `ring`: whether
+    /// the P's ring may hold a G too (`Local::ring_may_have_items`, the owner's view, which
+    /// reads no shared line). A G alone in `runnext` wakes nobody: it is the
     /// one the running G hands off to, and it runs as soon as that G switches away — which
     /// in the hand-off patterns (spawn then join, send then receive, unpark then park) is a
     /// few nanoseconds later. Waking an M for it only has that M take the G off the P that
@@ -184,8 +185,8 @@ impl Sched {
     /// tick sees the waiting `runnext` and wakes an M (`sysmon::wake_for_runnext`). Once the
     /// ring holds a G too, there is work the P cannot start soon: wake as usual.
     #[inline]
-    pub(crate) fn wake_after_push_next(&self, queued: usize) {
-        if queued > 1 {
+    pub(crate) fn wake_after_push_next(&self, ring: bool) {
+        if ring {
             self.wake_after_local_push();
         }
     }
@@ -372,14 +373,14 @@ impl Sched {
             // SAFETY: `with_local_p` runs this with the P owned (claimed).
             let runq = unsafe { p.runq() };
             runq.push_next(g, &self.global);
-            runq.len()
+            runq.ring_may_have_items()
         });
         match pushed {
             None => {
                 self.global.push(g);
                 self.wake_if_needed();
             }
-            Some(queued) => self.wake_after_push_next(queued),
+            Some(ring) => self.wake_after_push_next(ring),
         }
     }
 

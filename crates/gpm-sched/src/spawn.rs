@@ -388,7 +388,7 @@ where
     // The handle comes out through `out` and the closure returns a small value: the large
     // `io::Result` of a tuple went through memory and its reload stalled.
     let mut out = None;
-    let local = sched.with_p_of(m, |p| -> io::Result<usize> {
+    let local = sched.with_p_of(m, |p| -> io::Result<bool> {
         let g = gfget(sched, Some(p), stack_size)?;
         // SAFETY: `with_local_p` runs this with `p` owned.
         let id = unsafe { p.next_goid(&sched.goid) };
@@ -401,11 +401,11 @@ where
         // SAFETY: as above.
         let runq = unsafe { p.runq() };
         runq.push_next(g, &sched.global);
-        Ok(runq.len())
+        Ok(runq.ring_may_have_items())
     });
     if let Some(r) = local {
-        let queued = r?;
-        sched.wake_after_push_next(queued);
+        let ring = r?;
+        sched.wake_after_push_next(ring);
         return Ok(out.expect("spawn_on: handle"));
     }
     let g = gfget(sched, None, stack_size)?;
