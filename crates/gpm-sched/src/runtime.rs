@@ -276,6 +276,9 @@ fn cancel_all(sched: &Sched) {
                 cancel::describe(g)
             );
             std::mem::forget(co);
+            // Its queued waiters name the runtime without owning it (`park::WaitHandle`):
+            // the runtime's memory stays with the leaked stack.
+            std::mem::forget(sched.arc());
         } else {
             todo.push((g, co));
         }

@@ -91,6 +91,9 @@ pub(super) fn unwind_all(sched: &Sched, todo: Vec<(GRef, Box<Coroutine>)>) {
                     );
                     // Forgetting leaks the stacks but runs no destructor that could block.
                     st.todo.drain(..).for_each(|(_, co)| std::mem::forget(co));
+                    // Their queued waiters name the runtime without owning it
+                    // (`park::WaitHandle`): its memory stays with the leaked stacks.
+                    std::mem::forget(sched.arc());
                     return;
                 }
                 Err(_) => {}

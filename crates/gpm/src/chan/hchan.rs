@@ -11,7 +11,7 @@
 
 use super::error::{SendTimeoutError, TryRecvError, TrySendError};
 use super::waitq::{Slot, WaitQueue};
-use crate::sync::shim::{AtomicUsize, Lock, LockGuard, Unparker, WaitReason};
+use crate::sync::shim::{AtomicUsize, Lock, LockGuard, WaitReason, Wake};
 use crate::sync::waiter::{Outcome, Waiter};
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -39,20 +39,20 @@ pub(crate) struct Inner<T> {
     pub(crate) recvq: WaitQueue<T>,
 }
 
-/// Wakes the unparker (if any) of a completed peer; called after unlocking. By reference
-/// (the caller drops it after): an `Option<Unparker>` moved in by value was copied with a
+/// Wakes a completed peer (if any); called after unlocking. By reference (the caller
+/// drops it after): an `Option<Unparker>` moved in by value was copied with a
 /// 16-byte load of the caller's separate field stores, which stalled on store forwarding.
 #[inline]
-pub(crate) fn wake(u: &Option<Unparker>) {
-    if let Some(u) = u {
-        u.unpark();
+pub(crate) fn wake(w: &Option<Wake>) {
+    if let Some(w) = w {
+        w.wake();
     }
 }
 
 impl<T> Inner<T> {
     /// A non-blocking send. `Ok` carries whom to wake.
     #[inline(always)]
-    pub(crate) fn try_send(&mut self, value: T) -> Result<Option<Unparker>, TrySendError<T>> {
+    pub(crate) fn try_send(&mut self, value: T) -> Result<Option<Wake>, TrySendError<T>> {
         if self.rx_gone {
             return Err(TrySendError::Disconnected(value));
         }
@@ -69,7 +69,7 @@ impl<T> Inner<T> {
 
     /// A non-blocking receive. `Ok` carries whom to wake.
     #[inline(always)]
-    pub(crate) fn try_recv(&mut self) -> Result<(T, Option<Unparker>), TryRecvError> {
+    pub(crate) fn try_recv(&mut self) -> Result<(T, Option<Wake>), TryRecvError> {
         if let Some(value) = self.buf.pop_front() {
             // The buffer was full if a sender waits: move its value in behind the others.
             let woken = self.sendq.claim_first().map(|mut sender| {
@@ -221,7 +221,7 @@ impl<T> Chan<T> {
             inner.closed = true;
             inner.recvq.finish_all()
         };
-        woken.into_iter().for_each(|u| u.unpark());
+        woken.iter().for_each(Wake::wake);
     }
 
     /// The last `Receiver` went: fail every blocked sender (their slots keep their
@@ -232,7 +232,7 @@ impl<T> Chan<T> {
             inner.rx_gone = true;
             (inner.sendq.finish_all(), std::mem::take(&mut inner.buf))
         };
-        woken.into_iter().for_each(|u| u.unpark());
+        woken.iter().for_each(Wake::wake);
         drop(dropped);
     }
 }

@@ -16,7 +16,7 @@
 //! head/len/capacity arithmetic on every push and pop cost more than the links, and a
 //! removal was a `retain` over the whole queue.
 
-use crate::sync::shim::{Unparker, UnsafeCell};
+use crate::sync::shim::{UnsafeCell, Wake};
 use crate::sync::waiter::{Waiter, WaiterRef};
 use std::marker::PhantomData;
 use std::ptr;
@@ -175,8 +175,8 @@ impl<T> WaitQueue<T> {
     }
 
     /// Claims and finishes every live entry without a transfer (close / disconnect: the
-    /// slots keep what they hold) and returns the unparkers to wake after unlocking.
-    pub(crate) fn finish_all(&mut self) -> Vec<Unparker> {
+    /// slots keep what they hold) and returns the wake-ups to make after unlocking.
+    pub(crate) fn finish_all(&mut self) -> Vec<Wake> {
         let mut wake = Vec::new();
         while let Some(claimed) = self.claim_first() {
             wake.push(claimed.finish());
@@ -215,9 +215,9 @@ impl<T> Claimed<'_, T> {
         self.slot_mut(|slot| *slot = Some(value));
     }
 
-    /// Publishes `DONE(arm)`; the returned unparker is to be woken after unlocking.
+    /// Publishes `DONE(arm)`; the returned wake-up is to be made after unlocking.
     #[inline]
-    pub(crate) fn finish(self) -> Unparker {
+    pub(crate) fn finish(self) -> Wake {
         // SAFETY: claimed by this thread with `try_claim`, lock held, finished once (`self`
         // is consumed).
         unsafe { self.waiter.finish(self.arm) }

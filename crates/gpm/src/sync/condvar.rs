@@ -7,7 +7,7 @@
 //! meets the aborted entry skips it and wakes the next one, so no notification is lost.
 
 use super::mutex::MutexGuard;
-use super::shim::{AtomicUsize, Lock, Ordering, WaitReason};
+use super::shim::{AtomicUsize, Lock, Ordering, WaitReason, Wake};
 use super::waiter::{Outcome, Waiter, WaiterRef};
 use std::collections::VecDeque;
 use std::fmt;
@@ -108,7 +108,7 @@ impl Condvar {
                 // Timed out: skip it, the notification goes to the next waiter.
             }
         };
-        woken.unpark();
+        woken.wake();
     }
 
     /// Wakes every waiter.
@@ -128,7 +128,7 @@ impl Condvar {
                 })
                 .collect()
         };
-        woken.into_iter().for_each(|u| u.unpark());
+        woken.iter().for_each(Wake::wake);
     }
 }
 

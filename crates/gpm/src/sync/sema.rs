@@ -119,7 +119,7 @@ impl Sema {
                 break unsafe { waiter.finish(arm) };
             }
         };
-        woken.unpark();
+        woken.wake();
     }
 }
 

@@ -16,9 +16,11 @@ pub(crate) use gpm_sched::park::WaitReason;
 pub(crate) use std::sync::atomic::Ordering;
 
 #[cfg(not(gpm_loom))]
-pub(crate) use gpm_sched::park::{Current, Unparker, current, park_deadline, preempt_point};
+pub(crate) use gpm_sched::park::{
+    Current, WaitHandle, Wake, current, park_deadline, preempt_point,
+};
 #[cfg(gpm_loom)]
-pub(crate) use loom_park::{Current, Unparker, current, park_deadline, preempt_point};
+pub(crate) use loom_park::{Current, WaitHandle, Wake, current, park_deadline, preempt_point};
 
 #[cfg(gpm_loom)]
 type RawLock<T> = loom::sync::Mutex<T>;
@@ -178,6 +180,27 @@ mod loom_park {
         permit: AtomicBool,
     }
 
+    /// Loom's stand-in for `gpm_sched::park::WaitHandle` (owning: loom threads have no
+    /// runtime to keep alive).
+    #[derive(Debug)]
+    pub(crate) struct WaitHandle(Unparker);
+
+    impl WaitHandle {
+        pub(crate) unsafe fn into_wake(self) -> Wake {
+            Wake(self.0)
+        }
+    }
+
+    /// Loom's stand-in for `gpm_sched::park::Wake`.
+    #[derive(Debug)]
+    pub(crate) struct Wake(Unparker);
+
+    impl Wake {
+        pub(crate) fn wake(&self) {
+            self.0.unpark();
+        }
+    }
+
     impl Unparker {
         pub(crate) fn unpark(&self) {
             // An RMW, not a store: loom orders a plain store against the parker's swaps
@@ -209,8 +232,8 @@ mod loom_park {
     }
 
     impl Current {
-        pub(crate) fn unparker(&self) -> Unparker {
-            unparker()
+        pub(crate) fn wait_handle(&self) -> WaitHandle {
+            WaitHandle(unparker())
         }
 
         pub(crate) fn park_deadline(&self, reason: WaitReason, deadline: Option<Instant>) -> bool {

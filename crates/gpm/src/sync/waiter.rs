@@ -10,9 +10,10 @@
 //!    registered on several channels is completed by exactly one of them; a loser drops the
 //!    entry as stale and moves on to the next one.
 //! 2. the transfer (move the value into or out of the waiter's slot),
-//! 3. `finish(arm)`: take the waiter's `Unparker` out, store `DONE(arm)` (Release). This is
-//!    the completer's last touch of the waiter's memory,
-//! 4. after unlocking, `unpark` with the taken `Unparker`.
+//! 3. `finish(arm)`: take the waiter's `WaitHandle` out and turn it into a `Wake` (the
+//!    owner still waits, so its runtime is alive: see `gpm_sched::park::WaitHandle`), then
+//!    store `DONE(arm)` (Release). This is the completer's last touch of the waiter's memory,
+//! 4. after unlocking, `wake` with that `Wake`.
 //!
 //! The owner may return (and free the `Waiter`) only once it saw `DONE` or won an abort, and
 //! removed every entry still queued (under each queue's lock). Why this order holds:
@@ -20,16 +21,21 @@
 //!   lock the owner must take to remove that entry; an entry still queued is alive.
 //! - `DONE` is published after the transfer, so an owner that sees it (Acquire) sees the
 //!   value, even if a stale permit woke it early.
-//! - The unpark after `DONE` uses the `Unparker` moved out of the waiter, so it needs no
-//!   memory of the owner's. It may arrive after the owner returned: that leaves a stale
-//!   permit, which every park loop here tolerates (it re-checks its condition).
+//! - The wake after `DONE` uses the `Wake` made before it, so it needs no memory of the
+//!   owner's. It may arrive after the owner returned: that leaves a stale permit, which
+//!   every park loop here tolerates (it re-checks its condition). A goroutine woken by a
+//!   goroutine of its own runtime costs no reference count (the completer's running keeps
+//!   the runtime alive); any other completer takes a count while the owner still waits.
 //!
 //! Rejected: unparking under the lock and then storing `DONE` (the wake-up syscall of a
-//! thread would lengthen every critical section); cloning the `Unparker` (an extra atomic
-//! round trip on the hot hand-off path); a heap-allocated, reference-counted waiter per
+//! thread would lengthen every critical section); an owning `Unparker` in every waiter (a
+//! reference count taken and dropped per wait: two locked instructions on the hot
+//! hand-off path, of ten); a heap-allocated, reference-counted waiter per
 //! operation (an allocation per blocking call).
 
-use super::shim::{AtomicUsize, Current, Ordering, Unparker, UnsafeCell, WaitReason, current};
+use super::shim::{
+    AtomicUsize, Current, Ordering, UnsafeCell, WaitHandle, WaitReason, Wake, current,
+};
 use std::time::Instant;
 
 const WAITING: usize = 0;
@@ -57,9 +63,9 @@ pub(crate) enum Outcome {
 pub(crate) struct Waiter {
     /// `WAITING`, `ABORTED`, `CLAIMED(arm)` or `DONE(arm)`.
     state: AtomicUsize,
-    /// The owner's unparker; taken by the claimer in `finish`.
-    unparker: UnsafeCell<Option<Unparker>>,
-    /// The owner (read once, for the unparker and for parking). Owner side only.
+    /// The owner's wait handle; taken by the claimer in `finish`.
+    handle: UnsafeCell<Option<WaitHandle>>,
+    /// The owner (read once, for the handle and for parking). Owner side only.
     owner: Current,
 }
 
@@ -70,7 +76,7 @@ impl Waiter {
         let owner = current();
         Waiter {
             state: AtomicUsize::new(WAITING),
-            unparker: UnsafeCell::new(Some(owner.unparker())),
+            handle: UnsafeCell::new(Some(owner.wait_handle())),
             owner,
         }
     }
@@ -86,21 +92,24 @@ impl Waiter {
             .is_ok()
     }
 
-    /// Completer side: publishes `DONE(arm)` and hands back the owner's `Unparker`, to be
-    /// unparked after the queue lock is released.
+    /// Completer side: publishes `DONE(arm)` and hands back the owner's `Wake`, to be
+    /// woken after the queue lock is released (before the completer parks: it is `!Send`).
     ///
     /// # Safety
     /// The caller won `try_claim` on this waiter, still holds the queue lock it claimed
     /// under, and calls this once.
     #[inline]
-    pub(crate) unsafe fn finish(&self, arm: usize) -> Unparker {
+    pub(crate) unsafe fn finish(&self, arm: usize) -> Wake {
         // SAFETY: the winning claimer is the only party touching the cell until DONE is
         // published; the owner reads it only after an abort it won (impossible now).
-        let unparker = self.unparker.with_mut(|p| unsafe { (*p).take() });
+        let handle = self.handle.with_mut(|p| unsafe { (*p).take() });
+        let handle = handle.expect("Waiter::finish: claimed twice");
+        // SAFETY: DONE is not published yet: the owner still waits for this completion.
+        let wake = unsafe { handle.into_wake() };
         // Release; pairs with the Acquire loads in `outcome` / `wait`: the transfer the
         // claimer made is visible to an owner that sees DONE.
         self.state.store(done(arm), Ordering::Release);
-        unparker.expect("Waiter::finish: claimed twice")
+        wake
     }
 
     /// Whether nobody has claimed or aborted this waiter yet (a live entry).
@@ -149,7 +158,7 @@ impl Waiter {
 }
 
 // SAFETY: the state word is atomic; `owner` is used by the owner only (`new`, `wait`); the
-// unparker cell is touched by exactly one party at a
+// handle cell is touched by exactly one party at a
 // time — the owner before queueing and after an abort it won, otherwise only the single
 // claimer that won `try_claim`, between the claim and `finish` (module docs).
 unsafe impl Sync for Waiter {}
