@@ -71,10 +71,18 @@ pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
 pub(crate) fn gfget(sched: &Sched, p: Option<&P>, stack_size: Option<usize>) -> io::Result<GRef> {
     let g = match p {
         // SAFETY: the caller owns `p`.
-        Some(p) => match unsafe { p.gfree() }.pop() {
-            Some(g) => Some(g),
-            None => refill(sched, p),
-        },
+        Some(p) => {
+            // SAFETY: as above.
+            let free = unsafe { p.gfree() };
+            let g = free.pop().or_else(|| refill(sched, p));
+            // The next spawn's G: a G freed on another P (where it ran) has its lines in that
+            // core's cache, and `start` writes them all. Fetching them now overlaps that miss
+            // with this spawn's work instead of stalling the next one.
+            if let Some(next) = free.last() {
+                crate::prefetch::for_write(next.as_ptr());
+            }
+            g
+        }
         None => lock(&sched.gfree).pop(),
     };
     let g = match g {

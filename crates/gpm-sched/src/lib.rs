@@ -106,6 +106,7 @@ pub mod ownership;
 mod p;
 pub mod park;
 pub mod parker;
+mod prefetch;
 mod runtime;
 mod sched;
 mod schedule;

@@ -385,11 +385,21 @@ where
         let (packet, job) = Task::create(cache, sched, g, id, f.take().expect("spawn_on: job"));
         (JoinHandle { packet }, job)
     };
-    // The handle comes out through `out` and the closure returns a small value: the large
-    // `io::Result` of a tuple went through memory and its reload stalled.
+    // The handle and an error come out through `out` and `failed`, and the closure returns
+    // a bool: a 16-byte `io::Result` returned through memory was written as two 8-byte
+    // fields and read back as one 16-byte load, which stalled on store forwarding.
     let mut out = None;
-    let local = sched.with_p_of(m, |p| -> io::Result<bool> {
-        let g = gfget(sched, Some(p), stack_size)?;
+    let mut failed = None;
+    let local = sched.with_p_of(m, |p| -> bool {
+        // SAFETY: `with_local_p` runs this with `p` owned.
+        unsafe { p.runq() }.prefetch_next();
+        let g = match gfget(sched, Some(p), stack_size) {
+            Ok(g) => g,
+            Err(e) => {
+                failed = Some(e);
+                return false;
+            }
+        };
         // SAFETY: `with_local_p` runs this with `p` owned.
         let id = unsafe { p.next_goid(&sched.goid) };
         // SAFETY: as above.
@@ -401,10 +411,12 @@ where
         // SAFETY: as above.
         let runq = unsafe { p.runq() };
         runq.push_next(g, &sched.global);
-        Ok(runq.ring_may_have_items())
+        runq.ring_may_have_items()
     });
-    if let Some(r) = local {
-        let ring = r?;
+    if let Some(ring) = local {
+        if let Some(e) = failed {
+            return Err(e);
+        }
         sched.wake_after_push_next(ring);
         return Ok(out.expect("spawn_on: handle"));
     }
