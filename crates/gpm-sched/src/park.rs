@@ -211,11 +211,8 @@ impl WaitHandle {
                     }
                     _ => {
                         // SAFETY: the owner waits (caller's contract), so its runtime is
-                        // alive (type docs), and every `Sched` lives in an `Arc`.
-                        let sched = unsafe {
-                            Arc::increment_strong_count(sched);
-                            Arc::from_raw(sched)
-                        };
+                        // alive (type docs).
+                        let sched = unsafe { &*sched }.arc();
                         WakeInner::Owned(Unparker {
                             inner: Inner::Goroutine { sched, g, generation },
                         })
