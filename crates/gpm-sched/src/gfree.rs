@@ -74,7 +74,7 @@ pub(crate) fn gfget(sched: &Sched, p: Option<&P>, stack_size: Option<usize>) -> 
         Some(p) => {
             // SAFETY: as above.
             let free = unsafe { p.gfree() };
-            let g = free.pop().or_else(|| refill(sched, p));
+            let g = free.pop().or_else(|| refill(sched, free));
             // The next spawn's G: a G freed on another P (where it ran) has its lines in that
             // core's cache, and `start` writes them all. Fetching them now overlaps that miss
             // with this spawn's work instead of stalling the next one.
@@ -140,15 +140,13 @@ pub(crate) fn trim_global(sched: &Sched) {
 }
 
 /// Moves up to half a cache from the global free list to `p`'s.
-fn refill(sched: &Sched, p: &P) -> Option<GRef> {
+fn refill(sched: &Sched, free: &mut Vec<GRef>) -> Option<GRef> {
     let mut global = lock(&sched.gfree);
     let n = global.len().min(GFREE_CAP / 2);
     let at = global.len() - n;
-    // SAFETY: the caller of `gfget` owns `p`.
-    unsafe { p.gfree() }.extend(global.drain(at..));
+    free.extend(global.drain(at..));
     drop(global);
-    // SAFETY: as above.
-    unsafe { p.gfree() }.pop()
+    free.pop()
 }
 
 /// The coroutine to resume `g` on, binding one if `g` has not run yet: from `p`'s cache,

@@ -3,9 +3,9 @@
 //! a plain thread into the global queue; then an M is woken if a P idles and nobody spins.
 //!
 //! One allocation per goroutine: a [`Task`] holds the closure and the result slot the
-//! `JoinHandle` reads (`Packet`), in one block from the P's task cache (`taskmem.rs`), and the G runs it as a `gpm_stack::RawJob`
-//! pointing into that box (a boxed job closure beside it was a second malloc and a second
-//! free per spawn).
+//! `JoinHandle` reads (`Packet`), in one block from the P's task cache (`taskmem.rs`), and
+//! the G runs it as a `gpm_stack::RawJob` pointing into that block (a boxed job closure
+//! beside it was a second allocation and a second free per spawn).
 //!
 //! No reference count: the goroutine and its handle share a `JoinState` word that says which
 //! of them frees the task (`joinstate.rs`, the protocol and its loom model).
@@ -392,7 +392,8 @@ where
     let mut failed = None;
     let local = sched.with_p_of(m, |p| -> bool {
         // SAFETY: `with_local_p` runs this with `p` owned.
-        unsafe { p.runq() }.prefetch_next();
+        let runq = unsafe { p.runq() };
+        runq.prefetch_next();
         let g = match gfget(sched, Some(p), stack_size) {
             Ok(g) => g,
             Err(e) => {
@@ -408,8 +409,6 @@ where
         start(g, id, name, location, job);
         // SAFETY: as above.
         unsafe { P::bump(&p.spawned) };
-        // SAFETY: as above.
-        let runq = unsafe { p.runq() };
         runq.push_next(g, &sched.global);
         runq.ring_may_have_items()
     });
