@@ -39,29 +39,69 @@ fn goroutine_parallelism() {
     }
 }
 
-/// Go's TestYieldProgress / TestYieldLockedProgress.
+/// Go's TestYieldProgress / TestYieldLockedProgress: on one P, a goroutine yielding in a
+/// loop lets the goroutine that will stop it run (here the stopper sleeps on the runtime's
+/// timer first, as Go's main goroutine does). A timer that never fired under a yielder
+/// would hang until the watchdog. (A `yield_now` that kept the P would be rescued here by
+/// sysmon's hog retake after 10 ms, as Go's async preemption rescues Go's test;
+/// `yield_takes_turns_on_one_p` checks the yield itself.)
 #[test]
 fn yield_progress() {
     let _w = common::watchdog(30, "yield_progress");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    let rt = Runtime::builder().procs(1).build().unwrap();
     for locked in [false, true] {
-        let stop = Arc::new(AtomicBool::new(false));
-        let s2 = stop.clone();
-        let h = rt.go(move || {
-            if locked {
-                gpm_sched::lock_os_thread();
-            }
-            while !s2.load(Ordering::Relaxed) {
-                gpm_sched::yield_now();
-            }
-            if locked {
-                gpm_sched::unlock_os_thread();
-            }
+        let yields = rt.block_on(move || {
+            let stop = Arc::new(AtomicBool::new(false));
+            let s2 = stop.clone();
+            let h = gpm_sched::go(move || {
+                if locked {
+                    gpm_sched::lock_os_thread();
+                }
+                let mut yields = 0u64;
+                while !s2.load(Ordering::Relaxed) {
+                    gpm_sched::yield_now();
+                    yields += 1;
+                }
+                if locked {
+                    gpm_sched::unlock_os_thread();
+                }
+                yields
+            });
+            gpm_sched::sleep(Duration::from_millis(10));
+            stop.store(true, Ordering::Relaxed);
+            h.join().unwrap()
         });
-        std::thread::sleep(Duration::from_millis(10));
-        stop.store(true, Ordering::Relaxed);
-        h.join().unwrap();
+        assert!(yields > 0, "locked = {locked}: the yielder never ran");
     }
+}
+
+/// On one P, two goroutines that yield in a loop take turns: each yield runs the other
+/// one before coming back. A `yield_now` that kept the P would log one goroutine's 200
+/// entries before the other's.
+#[test]
+fn yield_takes_turns_on_one_p() {
+    let _w = common::watchdog(30, "yield_takes_turns_on_one_p");
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let log = rt.block_on(|| {
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let hs: Vec<_> = (0..2u8)
+            .map(|id| {
+                let log = log.clone();
+                gpm_sched::go(move || {
+                    for _ in 0..200 {
+                        log.lock().unwrap().push(id);
+                        gpm_sched::yield_now();
+                    }
+                })
+            })
+            .collect();
+        hs.into_iter().for_each(|h| h.join().unwrap());
+        Arc::try_unwrap(log).unwrap().into_inner().unwrap()
+    });
+    assert_eq!(log.len(), 400);
+    let longest_run = log.chunk_by(|a, b| a == b).map(<[u8]>::len).max().unwrap();
+    // Strict alternation gives runs of 1; allow a little for the 1-in-61 global check.
+    assert!(longest_run <= 3, "longest run of one goroutine: {longest_run}; log = {log:?}");
 }
 
 /// procs=1: a goroutine spinning with no scheduling point does not stop another one
@@ -243,6 +283,79 @@ fn stats_add_up() {
     let s = rt.stats();
     assert_eq!(s.goroutines, 0, "{s:?}");
     assert!(rt.schedtrace().starts_with("SCHED "));
+}
+
+/// `stats()` by state against what the test set up, every state at once: 3 parked, 1 in
+/// `blocking`, 6 that spin without a scheduling point once they run (2 start at once, 4
+/// wait their turn: runnable until sysmon hands a hog's P on, running after). The per-state
+/// sum is also checked against the spawn/finish counters (`num_goroutines`), which `stats`
+/// does not use.
+#[test]
+fn stats_by_state_match_the_setup() {
+    let _w = common::watchdog(60, "stats_by_state_match_the_setup");
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let (ptx, prx) = std::sync::mpsc::channel();
+    let parked: Vec<_> = (0..3)
+        .map(|_| {
+            let ptx = ptx.clone();
+            rt.go(move || {
+                ptx.send(gpm_sched::park::unparker()).unwrap();
+                gpm_sched::park::park(gpm_sched::park::WaitReason::Park);
+            })
+        })
+        .collect();
+    let unparkers: Vec<_> = (0..3).map(|_| prx.recv().unwrap()).collect();
+    let (btx, brx) = std::sync::mpsc::channel::<()>();
+    let (in_tx, in_rx) = std::sync::mpsc::channel();
+    let blocked = rt.go(move || {
+        gpm_sched::blocking(|| {
+            in_tx.send(()).unwrap();
+            brx.recv().unwrap()
+        })
+    });
+    in_rx.recv().unwrap();
+    let started = Arc::new(AtomicUsize::new(0));
+    let hog = |stop: Arc<AtomicBool>, started: Arc<AtomicUsize>| {
+        move || {
+            started.fetch_add(1, Ordering::SeqCst);
+            while !stop.load(Ordering::Relaxed) {
+                std::hint::spin_loop();
+            }
+        }
+    };
+    let mut hogs: Vec<_> = (0..2).map(|_| rt.go(hog(stop.clone(), started.clone()))).collect();
+    let t = Instant::now();
+    while started.load(Ordering::SeqCst) < 2 && t.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    hogs.extend((0..4).map(|_| rt.go(hog(stop.clone(), started.clone()))));
+    let live = rt.block_on(gpm_sched::num_goroutines) - 1;
+    let s = rt.stats();
+    assert_eq!(live, 10, "{s:?}");
+    assert_eq!(s.waiting, 3, "{s:?}");
+    assert_eq!(s.syscall, 1, "{s:?}");
+    assert_eq!(s.runnable + s.running, 6, "{s:?}");
+    assert!(s.running >= 2, "{s:?}");
+    assert_eq!(s.goroutines, live, "{s:?}");
+    assert_eq!(s.spawned, 10 + 1, "{s:?}");
+    // Every hog runs in the end (sysmon hands each hogged P on), and then 6 are running.
+    let t = Instant::now();
+    while started.load(Ordering::SeqCst) < 6 && t.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let s = rt.stats();
+    assert_eq!((s.running, s.runnable), (6, 0), "{s:?}");
+    assert!(s.retakes >= 1, "{s:?}");
+    stop.store(true, Ordering::Relaxed);
+    btx.send(()).unwrap();
+    for u in unparkers {
+        u.unpark();
+    }
+    for h in parked.into_iter().chain(hogs) {
+        h.join().unwrap();
+    }
+    blocked.join().unwrap();
 }
 
 /// Runtime builder values out of range are errors naming the value and the range.
