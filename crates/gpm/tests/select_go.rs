@@ -166,8 +166,8 @@ fn never<T>() -> (Sender<T>, Receiver<T>) {
     bounded(0)
 }
 
-/// Go's TestSelectStress: 4 senders and 4 receivers per channel on 4 channels of
-/// capacities 0, 0, 2, 3, plus one select sending on all and one receiving from all.
+/// Go's TestSelectStress: on 4 channels of capacities 0, 0, 2, 3, one sender and one
+/// receiver per channel, plus one select sending on all and one receiving from all.
 #[test]
 fn select_stress() {
     deadline(120, || {
