@@ -19,7 +19,7 @@ const CAPS: usize = 200;
 #[test]
 fn recv_blocks_until_send() {
     deadline(60, || {
-        for cap in (0..CAPS).step_by(7).chain([1, 2, 199]) {
+        for cap in 0..CAPS {
             let (tx, rx) = bounded::<usize>(cap);
             let got = Arc::new(AtomicBool::new(false));
             let g = got.clone();
@@ -43,7 +43,7 @@ fn recv_blocks_until_send() {
 #[test]
 fn send_blocks_when_full() {
     deadline(60, || {
-        for cap in (0..CAPS).step_by(7).chain([1, 2, 199]) {
+        for cap in 0..CAPS {
             let (tx, rx) = bounded::<usize>(cap);
             for i in 0..cap {
                 tx.send(i).unwrap();

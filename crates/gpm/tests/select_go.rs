@@ -260,6 +260,53 @@ fn timer_fairness() {
     });
 }
 
+/// TestTimerFairness with goroutines on 1 and on 2 Ps, the timer a goroutine asleep on the
+/// runtime's timer: it must fire and be selected while the two senders keep the other arm
+/// ready (on 1 P, against the runnext chain between the senders and the selecting goroutine).
+#[test]
+fn timer_fairness_goroutines() {
+    for procs in [1, 2] {
+        deadline(30, move || {
+            let rt = gpm::Runtime::builder().procs(procs).build().expect("runtime");
+            rt.block_on(move || {
+                let (done_tx, done) = bounded::<()>(0);
+                let (c_tx, c) = bounded::<bool>(0);
+                let hs: Vec<_> = (0..2)
+                    .map(|_| {
+                        let (c_tx, done) = (c_tx.clone(), done.clone());
+                        gpm::go(move || {
+                            loop {
+                                select! {
+                                    send(c_tx, true) -> _ => {},
+                                    recv(done) -> _ => return,
+                                }
+                            }
+                        })
+                    })
+                    .collect();
+                let (timer_tx, timer) = bounded::<()>(1);
+                let start = std::time::Instant::now();
+                let th = gpm::go(move || {
+                    gpm::sleep(std::time::Duration::from_millis(20));
+                    timer_tx.send(()).unwrap();
+                });
+                let mut got = 0u64;
+                loop {
+                    select! {
+                        recv(c) -> _ => got += 1,
+                        recv(timer) -> _ => break,
+                    }
+                }
+                assert!(start.elapsed() >= std::time::Duration::from_millis(20));
+                assert!(got > 0, "procs = {procs}: the always-ready arm never won");
+                drop(done_tx);
+                th.join().unwrap();
+                hs.into_iter().for_each(|h| h.join().unwrap());
+            });
+        });
+    }
+}
+
 /// Disconnected arms are ready and yield their `Err` (a send arm gets its value back).
 #[test]
 fn disconnected_arms_are_ready() {
