@@ -32,12 +32,11 @@ pub fn main(env: &Env, target: &str, args: &[String]) -> Result<(), String> {
         None => (args, &[][..]),
     };
     let peer = match ours.iter().position(|a| a == "--peer") {
-        Some(i) => ours.get(i + 1).cloned().ok_or("--peer needs a name")?,
-        None => default_peer(target)
-            .ok_or(format!("no default peer for bench `{target}`: pass --peer NAME"))?
-            .into(),
+        Some(i) => Some(ours.get(i + 1).cloned().ok_or("--peer needs a name")?),
+        None => default_peer(target).map(String::from),
     };
-    let table = table(env, target, &peer, !ours.iter().any(|a| a == "--no-run"), criterion_args)?;
+    let run = !ours.iter().any(|a| a == "--no-run");
+    let table = table(env, target, peer.as_deref(), run, criterion_args)?;
     println!("{table}");
     let out = env.out_dir();
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
@@ -47,11 +46,12 @@ pub fn main(env: &Env, target: &str, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs bench `target` (unless `run` is false) and returns its gpm-vs-`peer` table.
+/// Runs bench `target` (unless `run` is false) and returns its gpm-vs-`peer` table, or
+/// with no peer (`sched`: nobody else has these internals) gpm's figures alone.
 pub fn table(
     env: &Env,
     target: &str,
-    peer: &str,
+    peer: Option<&str>,
     run: bool,
     criterion_args: &[String],
 ) -> Result<String, String> {
@@ -74,7 +74,10 @@ pub fn table(
     if rows.is_empty() {
         return Err(format!("no criterion results for bench `{target}` under {}", home.display()));
     }
-    Ok(tabulate(target, peer, &rows))
+    Ok(match peer {
+        Some(peer) => tabulate(target, peer, &rows),
+        None => tabulate_alone(target, &rows),
+    })
 }
 
 /// The peer a bench target is compared with, by the project's convention.
@@ -198,18 +201,52 @@ fn tabulate(target: &str, peer: &str, rows: &Rows) -> String {
             ratio(|e| e.mean)
         );
     }
-    let others: BTreeSet<&String> =
-        rows.values().flat_map(|f| f.keys()).filter(|f| *f != "gpm" && *f != peer).collect();
+    let others: Rows = rows
+        .iter()
+        .map(|(key, f)| {
+            let rest = f.iter().filter(|(name, _)| *name != "gpm" && *name != peer);
+            (key.clone(), rest.map(|(n, e)| (n.clone(), *e)).collect::<BTreeMap<_, _>>())
+        })
+        .filter(|(_, f)| !f.is_empty())
+        .collect();
     if !others.is_empty() {
-        let names: Vec<&str> = others.into_iter().map(String::as_str).collect();
-        let _ = writeln!(md, "\nOther functions measured (not tabulated): {}.", names.join(", "));
+        let _ = writeln!(md, "\nThe other functions of these groups (no peer column):\n");
+        md.push_str(&rows_alone(&others));
+    }
+    md
+}
+
+/// The Markdown table of a bench with no peer: every benchmark's median.
+fn tabulate_alone(target: &str, rows: &Rows) -> String {
+    let mut md = format!("## cargo xtask bench {target}: gpm alone\n\n");
+    let _ = writeln!(
+        md,
+        "Criterion median (and mean) per iteration. No peer runs these; the workload suite \
+         compares gpm with Go, tokio and may.\n"
+    );
+    md.push_str(&rows_alone(rows));
+    md
+}
+
+/// `| benchmark | median | mean |` rows for every function of `rows`.
+fn rows_alone(rows: &Rows) -> String {
+    let mut md = String::from("| benchmark | median | mean |\n|---|---:|---:|\n");
+    for ((group, param), functions) in rows {
+        for (function, e) in functions {
+            let name = [group.as_str(), function.as_str(), param.as_str()]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("/");
+            let _ = writeln!(md, "| {name} | {} | {} |", cell(Some(e)), ns(e.mean));
+        }
     }
     md
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{collect, tabulate};
+    use super::{collect, tabulate, tabulate_alone};
     use std::collections::BTreeSet;
     use std::path::Path;
 
@@ -245,11 +282,17 @@ mod tests {
         fake(&home, "push_pop", "crossbeam", None, 4.0);
         fake(&home, "fill", "gpm", Some("256"), 300.0);
         fake(&home, "fill", "crossbeam", Some("256"), 200.0);
+        fake(&home, "push_pop", "gpm_goroutines_p2", None, 3.0);
         fake(&home, "stale_group", "gpm", None, 1.0);
-        let listed: BTreeSet<String> =
-            ["push_pop/gpm", "push_pop/crossbeam", "fill/gpm/256", "fill/crossbeam/256"]
-                .map(String::from)
-                .into();
+        let listed: BTreeSet<String> = [
+            "push_pop/gpm",
+            "push_pop/crossbeam",
+            "push_pop/gpm_goroutines_p2",
+            "fill/gpm/256",
+            "fill/crossbeam/256",
+        ]
+        .map(String::from)
+        .into();
         let rows = collect(&home, &listed);
         assert_eq!(rows.len(), 2, "{rows:?}");
         let table = tabulate("queue", "crossbeam", &rows);
@@ -262,6 +305,25 @@ mod tests {
         assert!(table.contains("| fill/256 |"), "{table}");
         assert!(table.contains("**1.50×**"), "{table}");
         assert!(!table.contains("stale_group"), "{table}");
+        assert!(
+            table.contains("| push_pop/gpm_goroutines_p2 | 3.00 ns (0.75 ns/elem) | 3.30 ns |"),
+            "{table}"
+        );
         let _ = std::fs::remove_dir_all(&home);
+    }
+
+    #[test]
+    fn a_bench_without_peer_lists_each_benchmark() {
+        let est = |median| super::Estimate { median, mean: median * 2.0, elements: None };
+        let mut rows = super::Rows::new();
+        rows.entry(("spawn_join".into(), String::new()))
+            .or_default()
+            .insert(String::new(), est(107.0));
+        rows.entry(("switch_floor".into(), String::new()))
+            .or_default()
+            .insert("gpm".into(), est(7.04));
+        let table = tabulate_alone("sched", &rows);
+        assert!(table.contains("| spawn_join | 107 ns | 214 ns |"), "{table}");
+        assert!(table.contains("| switch_floor/gpm | 7.04 ns | 14.1 ns |"), "{table}");
     }
 }

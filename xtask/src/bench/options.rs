@@ -7,6 +7,7 @@ use std::time::Duration;
 pub const USAGE: &str = "\
 usage: cargo xtask bench [options]            the macro suite: gpm vs Go, tokio, may, threads
        cargo xtask bench queue|stack|chan     criterion micro-benchmarks, gpm vs its peer
+       cargo xtask bench sched                criterion: the scheduler's figures (no peer)
 
 options:
   --quick              smaller n (see the table), 3 repetitions: under 3 minutes
@@ -19,11 +20,16 @@ options:
   --baseline SYSTEM    the system ratios are taken against (default gpm; go when gpm has no
                        results)
   --micro T1,T2|none   criterion targets to run too and append to the report (default: queue,
-                       unless --only or --systems narrows the run; quick: 0.5 s warm-up, 1 s
+                       sched, chan, unless --only or --systems narrows the run; quick: 0.5 s warm-up, 1 s
                        measurement per function)
 
 output: a progress line per run on stderr, the Markdown table on stdout, and in
 <target>/bench/: report.md, results.csv (every run), ratios.svg (the chart).";
+
+/// The criterion targets a full run appends: the queue against crossbeam-deque, the
+/// scheduler's own figures (spawn+join, yield, hand-off, switch floor), the channels
+/// against crossbeam-channel (and between goroutines).
+pub const DEFAULT_MICRO: [&str; 3] = ["queue", "sched", "chan"];
 
 /// Parsed options of the macro suite.
 #[derive(Clone, Debug)]
@@ -61,7 +67,11 @@ impl Options {
             micro: Vec::new(),
         };
         let narrowed = args.iter().any(|a| a.starts_with("--only") || a.starts_with("--systems"));
-        let mut micro = if narrowed { Vec::new() } else { vec!["queue".to_string()] };
+        let mut micro = if narrowed {
+            Vec::new()
+        } else {
+            DEFAULT_MICRO.iter().map(|t| t.to_string()).collect()
+        };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -138,7 +148,7 @@ mod tests {
         assert!(Options::parse(&args("--systems rust")).is_err());
         assert!(Options::parse(&args("--reps")).is_err());
         assert_eq!(Options::parse(&[]).unwrap().reps, 5);
-        assert_eq!(Options::parse(&[]).unwrap().micro, vec!["queue".to_string()]);
+        assert_eq!(Options::parse(&[]).unwrap().micro, ["queue", "sched", "chan"]);
         assert!(o.micro.is_empty());
         assert!(Options::parse(&args("--micro none")).unwrap().micro.is_empty());
     }
