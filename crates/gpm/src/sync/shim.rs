@@ -129,17 +129,7 @@ pub(crate) fn multicore() -> bool {
     }
     #[cfg(not(gpm_loom))]
     {
-        use std::sync::atomic::AtomicU8;
-        // 0 = unknown, 1 = one CPU, 2 = several. Relaxed: a cached fact, any value is valid.
-        static NCPU: AtomicU8 = AtomicU8::new(0);
-        match NCPU.load(Ordering::Relaxed) {
-            0 => {
-                let many = std::thread::available_parallelism().map_or(1, |n| n.get()) > 1;
-                NCPU.store(if many { 2 } else { 1 }, Ordering::Relaxed);
-                many
-            }
-            n => n == 2,
-        }
+        gpm_sched::park::multicore()
     }
 }
 
