@@ -60,8 +60,14 @@ impl Builder {
     {
         let loc = Location::caller();
         let mut name = self.name;
+        let mut preempted = false;
         // One thread-local read for both the runtime and, below, its P.
-        with_current(|s, m| spawn_on(s, m, &mut name, self.stack_size, loc, f))
+        let spawned =
+            with_current(|s, m| spawn_on(s, m, &mut name, self.stack_size, loc, f, &mut preempted));
+        if preempted {
+            crate::park::preempt_point();
+        }
+        spawned
     }
 }
 

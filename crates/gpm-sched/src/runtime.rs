@@ -174,8 +174,20 @@ impl Runtime {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        spawn_on(&self.sched, current_m(), &mut None, None, Location::caller(), f)
-            .unwrap_or_else(|e| panic!("gpm: cannot spawn a goroutine: {e}"))
+        let mut preempted = false;
+        let spawned = spawn_on(
+            &self.sched,
+            current_m(),
+            &mut None,
+            None,
+            Location::caller(),
+            f,
+            &mut preempted,
+        );
+        if preempted {
+            crate::park::preempt_point();
+        }
+        spawned.unwrap_or_else(|e| panic!("gpm: cannot spawn a goroutine: {e}"))
     }
 
     /// A snapshot of the scheduler's counters and queues.

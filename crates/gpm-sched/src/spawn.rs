@@ -366,7 +366,12 @@ impl<T> Drop for Joining<T> {
 }
 
 /// Spawns `f` on `sched` from the thread whose M is `m` (`current_m()`, read by the caller;
-/// null on a plain thread).
+/// null on a plain thread). Sets `*preempted` when the caller is a goroutine whose slice
+/// sysmon has ended: the caller should then yield (`park::preempt_point`) once it is out of
+/// its thread-local accessor. Spawning is a scheduling point as channel operations are: a
+/// goroutine that only spawns would otherwise keep its M (sysmon hands its P on, and it
+/// spawns on from the global queue), where Go's asynchronous preemption stops it; the
+/// wake-ups of earlier goroutines then wait behind everything it spawned.
 pub(crate) fn spawn_on<F, T>(
     sched: &Sched,
     m: *const crate::m::M,
@@ -374,6 +379,7 @@ pub(crate) fn spawn_on<F, T>(
     stack_size: Option<usize>,
     location: &'static Location<'static>,
     f: F,
+    preempted: &mut bool,
 ) -> io::Result<JoinHandle<T>>
 where
     F: FnOnce() -> T + Send + 'static,
@@ -410,6 +416,10 @@ where
         // SAFETY: as above.
         unsafe { P::bump(&p.spawned) };
         runq.push_next(g, &sched.global);
+        // SAFETY: `with_p_of` runs this only for a live, non-null `m` of this thread.
+        let me = unsafe { (*m).cur_g.get() };
+        // SAFETY: a non-null current G of this M is alive (it is the caller).
+        *preempted = !me.is_null() && unsafe { (*me).preempt.load(Relaxed) };
         runq.ring_may_have_items()
     });
     if let Some(ring) = local {

@@ -3,7 +3,8 @@
 //! * retakes (`retake`) the P of an M stuck in `blocking` past one round while the P has
 //!   work or nobody else could take it, and the P of an M whose G has run 10 ms without a
 //!   scheduling point: first it sets the G's preempt flag (honoured at the next scheduling
-//!   point — channel, lock, sleep, `preempt_point` — which ends a runnext ping-pong chain),
+//!   point — channel, lock, sleep, spawn, `preempt_point` — which ends a runnext ping-pong
+//!   chain and stops a goroutine that only spawns),
 //!   and after another 10 ms it hands the P to another M (the hog keeps its M; the OS
 //!   time-slices it; it finds its P gone at its next scheduler call);
 //! * wakes an M for a G left waiting in a running P's `runnext` (`wake_for_runnext`);

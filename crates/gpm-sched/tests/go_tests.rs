@@ -157,6 +157,36 @@ fn spawning_hog_does_not_starve_others() {
     other.join().unwrap();
 }
 
+/// procs=1: spawning is a scheduling point. A goroutine that only spawns, once its slice is
+/// over, yields at its next spawn, and what it spawned runs on its own thread while it is
+/// still spawning. (Were it not preempted there, sysmon would hand its P to another M and
+/// the children would run on that M, never on the spawner's thread before it stopped.)
+#[test]
+fn spawner_is_preempted_at_a_spawn() {
+    let _w = common::watchdog(30, "spawner_is_preempted_at_a_spawn");
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let interleaved = rt.block_on(|| {
+        let spawning = Arc::new(AtomicBool::new(true));
+        let interleaved = Arc::new(AtomicUsize::new(0));
+        let me = std::thread::current().id();
+        let t0 = Instant::now();
+        let mut children = Vec::new();
+        while t0.elapsed() < Duration::from_millis(100) {
+            let (spawning, interleaved) = (spawning.clone(), interleaved.clone());
+            children.push(gpm_sched::go(move || {
+                if spawning.load(Ordering::SeqCst) && std::thread::current().id() == me {
+                    interleaved.fetch_add(1, Ordering::SeqCst);
+                }
+            }));
+        }
+        spawning.store(false, Ordering::SeqCst);
+        children.into_iter().for_each(|h| h.join().unwrap());
+        interleaved.load(Ordering::SeqCst)
+    });
+    assert!(interleaved > 0, "no child ran on the spawner's thread while it spawned");
+    assert!(rt.stats().preempts >= 1);
+}
+
 /// procs=1: a goroutine in `blocking(thread::sleep(400 ms))` lets another finish first; so
 /// does one calling `thread::sleep` directly (retaken as a hog).
 #[test]
