@@ -267,13 +267,13 @@ fn ten_thousand_sleepers_none_early() {
     assert_eq!(early, 0);
 }
 
-/// `stats()` adds up: goroutines by state sum to the live count; queues match.
-#[test]
-fn stats_add_up() {
-    let _w = common::watchdog(30, "stats_add_up");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+/// `n` goroutines of `rt` that park until unparked, their handles and their unparkers.
+fn parked_goroutines(
+    rt: &Runtime,
+    n: usize,
+) -> (Vec<gpm_sched::JoinHandle<()>>, Vec<gpm_sched::park::Unparker>) {
     let (tx, rx) = std::sync::mpsc::channel();
-    let hs: Vec<_> = (0..10)
+    let hs = (0..n)
         .map(|_| {
             let tx = tx.clone();
             rt.go(move || {
@@ -282,7 +282,15 @@ fn stats_add_up() {
             })
         })
         .collect();
-    let us: Vec<_> = (0..10).map(|_| rx.recv().unwrap()).collect();
+    (hs, (0..n).map(|_| rx.recv().unwrap()).collect())
+}
+
+/// `stats()` adds up: goroutines by state sum to the live count; queues match.
+#[test]
+fn stats_add_up() {
+    let _w = common::watchdog(30, "stats_add_up");
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    let (hs, us) = parked_goroutines(&rt, 10);
     // Wait until all ten are parked.
     let t = Instant::now();
     while rt.stats().waiting < 10 && t.elapsed() < Duration::from_secs(10) {
@@ -325,17 +333,7 @@ fn stats_by_state_match_the_setup() {
     let _w = common::watchdog(60, "stats_by_state_match_the_setup");
     let rt = Runtime::builder().procs(2).build().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
-    let (ptx, prx) = std::sync::mpsc::channel();
-    let parked: Vec<_> = (0..3)
-        .map(|_| {
-            let ptx = ptx.clone();
-            rt.go(move || {
-                ptx.send(gpm_sched::park::unparker()).unwrap();
-                gpm_sched::park::park(gpm_sched::park::WaitReason::Park);
-            })
-        })
-        .collect();
-    let unparkers: Vec<_> = (0..3).map(|_| prx.recv().unwrap()).collect();
+    let (parked, unparkers) = parked_goroutines(&rt, 3);
     let (btx, brx) = std::sync::mpsc::channel::<()>();
     let (in_tx, in_rx) = std::sync::mpsc::channel();
     let blocked = rt.go(move || {

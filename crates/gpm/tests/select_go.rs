@@ -224,85 +224,73 @@ fn select_stress() {
     });
 }
 
-/// Go's TestTimerFairness: a timer arm wins although another arm is always ready.
-#[test]
-fn timer_fairness() {
-    deadline(30, || {
-        let (done_tx, done) = bounded::<()>(0);
-        let (c_tx, c) = bounded::<bool>(0);
-        let ts: Vec<_> = (0..2)
-            .map(|_| {
-                let (c_tx, done) = (c_tx.clone(), done.clone());
-                spawn(move || {
-                    loop {
-                        select! {
-                            send(c_tx, true) -> _ => {},
-                            recv(done) -> _ => return,
-                        }
+/// Go's TestTimerFairness: a timer arm wins although another arm is always ready. The
+/// parties are started by `spawn` (plain threads, or goroutines of the caller's runtime),
+/// which returns a join; the timer party sleeps with `gpm::sleep` (the runtime's timer for a
+/// goroutine).
+fn timer_fairness_body(spawn: fn(Party) -> Join) {
+    let (done_tx, done) = bounded::<()>(0);
+    let (c_tx, c) = bounded::<bool>(0);
+    let senders: Vec<_> = (0..2)
+        .map(|_| {
+            let (c_tx, done) = (c_tx.clone(), done.clone());
+            spawn(Box::new(move || {
+                loop {
+                    select! {
+                        send(c_tx, true) -> _ => {},
+                        recv(done) -> _ => return,
                     }
-                })
-            })
-            .collect();
-        let (timer_tx, timer) = bounded::<()>(1);
-        let tt = spawn(move || {
-            sleep_ms(20);
-            timer_tx.send(()).unwrap();
-        });
-        loop {
-            select! {
-                recv(c) -> _ => {},
-                recv(timer) -> _ => break,
-            }
+                }
+            }))
+        })
+        .collect();
+    let (timer_tx, timer) = bounded::<()>(1);
+    let start = Instant::now();
+    let timer_party = spawn(Box::new(move || {
+        gpm::sleep(Duration::from_millis(20));
+        timer_tx.send(()).unwrap();
+    }));
+    let mut got = 0u64;
+    loop {
+        select! {
+            recv(c) -> _ => got += 1,
+            recv(timer) -> _ => break,
         }
-        drop(done_tx);
-        tt.join().unwrap();
-        ts.into_iter().for_each(|t| t.join().unwrap());
-    });
+    }
+    assert!(start.elapsed() >= Duration::from_millis(20));
+    assert!(got > 0, "the always-ready arm never won");
+    drop(done_tx);
+    timer_party();
+    senders.into_iter().for_each(|join| join());
 }
 
-/// TestTimerFairness with goroutines on 1 and on 2 Ps, the timer a goroutine asleep on the
-/// runtime's timer: it must fire and be selected while the two senders keep the other arm
-/// ready (on 1 P, against the runnext chain between the senders and the selecting goroutine).
+/// A party of a test, and the join of one.
+type Party = Box<dyn FnOnce() + Send>;
+type Join = Box<dyn FnOnce()>;
+
+fn spawn_thread(f: Party) -> Join {
+    let h = spawn(f);
+    Box::new(move || h.join().unwrap())
+}
+
+fn spawn_goroutine(f: Party) -> Join {
+    let h = gpm::go(f);
+    Box::new(move || h.join().unwrap())
+}
+
+#[test]
+fn timer_fairness() {
+    deadline(30, || timer_fairness_body(spawn_thread));
+}
+
+/// TestTimerFairness with goroutines on 1 and on 2 Ps (on 1 P, the timer must fire against
+/// the runnext chain between the senders and the selecting goroutine).
 #[test]
 fn timer_fairness_goroutines() {
     for procs in [1, 2] {
         deadline(30, move || {
             let rt = gpm::Runtime::builder().procs(procs).build().expect("runtime");
-            rt.block_on(move || {
-                let (done_tx, done) = bounded::<()>(0);
-                let (c_tx, c) = bounded::<bool>(0);
-                let hs: Vec<_> = (0..2)
-                    .map(|_| {
-                        let (c_tx, done) = (c_tx.clone(), done.clone());
-                        gpm::go(move || {
-                            loop {
-                                select! {
-                                    send(c_tx, true) -> _ => {},
-                                    recv(done) -> _ => return,
-                                }
-                            }
-                        })
-                    })
-                    .collect();
-                let (timer_tx, timer) = bounded::<()>(1);
-                let start = std::time::Instant::now();
-                let th = gpm::go(move || {
-                    gpm::sleep(std::time::Duration::from_millis(20));
-                    timer_tx.send(()).unwrap();
-                });
-                let mut got = 0u64;
-                loop {
-                    select! {
-                        recv(c) -> _ => got += 1,
-                        recv(timer) -> _ => break,
-                    }
-                }
-                assert!(start.elapsed() >= std::time::Duration::from_millis(20));
-                assert!(got > 0, "procs = {procs}: the always-ready arm never won");
-                drop(done_tx);
-                th.join().unwrap();
-                hs.into_iter().for_each(|h| h.join().unwrap());
-            });
+            rt.block_on(|| timer_fairness_body(spawn_goroutine));
         });
     }
 }
