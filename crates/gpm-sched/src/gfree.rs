@@ -1,15 +1,19 @@
-//! Free Gs and free coroutines (Go's `gfget` / `gfput`, and its per-P stack cache).
+//! Free Gs and their coroutines (Go's `gfget` / `gfput`, and its per-P stack cache).
 //!
 //! A dead G goes to its P's free list (cap `GFREE_CAP`; when full, half moves to the global
-//! list). Stacks are bound *lazily*: a G that has no coroutine when spawned holds only its
-//! job, and [`bind`] gives it a coroutine from its P's cache (`P::cos`, cap `COS_CAP`, else
-//! the stack pool) when an M first runs it. When a G dies, [`gfput`] puts its coroutine in
-//! that cache; only when the cache is full does the dead G keep it (a spawn that reuses the
-//! G then loads the job into it at once, as before). So a million queued-but-unstarted
-//! goroutines hold no stacks, a P that runs short-lived goroutines one after another reuses
-//! one warm stack, and a burst of dying goroutines costs no syscall on the M (sysmon's
-//! `trim_global` gives surplus dead Gs' stacks back later). A G with a custom stack size
-//! gets its own stack at spawn (the size is the caller's, and its failure a spawn error).
+//! list) and keeps its coroutine. The list is LIFO, so the next spawn on that P takes the G
+//! that died last and loads its job into that G's warm stack at once: a P that runs
+//! short-lived goroutines one after another reuses one G and one stack, with nothing moved.
+//!
+//! Stacks are still bound *lazily* for Gs that have none (new Gs, and Gs whose stack was
+//! taken): such a G holds only its job until an M first runs it, and [`bind`] then gives it
+//! the coroutine of the dead G on top of the P's free list, else one on a pool stack. So a
+//! million queued-but-unstarted goroutines hold no stacks, and in a burst the stacks of the
+//! goroutines that finish pass on to the ones that start: the number of stacks follows the
+//! number of goroutines alive at once, not the number spawned. A burst of dying goroutines
+//! costs no syscall on the M (sysmon's `trim_global` gives surplus dead Gs' stacks back
+//! later). A G with a custom stack size gets its own stack at spawn (the size is the
+//! caller's, and its failure a spawn error), and gives it back when it dies.
 //!
 //! The price: for a default-size G, failing to get a stack (the OS refuses a mapping)
 //! surfaces when the G first runs, not at spawn. Such a G is cancelled (its join returns
@@ -25,26 +29,13 @@ use crate::m::M;
 use crate::p::{GFREE_CAP, P};
 use crate::sched::{Sched, lock};
 
-/// Idle coroutines a P keeps for first runs (Go keeps a per-P stack cache too); beyond
-/// this, a dead G keeps its own.
-pub(crate) const COS_CAP: usize = 32;
-
-/// Puts dead `g` on a free list: the M's P's, or the global one. Its coroutine goes to the
-/// P's cache if there is room.
+/// Puts dead `g` on a free list: the M's P's, or the global one. A default-size G keeps
+/// its coroutine (module docs); a custom-size one gives its stack back.
 pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
     g.set_status(GStatus::Idle);
-    // SAFETY: the M that saw the G finish owns it (a dead G is on no queue).
-    let slot = unsafe { g.co_mut() };
     if g.custom_stack.replace(false) {
-        drop(slot.take().map(|co| co.into_stack()));
-    } else if let Some((p, _)) = m.p() {
-        // SAFETY: the M owns its P on its native stack (status `Running`).
-        let cos = unsafe { p.cos() };
-        if cos.len() < COS_CAP
-            && let Some(co) = slot.take()
-        {
-            cos.push(co);
-        }
+        // SAFETY: the M that saw the G finish owns it (a dead G is on no queue).
+        drop(unsafe { g.co_mut() }.take().map(|co| co.into_stack()));
     }
     match m.p() {
         Some((p, _)) => {
@@ -167,7 +158,9 @@ pub(crate) unsafe fn bind<'g>(sched: &Sched, p: &P, g: &'g G) -> Option<&'g mut 
     slot.as_deref_mut()
 }
 
-/// The slow half of `bind`: a coroutine for a G's first run.
+/// The slow half of `bind`: a coroutine for a G's first run, taken from the dead G on top
+/// of `p`'s free list when it has one (the next spawn on `p` takes that G, which then
+/// binds in turn), else made on a pool stack.
 ///
 /// # Safety
 /// As `bind`.
@@ -175,7 +168,9 @@ pub(crate) unsafe fn bind<'g>(sched: &Sched, p: &P, g: &'g G) -> Option<&'g mut 
 unsafe fn bind_new(sched: &Sched, p: &P, g: &G) -> Option<Box<Coroutine>> {
     let job = g.job.take().expect("bind: G with neither a coroutine nor a job");
     // SAFETY: the caller owns `p`.
-    let cached = unsafe { p.cos() }.pop();
+    let top = unsafe { p.gfree() }.last().copied();
+    // SAFETY: a G on the free list of an owned P is the P owner's to change.
+    let cached = top.and_then(|dead| unsafe { dead.co_mut() }.take());
     let co = match cached {
         Some(co) => co,
         None => match sched.pool.get() {

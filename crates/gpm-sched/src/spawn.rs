@@ -61,6 +61,8 @@ enum Waiter {
 struct Packet<T> {
     /// Who frees the task (`joinstate.rs`).
     state: JoinState,
+    /// The task's block class (`taskmem.rs`), or `BOXED` (in the padding after `state`).
+    class: u8,
     /// The goroutine's id (for `JoinHandle::id`).
     id: u64,
     /// The runtime the goroutine runs on (compared by the joiner; dereferenced only by the
@@ -71,11 +73,37 @@ struct Packet<T> {
     /// Written by the joiner before `WAITING`; read by the finisher between `DONE` and
     /// `RELEASED`.
     waiter: UnsafeCell<Waiter>,
-    /// Frees the whole task (whatever its closure type).
-    free: unsafe fn(NonNull<Packet<T>>),
+    /// Frees a boxed task (whatever its closure type); unused for a task in a block.
+    free_boxed: unsafe fn(NonNull<Packet<T>>),
 }
 
+/// `Packet::class` of a task that is boxed, not in a block of a class.
+const BOXED: u8 = u8::MAX;
+const _: () = assert!(taskmem::CLASSES < BOXED as usize, "a class must fit in a u8");
+
 impl<T> Packet<T> {
+    /// Frees the whole task. A task in a block is freed here, with no call through a
+    /// pointer: the rest of a task has nothing to drop (`g` is a copy, `f` was taken or
+    /// dropped by the job), so the packet's own drop is the task's.
+    ///
+    /// # Safety
+    /// `this` is a live task's packet that the free protocol gives the caller, freed once.
+    #[inline(always)]
+    unsafe fn free(this: NonNull<Packet<T>>) {
+        // SAFETY: live until freed below (caller's contract).
+        let class = unsafe { this.as_ref() }.class;
+        if class == BOXED {
+            // SAFETY: caller's contract; `create` set `free_boxed` for this task.
+            return unsafe { (this.as_ref().free_boxed)(this) };
+        }
+        // SAFETY: caller's contract. The result's destructor may park: `taskmem::free`
+        // finds the P after it.
+        unsafe { std::ptr::drop_in_place(this.as_ptr()) };
+        // SAFETY: a block of this class from `create` (the packet is first in its task),
+        // no longer used.
+        unsafe { taskmem::free(usize::from(class), this.cast()) };
+    }
+
     /// Finishes the goroutine with `r`: the finisher's half of the free protocol (module
     /// docs). After it returns the task may be freed.
     ///
@@ -114,7 +142,7 @@ impl<T> Packet<T> {
                 }
             }
             // SAFETY: the handle is gone: the task is ours to free.
-            Left::Nobody => unsafe { (p.free)(this) },
+            Left::Nobody => unsafe { Packet::free(this) },
             Left::Handle => {}
         }
     }
@@ -163,63 +191,77 @@ where
     /// The task's block class (`taskmem.rs`), or `None` when it is boxed.
     const CLASS: Option<usize> = taskmem::class_of(Layout::new::<Self>());
 
-    /// A new task for `f` on `g` with id `id`: the handle's packet and the job that runs it.
+    /// A new task for `f` on `g` with id `id`: the handle's packet (`job` makes the job
+    /// that runs it).
     /// Its memory comes from `cache` (the spawner's P), or the global lists with no P.
+    ///
+    /// Written field by field into its memory: a task built on the stack and then copied
+    /// was read back 16 bytes at a time from narrower stores, a store-forwarding stall on
+    /// every spawn.
     fn create(
         cache: Option<&mut Cache>,
         sched: &Sched,
         g: GRef,
         id: u64,
         f: F,
-    ) -> (NonNull<Packet<T>>, RawJob) {
-        let task = Task {
-            packet: Packet {
-                state: JoinState::new(),
-                id,
-                sched,
-                result: UnsafeCell::new(None),
-                waiter: UnsafeCell::new(Waiter::None),
-                free: Self::free,
-            },
-            g,
-            f: UnsafeCell::new(ManuallyDrop::new(f)),
-        };
-        let task = match Self::CLASS {
+    ) -> NonNull<Packet<T>> {
+        let (task, class) = match Self::CLASS {
             Some(class) => {
                 let block = match cache {
                     Some(cache) => cache.alloc(class),
                     None => taskmem::alloc_global(class),
                 };
-                let block = block.cast::<Task<F, T>>();
-                // SAFETY: a free block of this class: large and aligned enough for the task.
-                unsafe { block.as_ptr().write(task) };
-                block
+                (block.cast::<Task<F, T>>(), class as u8)
             }
-            None => NonNull::from(Box::leak(Box::new(task))),
+            None => {
+                let layout = Layout::new::<Self>();
+                // SAFETY: a task is never zero-sized (its packet is not).
+                let block = unsafe { std::alloc::alloc(layout) };
+                let block = NonNull::new(block.cast::<Task<F, T>>())
+                    .unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
+                (block, BOXED)
+            }
         };
-        let data = task.cast::<()>();
-        // SAFETY: `run` and `drop_unrun` each finish the task once, which hands it to the
-        // free protocol; the closure and result are `Send`, so either may run on any thread.
-        let job = unsafe { RawJob::new(data, Self::run, Self::drop_unrun) };
-        (data.cast(), job)
+        let t = task.as_ptr();
+        // SAFETY: fresh memory, large and aligned enough for a `Task<F, T>` (a free block of
+        // its class, or allocated with its layout), written in full before any use.
+        unsafe {
+            let p = &raw mut (*t).packet;
+            (&raw mut (*p).state).write(JoinState::new());
+            (&raw mut (*p).class).write(class);
+            (&raw mut (*p).id).write(id);
+            (&raw mut (*p).sched).write(sched);
+            (&raw mut (*p).result).write(UnsafeCell::new(None));
+            (&raw mut (*p).waiter).write(UnsafeCell::new(Waiter::None));
+            (&raw mut (*p).free_boxed).write(Self::free_boxed);
+            (&raw mut (*t).g).write(g);
+            (&raw mut (*t).f).write(UnsafeCell::new(ManuallyDrop::new(f)));
+        }
+        task.cast()
     }
 
+    /// The job that runs the task of `packet` (from `create`), made where it is stored: a
+    /// `RawJob` made early and moved into place was copied 16 bytes at a time from
+    /// narrower stores, a store-forwarding stall on every spawn.
+    ///
     /// # Safety
-    /// `p` is the packet of a `Task<F, T>` that the free protocol gives the caller.
-    unsafe fn free(p: NonNull<Packet<T>>) {
-        let task = p.cast::<Task<F, T>>();
-        match Self::CLASS {
-            Some(class) => {
-                // SAFETY: `create` wrote the task into this block; the protocol frees it
-                // once. `f` is `ManuallyDrop`: taken or dropped already by the job. The
-                // result's destructor may park: `taskmem::free` finds the P after it.
-                unsafe { std::ptr::drop_in_place(task.as_ptr()) };
-                // SAFETY: a block of this class from `create`, no longer used.
-                unsafe { taskmem::free(class, task.cast()) };
-            }
-            // SAFETY: `Box::leak` in `create` made it; the protocol frees it once.
-            None => drop(unsafe { Box::from_raw(task.as_ptr()) }),
-        }
+    /// At most one job is made per task.
+    #[inline(always)]
+    unsafe fn job(packet: NonNull<Packet<T>>) -> RawJob {
+        // SAFETY: `run` and `drop_unrun` each finish the task once, which hands it to the
+        // free protocol; the closure and result are `Send`, so either may run on any thread.
+        unsafe { RawJob::new(packet.cast(), Self::run, Self::drop_unrun) }
+    }
+
+    /// Frees a boxed task (`Packet::free` frees the others).
+    ///
+    /// # Safety
+    /// `p` is the packet of a boxed `Task<F, T>` that the free protocol gives the caller.
+    unsafe fn free_boxed(p: NonNull<Packet<T>>) {
+        // SAFETY: `create` allocated it with the global allocator and the task's layout, and
+        // initialised it; the protocol frees it once. `f` is `ManuallyDrop`: taken or dropped
+        // already by the job.
+        drop(unsafe { Box::from_raw(p.cast::<Task<F, T>>().as_ptr()) });
     }
 
     /// The goroutine's body, on its stack.
@@ -324,7 +366,7 @@ impl<T> JoinHandle<T> {
         // and is done with the task, which is ours now.
         let r = unsafe { (*p.result.get()).take() };
         // SAFETY: as above; nothing of the task is used after.
-        unsafe { (p.free)(packet) };
+        unsafe { Packet::free(packet) };
         r.expect("JoinHandle::join: result taken twice")
     }
 
@@ -344,7 +386,7 @@ impl<T> Drop for JoinHandle<T> {
         if !self.packet().state.detach() {
             // SAFETY: `DONE` (the handle never set `WAITING`): the goroutine is done with
             // the task and left it to us.
-            unsafe { (self.packet().free)(self.packet) };
+            unsafe { Packet::free(self.packet) };
         }
     }
 }
@@ -361,7 +403,7 @@ impl<T> Drop for Joining<T> {
             return;
         }
         // SAFETY: `RELEASED`: the task is ours.
-        unsafe { (self.0.as_ref().free)(self.0) };
+        unsafe { Packet::free(self.0) };
     }
 }
 
@@ -386,10 +428,10 @@ where
     T: Send + 'static,
 {
     let mut f = Some(f);
-    // The task for `g` with id `id`: its join handle and the job that runs it.
+    // The task for `g` with id `id`, as its join handle.
     let mut make = |cache: Option<&mut Cache>, g: GRef, id: u64| {
-        let (packet, job) = Task::create(cache, sched, g, id, f.take().expect("spawn_on: job"));
-        (JoinHandle { packet }, job)
+        let packet = Task::create(cache, sched, g, id, f.take().expect("spawn_on: job"));
+        JoinHandle::<T> { packet }
     };
     // The handle and an error come out through `out` and `failed`, and the closure returns
     // a bool: a 16-byte `io::Result` returned through memory was written as two 8-byte
@@ -410,9 +452,11 @@ where
         // SAFETY: `with_local_p` runs this with `p` owned.
         let id = unsafe { p.next_goid(&sched.goid) };
         // SAFETY: as above.
-        let (handle, job) = make(Some(unsafe { p.task_cache() }), g, id);
+        let handle = make(Some(unsafe { p.task_cache() }), g, id);
+        let packet = handle.packet;
         out = Some(handle);
-        start(g, id, name, location, job);
+        // SAFETY: the task's one job.
+        start(g, id, name, location, || unsafe { Task::<F, T>::job(packet) });
         // SAFETY: as above.
         unsafe { P::bump(&p.spawned) };
         runq.push_next(g, &sched.global);
@@ -431,21 +475,25 @@ where
     }
     let g = gfget(sched, None, stack_size)?;
     let id = sched.goid.fetch_add(1, Relaxed);
-    let (handle, job) = make(None, g, id);
-    start(g, id, name, location, job);
+    let handle = make(None, g, id);
+    let packet = handle.packet;
+    // SAFETY: the task's one job.
+    start(g, id, name, location, || unsafe { Task::<F, T>::job(packet) });
     sched.spawned_nop.fetch_add(1, Relaxed);
     sched.global.push(g);
     sched.wake_if_needed();
     Ok(handle)
 }
 
-/// Loads the job into `g` and starts its new life (status `Runnable`).
+/// Loads the job into `g` and starts its new life (status `Runnable`). Inlined: it is a
+/// dozen stores, and a call of its own cost a third as many instructions again.
+#[inline(always)]
 fn start(
     g: GRef,
     id: u64,
     name: &mut Option<String>,
     location: &'static Location<'static>,
-    job: RawJob,
+    job: impl FnOnce() -> RawJob,
 ) {
     g.park.new_life();
     g.id.store(id, Relaxed);
@@ -463,13 +511,16 @@ fn start(
     g.locked_m.store(std::ptr::null_mut(), Relaxed);
     // SAFETY: the spawner owns the free G it took.
     match unsafe { g.co_mut() }.as_mut() {
-        // A custom-size stack, bound at spawn.
+        // The dead G's own stack (`gfree.rs`), or a custom-size one bound at spawn. Checked
+        // idle before the job is made, so the job goes straight into place (`Task::job`).
         Some(co) => {
+            assert!(co.is_idle(), "spawn: free goroutine {id}'s coroutine is busy");
             co.set_id(id);
-            co.start_raw(job);
+            // SAFETY: checked idle just above.
+            unsafe { co.start_raw_unchecked(job()) };
         }
-        // The default size: a coroutine is bound when the G first runs (`gfree::bind`).
-        None => g.job.set(Some(job)),
+        // No stack yet: one is bound when the G first runs (`gfree::bind`).
+        None => g.job.set(Some(job())),
     }
     g.set_status(GStatus::Runnable);
 }

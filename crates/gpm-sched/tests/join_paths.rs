@@ -198,3 +198,57 @@ fn runtime_drop_frees_unrun_parked_and_waiting_tasks() {
     }
     assert_eq!(closures.load(SeqCst), 4, "every closure dropped once");
 }
+
+/// A closure too big for a task block (over 512 bytes) and one too aligned for it take the
+/// boxed path: joined, detached and cancelled unrun, each closure and result dropped once.
+#[test]
+fn boxed_tasks_are_freed_on_every_path() {
+    let _w = common::watchdog(30, "boxed_tasks_are_freed_on_every_path");
+    #[repr(align(64))]
+    struct Aligned(u8);
+    let closures = Arc::new(AtomicUsize::new(0));
+    let results = Arc::new(AtomicUsize::new(0));
+    let rt = rt(2);
+    for i in 0..200u64 {
+        let big = ([i as u8; 1024], Counted(closures.clone()));
+        let aligned = (Aligned(i as u8), Counted(closures.clone()));
+        let r = results.clone();
+        let h1 = rt.go(move || {
+            let (bytes, _c) = big;
+            (bytes.iter().map(|&b| u64::from(b)).sum::<u64>(), Counted(r))
+        });
+        let r = results.clone();
+        let h2 = rt.go(move || {
+            let (a, _c) = aligned;
+            (u64::from(a.0), Counted(r))
+        });
+        if i % 2 == 0 {
+            assert_eq!(h1.join().unwrap().0, 1024 * (i % 256));
+            assert_eq!(h2.join().unwrap().0, i % 256);
+        } else {
+            drop(h1);
+            drop(h2);
+        }
+    }
+    // Cancelled: parked holding their closures' captures when the runtime is dropped.
+    let rt1 = Runtime::builder().procs(1).build().unwrap();
+    let parked = (0..10)
+        .map(|_| {
+            let big = ([0u8; 1024], Counted(closures.clone()));
+            rt1.go(move || {
+                let _big = big;
+                loop {
+                    park::park(park::WaitReason::Park);
+                }
+            })
+        })
+        .collect::<Vec<_>>();
+    drop(rt1);
+    for h in parked {
+        let e = h.join().map(|_: ()| ()).unwrap_err();
+        assert!(e.downcast_ref::<Cancelled>().is_some(), "a parked goroutine was not cancelled");
+    }
+    drop(rt);
+    assert_eq!(closures.load(SeqCst), 400 + 10, "a closure was dropped twice or not at all");
+    assert_eq!(results.load(SeqCst), 400, "a result was dropped twice or not at all");
+}
