@@ -199,6 +199,14 @@ impl<T: Send> Local<T> {
         self.tail != self.real_hint
     }
 
+    /// Whether the queue may hold an item (the ring or `runnext`), from the owner's own view
+    /// as [`ring_may_have_items`](Self::ring_may_have_items): `false` is exact, `true` may be
+    /// stale.
+    #[inline]
+    pub fn may_have_items(&self) -> bool {
+        self.next_full || self.ring_may_have_items()
+    }
+
     /// A hint before a [`push_next`](Self::push_next) a little later: fetches the `runnext`
     /// line for writing now. A thief polling this queue pulls that line away, and the CAS in
     /// `push_next` then stalls until it is back; fetched ahead, the wait overlaps the

@@ -1,23 +1,26 @@
-//! Free Gs and their coroutines (Go's `gfget` / `gfput`, and its per-P stack cache).
+//! Free Gs and free coroutines (Go's `gfget` / `gfput`, and its per-P stack cache).
 //!
 //! A dead G goes to its P's free list (cap `GFREE_CAP`; when full, half moves to the global
-//! list) and keeps its coroutine. The list is LIFO, so the next spawn on that P takes the G
-//! that died last and loads its job into that G's warm stack at once: a P that runs
-//! short-lived goroutines one after another reuses one G and one stack, with nothing moved.
+//! list). Stacks are bound *lazily*: a G that has no coroutine when spawned holds only its
+//! job, and [`bind`] gives it a coroutine from its P's cache (`P::cos`, cap `COS_CAP`, else
+//! the stack pool) when an M first runs it. When a G dies, [`gfput`] puts its coroutine in
+//! that cache; only when the cache is full does the dead G keep it (a spawn that reuses the
+//! G then loads the job into it at once). So a million queued-but-unstarted goroutines hold
+//! no stacks, a P that runs short-lived goroutines one after another reuses one warm stack,
+//! and a burst of dying goroutines costs no syscall on the M (sysmon's `trim_global` gives
+//! surplus dead Gs' stacks back later). A G with a custom stack size gets its own stack at
+//! spawn (the size is the caller's, and its failure a spawn error).
 //!
-//! Stacks are still bound *lazily* for Gs that have none (new Gs, and Gs whose stack was
-//! taken): such a G holds only its job until an M first runs it, and [`bind`] then gives it
-//! the coroutine of the dead G on top of the P's free list, else one on a pool stack. So a
-//! million queued-but-unstarted goroutines hold no stacks, and in a burst the stacks of the
-//! goroutines that finish pass on to the ones that start: the number of stacks follows the
-//! number of goroutines alive at once, not the number spawned. A burst of dying goroutines
-//! costs no syscall on the M (sysmon's `trim_global` gives surplus dead Gs' stacks back
-//! later). A G with a custom stack size gets its own stack at spawn (the size is the
-//! caller's, and its failure a spawn error), and gives it back when it dies.
+//! One exception binds at spawn: a G spawned onto a P with nothing else queued (the hand-off
+//! of spawn then join, where the new G runs next) takes its coroutine from the cache at once
+//! and has its job loaded then, which saves its first run a call and two moves of the job.
+//! Binding every spawn so (a dead G keeping its coroutine for the next spawn) let queued
+//! goroutines hold stacks: skynet touched three times the pages, and ran ~1.4x slower.
 //!
-//! The price: for a default-size G, failing to get a stack (the OS refuses a mapping)
-//! surfaces when the G first runs, not at spawn. Such a G is cancelled (its join returns
-//! `Cancelled`) and the error is printed once — Go throws a fatal error there.
+//! The price of binding lazily: for a default-size G, failing to get a stack (the OS
+//! refuses a mapping) surfaces when the G first runs, not at spawn. Such a G is cancelled
+//! (its join returns `Cancelled`) and the error is printed once — Go throws a fatal error
+//! there.
 
 use std::io;
 use std::sync::atomic::Ordering::*;
@@ -29,13 +32,26 @@ use crate::m::M;
 use crate::p::{GFREE_CAP, P};
 use crate::sched::{Sched, lock};
 
-/// Puts dead `g` on a free list: the M's P's, or the global one. A default-size G keeps
-/// its coroutine (module docs); a custom-size one gives its stack back.
+/// Idle coroutines a P keeps for first runs (Go keeps a per-P stack cache too); beyond
+/// this, a dead G keeps its own.
+pub(crate) const COS_CAP: usize = 32;
+
+/// Puts dead `g` on a free list: the M's P's, or the global one. Its coroutine goes to the
+/// P's cache if there is room.
 pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
     g.set_status(GStatus::Idle);
+    // SAFETY: the M that saw the G finish owns it (a dead G is on no queue).
+    let slot = unsafe { g.co_mut() };
     if g.custom_stack.replace(false) {
-        // SAFETY: the M that saw the G finish owns it (a dead G is on no queue).
-        drop(unsafe { g.co_mut() }.take().map(|co| co.into_stack()));
+        drop(slot.take().map(|co| co.into_stack()));
+    } else if let Some((p, _)) = m.p() {
+        // SAFETY: the M owns its P on its native stack (status `Running`).
+        let cos = unsafe { p.cos() };
+        if cos.len() < COS_CAP
+            && let Some(co) = slot.take()
+        {
+            cos.push(co);
+        }
     }
     match m.p() {
         Some((p, _)) => {
@@ -58,8 +74,14 @@ pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
 
 /// A free G, or a new one. With a non-default `stack_size` it gets its own stack now; with
 /// the default it may or may not have a coroutine (see the module docs). `p`: the caller's
-/// owned P, if any.
-pub(crate) fn gfget(sched: &Sched, p: Option<&P>, stack_size: Option<usize>) -> io::Result<GRef> {
+/// owned P, if any. `behind`: the G will queue behind other work on `p`; when it will not,
+/// it is bound now (module docs).
+pub(crate) fn gfget(
+    sched: &Sched,
+    p: Option<&P>,
+    stack_size: Option<usize>,
+    behind: bool,
+) -> io::Result<GRef> {
     let g = match p {
         // SAFETY: the caller owns `p`.
         Some(p) => {
@@ -98,6 +120,13 @@ pub(crate) fn gfget(sched: &Sched, p: Option<&P>, stack_size: Option<usize>) -> 
                 lock(&sched.gfree).push(g);
                 return Err(e);
             }
+        }
+    } else if !behind && let Some(p) = p {
+        // SAFETY: a free G is owned by whoever took it off the free list: us.
+        let slot = unsafe { g.co_mut() };
+        if slot.is_none() {
+            // SAFETY: the caller owns `p`.
+            *slot = unsafe { p.cos() }.pop();
         }
     }
     Ok(g)
@@ -158,9 +187,7 @@ pub(crate) unsafe fn bind<'g>(sched: &Sched, p: &P, g: &'g G) -> Option<&'g mut 
     slot.as_deref_mut()
 }
 
-/// The slow half of `bind`: a coroutine for a G's first run, taken from the dead G on top
-/// of `p`'s free list when it has one (the next spawn on `p` takes that G, which then
-/// binds in turn), else made on a pool stack.
+/// The slow half of `bind`: a coroutine for a G's first run.
 ///
 /// # Safety
 /// As `bind`.
@@ -168,9 +195,7 @@ pub(crate) unsafe fn bind<'g>(sched: &Sched, p: &P, g: &'g G) -> Option<&'g mut 
 unsafe fn bind_new(sched: &Sched, p: &P, g: &G) -> Option<Box<Coroutine>> {
     let job = g.job.take().expect("bind: G with neither a coroutine nor a job");
     // SAFETY: the caller owns `p`.
-    let top = unsafe { p.gfree() }.last().copied();
-    // SAFETY: a G on the free list of an owned P is the P owner's to change.
-    let cached = top.and_then(|dead| unsafe { dead.co_mut() }.take());
+    let cached = unsafe { p.cos() }.pop();
     let co = match cached {
         Some(co) => co,
         None => match sched.pool.get() {

@@ -1,7 +1,7 @@
 //! P: a logical processor (Go's `p`): the local run queue and `runnext`, the free-G cache,
 //! the goroutine-id batch, the timer heap, `schedtick`. `procs` of them per runtime.
 //!
-//! # P status, defined by who may touch the owner half (`runq`, `gfree`, `ids`, `tasks`)
+//! # P status, defined by who may touch the owner half (`runq`, `gfree`, `cos`, `ids`, `tasks`)
 //! The word and the claim protocol live in `ownership.rs` (with the race they prevent).
 //! | status     | owner half touched by                                          | retakeable |
 //! |------------|----------------------------------------------------------------|------------|
@@ -17,6 +17,7 @@ pub(crate) use crate::ownership::PStatus;
 use crate::ownership::{PWord, UserMark};
 
 use gpm_queue::{Local, Stealer};
+use gpm_stack::Coroutine;
 
 use crate::g::{G, GRef};
 use crate::taskmem::Cache;
@@ -53,6 +54,11 @@ pub(crate) struct P {
     /// The G its M runs now, or null (sysmon sets its preempt flag).
     pub(crate) cur_g: AtomicPtr<G>,
     gfree: UnsafeCell<Vec<GRef>>,
+    /// Idle coroutines (warm stacks) taken off dead Gs that a spawn queued behind other
+    /// work, for the first runs of Gs without one (`gfree.rs`). Boxed: they move between
+    /// here and `G::co` as pointers.
+    #[allow(clippy::vec_box)]
+    cos: UnsafeCell<Vec<Box<Coroutine>>>,
     ids: Cell<(u64, u64)>,
     /// Free task blocks (`taskmem.rs`).
     tasks: UnsafeCell<Cache>,
@@ -68,7 +74,7 @@ pub(crate) struct P {
     pub(crate) resumes: AtomicU64,
 }
 
-// SAFETY: the owner half (`runq`, `gfree`, `ids`, `tasks`) is touched only by the holder of the P in
+// SAFETY: the owner half (`runq`, `gfree`, `cos`, `ids`, `tasks`) is touched only by the holder of the P in
 // status `Running` with the current `seq` (module docs), one thread at a time; transfers of
 // ownership go through the status word (Acquire on taking, Release on giving). Everything
 // else is atomic or internally synchronised.
@@ -89,6 +95,7 @@ impl P {
             syscalltick: AtomicU32::new(0),
             cur_g: AtomicPtr::new(std::ptr::null_mut()),
             gfree: UnsafeCell::new(Vec::new()),
+            cos: UnsafeCell::new(Vec::new()),
             ids: Cell::new((0, 0)),
             tasks: UnsafeCell::new(Cache::empty()),
             timers: Timers::new(),
@@ -137,6 +144,16 @@ impl P {
     pub(crate) unsafe fn gfree(&self) -> &mut Vec<GRef> {
         // SAFETY: exclusive by the caller's contract.
         unsafe { &mut *self.gfree.get() }
+    }
+
+    /// The idle-coroutine cache.
+    ///
+    /// # Safety
+    /// As `runq`.
+    #[allow(clippy::mut_from_ref, clippy::vec_box)]
+    pub(crate) unsafe fn cos(&self) -> &mut Vec<Box<Coroutine>> {
+        // SAFETY: exclusive by the caller's contract.
+        unsafe { &mut *self.cos.get() }
     }
 
     /// The free task-block cache.

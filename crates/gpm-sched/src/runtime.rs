@@ -301,6 +301,8 @@ fn cancel_all(sched: &Sched) {
         let _ = unsafe { p.runq() }.drain().count();
         // SAFETY: as above.
         unsafe { p.gfree() }.clear();
+        // SAFETY: as above.
+        unsafe { p.cos() }.clear();
     }
     while sched.global.pop().is_some() {}
     lock(&sched.allm).clear();

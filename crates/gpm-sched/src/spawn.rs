@@ -442,7 +442,7 @@ where
         // SAFETY: `with_local_p` runs this with `p` owned.
         let runq = unsafe { p.runq() };
         runq.prefetch_next();
-        let g = match gfget(sched, Some(p), stack_size) {
+        let g = match gfget(sched, Some(p), stack_size, runq.may_have_items()) {
             Ok(g) => g,
             Err(e) => {
                 failed = Some(e);
@@ -473,7 +473,7 @@ where
         sched.wake_after_push_next(ring);
         return Ok(out.expect("spawn_on: handle"));
     }
-    let g = gfget(sched, None, stack_size)?;
+    let g = gfget(sched, None, stack_size, true)?;
     let id = sched.goid.fetch_add(1, Relaxed);
     let handle = make(None, g, id);
     let packet = handle.packet;
