@@ -138,6 +138,8 @@ pub(crate) struct G {
     pub(crate) custom_stack: Cell<bool>,
     /// owner: goroutine-local values (`local!`), dropped when the job returns.
     pub(crate) locals: UnsafeCell<crate::local::Locals>,
+    /// owner: a free task block this goroutine keeps for its next spawn (`taskmem.rs`).
+    pub(crate) spare_task: crate::taskmem::Spare,
 }
 
 // SAFETY: the `Cell`/`UnsafeCell` fields are *owner* fields (type docs): only the holder of
@@ -172,6 +174,7 @@ impl G {
             deadline: Cell::new(None),
             custom_stack: Cell::new(false),
             locals: UnsafeCell::new(Vec::new()),
+            spare_task: crate::taskmem::Spare::new(),
         }
     }
 

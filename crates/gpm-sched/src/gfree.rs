@@ -56,6 +56,8 @@ pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
     match m.p() {
         Some((p, _)) => {
             // SAFETY: the M owns its P on its native stack (status `Running`).
+            g.spare_task.release(Some(unsafe { p.task_cache() }));
+            // SAFETY: as above.
             unsafe { P::bump(&p.finished) };
             // SAFETY: as above.
             let free = unsafe { p.gfree() };
@@ -66,6 +68,7 @@ pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
             }
         }
         None => {
+            g.spare_task.release(None);
             sched.finished_nop.fetch_add(1, Relaxed);
             lock(&sched.gfree).push(g);
         }

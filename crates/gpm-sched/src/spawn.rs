@@ -82,6 +82,39 @@ const BOXED: u8 = u8::MAX;
 const _: () = assert!(taskmem::CLASSES < BOXED as usize, "a class must fit in a u8");
 
 impl<T> Packet<T> {
+    /// Frees the task after its join took the result. A joining goroutine (`keeper`) keeps
+    /// a block as its spare when it has none (`taskmem.rs`): no P is needed for that.
+    ///
+    /// # Safety
+    /// As `free`; the result has been taken, and `keeper` is the calling goroutine.
+    #[inline(always)]
+    unsafe fn free_joined(this: NonNull<Packet<T>>, keeper: Option<GRef>) {
+        // SAFETY: live until freed (caller's contract).
+        let class = unsafe { this.as_ref() }.class;
+        if class != BOXED
+            && let Some(me) = keeper
+        {
+            // SAFETY: caller's contract. With the result taken (`None`), only the waiter has
+            // anything to drop: the `Unparker` of a remote joiner that found the goroutine
+            // done after writing it (dropping it does not park).
+            let waiter = unsafe { this.as_ref() }.waiter.get();
+            // SAFETY: as above; the finisher is done with `waiter`.
+            if let Waiter::Remote(_) = unsafe { &*waiter } {
+                // SAFETY: as above; dropped once, and the task is not read again.
+                unsafe { std::ptr::drop_in_place(waiter) };
+            }
+            // SAFETY: a block of this class from `create`, no longer used; the calling
+            // goroutine owns its own spare.
+            if let Err(block) = unsafe { me.spare_task.keep(class, this.cast()) } {
+                // SAFETY: as above.
+                unsafe { taskmem::free(usize::from(class), block) };
+            }
+            return;
+        }
+        // SAFETY: caller's contract.
+        unsafe { Packet::free(this) };
+    }
+
     /// Frees the whole task. A task in a block is freed here, with no call through a
     /// pointer: the rest of a task has nothing to drop (`g` is a copy, `f` was taken or
     /// dropped by the job), so the packet's own drop is the task's.
@@ -198,8 +231,10 @@ where
     /// Written field by field into its memory: a task built on the stack and then copied
     /// was read back 16 bytes at a time from narrower stores, a store-forwarding stall on
     /// every spawn.
+    /// `spawner`: the spawning goroutine, whose spare block is taken first if it fits.
     fn create(
         cache: Option<&mut Cache>,
+        spawner: Option<GRef>,
         sched: &Sched,
         g: GRef,
         id: u64,
@@ -207,9 +242,10 @@ where
     ) -> NonNull<Packet<T>> {
         let (task, class) = match Self::CLASS {
             Some(class) => {
-                let block = match cache {
-                    Some(cache) => cache.alloc(class),
-                    None => taskmem::alloc_global(class),
+                let block = match (spawner.and_then(|me| me.spare_task.take(class)), cache) {
+                    (Some(block), _) => block,
+                    (None, Some(cache)) => cache.alloc(class),
+                    (None, None) => taskmem::alloc_global(class),
                 };
                 (block.cast::<Task<F, T>>(), class as u8)
             }
@@ -344,8 +380,8 @@ impl<T> JoinHandle<T> {
         let this = ManuallyDrop::new(self);
         let packet = this.packet;
         let p = this.packet();
+        let me = crate::park::current();
         if !p.state.is_done() {
-            let me = crate::park::current();
             let waiter = match me.goroutine() {
                 Some(g) if std::ptr::eq(crate::park::sched_of(g), p.sched) => {
                     Waiter::Local { g, generation: g.park.generation() }
@@ -365,8 +401,8 @@ impl<T> JoinHandle<T> {
         // SAFETY: `DONE` or `RELEASED` was seen (Acquire): the finisher wrote `result`
         // and is done with the task, which is ours now.
         let r = unsafe { (*p.result.get()).take() };
-        // SAFETY: as above; nothing of the task is used after.
-        unsafe { Packet::free(packet) };
+        // SAFETY: as above; nothing of the task is used after, and its result is taken.
+        unsafe { Packet::free_joined(packet, me.goroutine()) };
         r.expect("JoinHandle::join: result taken twice")
     }
 
@@ -429,8 +465,8 @@ where
 {
     let mut f = Some(f);
     // The task for `g` with id `id`, as its join handle.
-    let mut make = |cache: Option<&mut Cache>, g: GRef, id: u64| {
-        let packet = Task::create(cache, sched, g, id, f.take().expect("spawn_on: job"));
+    let mut make = |cache: Option<&mut Cache>, spawner: Option<GRef>, g: GRef, id: u64| {
+        let packet = Task::create(cache, spawner, sched, g, id, f.take().expect("spawn_on: job"));
         JoinHandle::<T> { packet }
     };
     // The handle and an error come out through `out` and `failed`, and the closure returns
@@ -442,6 +478,9 @@ where
         // SAFETY: `with_local_p` runs this with `p` owned.
         let runq = unsafe { p.runq() };
         runq.prefetch_next();
+        // SAFETY: `with_p_of` runs this only for a live, non-null `m` of this thread. Its
+        // current G, if any, is the caller.
+        let me = GRef::from_ptr(unsafe { (*m).cur_g.get() });
         let g = match gfget(sched, Some(p), stack_size, runq.may_have_items()) {
             Ok(g) => g,
             Err(e) => {
@@ -452,7 +491,7 @@ where
         // SAFETY: `with_local_p` runs this with `p` owned.
         let id = unsafe { p.next_goid(&sched.goid) };
         // SAFETY: as above.
-        let handle = make(Some(unsafe { p.task_cache() }), g, id);
+        let handle = make(Some(unsafe { p.task_cache() }), me, g, id);
         let packet = handle.packet;
         out = Some(handle);
         // SAFETY: the task's one job.
@@ -460,10 +499,7 @@ where
         // SAFETY: as above.
         unsafe { P::bump(&p.spawned) };
         runq.push_next(g, &sched.global);
-        // SAFETY: `with_p_of` runs this only for a live, non-null `m` of this thread.
-        let me = unsafe { (*m).cur_g.get() };
-        // SAFETY: a non-null current G of this M is alive (it is the caller).
-        *preempted = !me.is_null() && unsafe { (*me).preempt.load(Relaxed) };
+        *preempted = me.is_some_and(|me| me.preempt.load(Relaxed));
         runq.ring_may_have_items()
     });
     if let Some(ring) = local {
@@ -475,7 +511,7 @@ where
     }
     let g = gfget(sched, None, stack_size, true)?;
     let id = sched.goid.fetch_add(1, Relaxed);
-    let handle = make(None, g, id);
+    let handle = make(None, None, g, id);
     let packet = handle.packet;
     // SAFETY: the task's one job.
     start(g, id, name, location, || unsafe { Task::<F, T>::job(packet) });

@@ -18,11 +18,17 @@
 //!   a `JoinHandle` may outlive its runtime, and a plain thread frees there directly. New
 //!   blocks are carved from 256 KiB mappings, faulted in by the `mmap` call itself
 //!   (`MAP_POPULATE`).
+//! - Each G keeps one more free block (`Spare`, in `G::spare_task`): a goroutine that joins
+//!   keeps the joined task's block, and its next spawn of that class takes it back. Neither
+//!   step touches the P: the block is the goroutine's own, so the joiner frees without a
+//!   claim and a thread-local read, and the spawner allocates without the cache. Spawn then
+//!   join in a loop cycles one block. A dying G gives its spare to its P's list (`gfput`).
 //! - Chunks are never returned to the OS: the memory stays for the next burst, bounded by
 //!   the process's peak number of live tasks (Go's heap keeps its spans likewise until its
 //!   scavenger runs).
 
 use std::alloc::Layout;
+use std::cell::Cell;
 use std::ptr::{self, NonNull};
 use std::sync::Mutex;
 
@@ -147,6 +153,59 @@ impl Drop for Cache {
         for (mine, theirs) in self.lists.iter_mut().zip(global.lists.iter_mut()) {
             mine.move_to(theirs, u32::MAX);
         }
+    }
+}
+
+/// A G's one spare block (module docs), with its class. An owner field of the G: only the
+/// holder of the G's stack touches it (the goroutine itself while it runs, else whoever
+/// owns the dead G).
+pub(crate) struct Spare(Cell<Option<(NonNull<u8>, u8)>>);
+
+impl Spare {
+    pub(crate) const fn new() -> Spare {
+        Spare(Cell::new(None))
+    }
+
+    /// The spare block if it is of `class`.
+    #[inline]
+    pub(crate) fn take(&self, class: usize) -> Option<NonNull<u8>> {
+        match self.0.get() {
+            Some((b, c)) if usize::from(c) == class => {
+                self.0.set(None);
+                Some(b)
+            }
+            _ => None,
+        }
+    }
+
+    /// Keeps `b`, a block of `class`, if there is no spare yet; else gives it back.
+    ///
+    /// # Safety
+    /// As [`Cache::free`].
+    #[inline]
+    pub(crate) unsafe fn keep(&self, class: u8, b: NonNull<u8>) -> Result<(), NonNull<u8>> {
+        if self.0.get().is_some() {
+            return Err(b);
+        }
+        self.0.set(Some((b, class)));
+        Ok(())
+    }
+
+    /// Gives the spare block to `cache` (an owned P's), or to the global lists.
+    pub(crate) fn release(&self, cache: Option<&mut Cache>) {
+        let Some((b, class)) = self.0.take() else { return };
+        match cache {
+            // SAFETY: the spare is a free block of `class`, now in no list.
+            Some(cache) => unsafe { cache.free(usize::from(class), b) },
+            // SAFETY: as above.
+            None => unsafe { lock(&GLOBAL).lists[usize::from(class)].push(b) },
+        }
+    }
+}
+
+impl Drop for Spare {
+    fn drop(&mut self) {
+        self.release(None);
     }
 }
 
@@ -322,5 +381,36 @@ mod tests {
         assert_eq!(global.lists[class].len as usize, global.carved[class], "blocks went missing");
         // A rendezvous channel keeps at most ~3 batches live at once: the rest was reused.
         assert!(global.carved[class] < 2000, "freed blocks were not reused");
+    }
+
+    #[test]
+    fn a_spare_is_taken_only_by_its_class_and_always_given_back() {
+        // No other test uses this class.
+        let class = 9;
+        let mut cache = Cache::empty();
+        let a = cache.alloc(class);
+        let b = cache.alloc(class);
+        let spare = Spare::new();
+        // SAFETY: blocks of `class` from `alloc`, in no list and unused.
+        unsafe {
+            assert!(spare.keep(class as u8, a).is_ok(), "an empty spare refused a block");
+            assert_eq!(spare.keep(class as u8, b), Err(b), "a full spare took a second block");
+        }
+        assert_eq!(spare.take(class - 1), None, "a spare of another class was handed out");
+        assert_eq!(spare.take(class), Some(a));
+        assert_eq!(spare.take(class), None, "a spare was handed out twice");
+        // Given back to a cache, then (dropped full) to the global lists: none is lost.
+        // SAFETY: as above.
+        unsafe { spare.keep(class as u8, a).unwrap() };
+        spare.release(Some(&mut cache));
+        assert_eq!(cache.alloc(class), a, "the released spare did not go to the cache");
+        // SAFETY: as above.
+        unsafe { spare.keep(class as u8, a).unwrap() };
+        drop(spare);
+        // SAFETY: `b` is ours, freed once.
+        unsafe { cache.free(class, b) };
+        drop(cache);
+        let global = lock(&GLOBAL);
+        assert_eq!(global.lists[class].len as usize, global.carved[class], "blocks went missing");
     }
 }
