@@ -333,6 +333,9 @@ fn stats_by_state_match_the_setup() {
     let _w = common::watchdog(60, "stats_by_state_match_the_setup");
     let rt = Runtime::builder().procs(2).build().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
+    // A failed assertion must fail the test, not hang it: the hogs have no scheduling
+    // point, so the runtime's drop waits for them to return.
+    let _stop_on_unwind = StopOnDrop(stop.clone());
     let (parked, unparkers) = parked_goroutines(&rt, 3);
     let (btx, brx) = std::sync::mpsc::channel::<()>();
     let (in_tx, in_rx) = std::sync::mpsc::channel();
@@ -359,7 +362,14 @@ fn stats_by_state_match_the_setup() {
     }
     hogs.extend((0..4).map(|_| rt.go(hog(stop.clone(), started.clone()))));
     let live = rt.block_on(gpm_sched::num_goroutines) - 1;
-    let s = rt.stats();
+    // `block_on` returns as soon as its goroutine delivered the count; the goroutine itself
+    // may still be finishing on its M for a moment (counted, and running).
+    let t = Instant::now();
+    let mut s = rt.stats();
+    while s.goroutines != live && t.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(1));
+        s = rt.stats();
+    }
     assert_eq!(live, 10, "{s:?}");
     assert_eq!(s.waiting, 3, "{s:?}");
     assert_eq!(s.syscall, 1, "{s:?}");
@@ -384,6 +394,15 @@ fn stats_by_state_match_the_setup() {
         h.join().unwrap();
     }
     blocked.join().unwrap();
+}
+
+/// Sets its flag when dropped, on the way out of a test too.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Runtime builder values out of range are errors naming the value and the range.
