@@ -225,13 +225,12 @@ where
     const CLASS: Option<usize> = taskmem::class_of(Layout::new::<Self>());
 
     /// A new task for `f` on `g` with id `id`: the handle's packet (`job` makes the job
-    /// that runs it).
-    /// Its memory comes from `cache` (the spawner's P), or the global lists with no P.
+    /// that runs it). Its memory is the spare block of `spawner` (the spawning goroutine) if
+    /// it fits, else comes from `cache` (the spawner's P), or the global lists with no P.
     ///
     /// Written field by field into its memory: a task built on the stack and then copied
     /// was read back 16 bytes at a time from narrower stores, a store-forwarding stall on
     /// every spawn.
-    /// `spawner`: the spawning goroutine, whose spare block is taken first if it fits.
     fn create(
         cache: Option<&mut Cache>,
         spawner: Option<GRef>,
