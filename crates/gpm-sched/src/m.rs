@@ -9,7 +9,7 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
 
-use crate::g::G;
+use crate::g::{G, GRef};
 use crate::ownership::{UserMark, token};
 use crate::p::P;
 use crate::parker::Parker;
@@ -43,6 +43,9 @@ pub(crate) struct M {
     pub(crate) locked_g: Cell<*const G>,
     /// owner: the locked G returned without unlocking: the thread ends (Go's `mexit`).
     pub(crate) exit_thread: Cell<bool>,
+    /// owner: a G readied by the goroutine finishing on this M, in its last step; the M
+    /// runs it next, as from `runnext` (`Sched::ready_on_exit`).
+    pub(crate) successor: Cell<Option<GRef>>,
     /// A P handed over by `startm` (index, or `NO_P`).
     nextp: AtomicUsize,
     next_spinning: AtomicBool,
@@ -71,6 +74,7 @@ impl M {
             in_syscall: Cell::new(false),
             locked_g: Cell::new(std::ptr::null()),
             exit_thread: Cell::new(false),
+            successor: Cell::new(None),
             nextp: AtomicUsize::new(NO_P),
             next_spinning: AtomicBool::new(false),
             next_g: AtomicPtr::new(std::ptr::null_mut()),

@@ -292,6 +292,14 @@ pub(crate) fn unpark_local(sched: &Sched, g: GRef, generation: u32) {
     }
 }
 
+/// `unpark_local` from a goroutine in its last step (`Sched::ready_on_exit`).
+#[inline]
+pub(crate) fn unpark_local_on_exit(sched: &Sched, g: GRef, generation: u32) {
+    if g.park.unpark(generation) {
+        sched.ready_on_exit(g);
+    }
+}
+
 #[inline]
 pub(crate) fn goroutine_unparker(g: GRef) -> Unparker {
     // SAFETY: the caller is `g`, running: its M keeps the runtime alive (`sched_of`).

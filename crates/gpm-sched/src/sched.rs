@@ -384,6 +384,32 @@ impl Sched {
         }
     }
 
+    /// `ready` from a goroutine in its last step: its job has returned and it switches to its
+    /// M with nothing in between (the join hand-off: a goroutine finishing wakes its joiner).
+    /// The M takes `g` as its successor and runs it next, as if from `runnext` (same place
+    /// in the order, same slice; `schedule::try_local`), with no P claim, no write to the
+    /// P's queue and no CAS to take it back: for a moment no thief can see `g`, but no
+    /// thief could run it sooner than this M, which is about to. Anywhere else (a plain
+    /// thread, another runtime's M, inside `blocking`, at shutdown): `ready`.
+    pub(crate) fn ready_on_exit(&self, g: GRef) {
+        let m = current_m();
+        if !m.is_null() {
+            // SAFETY: a non-null current M is alive on this thread (see `context`).
+            let m = unsafe { &*m };
+            if std::ptr::eq(m.sched, self)
+                && !m.cur_g.get().is_null()
+                && !m.in_syscall.get()
+                && !self.is_shutdown()
+                && m.successor.get().is_none()
+            {
+                g.set_status(GStatus::Runnable);
+                m.successor.set(Some(g));
+                return;
+            }
+        }
+        self.ready(g);
+    }
+
     /// Runs `f` with the calling M's P owned: on the M's native stack as is, from its
     /// goroutine under a claim (see `p.rs`); reacquires an idle P if the claim finds the P
     /// retaken. `None` on a plain thread, on an M of another runtime, or with no P to be had.

@@ -106,10 +106,13 @@ fn find_runnable(sched: &Sched, m: &Arc<M>) -> Option<(GRef, bool)> {
     loop {
         let (p, seq) = m.p().expect("find_runnable: M without a P");
         if sched.is_shutdown() {
+            if let Some(g) = m.successor.take() {
+                requeue_global(sched, g);
+            }
             drop_p(sched, m);
             return None;
         }
-        if let Some(found) = try_local(sched, p) {
+        if let Some(found) = try_local(sched, m, p) {
             return Some(found);
         }
         if m.spinning.get() || sched.spin.try_begin_spinning(sched.procs) {
@@ -163,8 +166,11 @@ fn find_runnable(sched: &Sched, m: &Arc<M>) -> Option<(GRef, bool)> {
     }
 }
 
-/// The cheap steps: timers, the fairness tick, the local queue, a global batch.
-fn try_local(sched: &Sched, p: &P) -> Option<(GRef, bool)> {
+/// The cheap steps: timers, the fairness tick, the M's successor, the local queue, a global
+/// batch. The successor (`Sched::ready_on_exit`) stands where a G readied into `runnext`
+/// would: it runs next with the slice it inherits, unless the P's queue holds work, when it
+/// goes into `runnext` as `ready` would have put it (the G there moves to the tail).
+fn try_local(sched: &Sched, m: &M, p: &P) -> Option<(GRef, bool)> {
     crate::timers::run_timers(sched, p);
     // SAFETY: the M owns `p` (status `Running`) for the whole schedule loop iteration.
     let runq = unsafe { p.runq() };
@@ -173,6 +179,12 @@ fn try_local(sched: &Sched, p: &P) -> Option<(GRef, bool)> {
         && let Some(g) = sched.global.pop()
     {
         return Some((g, false));
+    }
+    if let Some(g) = m.successor.take() {
+        if !runq.may_have_items() {
+            return Some((g, true));
+        }
+        runq.push_next(g, &sched.global);
     }
     if let Some((g, src)) = runq.pop_with_source() {
         return Some((g, src == Source::RunNext));
@@ -259,6 +271,12 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool, slot: &T
                 m.exit_thread.set(true);
             }
             crate::gfree::gfput(sched, m, g);
+            if (!have_p || m.exit_thread.get())
+                && let Some(next) = m.successor.take()
+            {
+                // The G's joiner was to run next here, but this M lost its P or ends.
+                requeue_global(sched, next);
+            }
             return;
         }
         if !after_switch(sched, m, g, have_p) {

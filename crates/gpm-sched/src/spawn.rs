@@ -138,12 +138,14 @@ impl<T> Packet<T> {
     }
 
     /// Finishes the goroutine with `r`: the finisher's half of the free protocol (module
-    /// docs). After it returns the task may be freed.
+    /// docs). After it returns the task may be freed. `last_step`: the caller is the
+    /// goroutine itself, switching to its M right after (a joiner of this runtime then runs
+    /// next on that M: `Sched::ready_on_exit`).
     ///
     /// # Safety
     /// `this` is a live task's packet, and this is its one finish.
     #[inline(always)]
-    unsafe fn finish(this: NonNull<Packet<T>>, r: std::thread::Result<T>) {
+    unsafe fn finish(this: NonNull<Packet<T>>, r: std::thread::Result<T>, last_step: bool) {
         // SAFETY: the task is alive until this function's swap hands it over.
         let p = unsafe { this.as_ref() };
         // SAFETY: only the finisher writes `result`, once, before `DONE`.
@@ -161,7 +163,12 @@ impl<T> Packet<T> {
                         p.state.release();
                         // SAFETY: this goroutine runs on `sched`, which is therefore alive
                         // (and keeps the joiner's G allocated).
-                        crate::park::unpark_local(unsafe { &*sched }, g, generation);
+                        let sched = unsafe { &*sched };
+                        if last_step {
+                            crate::park::unpark_local_on_exit(sched, g, generation);
+                        } else {
+                            crate::park::unpark_local(sched, g, generation);
+                        }
                     }
                     Waiter::Remote(_) => {
                         // SAFETY: as above; the joiner does not touch `waiter` until RELEASED.
@@ -198,11 +205,12 @@ struct Task<F, T> {
 struct Completer<T>(Option<NonNull<Packet<T>>>);
 
 impl<T> Completer<T> {
+    /// The job's own finish: the goroutine's last step before it switches to its M.
     #[inline(always)]
     fn finish(mut self, r: std::thread::Result<T>) {
         if let Some(p) = self.0.take() {
             // SAFETY: the completer holds the task's one finish.
-            unsafe { Packet::finish(p, r) };
+            unsafe { Packet::finish(p, r, true) };
         }
     }
 }
@@ -211,7 +219,7 @@ impl<T> Drop for Completer<T> {
     fn drop(&mut self) {
         if let Some(p) = self.0.take() {
             // SAFETY: as in `finish`.
-            unsafe { Packet::finish(p, Err(Box::new(Cancelled))) };
+            unsafe { Packet::finish(p, Err(Box::new(Cancelled)), false) };
         }
     }
 }

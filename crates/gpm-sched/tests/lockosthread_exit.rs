@@ -54,3 +54,26 @@ fn locked_goroutine_returning_without_unlock_ends_its_thread() {
     });
     assert_eq!(n, 7);
 }
+
+/// A goroutine waiting in `join` on a goroutine that returns locked (its M ends) is not
+/// lost with that M: the M hands it on before it exits.
+#[test]
+fn joiner_of_a_goroutine_that_ends_its_thread_runs_on() {
+    let _w = common::watchdog(30, "joiner_of_a_goroutine_that_ends_its_thread_runs_on");
+    for procs in [1, 2] {
+        let rt = Runtime::builder().procs(procs).build().unwrap();
+        let total = rt.block_on(|| {
+            (0..20u64)
+                .map(|i| {
+                    gpm_sched::go(move || {
+                        gpm_sched::lock_os_thread();
+                        i
+                    })
+                    .join()
+                    .unwrap()
+                })
+                .sum::<u64>()
+        });
+        assert_eq!(total, 190, "procs = {procs}");
+    }
+}
