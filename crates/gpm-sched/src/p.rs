@@ -54,9 +54,9 @@ pub(crate) struct P {
     /// The G its M runs now, or null (sysmon sets its preempt flag).
     pub(crate) cur_g: AtomicPtr<G>,
     gfree: UnsafeCell<Vec<GRef>>,
-    /// Idle coroutines (warm stacks) taken off dead Gs that a spawn queued behind other
-    /// work, for the first runs of Gs without one (`gfree.rs`). Boxed: they move between
-    /// here and `G::co` as pointers.
+    /// Idle coroutines (warm stacks) for this P's Gs' first runs (`gfree::bind`), or for a
+    /// spawn with nothing else queued (`gfree::gfget`). Boxed: they move between here and
+    /// `G::co` as pointers.
     #[allow(clippy::vec_box)]
     cos: UnsafeCell<Vec<Box<Coroutine>>>,
     ids: Cell<(u64, u64)>,

@@ -166,25 +166,27 @@ fn find_runnable(sched: &Sched, m: &Arc<M>) -> Option<(GRef, bool)> {
     }
 }
 
-/// The cheap steps: timers, the fairness tick, the M's successor, the local queue, a global
-/// batch. The successor (`Sched::ready_on_exit`) stands where a G readied into `runnext`
-/// would: it runs next with the slice it inherits, unless the P's queue holds work, when it
-/// goes into `runnext` as `ready` would have put it (the G there moves to the tail).
+/// The cheap steps: timers, the fairness tick, the local queue, a global batch.
+///
+/// The M's successor (`Sched::ready_on_exit`) runs at once, with the slice it inherits,
+/// only when it would have been next anyway: no fairness tick due and nothing in the P's
+/// queue. Otherwise it goes into `runnext` first, as `ready` would have put it (the G there
+/// moves to the tail), where thieves can see it: a successor left on the M while the tick's
+/// global G ran would be hidden from them for that G's whole slice.
 fn try_local(sched: &Sched, m: &M, p: &P) -> Option<(GRef, bool)> {
     crate::timers::run_timers(sched, p);
     // SAFETY: the M owns `p` (status `Running`) for the whole schedule loop iteration.
     let runq = unsafe { p.runq() };
-    if p.schedtick.load(Relaxed).is_multiple_of(GLOBAL_FAIRNESS)
-        && !sched.global.is_empty()
-        && let Some(g) = sched.global.pop()
-    {
-        return Some((g, false));
-    }
+    let fairness =
+        p.schedtick.load(Relaxed).is_multiple_of(GLOBAL_FAIRNESS) && !sched.global.is_empty();
     if let Some(g) = m.successor.take() {
-        if !runq.may_have_items() {
+        if !fairness && !runq.may_have_items() {
             return Some((g, true));
         }
         runq.push_next(g, &sched.global);
+    }
+    if fairness && let Some(g) = sched.global.pop() {
+        return Some((g, false));
     }
     if let Some((g, src)) = runq.pop_with_source() {
         return Some((g, src == Source::RunNext));
