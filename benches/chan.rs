@@ -82,7 +82,8 @@ macro_rules! fanin_fn {
 
 /// Ping-pong between two goroutines on a runtime with `procs` Ps.
 fn pingpong_goroutines(procs: usize) -> impl FnMut(&mut criterion::Bencher<'_>) {
-    let rt = gpm::Runtime::builder().procs(procs).build().expect("runtime");
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { gpm::Runtime::builder().procs(procs).build() }.expect("runtime");
     move |b| {
         b.iter_custom(|iters| {
             rt.block_on(move || {
@@ -111,7 +112,8 @@ fn pingpong_goroutines(procs: usize) -> impl FnMut(&mut criterion::Bencher<'_>) 
 
 /// Fan-in from `PRODUCERS` goroutines to one on a runtime with `procs` Ps.
 fn fanin_goroutines(procs: usize) -> impl FnMut(&mut criterion::Bencher<'_>) {
-    let rt = gpm::Runtime::builder().procs(procs).build().expect("runtime");
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { gpm::Runtime::builder().procs(procs).build() }.expect("runtime");
     move |b| {
         b.iter_custom(|iters| {
             rt.block_on(move || {

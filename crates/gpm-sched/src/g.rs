@@ -206,7 +206,7 @@ impl G {
     #[inline(always)]
     pub(crate) fn suspend(&self, action: Action) {
         let unwinding = crate::context::unwinding();
-        let pin = unwinding && self.lock_count.get() == 0;
+        let pin = unwinding && self.lock_count.get() == 0 && !self.on_single_thread();
         if pin {
             self.pin(true);
         }
@@ -225,6 +225,13 @@ impl G {
         if pin {
             self.pin(false);
         }
+    }
+
+    /// Whether this running G's runtime is single-thread (it never leaves its M anyway).
+    #[cold]
+    fn on_single_thread(&self) -> bool {
+        // SAFETY: `g.m` is the M running this G, on this thread, alive with its runtime.
+        unsafe { (*self.m.get()).sched() }.single
     }
 
     /// Locks (or unlocks) this running G to its current M (see `lockosthread`).

@@ -102,6 +102,7 @@ pub mod joinstate;
 mod local;
 mod lockosthread;
 mod m;
+mod offload;
 pub mod ownership;
 mod p;
 pub mod park;
@@ -125,7 +126,10 @@ pub use api::{Builder, go, num_goroutines, sleep, yield_now};
 pub use g::GStatus;
 pub use local::LocalKey;
 pub use lockosthread::{lock_os_thread, unlock_os_thread};
-pub use runtime::{DEFAULT_MAX_THREADS, MAX_PROCS, Runtime, RuntimeBuilder, default_runtime};
+pub use runtime::{
+    DEFAULT_MAX_THREADS, MAX_PROCS, Runtime, RuntimeBuilder, default_runtime, init,
+    init_single_thread,
+};
 pub use spawn::{Cancelled, JoinHandle};
 pub use stats::Stats;
 pub use syscall::blocking;

@@ -11,7 +11,8 @@
 //! use std::cell::Cell;
 //! gpm_sched::local! { static HITS: Cell<u32> = Cell::new(0); }
 //!
-//! let rt = gpm_sched::Runtime::builder().procs(2).build()?;
+//! // SAFETY: the goroutine keeps its state in `HITS`, not in a thread-local.
+//! let rt = unsafe { gpm_sched::Runtime::builder().procs(2).build() }?;
 //! let n = rt.block_on(|| {
 //!     for _ in 0..3 {
 //!         HITS.with(|h| h.set(h.get() + 1));

@@ -22,13 +22,18 @@ use crate::sched::Sched;
 /// the thread in a changed state (namespaces, signal masks, thread-locals of C libraries),
 /// so no other goroutine runs there; the runtime starts another thread when it needs one.
 /// Unlock before returning to keep the thread.
+///
+/// On a [single-thread runtime](crate::RuntimeBuilder::build_single_thread) it only counts:
+/// every goroutine there already stays on the runtime's one thread, which goes on running
+/// the others (handing them to another thread would move them), and a goroutine that
+/// returns locked does not end that thread.
 pub fn lock_os_thread() {
     let Some(g) = current_g() else { return };
     // SAFETY: `g.m` is this G's M, on this thread.
     let m = unsafe { &*g.m.get() };
     let n = g.lock_count.get();
     g.lock_count.set(n + 1);
-    if n == 0 {
+    if n == 0 && !m.sched().single {
         m.locked_g.set(g.as_ptr());
         g.locked_m.store(m as *const M as *mut M, Release);
     }

@@ -57,12 +57,14 @@ pub enum WaitReason {
     SyncWaitGroupWait,
     /// `Semaphore::acquire`.
     SemAcquire,
+    /// `blocking` on a single-thread runtime: the call runs on a helper thread.
+    Blocking,
 }
 
 impl WaitReason {
     pub(crate) fn from_u8(v: u8) -> WaitReason {
         use WaitReason::*;
-        const ALL: [WaitReason; 12] = [
+        const ALL: [WaitReason; 13] = [
             Park,
             ChanReceive,
             ChanSend,
@@ -75,6 +77,7 @@ impl WaitReason {
             SyncCondWait,
             SyncWaitGroupWait,
             SemAcquire,
+            Blocking,
         ];
         ALL.get(v as usize).copied().unwrap_or(Park)
     }
@@ -94,6 +97,7 @@ impl WaitReason {
             WaitReason::SyncCondWait => "sync.Cond.Wait",
             WaitReason::SyncWaitGroupWait => "sync.WaitGroup.Wait",
             WaitReason::SemAcquire => "semacquire",
+            WaitReason::Blocking => "blocking call",
         }
     }
 }

@@ -1,5 +1,13 @@
 //! `Runtime`: builds a scheduler (Ps, sysmon), runs goroutines on it, and tears it down.
 //!
+//! Two flavours. A *migrating* runtime (`RuntimeBuilder::build`, `unsafe`: its creator
+//! promises the migration contract written there) runs goroutines on up to `procs` Ms at
+//! once and moves them between threads. A *single-thread* runtime
+//! (`RuntimeBuilder::build_single_thread`, safe) has one P and one M for its whole life:
+//! `Sched::startm` always wakes that M, sysmon flags hogs but never hands their P on,
+//! `blocking` runs its closure on a helper thread, and neither `lock_os_thread` nor a park
+//! during an unwind hands the P to another M (`Sched::single`).
+//!
 //! Drop: set `shutdown`, wake every M and sysmon; each M gives its P back at its next
 //! scheduling point and exits; join them all; then cancel every unfinished goroutine by
 //! dropping its coroutine (corosensei unwinds a suspended stack: destructors run, on helper
@@ -10,8 +18,8 @@
 
 use std::io;
 use std::panic::{Location, resume_unwind};
+use std::sync::Arc;
 use std::sync::atomic::Ordering::*;
-use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle as ThreadHandle;
 
 use crate::context::current_m;
@@ -20,6 +28,10 @@ use crate::spawn::{JoinHandle, spawn_on};
 use crate::stats::Stats;
 
 mod cancel;
+mod default;
+
+pub(crate) use default::with_current;
+pub use default::{default_runtime, init, init_single_thread};
 
 /// Most Ps a runtime can have.
 pub const MAX_PROCS: usize = 256;
@@ -91,9 +103,69 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Builds and starts the runtime. Out-of-range values are an `InvalidInput` error
-    /// naming the value and the range.
-    pub fn build(self) -> io::Result<Runtime> {
+    /// Builds and starts a runtime whose goroutines move between threads (`procs` Ps, as
+    /// many M threads as they need). Out-of-range values are an `InvalidInput` error naming
+    /// the value and the range.
+    ///
+    /// # Safety
+    ///
+    /// A goroutine parked on one thread may resume on another, and neither Rust nor LLVM
+    /// knows it: both assume a stack frame stays on the thread that entered it
+    /// (rust-lang/unsafe-code-guidelines#602). The caller promises, for every goroutine that
+    /// will run on this runtime (library code it calls included), that:
+    ///
+    /// 1. **No thread-local across a park.** No reference into thread-local storage (the
+    ///    argument of `LocalKey::with`, anything borrowed from a `thread_local!`, a
+    ///    C `__thread` variable) is held across a call that may park; and no function both
+    ///    reads or writes a thread-local and calls something that may park, even at separate
+    ///    points: an optimised build may compute the thread-local's address once, before the
+    ///    park, and use it after the goroutine has moved, on the old thread's slot (a
+    ///    `thread_local!` `Cell<Option<Box<_>>>` taken and set around a `yield_now` double-frees).
+    /// 2. **No thread-bound value across a park.** Nothing that must stay on the thread that
+    ///    made it is held across such a call: an `Rc` shared with thread-local state (the
+    ///    handle of `rand::thread_rng()`), a `std::sync::MutexGuard` or `RwLock` guard, a
+    ///    `std::io::StdoutLock` (its reentrant lock is owned by a thread), a `tracing` span
+    ///    guard, a value that refers to a thread's identity.
+    ///
+    /// *Calls that may park*: every blocking operation of gpm (a channel `send` / `recv`, a
+    /// `select!`, a `gpm::sync` lock or wait, [`JoinHandle::join`], [`sleep`](crate::sleep),
+    /// [`yield_now`](crate::yield_now), [`go`](crate::go) — a spawn is a scheduling point —
+    /// and a park inside [`blocking`](crate::blocking)), and any function that calls one.
+    ///
+    /// What to use instead: goroutine-local storage (`gpm::local!`, whose value follows the
+    /// goroutine), `gpm::sync` types (a guard may move between threads),
+    /// [`lock_os_thread`](crate::lock_os_thread) (the goroutine stays on its thread), or
+    /// a [single-thread runtime](RuntimeBuilder::build_single_thread), which needs no promise.
+    /// Breaking the promise is undefined behaviour: heap corruption in release builds.
+    pub unsafe fn build(self) -> io::Result<Runtime> {
+        self.start(false)
+    }
+
+    /// Builds and starts a runtime whose goroutines all run on one thread, for their whole
+    /// life: safe, with no promise to make (tokio's "current-thread" flavour; the thread is
+    /// the runtime's own, started here, and a thread calling [`Runtime::block_on`] waits for
+    /// it). Thread-locals and thread-bound values in goroutines behave as in any code on one
+    /// thread.
+    ///
+    /// One P, one M: goroutines take turns at scheduling points. sysmon still flags a
+    /// goroutine that runs 10 ms without one, so it yields at its next one, but it cannot
+    /// hand the other goroutines to another thread: a goroutine that never reaches a
+    /// scheduling point stops the others. [`blocking`](crate::blocking) runs its closure on
+    /// a helper thread while the goroutine parks, so the others go on;
+    /// [`lock_os_thread`](crate::lock_os_thread) only counts (every goroutine already stays
+    /// on the thread, and the thread goes on running the others).
+    ///
+    /// `procs` must be unset or 1; `max_threads` bounds the helper threads of `blocking`.
+    #[doc(alias = "current_thread")]
+    #[doc(alias = "new_current_thread")]
+    pub fn build_single_thread(self) -> io::Result<Runtime> {
+        if let Some(n) = self.procs {
+            check("procs of a single-thread runtime", n, 1, 1)?;
+        }
+        RuntimeBuilder { procs: Some(1), ..self }.start(true)
+    }
+
+    fn start(self, single: bool) -> io::Result<Runtime> {
         let procs = match self.procs {
             Some(n) => n,
             None => default_procs()?,
@@ -106,12 +178,19 @@ impl RuntimeBuilder {
         let name = self.name.unwrap_or_else(|| "gpm".to_string());
         gpm_stack::install_overflow_handler();
         warn_if_no_heavy_fence();
-        let sched = Arc::new(Sched::new(procs, max_threads, stack_size, name)?);
-        let s2 = sched.clone();
+        let sched = Arc::new(Sched::new(procs, max_threads, stack_size, name, single)?);
+        // Owned from here: an error below drops it, which stops what was started.
+        let mut rt = Runtime { sched: sched.clone(), sysmon: None };
+        if single {
+            // The one M, started now with the one P: `startm` hands the P back to it ever
+            // after, and never starts another.
+            sched.start_home_m()?;
+        }
         let sysmon = std::thread::Builder::new()
             .name("gpm-sysmon".into())
-            .spawn(move || crate::sysmon::sysmon_main(s2))?;
-        Ok(Runtime { sched, sysmon: Some(sysmon) })
+            .spawn(move || crate::sysmon::sysmon_main(sched))?;
+        rt.sysmon = Some(sysmon);
+        Ok(rt)
     }
 }
 
@@ -140,9 +219,26 @@ fn default_procs() -> io::Result<usize> {
 }
 
 impl Runtime {
-    /// A runtime with default settings (see [`RuntimeBuilder`]).
-    pub fn new() -> io::Result<Runtime> {
-        RuntimeBuilder::default().build()
+    /// A migrating runtime with default settings (see [`RuntimeBuilder`]).
+    ///
+    /// # Safety
+    /// The migration contract of [`RuntimeBuilder::build`].
+    pub unsafe fn new() -> io::Result<Runtime> {
+        // SAFETY: the caller makes `build`'s promise.
+        unsafe { RuntimeBuilder::default().build() }
+    }
+
+    /// A single-thread runtime with default settings: safe (see
+    /// [`RuntimeBuilder::build_single_thread`]).
+    #[doc(alias = "current_thread")]
+    pub fn single_thread() -> io::Result<Runtime> {
+        RuntimeBuilder::default().build_single_thread()
+    }
+
+    /// Whether this runtime's goroutines all run on one thread
+    /// ([`RuntimeBuilder::build_single_thread`]).
+    pub fn is_single_thread(&self) -> bool {
+        self.sched.single
     }
 
     /// A builder.
@@ -328,25 +424,4 @@ fn warn_if_no_heavy_fence() {
             )
         });
     }
-}
-
-static DEFAULT: OnceLock<Runtime> = OnceLock::new();
-
-/// The process-wide runtime `go` uses outside any runtime, started on first use with
-/// `GPM_MAXPROCS` or the number of CPUs.
-pub fn default_runtime() -> &'static Runtime {
-    DEFAULT.get_or_init(|| {
-        Runtime::new().unwrap_or_else(|e| panic!("gpm: cannot start the default runtime: {e}"))
-    })
-}
-
-/// Runs `f` with the runtime of the calling goroutine (or the default runtime) and the
-/// calling thread's M (null on a plain thread), read once.
-pub(crate) fn with_current<R>(f: impl FnOnce(&Sched, *const crate::m::M) -> R) -> R {
-    let m = current_m();
-    if m.is_null() {
-        return f(&default_runtime().sched, m);
-    }
-    // SAFETY: a non-null current M is alive on this thread and keeps its runtime alive.
-    f(unsafe { (*m).sched() }, m)
 }

@@ -4,7 +4,7 @@
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -73,6 +73,14 @@ pub(crate) struct Sched {
     pub(crate) name: String,
     /// Stealing orders over the Ps.
     pub(crate) steal_order: crate::steal::RandomOrder,
+    /// A single-thread runtime (`RuntimeBuilder::build_single_thread`): one P, and one M,
+    /// `home`, that runs every goroutine. What keeps them on it: `startm` hands the P only
+    /// to `home` and `new_m` starts no other M; sysmon never hands the P on (`sysmon.rs`);
+    /// `blocking` runs its closure on a helper thread (`syscall.rs`); neither
+    /// `lock_os_thread` nor a park during an unwind locks a G to the M (`lockosthread.rs`,
+    /// `G::suspend`), so no locked-M hand-off happens either.
+    pub(crate) single: bool,
+    pub(crate) home: OnceLock<Arc<M>>,
 }
 
 impl Sched {
@@ -81,6 +89,7 @@ impl Sched {
         max_threads: usize,
         stack_size: usize,
         name: String,
+        single: bool,
     ) -> io::Result<Sched> {
         let pool = StackPool::new(stack_size)?;
         Ok(Sched {
@@ -112,6 +121,8 @@ impl Sched {
             watcher: Mutex::new(None),
             name,
             steal_order: crate::steal::RandomOrder::new(procs as u32),
+            single,
+            home: OnceLock::new(),
         })
     }
 
@@ -208,6 +219,15 @@ impl Sched {
             }
             return;
         }
+        if let Some(home) = self.home.get() {
+            // Single-thread: the P goes to the one M, wherever it is in its loop. Off the
+            // idle list first (a stale entry is harmless: `stopm` reads `nextp` after every
+            // wake-up, and this is the only waker, since it holds the only P).
+            self.remove_idle_m(home);
+            home.hand_p(p, spinning);
+            home.parker.unpark();
+            return;
+        }
         if let Some(m) = lock(&self.idle_ms).pop() {
             m.hand_p(p, spinning);
             m.parker.unpark();
@@ -225,9 +245,18 @@ impl Sched {
         }
     }
 
+    /// Single-thread: starts the one M, holding the one P (`Runtime`'s build).
+    pub(crate) fn start_home_m(&self) -> io::Result<()> {
+        let p = self.pidleget().expect("start_home_m: the P is idle at build");
+        self.new_m(Some(p), false)
+    }
+
     /// Starts a new M thread holding `p`.
     fn new_m(&self, p: Option<(usize, u64)>, spinning: bool) -> io::Result<()> {
         let n = self.nthreads.fetch_add(1, Relaxed);
+        if self.single && n > 0 {
+            panic!("new_m: a second M for single-thread runtime `{}`", self.name);
+        }
         if n >= self.max_threads {
             self.nthreads.fetch_sub(1, Relaxed);
             return Err(io::Error::other(format!(

@@ -30,7 +30,13 @@ pub(crate) fn m_main(sched: Arc<Sched>, id: usize, p: Option<(usize, u64)>, spin
     // Taken once, here on the M's native stack: every resume publishes the running
     // coroutine (for the overflow handler) through it with a plain store, no TLS access.
     let slot = gpm_stack::thread_slot();
+    // Made here: its parker wakes the thread that makes it.
     let m = Arc::new(M::new(id, Arc::as_ptr(&sched)));
+    if sched.single {
+        // The single-thread runtime's one M. Set before this M first gives its P back, so
+        // every `startm` (which needs that P) finds it.
+        let _ = sched.home.set(m.clone());
+    }
     sched.register_m(m.clone());
     set_current_m(Arc::as_ptr(&m));
     m.set_p(p);

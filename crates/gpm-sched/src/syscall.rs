@@ -19,8 +19,21 @@ use crate::g::{Action, GRef, GStatus};
 /// `f` may park the goroutine (receive from a channel, join, lock a `gpm::sync` type,
 /// `yield_now`): the park leaves the syscall state first, so the P goes on running other
 /// goroutines, and re-enters it when the goroutine resumes (`around_switch`).
-pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
+///
+/// On a [single-thread runtime](crate::RuntimeBuilder::build_single_thread), which has no
+/// other thread to hand its work to, `f` runs on a helper thread instead while the
+/// goroutine parks (hence `Send`), so the runtime's thread goes on with the others; a panic
+/// in `f` is resumed in the goroutine.
+pub fn blocking<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R + Send,
+    R: Send,
+{
     let Some(g) = current_g() else { return f() };
+    // SAFETY: `g.m` is the M running `g` (the caller), alive with its runtime.
+    if unsafe { (*g.m.get()).sched() }.single {
+        return crate::offload::run(f);
+    }
     if g.status() == GStatus::Syscall {
         // Nested: entering again would find the P already in `Syscall`, drop it, and leave
         // it stranded there until sysmon retakes it.

@@ -131,11 +131,13 @@ fn slice_over(sched: &Sched, p: &P, w: u64, now: u64, s: &mut Seen) -> bool {
         return false;
     }
     if PWord::status_of(w) == PStatus::Running
+        && !sched.single
         && now - s.preempted_at >= FORCE_PREEMPT_NS
         && let Some(seq) = retake_user(p, w, t, g)
     {
         // The same G ignored its flag for another 10 ms: no scheduling point in sight (a
-        // CPU hog, or a thread-blocking call outside `blocking`).
+        // CPU hog, or a thread-blocking call outside `blocking`). Never on a single-thread
+        // runtime: the other goroutines would go on on another M.
         s.schedwhen = 0;
         hand_off(sched, p, seq);
         return true;

@@ -10,14 +10,16 @@ use gpm_sched::{Runtime, park};
 #[test]
 fn block_on_returns_value() {
     let _w = common::watchdog(20, "block_on_returns_value");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     assert_eq!(rt.block_on(|| 40 + 2), 42);
 }
 
 #[test]
 fn spawn_and_join_from_goroutine() {
     let _w = common::watchdog(20, "spawn_and_join_from_goroutine");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let sum = rt.block_on(|| {
         let hs: Vec<_> = (0..1000u64).map(|i| gpm_sched::go(move || i * 2)).collect();
         hs.into_iter().map(|h| h.join().unwrap()).sum::<u64>()
@@ -28,7 +30,8 @@ fn spawn_and_join_from_goroutine() {
 #[test]
 fn join_from_plain_thread() {
     let _w = common::watchdog(20, "join_from_plain_thread");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let hs: Vec<_> = (0..100u64).map(|i| rt.go(move || i)).collect();
     let s: u64 = hs.into_iter().map(|h| h.join().unwrap()).sum();
     assert_eq!(s, 4950);
@@ -37,7 +40,8 @@ fn join_from_plain_thread() {
 #[test]
 fn yield_interleaves() {
     let _w = common::watchdog(20, "yield_interleaves");
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     let n = rt.block_on(|| {
         let c = Arc::new(AtomicUsize::new(0));
         let hs: Vec<_> = (0..8)
@@ -60,7 +64,8 @@ fn yield_interleaves() {
 #[test]
 fn park_unpark_between_goroutines() {
     let _w = common::watchdog(20, "park_unpark_between_goroutines");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     rt.block_on(|| {
         for _ in 0..1000 {
             let (tx, rx) = std::sync::mpsc::channel();
@@ -84,7 +89,8 @@ fn park_unpark_between_goroutines() {
 #[test]
 fn panic_is_isolated() {
     let _w = common::watchdog(20, "panic_is_isolated");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let h = rt.go(|| panic!("boom"));
     let err = h.join().unwrap_err();
     assert_eq!(*err.downcast_ref::<&str>().unwrap(), "boom");
@@ -98,7 +104,8 @@ fn panic_is_isolated() {
 #[test]
 fn park_timeout_times_out() {
     let _w = common::watchdog(20, "park_timeout_times_out");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     rt.block_on(|| {
         let t = std::time::Instant::now();
         assert!(!park::park_timeout(park::WaitReason::Park, std::time::Duration::from_millis(30)));
@@ -111,7 +118,8 @@ fn park_timeout_times_out() {
 #[test]
 fn builder_name_and_stack_size() {
     let _w = common::watchdog(20, "builder_name_and_stack_size");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     let h = rt.block_on(move || {
         gpm_sched::Builder::new()
@@ -154,7 +162,8 @@ fn builder_name_and_stack_size() {
 #[test]
 fn parking_during_unwind_stays_on_thread() {
     let _w = common::watchdog(20, "parking_during_unwind_stays_on_thread");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     struct ParkOnDrop;
     impl Drop for ParkOnDrop {
         fn drop(&mut self) {

@@ -19,7 +19,8 @@ fn rss_kib() -> usize {
 fn rss_falls_after_a_burst() {
     let _w = common::watchdog(60, "rss_falls_after_a_burst");
     const N: usize = 10_000;
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let before = rss_kib();
     let (tx, rx) = std::sync::mpsc::channel();
     let hs: Vec<_> = (0..N)

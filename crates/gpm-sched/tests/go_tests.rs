@@ -14,7 +14,8 @@ use gpm_sched::Runtime;
 fn goroutine_parallelism() {
     let _w = common::watchdog(60, "goroutine_parallelism");
     const P: u32 = 4;
-    let rt = Runtime::builder().procs(P as usize).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(P as usize).build() }.unwrap();
     // Go runs 10 tries (3 with -short); 3 keep this fast on a loaded 2-core machine, where
     // each hand-off between four spinning threads may wait for an OS time slice.
     for _ in 0..3 {
@@ -48,7 +49,8 @@ fn goroutine_parallelism() {
 #[test]
 fn yield_progress() {
     let _w = common::watchdog(30, "yield_progress");
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     for locked in [false, true] {
         let yields = rt.block_on(move || {
             let stop = Arc::new(AtomicBool::new(false));
@@ -81,7 +83,8 @@ fn yield_progress() {
 #[test]
 fn yield_takes_turns_on_one_p() {
     let _w = common::watchdog(30, "yield_takes_turns_on_one_p");
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     let log = rt.block_on(|| {
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
         let hs: Vec<_> = (0..2u8)
@@ -109,7 +112,8 @@ fn yield_takes_turns_on_one_p() {
 #[test]
 fn hog_does_not_starve_others() {
     let _w = common::watchdog(30, "hog_does_not_starve_others");
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let s2 = stop.clone();
     let hog = rt.go(move || {
@@ -132,7 +136,8 @@ fn hog_does_not_starve_others() {
 #[test]
 fn spawning_hog_does_not_starve_others() {
     let _w = common::watchdog(30, "spawning_hog_does_not_starve_others");
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let s2 = stop.clone();
     let hog = rt.go(move || {
@@ -164,7 +169,8 @@ fn spawning_hog_does_not_starve_others() {
 #[test]
 fn spawner_is_preempted_at_a_spawn() {
     let _w = common::watchdog(30, "spawner_is_preempted_at_a_spawn");
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     let interleaved = rt.block_on(|| {
         let spawning = Arc::new(AtomicBool::new(true));
         let interleaved = Arc::new(AtomicUsize::new(0));
@@ -192,7 +198,8 @@ fn spawner_is_preempted_at_a_spawn() {
 #[test]
 fn blocked_goroutine_does_not_stall_p() {
     let _w = common::watchdog(30, "blocked_goroutine_does_not_stall_p");
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     for use_blocking in [true, false] {
         let order = Arc::new(AtomicUsize::new(0));
         let (o1, o2) = (order.clone(), order.clone());
@@ -216,7 +223,8 @@ fn blocked_goroutine_does_not_stall_p() {
 #[test]
 fn preemption_after_syscall() {
     let _w = common::watchdog(60, "preemption_after_syscall");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     for d in [Duration::ZERO, Duration::from_micros(10), Duration::from_millis(1)] {
         let (tx, rx) = std::sync::mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
@@ -250,7 +258,8 @@ fn preemption_after_syscall() {
 #[test]
 fn ten_thousand_sleepers_none_early() {
     let _w = common::watchdog(60, "ten_thousand_sleepers_none_early");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let early = rt.block_on(|| {
         let hs: Vec<_> = (0..10_000u64)
             .map(|i| {
@@ -289,7 +298,8 @@ fn parked_goroutines(
 #[test]
 fn stats_add_up() {
     let _w = common::watchdog(30, "stats_add_up");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let (hs, us) = parked_goroutines(&rt, 10);
     // Wait until all ten are parked.
     let t = Instant::now();
@@ -331,7 +341,8 @@ fn stats_add_up() {
 #[test]
 fn stats_by_state_match_the_setup() {
     let _w = common::watchdog(60, "stats_by_state_match_the_setup");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     // A failed assertion must fail the test, not hang it: the hogs have no scheduling
     // point, so the runtime's drop waits for them to return.
@@ -340,7 +351,7 @@ fn stats_by_state_match_the_setup() {
     let (btx, brx) = std::sync::mpsc::channel::<()>();
     let (in_tx, in_rx) = std::sync::mpsc::channel();
     let blocked = rt.go(move || {
-        gpm_sched::blocking(|| {
+        gpm_sched::blocking(move || {
             in_tx.send(()).unwrap();
             brx.recv().unwrap()
         })
@@ -408,11 +419,14 @@ impl Drop for StopOnDrop {
 /// Runtime builder values out of range are errors naming the value and the range.
 #[test]
 fn builder_rejects_out_of_range() {
-    let e = Runtime::builder().procs(0).build().unwrap_err();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let e = unsafe { Runtime::builder().procs(0).build() }.unwrap_err();
     assert!(e.to_string().contains("procs = 0") && e.to_string().contains("1..=256"), "{e}");
-    let e = Runtime::builder().procs(257).build().unwrap_err();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let e = unsafe { Runtime::builder().procs(257).build() }.unwrap_err();
     assert!(e.to_string().contains("procs = 257"), "{e}");
-    let e = Runtime::builder().procs(1).stack_size(10).build().unwrap_err();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let e = unsafe { Runtime::builder().procs(1).stack_size(10).build() }.unwrap_err();
     assert!(e.to_string().contains("stack_size = 10"), "{e}");
 }
 
@@ -425,7 +439,8 @@ fn ping_pong_chain_ends_its_slice() {
     use gpm_sched::park::{self, Unparker, WaitReason};
     use std::sync::OnceLock;
     let _w = common::watchdog(30, "ping_pong_chain_ends_its_slice");
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     let done = Arc::new(AtomicBool::new(false));
     let rounds = Arc::new(AtomicUsize::new(0));
     let cells: Arc<[OnceLock<Unparker>; 2]> = Arc::new([OnceLock::new(), OnceLock::new()]);
@@ -470,7 +485,8 @@ fn ping_pong_chain_ends_its_slice() {
 #[test]
 fn thread_limit_degrades_gracefully() {
     let _w = common::watchdog(30, "thread_limit_degrades_gracefully");
-    let rt = Runtime::builder().procs(2).max_threads(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).max_threads(2).build() }.unwrap();
     let done = Arc::new(AtomicUsize::new(0));
     let hs: Vec<_> = (0..6)
         .map(|_| {
@@ -496,7 +512,8 @@ fn early_woken_timeouts_do_not_pile_up() {
     use gpm_sched::park::{self, Unparker, WaitReason};
     use std::sync::OnceLock;
     let _w = common::watchdog(60, "early_woken_timeouts_do_not_pile_up");
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     const ROUNDS: usize = 50_000;
     let cells: Arc<[OnceLock<Unparker>; 2]> = Arc::new([OnceLock::new(), OnceLock::new()]);
     let hs: Vec<_> = (0..2)

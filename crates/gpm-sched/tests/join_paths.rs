@@ -22,7 +22,8 @@ impl Drop for Counted {
 }
 
 fn rt(procs: usize) -> Runtime {
-    Runtime::builder().procs(procs).build().unwrap()
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    unsafe { Runtime::builder().procs(procs).build() }.unwrap()
 }
 
 fn wait_until(f: impl Fn() -> bool) {
@@ -231,7 +232,8 @@ fn boxed_tasks_are_freed_on_every_path() {
         }
     }
     // Cancelled: parked holding their closures' captures when the runtime is dropped.
-    let rt1 = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt1 = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     let parked = (0..10)
         .map(|_| {
             let big = ([0u8; 1024], Counted(closures.clone()));

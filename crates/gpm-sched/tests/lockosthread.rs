@@ -18,7 +18,8 @@ fn m_now() -> usize {
 #[test]
 fn locked_goroutine_stays_on_its_thread() {
     let _w = common::watchdog(60, "locked_goroutine_stays_on_its_thread");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let progress = Arc::new(AtomicUsize::new(0));
     // Background load that would migrate an unlocked goroutine.

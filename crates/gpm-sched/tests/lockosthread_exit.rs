@@ -29,7 +29,8 @@ fn watch_this_thread(flag: Arc<AtomicBool>) {
 #[test]
 fn locked_goroutine_returning_without_unlock_ends_its_thread() {
     let _w = common::watchdog(20, "locked_goroutine_returning_without_unlock_ends_its_thread");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let exited = Arc::new(AtomicBool::new(false));
     let e = exited.clone();
     rt.go(move || {
@@ -61,7 +62,8 @@ fn locked_goroutine_returning_without_unlock_ends_its_thread() {
 fn joiner_of_a_goroutine_that_ends_its_thread_runs_on() {
     let _w = common::watchdog(30, "joiner_of_a_goroutine_that_ends_its_thread_runs_on");
     for procs in [1, 2] {
-        let rt = Runtime::builder().procs(procs).build().unwrap();
+        // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+        let rt = unsafe { Runtime::builder().procs(procs).build() }.unwrap();
         let total = rt.block_on(|| {
             (0..20u64)
                 .map(|i| {

@@ -14,7 +14,8 @@ use gpm_sched::testing::{check_view, whereami};
 #[test]
 fn views_stay_right_across_migrations() {
     let _w = common::watchdog(60, "views_stay_right_across_migrations");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let migrations = Arc::new(AtomicUsize::new(0));
     let hs: Vec<_> = (0..16)
         .map(|_| {
@@ -63,7 +64,8 @@ impl Drop for DropCount {
 #[test]
 fn goroutine_locals_follow_the_goroutine() {
     let _w = common::watchdog(60, "goroutine_locals_follow_the_goroutine");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let hs: Vec<_> = (0..16u64)
         .map(|k| {
             rt.go(move || {

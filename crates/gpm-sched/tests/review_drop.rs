@@ -26,7 +26,8 @@ impl Drop for ParkOnDrop {
 #[test]
 fn drop_runtime_with_goroutine_parked_in_unwinding_destructor() {
     let _w = common::watchdog(20, "drop_runtime_with_goroutine_parked_in_unwinding_destructor");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let flag = Arc::new(AtomicBool::new(false));
     let f = flag.clone();
     let h = rt.go(move || {
@@ -52,7 +53,8 @@ fn drop_runtime_while_cancelled_destructors_wait_for_each_other() {
             assert!(e.downcast_ref::<gpm_sched::Cancelled>().is_some());
         }
     }
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let mut parents = Vec::new();
     for _ in 0..4 {
         parents.push(rt.go(|| {
@@ -82,7 +84,8 @@ fn drop_runtime_while_cancelled_destructors_wait_for_each_other() {
 #[test]
 fn drop_runtime_with_destructor_blocked_forever_returns() {
     let _w = common::watchdog(20, "drop_runtime_with_destructor_blocked_forever_returns");
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     let _h = rt.go(|| {
         let _p = ParkOnDrop(Arc::new(AtomicBool::new(false)));
         loop {
@@ -104,7 +107,8 @@ fn drop_runtime_with_destructor_blocked_forever_returns() {
 #[test]
 fn drop_runtime_from_its_own_goroutine_cancels_the_rest() {
     let _w = common::watchdog(20, "drop_runtime_from_its_own_goroutine_cancels_the_rest");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let parked: Vec<_> = (0..10)
         .map(|_| {
             rt.go(|| {

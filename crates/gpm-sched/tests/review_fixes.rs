@@ -31,7 +31,8 @@ fn chained_locals() -> u64 {
 fn local_initialiser_uses_other_locals() {
     let _w = common::watchdog(20, "local_initialiser_uses_other_locals");
     let expect = 45 * 1000 + 141 + 45;
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let hs: Vec<_> = (0..50).map(|_| rt.go(chained_locals)).collect();
     for h in hs {
         assert_eq!(h.join().unwrap(), expect);
@@ -46,7 +47,8 @@ fn local_initialiser_uses_other_locals() {
 #[test]
 fn timer_armed_while_watcher_parks_is_not_late() {
     let _w = common::watchdog(30, "timer_armed_while_watcher_parks_is_not_late");
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let rounds = 200u32;
     let late = rt.block_on(move || {
         let mut late = std::time::Duration::ZERO;
@@ -71,7 +73,8 @@ fn timer_armed_while_watcher_parks_is_not_late() {
 #[test]
 fn nested_blocking_keeps_the_p() {
     let _w = common::watchdog(20, "nested_blocking_keeps_the_p");
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     let n = rt.block_on(|| {
         let mut n = 0;
         for i in 0..20 {
@@ -114,7 +117,8 @@ gpm_sched::local! {
 #[test]
 fn local_created_by_a_local_destructor_does_not_leak_into_the_next_goroutine() {
     let _w = common::watchdog(20, "local_created_by_a_local_destructor");
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     let rounds = 50;
     rt.block_on(move || {
         for _ in 0..rounds {
@@ -138,7 +142,8 @@ fn local_created_by_a_local_destructor_does_not_leak_into_the_next_goroutine() {
 #[test]
 fn park_and_yield_inside_blocking_keep_the_p_running() {
     let _w = common::watchdog(20, "park_and_yield_inside_blocking_keep_the_p_running");
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     let sum = rt.block_on(|| {
         let mut sum = 0;
         for i in 0..20u64 {
@@ -165,7 +170,8 @@ fn goroutine_spawned_inside_blocking_runs_while_it_blocks() {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::{Duration, Instant};
     let _w = common::watchdog(20, "goroutine_spawned_inside_blocking_runs_while_it_blocks");
-    let rt = Arc::new(Runtime::builder().procs(2).build().unwrap());
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = Arc::new(unsafe { Runtime::builder().procs(2).build() }.unwrap());
     let rt2 = rt.clone();
     let (ran_while_blocked, queued_locally) = rt.block_on(move || {
         gpm_sched::blocking(move || {

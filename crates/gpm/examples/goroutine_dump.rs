@@ -84,7 +84,8 @@ fn spawn_all(dropped: Arc<AtomicUsize>, lock: Arc<Mutex<u32>>) -> (Parked, Ends)
     let waiter = named("waiter").go(move || w.wait()).unwrap();
     // A std channel blocks the thread: inside `blocking` the goroutine shows as "syscall"
     // and its P is handed to another thread.
-    let syscaller = named("syscaller").go(move || gpm::blocking(|| os_rx.recv().is_ok())).unwrap();
+    let syscaller =
+        named("syscaller").go(move || gpm::blocking(move || os_rx.recv().is_ok())).unwrap();
     let s = stop.clone();
     let spinner = named("spinner")
         .go(move || {
@@ -116,7 +117,8 @@ fn spawn_all(dropped: Arc<AtomicUsize>, lock: Arc<Mutex<u32>>) -> (Parked, Ends)
 }
 
 fn main() -> std::io::Result<()> {
-    let rt = gpm::Runtime::builder().procs(2).name("dump-demo").build()?;
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { gpm::Runtime::builder().procs(2).name("dump-demo").build() }?;
     let dropped = Arc::new(AtomicUsize::new(0));
     let lock = Arc::new(Mutex::new(0u32));
     let held = lock.lock(); // a plain thread can hold a gpm Mutex

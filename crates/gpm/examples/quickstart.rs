@@ -7,7 +7,8 @@
 
 fn main() -> std::io::Result<()> {
     // 1. An explicit runtime with 4 Ps (logical processors).
-    let rt = gpm::Runtime::builder().procs(4).build()?;
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { gpm::Runtime::builder().procs(4).build() }?;
     let total = rt.block_on(|| {
         let (tx, rx) = gpm::chan::bounded(0); // unbuffered, like make(chan int)
         for i in 0..1000u64 {

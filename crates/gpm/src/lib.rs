@@ -6,7 +6,9 @@
 //!
 //! # Quick start
 //! ```
-//! let rt = gpm::Runtime::builder().procs(2).build()?;
+//! // SAFETY: these goroutines hold no thread-local and no thread-bound value across a park
+//! // (see "Soundness" below).
+//! let rt = unsafe { gpm::Runtime::builder().procs(2).build() }?;
 //! let total = rt.block_on(|| {
 //!     let handles: Vec<_> = (0..1000u64).map(|i| gpm::go(move || i * i)).collect();
 //!     handles.into_iter().map(|h| h.join().unwrap()).sum::<u64>()
@@ -14,8 +16,25 @@
 //! assert_eq!(total, (0..1000u64).map(|i| i * i).sum());
 //! # Ok::<(), std::io::Error>(())
 //! ```
-//! `gpm::go` also works outside any runtime: it starts the process-wide default runtime
-//! (sized by `GPM_MAXPROCS` or the number of CPUs), like Go's.
+//! With no promise to make, a single-thread runtime runs the same code on one thread:
+//! ```
+//! let rt = gpm::Runtime::single_thread()?;
+//! let total = rt.block_on(|| {
+//!     let handles: Vec<_> = (0..1000u64).map(|i| gpm::go(move || i * i)).collect();
+//!     handles.into_iter().map(|h| h.join().unwrap()).sum::<u64>()
+//! });
+//! assert_eq!(total, (0..1000u64).map(|i| i * i).sum());
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//! `gpm::go` outside any runtime uses the process-wide default runtime, which the program
+//! starts once, like Go's, sized by `GPM_MAXPROCS` or the number of CPUs:
+//! ```
+//! // SAFETY: as above, for every goroutine of the program.
+//! unsafe { gpm::init() };
+//! assert_eq!(gpm::go(|| 6 * 7).join().unwrap(), 42);
+//! ```
+//! (or `gpm::init_single_thread()`, safe). Without it, `gpm::go` on a plain thread panics
+//! with a message that shows these lines.
 //!
 //! Goroutines are stackful coroutines (each has its own guarded stack), run by M threads
 //! that each hold one P with a local run queue; idle Ms steal, spin briefly, then park.
@@ -26,28 +45,68 @@
 //! `SCHED` line every second; [`Runtime::stats`] and [`Runtime::dump`] show the rest.
 //!
 //! # Soundness: goroutines move between threads
-//! A goroutine parked on one thread may resume on another. Rust's type system does not see
-//! this, so two things are on you (they are the price of stackful coroutines; the runtime's
-//! own code follows the same rules):
-//! 1. **No thread-local across a blocking call.** In optimised builds the compiler may keep
-//!    a `thread_local!`'s address in a register across a call; if the goroutine parks and
-//!    resumes on another thread in between, the function then reads and writes the *old*
-//!    thread's slot. Read thread-locals only in functions that do not park (or mark the
-//!    accessor `#[inline(never)]` and call it afresh after each blocking call).
-//! 2. **No thread-bound value across a blocking call.** A `std::sync::MutexGuard` (its
-//!    unlock must happen on the locking thread for some locks), an `Rc` shared with
-//!    thread-local state, a `thread_rng()` handle, a pointer into a thread-local: do not
-//!    hold one while calling anything that may park. The `Send` bound on [`go`] checks
-//!    what the closure *captures*, not what it creates on its stack.
+//! A goroutine parked on one thread may resume on another, and Rust's type system does
+//! not see it: the `Send` bound on [`go`] checks what a closure *captures*, not what it
+//! creates on its stack. Code that keeps a thread-local's address, or a value bound to
+//! its thread, across such a move is undefined behaviour that no library can rule out
+//! (rust-lang/unsafe-code-guidelines#602): in optimised builds the compiler may compute a
+//! `thread_local!`'s address once and use it after the goroutine has moved, on the old
+//! thread's slot. So gpm asks for a promise once, with `unsafe`, where a runtime whose
+//! goroutines migrate is made ([`RuntimeBuilder::build`], [`Runtime::new`], [`init`]);
+//! everything after that — [`go`], [`Runtime::go`], [`Runtime::block_on`],
+//! [`Builder::go`] — is safe. The contract, in full, is the `# Safety` section of
+//! [`RuntimeBuilder::build`]: no reference into thread-local storage and no thread-bound
+//! value (an `Rc` shared with thread-local state such as `thread_rng()`'s, a
+//! `std::sync::MutexGuard`, a `StdoutLock`, a `tracing` span guard) across a call that may
+//! park, and no function that both touches a thread-local and parks.
 //!
 //! The ways out: goroutine-local storage ([`local!`]: a value per goroutine that follows
-//! it across threads), [`lock_os_thread`] pins the goroutine to its thread (Go's
-//! `LockOSThread`: the thread then runs nothing else until [`unlock_os_thread`]), and
-//! [`gpm::sync::Mutex`](crate::sync) parks goroutines instead of tying them to a thread.
-//! The runtime keeps its own side of the contract: it reads no thread-local in code that
-//! can switch, and a goroutine that parks while unwinding a panic (a destructor that
-//! blocks) stays on its thread until the unwind is over, since Rust's panic count is
+//! it across threads), [`gpm::sync::Mutex`](crate::sync) (parks goroutines; its guard may
+//! move), [`lock_os_thread`] (Go's `LockOSThread`: the goroutine stays on its thread, which
+//! then runs nothing else until [`unlock_os_thread`]), and the single-thread runtime
+//! ([`RuntimeBuilder::build_single_thread`], [`Runtime::single_thread`],
+//! [`init_single_thread`]), whose goroutines never leave its one thread and which needs no
+//! promise. The runtime keeps its own side of the contract: it reads no thread-local in
+//! code that can switch, and a goroutine that parks while unwinding a panic (a destructor
+//! that blocks) stays on its thread until the unwind is over, since Rust's panic count is
 //! per thread.
+//!
+//! What breaking the promise looks like (each of these is undefined behaviour on a
+//! migrating runtime, and fine on a single-thread one):
+//! ```no_run
+//! use std::cell::Cell;
+//! thread_local! { static B: Cell<Option<Box<u64>>> = const { Cell::new(None) }; }
+//! #[inline(never)]
+//! fn bump(b: &Cell<Option<Box<u64>>>) {
+//!     let v = b.take().map_or(0, |x| *x);
+//!     b.set(Some(Box::new(v + 1)));
+//! }
+//! // SAFETY: NOT kept — the goroutines below break the contract, for illustration.
+//! let rt = unsafe { gpm::Runtime::builder().procs(2).build() }?;
+//! rt.block_on(|| {
+//!     let hs: Vec<_> = (0..32)
+//!         .map(|_| {
+//!             gpm::go(|| {
+//!                 for _ in 0..1000 {
+//!                     B.with(bump); // 1. a thread-local read, then a park, then another
+//!                     gpm::yield_now(); //    read in one function: the address may be
+//!                     B.with(bump); //    the old thread's (a double free in release).
+//!                 }
+//!                 let out = std::io::stdout();
+//!                 let _held = out.lock(); // 2. a thread-bound guard held across a park:
+//!                 gpm::yield_now(); //          unlocked later on another thread.
+//!                 B.with(|b| {
+//!                     bump(b); // 3. a thread-local borrowed across a park
+//!                     gpm::yield_now();
+//!                     bump(b);
+//!                 });
+//!             })
+//!         })
+//!         .collect();
+//!     hs.into_iter().for_each(|h| drop(h.join()));
+//! });
+//! # Ok::<(), std::io::Error>(())
+//! ```
 //!
 //! Dropping a [`Runtime`] cancels goroutines that have not finished: their stacks are
 //! unwound (destructors run) and their `join` returns `Err` holding [`Cancelled`].
@@ -65,11 +124,7 @@ pub use gpm_sched::park;
 /// the migration-safe stand-in for `thread_local!`.
 pub use gpm_sched::{LocalKey, local};
 
-/// The process-wide default runtime (started on first use). `gpm::go` outside any runtime
-/// spawns on it.
-pub fn default_runtime() -> &'static Runtime {
-    gpm_sched::default_runtime()
-}
+pub use gpm_sched::{default_runtime, init, init_single_thread};
 
 pub mod chan;
 #[doc(hidden)]

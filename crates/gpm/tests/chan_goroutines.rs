@@ -15,7 +15,8 @@ use std::time::Duration;
 
 /// Runs `f` as a goroutine on a fresh runtime with `procs` Ps.
 fn on<T: Send + 'static>(procs: usize, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let rt = gpm::Runtime::builder().procs(procs).build().expect("runtime");
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { gpm::Runtime::builder().procs(procs).build() }.expect("runtime");
     rt.block_on(f)
 }
 
@@ -23,7 +24,8 @@ fn on<T: Send + 'static>(procs: usize, f: impl FnOnce() -> T + Send + 'static) -
 #[test]
 fn thread_and_goroutine_share_a_channel() {
     deadline(60, || {
-        let rt = gpm::Runtime::builder().procs(2).build().expect("runtime");
+        // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+        let rt = unsafe { gpm::Runtime::builder().procs(2).build() }.expect("runtime");
         let (to_g, from_main) = bounded::<u64>(0);
         let (to_main, from_g) = bounded::<u64>(0);
         let h = rt.go(move || {
@@ -401,7 +403,8 @@ fn cancelled_goroutines_leave_no_waiters_behind() {
         wg.add(1);
         let guard = m.lock();
         {
-            let rt = gpm::Runtime::builder().procs(2).build().expect("runtime");
+            // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+            let rt = unsafe { gpm::Runtime::builder().procs(2).build() }.expect("runtime");
             for _ in 0..8 {
                 let rx1 = rx.clone();
                 rt.go(move || rx1.recv());

@@ -19,7 +19,8 @@ use std::time::Duration;
 fn thread_completer_races_runtime_drop() {
     deadline(60, || {
         for i in 0..200u64 {
-            let rt = gpm::Runtime::builder().procs(2).build().expect("runtime");
+            // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+            let rt = unsafe { gpm::Runtime::builder().procs(2).build() }.expect("runtime");
             let (tx, rx) = bounded::<u64>(0);
             let sender = std::thread::spawn(move || tx.send(i).expect("receiver alive"));
             let got = rt.block_on(move || rx.recv().expect("a value"));
@@ -35,9 +36,11 @@ fn thread_completer_races_runtime_drop() {
 #[test]
 fn goroutine_of_another_runtime_completes_the_wait() {
     deadline(60, || {
-        let completer = gpm::Runtime::builder().procs(1).build().expect("runtime");
+        // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+        let completer = unsafe { gpm::Runtime::builder().procs(1).build() }.expect("runtime");
         for i in 0..200u64 {
-            let rt = gpm::Runtime::builder().procs(1).build().expect("runtime");
+            // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+            let rt = unsafe { gpm::Runtime::builder().procs(1).build() }.expect("runtime");
             let (tx, rx) = bounded::<u64>(0);
             let waiter = rt.go(move || rx.recv().expect("a value"));
             let sent = completer.go(move || tx.send(i).is_ok());
@@ -66,7 +69,8 @@ impl Drop for RecvOnDrop {
 #[test]
 fn waiter_of_a_leaked_goroutine_is_completed_after_the_drop() {
     deadline(60, || {
-        let rt = gpm::Runtime::builder().procs(2).build().expect("runtime");
+        // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+        let rt = unsafe { gpm::Runtime::builder().procs(2).build() }.expect("runtime");
         let (tx, rx) = bounded::<u64>(0);
         let parked = Arc::new(AtomicBool::new(false));
         let p = parked.clone();
@@ -84,7 +88,8 @@ fn waiter_of_a_leaked_goroutine_is_completed_after_the_drop() {
         assert_eq!(tx.send_timeout(7, Duration::from_secs(5)), Ok(()));
         drop(h);
         // The process goes on: a new runtime works.
-        let rt = gpm::Runtime::builder().procs(2).build().expect("runtime");
+        // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+        let rt = unsafe { gpm::Runtime::builder().procs(2).build() }.expect("runtime");
         assert_eq!(rt.block_on(|| gpm::go(|| 5).join().expect("join")), 5);
     });
 }
