@@ -72,7 +72,10 @@
 //!   unwinds it) on helper threads, adding one whenever progress stalls, so a destructor
 //!   waiting for another cancelled goroutine cannot hang the drop (`runtime/cancel.rs`);
 //!   joins then report `Cancelled`. A G parked while unwinding a panic is leaked, not
-//!   unwound twice (that aborts). Dropped from its own goroutine, a detached thread does it.
+//!   unwound twice (that aborts). A destructor that panics during the unwind aborts the
+//!   process (Rust's rule for a panic during unwinding; no runtime can catch it); a panic
+//!   escaping a cancelled G otherwise is named and counted, and the others go on. Dropped
+//!   from its own goroutine, a detached thread does it.
 //! * **`blocking` and parks**: a park or yield inside `blocking` leaves the syscall state
 //!   around the switch, and work readied there goes to the global queue (`syscall.rs`).
 //! * **Lazy stacks** (`gfree.rs`): a G gets a coroutine from its P's cache when it first

@@ -54,6 +54,14 @@ pub const DEFAULT_MAX_THREADS: usize = 10_000;
 /// destructor while a panic unwinds its stack cannot be unwound again (that aborts): it is
 /// leaked, with a warning, and its `join` never returns. Dropped from one of its own
 /// goroutines, the runtime returns at once and a detached thread does the rest.
+///
+/// Destructors of cancelled goroutines must not panic either: they run while the
+/// goroutine's stack unwinds, and Rust aborts the process on a panic during unwinding
+/// (`panic in a destructor during cleanup`), as it does on any thread; no runtime can catch
+/// that panic (`runtime/cancel.rs`). A panic that escapes a cancelled goroutine otherwise
+/// (its code caught the cancellation with `catch_unwind` and panicked after) is named on
+/// stderr and counted in [`Stats::cancel_panics`] (see [`shutdown`](Runtime::shutdown)),
+/// and the other goroutines are still unwound.
 pub struct Runtime {
     pub(crate) sched: Arc<Sched>,
     sysmon: Option<ThreadHandle<()>>,
@@ -306,9 +314,23 @@ impl Runtime {
         self.sched.ps.len()
     }
 
-    pub(crate) fn shutdown(&mut self) {
+    /// Stops the runtime as dropping it does (see [`Runtime`]), and returns its counters
+    /// as they stand once the unfinished goroutines are cancelled (e.g.
+    /// [`Stats::cancel_panics`]). Called from one of its own goroutines, it returns before
+    /// the cancellation, which a detached thread finishes.
+    pub fn shutdown(mut self) -> Stats {
+        self.stop();
+        self.stats()
+    }
+
+    /// Stops the runtime (type docs); a second call does nothing.
+    fn stop(&mut self) {
         let sched = &*self.sched;
-        sched.shutdown.store(true, Release);
+        // AcqRel: a second stop (the drop after `shutdown`) sees the first one's store; the
+        // Release half pairs with `Sched::is_shutdown`'s Acquire, as the plain store did.
+        if sched.shutdown.swap(true, AcqRel) {
+            return;
+        }
         sched.wake_all();
         let sysmon = self.sysmon.take();
         let on_own_m = {
@@ -406,7 +428,7 @@ fn cancel_all(sched: &Sched) {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        self.shutdown();
+        self.stop();
     }
 }
 

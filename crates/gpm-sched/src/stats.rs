@@ -58,6 +58,12 @@ pub struct Stats {
     /// Entries in the timer heaps (armed timers, plus ones whose park ended early and that
     /// have not been pruned yet).
     pub timers: usize,
+    /// Panics that escaped goroutines while the runtime's drop cancelled them, each named on
+    /// stderr; the other goroutines were still unwound. Nonzero only in the `Stats` that
+    /// [`Runtime::shutdown`](crate::Runtime::shutdown) returns. A destructor that panics
+    /// *during* a cancelled goroutine's unwind is not counted: it aborts the process (see
+    /// [`Runtime`](crate::Runtime)).
+    pub cancel_panics: u64,
 }
 
 pub(crate) fn snapshot(sched: &Sched) -> Stats {
@@ -75,6 +81,7 @@ pub(crate) fn snapshot(sched: &Sched) -> Stats {
         retakes: sched.counters.retakes.load(Relaxed),
         preempts: sched.counters.preempts.load(Relaxed),
         thread_limit_hits: sched.counters.thread_limit_hits.load(Relaxed),
+        cancel_panics: sched.counters.cancel_panics.load(Relaxed),
         ..Stats::default()
     };
     s.timers = sched.ps.iter().map(|p| p.timers.len()).sum();

@@ -406,6 +406,8 @@ impl Coroutine {
     /// Gives the stack back, first unwinding a suspended job (its destructors run, on this
     /// thread). Dropping a `Coroutine` does the same. Unwinding needs `panic = "unwind"`:
     /// under `panic = "abort"` dropping a coroutine with a suspended job aborts the process.
+    /// A destructor that panics during this unwind aborts it too, as a panic during any
+    /// unwind does (`panic in a destructor during cleanup`).
     pub fn into_stack(mut self) -> Stack {
         self.unload();
         self.inner.take().expect("Coroutine: inner coroutine present").into_stack()

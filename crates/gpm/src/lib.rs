@@ -111,7 +111,9 @@
 //! Dropping a [`Runtime`] cancels goroutines that have not finished: their stacks are
 //! unwound (destructors run) and their `join` returns `Err` holding [`Cancelled`].
 //! Destructors of cancelled goroutines must not block: drop does not hang on one, but
-//! after a grace period it leaves it behind on a detached thread (see [`Runtime`]).
+//! after a grace period it leaves it behind on a detached thread (see [`Runtime`]). Nor may
+//! they panic: they run during an unwind, and a panic there aborts the process, as on any
+//! thread.
 
 pub use gpm_sched::{
     Builder, Cancelled, JoinHandle, Runtime, RuntimeBuilder, Stats, blocking, go, lock_os_thread,

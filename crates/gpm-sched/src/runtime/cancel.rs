@@ -19,6 +19,25 @@
 //! Rejected: unwinding on the dropping thread (hangs, above); making parks on the
 //! cancelling thread return at once (every wait loop re-checks its condition and would spin
 //! forever when the condition depends on another cancelled goroutine).
+//!
+//! ## Panics during cancellation
+//! Unwinding a suspended coroutine (corosensei's forced unwind: a private payload thrown
+//! from the suspension point) runs its destructors as cleanup of an unwind in progress. A
+//! destructor that panics there aborts the process, as it would on any thread: rustc
+//! makes every cleanup block's own unwind edge call `panic_in_cleanup` (a non-unwinding
+//! panic), so the process ends with `panic in a destructor during cleanup` after the panic
+//! hook printed the destructor's own message, on a `gpm-cancel` thread. Nothing outside
+//! that frame can catch it: the abort is taken inside the coroutine, before control could
+//! return to `drop(co)` here. The only ways to avoid it would be not to unwind (leak every
+//! destructor of every cancelled goroutine) or to make parks return and let the code run
+//! on (rejected above). So destructors of cancelled goroutines must neither block nor
+//! panic (`Runtime`'s docs).
+//!
+//! A panic that escapes a cancelled goroutine *outside* such cleanup does reach the
+//! helper: code that caught the forced unwind with `catch_unwind` and then panicked (a
+//! destructor run after the catch, an `unwrap` of the caught result). The helper catches
+//! it, names the goroutine on stderr, counts it (`Stats::cancel_panics`, read through
+//! `Runtime::shutdown`), and goes on with the other goroutines.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
@@ -41,7 +60,7 @@ struct Shared {
     state: Mutex<State>,
     progress: Condvar,
     /// Keeps the `G`s (and the stack pool) allocated while a helper may still touch them.
-    _sched: Arc<Sched>,
+    sched: Arc<Sched>,
 }
 
 struct State {
@@ -62,7 +81,7 @@ pub(super) fn unwind_all(sched: &Sched, todo: Vec<(GRef, Box<Coroutine>)>) {
     let shared = Arc::new(Shared {
         state: Mutex::new(State { todo: todo.into(), running: Vec::new(), done: 0 }),
         progress: Condvar::new(),
-        _sched: sched.arc(),
+        sched: sched.arc(),
     });
     let mut helpers: Vec<JoinHandle<()>> = Vec::new();
     let mut st = lock(&shared.state);
@@ -121,13 +140,36 @@ fn helper(shared: &Shared) {
             st.running.push(item.0);
             item
         };
-        // A destructor's panic escaping the unwind is reported by the hook; the others go on.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(co)));
+        // A destructor that panics during the unwind aborts inside the coroutine; what
+        // arrives here escaped outside cleanup (module docs): report it, go on.
+        if let Err(payload) =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(co)))
+        {
+            report_panic(&shared.sched, g, &*payload);
+        }
         let mut st = lock(&shared.state);
         st.running.retain(|x| *x != g);
         st.done += 1;
         shared.progress.notify_all();
     }
+}
+
+/// A panic escaped goroutine `g` while it was being cancelled: count it and name it.
+fn report_panic(sched: &Sched, g: GRef, payload: &(dyn std::any::Any + Send)) {
+    use std::sync::atomic::Ordering::Relaxed;
+    sched.counters.cancel_panics.fetch_add(1, Relaxed);
+    let msg = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a non-string payload");
+    eprintln!(
+        "gpm: runtime `{}` dropped: {} panicked while being cancelled ({msg}); the other \
+         goroutines are still unwound (code in a cancelled goroutine caught the cancellation \
+         and panicked after it)",
+        sched.name,
+        describe(g)
+    );
 }
 
 fn report(sched: &Sched, st: &State, total: usize) {
