@@ -15,8 +15,20 @@ use crate::spawn::{JoinHandle, spawn_on};
 /// Spawns a goroutine running `f` on the current runtime (the caller's, or the default
 /// runtime outside any) and returns its handle. Dropping the handle detaches it.
 ///
+/// # Stacks
+/// The goroutine gets its stack (the runtime's default size) when it first runs, not
+/// here: from its P's cache of idle stacks, else the runtime's stack pool, which maps new
+/// ones as needed (so queued goroutines hold no stack). If no stack can be mapped then
+/// (the OS refuses: the address-space limit `ulimit -v`, `vm.max_map_count`), `go` has
+/// already returned: the goroutine never runs, its [`join`](JoinHandle::join) returns
+/// `Err` holding [`Cancelled`](crate::Cancelled) whose
+/// [`is_no_stack`](crate::Cancelled::is_no_stack) is true and whose message carries the
+/// OS error, [`Stats::stack_failures`](crate::Stats::stack_failures) counts it, and the
+/// first such failure in a runtime is printed on stderr. (Go throws a fatal error there.)
+///
 /// # Panics
-/// If no stack can be had for it; [`Builder::go`] returns the error instead.
+/// Never for a stack (see above); [`Builder::go`] with a custom stack size maps the stack
+/// at spawn and returns its error.
 #[track_caller]
 pub fn go<F, T>(f: F) -> JoinHandle<T>
 where
@@ -51,7 +63,10 @@ impl Builder {
         self
     }
 
-    /// Spawns the goroutine; an error if its stack cannot be allocated.
+    /// Spawns the goroutine. With a [`stack_size`](Builder::stack_size) other than the
+    /// runtime's, its stack is mapped here, and a failure is this `Err` (`go` never ran
+    /// it). With the runtime's size, the stack is bound when the goroutine first runs, and a
+    /// failure then reaches its `join` instead (see [`go`]).
     #[track_caller]
     pub fn go<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
     where

@@ -126,6 +126,9 @@ pub(crate) struct G {
     pub(crate) co: UnsafeCell<Option<Box<Coroutine>>>,
     /// owner: the job of a G that has not run yet and has no coroutine.
     pub(crate) job: Cell<Option<RawJob>>,
+    /// owner: why no stack could be bound for this G's first run (`gfree::bind`), set just
+    /// before its job is dropped; the job's drop takes it into the joiner's `Cancelled`.
+    pub(crate) no_stack: Cell<Option<std::sync::Arc<str>>>,
     /// owner: the running job's suspender (set at job start; stable while it runs).
     pub(crate) suspender: Cell<*const Suspender>,
     /// owner: the M resuming the G (set before every resume).
@@ -168,6 +171,7 @@ impl G {
             lock_count: Cell::new(0),
             co: UnsafeCell::new(co),
             job: Cell::new(None),
+            no_stack: Cell::new(None),
             suspender: Cell::new(std::ptr::null()),
             m: Cell::new(std::ptr::null()),
             action: Cell::new(Action::None),

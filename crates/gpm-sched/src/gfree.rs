@@ -18,9 +18,11 @@
 //! goroutines hold stacks: skynet touched three times the pages, and ran ~1.4x slower.
 //!
 //! The price of binding lazily: for a default-size G, failing to get a stack (the OS
-//! refuses a mapping) surfaces when the G first runs, not at spawn. Such a G is cancelled
-//! (its join returns `Cancelled`) and the error is printed once — Go throws a fatal error
-//! there.
+//! refuses a mapping) surfaces when the G first runs, not at spawn, after `go` returned
+//! its handle. Such a G is cancelled: its join returns `Cancelled` carrying the OS error
+//! (`is_no_stack`), `Stats::stack_failures` counts it, and the first failure is printed
+//! on stderr — Go throws a fatal error there. Rejected: mapping every stack at spawn (the
+//! memory cost above).
 
 use std::io;
 use std::sync::atomic::Ordering::*;
@@ -174,7 +176,8 @@ fn refill(sched: &Sched, free: &mut Vec<GRef>) -> Option<GRef> {
 
 /// The coroutine to resume `g` on, binding one if `g` has not run yet: from `p`'s cache,
 /// else a new one on a pool stack, loaded with the G's job. `None`: no stack could be had;
-/// the G's job was dropped (its join reports `Cancelled`) and the caller must retire it.
+/// the G's job was dropped (its join reports `Cancelled` with the reason, module docs) and
+/// the caller must retire it.
 ///
 /// # Safety
 /// The caller's M owns `p` (native stack, status `Running`) and has dequeued `g`.
@@ -206,10 +209,15 @@ unsafe fn bind_new(sched: &Sched, p: &P, g: &G) -> Option<Box<Coroutine>> {
             Err(e) => {
                 if sched.counters.stack_failures.fetch_add(1, Relaxed) == 0 {
                     eprintln!(
-                        "gpm: no stack for goroutine {}: {e}; it is cancelled",
+                        "gpm: runtime `{}`: no stack for goroutine {}: {e}; it is cancelled \
+                         (its join returns `Cancelled`, is_no_stack); `Stats::stack_failures` \
+                         counts this and later failures, which are not printed",
+                        sched.name,
                         g.id.load(Relaxed)
                     );
                 }
+                // The job's drop hands the reason to the joiner (`Task::drop_unrun`).
+                g.no_stack.set(Some(e.to_string().into()));
                 drop(job);
                 return None;
             }

@@ -97,6 +97,7 @@
 //!   a stack switch; parking only on the M after the switch does the same job without one.
 
 mod api;
+mod cancelled;
 mod context;
 mod g;
 mod gfree;
@@ -126,6 +127,7 @@ mod timers;
 mod trace;
 
 pub use api::{Builder, go, num_goroutines, sleep, yield_now};
+pub use cancelled::Cancelled;
 pub use g::GStatus;
 pub use local::LocalKey;
 pub use lockosthread::{lock_os_thread, unlock_os_thread};
@@ -133,7 +135,7 @@ pub use runtime::{
     DEFAULT_MAX_THREADS, MAX_PROCS, Runtime, RuntimeBuilder, default_runtime, init,
     init_single_thread,
 };
-pub use spawn::{Cancelled, JoinHandle};
+pub use spawn::JoinHandle;
 pub use stats::Stats;
 pub use syscall::blocking;
 

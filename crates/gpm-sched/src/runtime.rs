@@ -268,10 +268,11 @@ impl Runtime {
         }
     }
 
-    /// Spawns a goroutine on this runtime.
+    /// Spawns a goroutine on this runtime, with its default stack size.
     ///
-    /// # Panics
-    /// If no stack can be had for it (see [`crate::Builder::go`] for the fallible form).
+    /// Its stack is bound when it first runs, not here: if none can be mapped then, the
+    /// goroutine never runs and its `join` returns [`crate::Cancelled`] with
+    /// `is_no_stack()`, counted in [`Stats::stack_failures`] (see [`crate::go`]).
     #[track_caller]
     pub fn go<F, T>(&self, f: F) -> JoinHandle<T>
     where

@@ -25,6 +25,7 @@ use std::sync::atomic::Ordering::*;
 
 use gpm_stack::{RawJob, Suspender};
 
+use crate::cancelled::Cancelled;
 use crate::g::{GRef, GStatus};
 use crate::gfree::gfget;
 use crate::joinstate::{JoinState, Left};
@@ -32,17 +33,6 @@ use crate::p::P;
 use crate::park::{Unparker, WaitReason};
 use crate::sched::{Sched, lock};
 use crate::taskmem::{self, Cache};
-
-/// The payload of a `JoinHandle::join` error when the runtime was dropped before the
-/// goroutine finished (its stack was unwound).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cancelled;
-
-impl std::fmt::Display for Cancelled {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("goroutine cancelled: its runtime was dropped")
-    }
-}
 
 /// How a joiner is woken (module docs).
 enum Waiter {
@@ -201,7 +191,7 @@ struct Task<F, T> {
 }
 
 /// Finishes the packet exactly once: with the job's result, or `Cancelled` when the job is
-/// unwound by a runtime drop.
+/// unwound by a runtime drop or dropped unrun.
 struct Completer<T>(Option<NonNull<Packet<T>>>);
 
 impl<T> Completer<T> {
@@ -213,13 +203,21 @@ impl<T> Completer<T> {
             unsafe { Packet::finish(p, r, true) };
         }
     }
+
+    /// The job's end without a run: `why` for the joiner.
+    fn cancel(mut self, why: Cancelled) {
+        if let Some(p) = self.0.take() {
+            // SAFETY: as in `finish`.
+            unsafe { Packet::finish(p, Err(Box::new(why)), false) };
+        }
+    }
 }
 
 impl<T> Drop for Completer<T> {
     fn drop(&mut self) {
         if let Some(p) = self.0.take() {
             // SAFETY: as in `finish`.
-            unsafe { Packet::finish(p, Err(Box::new(Cancelled)), false) };
+            unsafe { Packet::finish(p, Err(Box::new(Cancelled::DROPPED)), false) };
         }
     }
 }
@@ -291,8 +289,9 @@ where
     /// At most one job is made per task.
     #[inline(always)]
     unsafe fn job(packet: NonNull<Packet<T>>) -> RawJob {
-        // SAFETY: `run` and `drop_unrun` each finish the task once, which hands it to the
-        // free protocol; the closure and result are `Send`, so either may run on any thread.
+        // SAFETY: `run` and `drop_unrun` each finish the task once (handing it to the free
+        // protocol), on any thread: the closure and result are `Send`, and the G field
+        // `drop_unrun` reads (`no_stack`) is its dropper's, who owns the G holding the job.
         unsafe { RawJob::new(packet.cast(), Self::run, Self::drop_unrun) }
     }
 
@@ -338,16 +337,24 @@ where
         }
     }
 
-    /// The job dropped unrun (its G was cancelled before it ever ran): `Cancelled`.
+    /// The job dropped unrun (its G was cancelled before it ever ran): `Cancelled`, with
+    /// the reason `gfree::bind` left on the G if no stack could be had.
     ///
     /// # Safety
-    /// As `run`.
+    /// As `run`; the caller owns the task's G (its owner fields).
     unsafe fn drop_unrun(data: NonNull<()>) {
         let task = data.cast::<Task<F, T>>().as_ptr();
         // SAFETY: never run (caller's contract): `f` is still there, and ours to drop; the
         // task is alive until the finish below.
-        unsafe { ManuallyDrop::drop(&mut *(*task).f.get()) };
-        drop(Completer(Some(data.cast::<Packet<T>>())));
+        let g = unsafe {
+            ManuallyDrop::drop(&mut *(*task).f.get());
+            (*task).g
+        };
+        let completer = Completer(Some(data.cast::<Packet<T>>()));
+        match g.no_stack.take() {
+            Some(why) => completer.cancel(Cancelled::no_stack(why)),
+            None => drop(completer),
+        }
     }
 }
 

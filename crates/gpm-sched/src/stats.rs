@@ -55,6 +55,10 @@ pub struct Stats {
     pub gs_allocated: usize,
     /// Times an M could not be started because of `max_threads`.
     pub thread_limit_hits: u64,
+    /// Goroutines cancelled before their first run because no stack could be mapped for
+    /// them (their `join` returns [`Cancelled`](crate::Cancelled) with `is_no_stack()`;
+    /// the first is also printed on stderr). See [`go`](crate::go).
+    pub stack_failures: u64,
     /// Entries in the timer heaps (armed timers, plus ones whose park ended early and that
     /// have not been pruned yet).
     pub timers: usize,
@@ -81,6 +85,7 @@ pub(crate) fn snapshot(sched: &Sched) -> Stats {
         retakes: sched.counters.retakes.load(Relaxed),
         preempts: sched.counters.preempts.load(Relaxed),
         thread_limit_hits: sched.counters.thread_limit_hits.load(Relaxed),
+        stack_failures: sched.counters.stack_failures.load(Relaxed),
         cancel_panics: sched.counters.cancel_panics.load(Relaxed),
         ..Stats::default()
     };
