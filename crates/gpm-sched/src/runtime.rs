@@ -86,7 +86,9 @@ pub struct RuntimeBuilder {
 }
 
 impl RuntimeBuilder {
-    /// Number of Ps (1..=256; default `GPM_MAXPROCS` or the number of CPUs).
+    /// Number of Ps (1..=256; default `GPM_MAXPROCS` or the number of CPUs). Unlike this
+    /// value, a bad `GPM_MAXPROCS` is not an error: it is ignored (0, not a number) or
+    /// clamped to 256, with one warning on stderr.
     pub fn procs(mut self, n: usize) -> Self {
         self.procs = Some(n);
         self
@@ -176,7 +178,7 @@ impl RuntimeBuilder {
     fn start(self, single: bool) -> io::Result<Runtime> {
         let procs = match self.procs {
             Some(n) => n,
-            None => default_procs()?,
+            None => default_procs(),
         };
         check("procs", procs, 1, MAX_PROCS)?;
         let max_threads = self.max_threads.unwrap_or(DEFAULT_MAX_THREADS);
@@ -213,17 +215,46 @@ fn check(what: &str, v: usize, lo: usize, hi: usize) -> io::Result<()> {
     ))
 }
 
-/// `GPM_MAXPROCS`, else the number of CPUs (capped at `MAX_PROCS`).
-fn default_procs() -> io::Result<usize> {
-    if let Ok(v) = std::env::var("GPM_MAXPROCS") {
-        return v.trim().parse::<usize>().map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("gpm: GPM_MAXPROCS = {v:?} is not a number"),
-            )
-        });
+/// `GPM_MAXPROCS`, else the number of CPUs (capped at `MAX_PROCS`). An unusable value is
+/// ignored, and a too large one clamped, with one warning on stderr per process (Go ignores
+/// a bad `GOMAXPROCS` silently; a silent fallback hides a typo).
+fn default_procs() -> usize {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_PROCS);
+    let raw = std::env::var_os("GPM_MAXPROCS");
+    let (procs, warning) =
+        procs_from_env(raw.as_ref().map(|v| v.to_string_lossy()).as_deref(), ncpu);
+    if let Some(w) = warning {
+        WARNED.call_once(|| eprintln!("{w}"));
     }
-    Ok(std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_PROCS))
+    procs
+}
+
+/// The Ps to use for `GPM_MAXPROCS = raw` (`None`: unset) on a machine with `ncpu` CPUs,
+/// and the warning to print, if any: unset or empty gives `ncpu`; a number from 1 to
+/// `MAX_PROCS` is used as is; a larger one gives `MAX_PROCS`; anything else (0, a
+/// negative number, not a number) gives `ncpu`.
+fn procs_from_env(raw: Option<&str>, ncpu: usize) -> (usize, Option<String>) {
+    let Some(v) = raw.map(str::trim).filter(|v| !v.is_empty()) else { return (ncpu, None) };
+    let above = || {
+        let w = format!(
+            "gpm: GPM_MAXPROCS={v} is above the most Ps a runtime can have ({MAX_PROCS}); \
+             using {MAX_PROCS}"
+        );
+        (MAX_PROCS, Some(w))
+    };
+    match v.parse::<usize>() {
+        Ok(n) if (1..=MAX_PROCS).contains(&n) => (n, None),
+        Ok(n) if n > MAX_PROCS => above(),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => above(),
+        _ => {
+            let w = format!(
+                "gpm: ignoring GPM_MAXPROCS={v:?}: not a whole number from 1 to {MAX_PROCS}; \
+                 using {ncpu} (the number of CPUs)"
+            );
+            (ncpu, Some(w))
+        }
+    }
 }
 
 impl Runtime {
@@ -446,5 +477,51 @@ fn warn_if_no_heavy_fence() {
                  `gpm::blocking` are still retaken)"
             )
         });
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gpm_maxprocs_values_in_range_are_used_silently() {
+        assert_eq!(procs_from_env(None, 4), (4, None));
+        assert_eq!(procs_from_env(Some(""), 4), (4, None));
+        assert_eq!(procs_from_env(Some(" 3 "), 4), (3, None));
+        assert_eq!(procs_from_env(Some("256"), 4), (256, None));
+    }
+
+    #[test]
+    fn gpm_maxprocs_unusable_values_fall_back_to_the_cpus_with_a_warning() {
+        for bad in ["0", "abc", "-2", "1.5"] {
+            let (procs, warning) = procs_from_env(Some(bad), 4);
+            assert_eq!(procs, 4, "{bad}");
+            let w = warning.unwrap_or_else(|| panic!("no warning for {bad:?}"));
+            assert_eq!(
+                w,
+                format!(
+                    "gpm: ignoring GPM_MAXPROCS={bad:?}: not a whole number from 1 to 256; \
+                     using 4 (the number of CPUs)"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn gpm_maxprocs_large_values_are_clamped_with_a_warning() {
+        for big in ["257", "100000", "99999999999999999999999"] {
+            let (procs, warning) = procs_from_env(Some(big), 4);
+            assert_eq!(procs, MAX_PROCS, "{big}");
+            assert_eq!(
+                warning.as_deref(),
+                Some(
+                    format!(
+                        "gpm: GPM_MAXPROCS={big} is above the most Ps a runtime can have \
+                         (256); using 256"
+                    )
+                    .as_str()
+                )
+            );
+        }
     }
 }

@@ -18,20 +18,42 @@ pub(crate) struct DebugConfig {
 }
 
 impl DebugConfig {
+    /// Reads `GPM_DEBUG`; settings it cannot use are ignored with one warning line on
+    /// stderr per process.
     pub(crate) fn from_env() -> DebugConfig {
-        std::env::var("GPM_DEBUG").map(|v| DebugConfig::parse(&v)).unwrap_or_default()
-    }
-
-    fn parse(v: &str) -> DebugConfig {
-        let mut c = DebugConfig::default();
-        for kv in v.split(',') {
-            match kv.trim().split_once('=') {
-                Some(("schedtrace", ms)) => c.schedtrace_ms = ms.parse().ok().filter(|&m| m > 0),
-                Some(("scheddetail", d)) => c.scheddetail = d == "1",
-                _ => {}
-            }
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        let Some(v) = std::env::var_os("GPM_DEBUG") else { return DebugConfig::default() };
+        let (c, warning) = DebugConfig::parse(&v.to_string_lossy());
+        if let Some(w) = warning {
+            WARNED.call_once(|| eprintln!("{w}"));
         }
         c
+    }
+
+    /// The settings in `v` (Go's `GODEBUG` syntax: `key=value` separated by commas), and a
+    /// warning naming the ones that are unknown or have a bad value.
+    fn parse(v: &str) -> (DebugConfig, Option<String>) {
+        let mut c = DebugConfig::default();
+        let mut bad = Vec::new();
+        for kv in v.split(',').map(str::trim).filter(|kv| !kv.is_empty()) {
+            match kv.split_once('=') {
+                // 0 turns the trace off, as in Go.
+                Some(("schedtrace", ms)) => match ms.parse::<u64>() {
+                    Ok(ms) => c.schedtrace_ms = Some(ms).filter(|&m| m > 0),
+                    Err(_) => bad.push(kv),
+                },
+                Some(("scheddetail", "0" | "1")) => c.scheddetail = kv.ends_with('1'),
+                _ => bad.push(kv),
+            }
+        }
+        let warning = (!bad.is_empty()).then(|| {
+            let bad: Vec<String> = bad.iter().map(|kv| format!("{kv:?}")).collect();
+            format!(
+                "gpm: GPM_DEBUG: ignoring {} (known settings: schedtrace=MS, scheddetail=0|1)",
+                bad.join(", ")
+            )
+        });
+        (c, warning)
     }
 }
 
@@ -83,9 +105,26 @@ mod tests {
 
     #[test]
     fn parses_go_style_settings() {
-        let c = DebugConfig::parse("schedtrace=1000,scheddetail=1");
+        let (c, warning) = DebugConfig::parse("schedtrace=1000,scheddetail=1");
         assert_eq!(c.schedtrace_ms, Some(1000));
         assert!(c.scheddetail);
-        assert_eq!(DebugConfig::parse("x=1").schedtrace_ms, None);
+        assert_eq!(warning, None);
+        let (c, warning) = DebugConfig::parse(" schedtrace=0 , scheddetail=0,");
+        assert_eq!((c.schedtrace_ms, c.scheddetail, warning), (None, false, None));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_numbers_give_one_warning() {
+        let (c, warning) =
+            DebugConfig::parse("x=1,schedtrace=abc,scheddetail=2,gctrace,schedtrace=5");
+        assert_eq!(c.schedtrace_ms, Some(5), "the good setting still applies");
+        assert!(!c.scheddetail);
+        assert_eq!(
+            warning.as_deref(),
+            Some(
+                "gpm: GPM_DEBUG: ignoring \"x=1\", \"schedtrace=abc\", \"scheddetail=2\", \
+                 \"gctrace\" (known settings: schedtrace=MS, scheddetail=0|1)"
+            )
+        );
     }
 }
