@@ -53,7 +53,8 @@ pub struct Stats {
     /// Gs ever allocated (each with a stack; dead ones are reused): the peak number of
     /// goroutines alive at once, roughly.
     pub gs_allocated: usize,
-    /// Times an M could not be started because of `max_threads`.
+    /// Times an M could not be started: `max_threads` was reached, or the OS refused the
+    /// thread (the first time is printed on stderr, with the way out).
     pub thread_limit_hits: u64,
     /// Goroutines cancelled before their first run because no stack could be mapped for
     /// them (their `join` returns [`Cancelled`](crate::Cancelled) with `is_no_stack()`;
