@@ -57,22 +57,29 @@ impl Builder {
         self
     }
 
-    /// Stack size in bytes (page-rounded; at least gpm-stack's `MIN_STACK_SIZE`).
+    /// Stack size in bytes: from gpm-stack's `MIN_STACK_SIZE` (16 KiB) to
+    /// [`MAX_STACK_SIZE`](crate::MAX_STACK_SIZE) (1 GiB), page-rounded, the same rule as
+    /// [`RuntimeBuilder::stack_size`](crate::RuntimeBuilder::stack_size); checked by
+    /// [`go`](Builder::go).
     pub fn stack_size(mut self, bytes: usize) -> Builder {
         self.stack_size = Some(bytes);
         self
     }
 
-    /// Spawns the goroutine. With a [`stack_size`](Builder::stack_size) other than the
-    /// runtime's, its stack is mapped here, and a failure is this `Err` (`go` never ran
-    /// it). With the runtime's size, the stack is bound when the goroutine first runs, and a
-    /// failure then reaches its `join` instead (see [`go`]).
+    /// Spawns the goroutine. A [`stack_size`](Builder::stack_size) out of range is an
+    /// `InvalidInput` error naming the value and the range. With a size other than the
+    /// runtime's, its stack is mapped here, and a failure is this `Err` (the goroutine never
+    /// exists). With the runtime's size, the stack is bound when the goroutine first runs,
+    /// and a failure then reaches its `join` instead (see [`go`]).
     #[track_caller]
     pub fn go<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        if let Some(bytes) = self.stack_size {
+            crate::runtime::check_stack_size(bytes)?;
+        }
         let loc = Location::caller();
         let mut name = self.name;
         let mut preempted = false;

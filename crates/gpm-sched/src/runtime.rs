@@ -37,6 +37,10 @@ pub use default::{default_runtime, init, init_single_thread};
 pub const MAX_PROCS: usize = 256;
 /// Default thread limit (Go's `debug.SetMaxThreads` default).
 pub const DEFAULT_MAX_THREADS: usize = 10_000;
+/// Largest goroutine stack, in bytes (1 GiB): the upper end of the one range both
+/// [`RuntimeBuilder::stack_size`] and [`Builder::stack_size`](crate::Builder::stack_size)
+/// accept.
+pub const MAX_STACK_SIZE: usize = 1 << 30;
 
 /// A goroutine runtime: `procs` Ps, the Ms that run them, sysmon.
 ///
@@ -101,7 +105,10 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Default goroutine stack size in bytes (default gpm-stack's `DEFAULT_STACK_SIZE`).
+    /// Default goroutine stack size in bytes (default gpm-stack's `DEFAULT_STACK_SIZE`,
+    /// 256 KiB): from gpm-stack's `MIN_STACK_SIZE` (16 KiB) to [`MAX_STACK_SIZE`] (1 GiB),
+    /// page-rounded, the same rule as [`Builder::stack_size`](crate::Builder::stack_size);
+    /// checked by `build`.
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
         self
@@ -184,7 +191,7 @@ impl RuntimeBuilder {
         let max_threads = self.max_threads.unwrap_or(DEFAULT_MAX_THREADS);
         check("max_threads", max_threads, procs, usize::MAX)?;
         let stack_size = self.stack_size.unwrap_or(gpm_stack::DEFAULT_STACK_SIZE);
-        check("stack_size", stack_size, gpm_stack::MIN_STACK_SIZE, 1 << 30)?;
+        check_stack_size(stack_size)?;
         let name = self.name.unwrap_or_else(|| "gpm".to_string());
         gpm_stack::install_overflow_handler();
         warn_if_no_heavy_fence();
@@ -213,6 +220,13 @@ fn check(what: &str, v: usize, lo: usize, hi: usize) -> io::Result<()> {
         io::ErrorKind::InvalidInput,
         format!("gpm: {what} = {v} is out of range (allowed: {range})"),
     ))
+}
+
+/// The one rule for a goroutine stack size, `RuntimeBuilder::stack_size`'s and
+/// `Builder::stack_size`'s alike: gpm-stack's `MIN_STACK_SIZE` to [`MAX_STACK_SIZE`] bytes;
+/// outside it, an `InvalidInput` error naming the value and the range.
+pub(crate) fn check_stack_size(bytes: usize) -> io::Result<()> {
+    check("stack_size", bytes, gpm_stack::MIN_STACK_SIZE, MAX_STACK_SIZE)
 }
 
 /// `GPM_MAXPROCS`, else the number of CPUs (capped at `MAX_PROCS`). An unusable value is

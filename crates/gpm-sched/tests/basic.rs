@@ -156,6 +156,33 @@ fn builder_name_and_stack_size() {
     assert!(!e.to_string().is_empty());
 }
 
+/// One stack-size rule for a runtime's default and for one goroutine's: the same range,
+/// the same error naming the value and the range; both ends of the range are accepted.
+#[test]
+fn stack_size_rule_is_the_same_for_runtimes_and_goroutines() {
+    let _w = common::watchdog(20, "stack_size_rule_is_the_same_for_runtimes_and_goroutines");
+    use gpm_sched::MAX_STACK_SIZE;
+    let min = gpm_stack::MIN_STACK_SIZE;
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    for bad in [1, min - 1, MAX_STACK_SIZE + 1, 1 << 40] {
+        let built = Runtime::builder().procs(1).stack_size(bad).build().unwrap_err();
+        let spawned =
+            rt.block_on(move || gpm_sched::Builder::new().stack_size(bad).go(|| ()).unwrap_err());
+        assert_eq!(built.kind(), std::io::ErrorKind::InvalidInput);
+        assert_eq!(spawned.kind(), std::io::ErrorKind::InvalidInput);
+        let want =
+            format!("gpm: stack_size = {bad} is out of range (allowed: {min}..={MAX_STACK_SIZE})");
+        assert_eq!(built.to_string(), want);
+        assert_eq!(spawned.to_string(), want);
+    }
+    for good in [min, MAX_STACK_SIZE] {
+        let other = Runtime::builder().procs(1).stack_size(good).build().unwrap();
+        assert_eq!(other.block_on(|| 1), 1);
+        let h = rt.block_on(move || gpm_sched::Builder::new().stack_size(good).go(|| 2).unwrap());
+        assert_eq!(h.join().unwrap(), 2);
+    }
+}
+
 /// A destructor that parks while its goroutine unwinds a panic: the goroutine is pinned to
 /// its thread for the switch, so the unwind finishes where it began, and the runtime and
 /// its threads stay healthy afterwards.
