@@ -60,7 +60,9 @@ impl Builder {
     /// Stack size in bytes: from gpm-stack's `MIN_STACK_SIZE` (16 KiB) to
     /// [`MAX_STACK_SIZE`](crate::MAX_STACK_SIZE) (1 GiB), page-rounded, the same rule as
     /// [`RuntimeBuilder::stack_size`](crate::RuntimeBuilder::stack_size); checked by
-    /// [`go`](Builder::go).
+    /// [`go`](Builder::go). Everything the goroutine calls runs on this stack, C code
+    /// called through [`blocking`](crate::blocking) included: size it for the deepest call
+    /// (deep FFI or recursion needs more than the default; an overflow aborts).
     pub fn stack_size(mut self, bytes: usize) -> Builder {
         self.stack_size = Some(bytes);
         self

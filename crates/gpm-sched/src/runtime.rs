@@ -108,7 +108,10 @@ impl RuntimeBuilder {
     /// Default goroutine stack size in bytes (default gpm-stack's `DEFAULT_STACK_SIZE`,
     /// 256 KiB): from gpm-stack's `MIN_STACK_SIZE` (16 KiB) to [`MAX_STACK_SIZE`] (1 GiB),
     /// page-rounded, the same rule as [`Builder::stack_size`](crate::Builder::stack_size);
-    /// checked by `build`.
+    /// checked by `build`. Everything a goroutine calls runs on its stack, C code called
+    /// through [`blocking`](crate::blocking) included: deep FFI or recursion needs more
+    /// than the default (an overflow aborts), here for every goroutine or per goroutine
+    /// with `Builder::stack_size`.
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
         self

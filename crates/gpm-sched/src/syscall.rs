@@ -24,6 +24,16 @@ use crate::g::{Action, GRef, GStatus};
 /// other thread to hand its work to, `f` runs on a helper thread instead while the
 /// goroutine parks (hence `Send`), so the runtime's thread goes on with the others; a panic
 /// in `f` is resumed in the goroutine.
+///
+/// # Stack
+/// On a migrating runtime `f` runs on the calling goroutine's own stack: the runtime's stack
+/// size (256 KiB by default) or the goroutine's
+/// [`Builder::stack_size`](crate::Builder::stack_size), not a thread's megabytes. A C
+/// library or a deep recursion that needs more overflows it, and a stack overflow aborts
+/// the process (`goroutine N has overflowed its stack`). Give such goroutines a larger stack
+/// ([`Builder::stack_size`](crate::Builder::stack_size), or
+/// [`RuntimeBuilder::stack_size`](crate::RuntimeBuilder::stack_size) for all), or run the
+/// call on a thread of your own and wait for its answer from the goroutine (a channel).
 pub fn blocking<F, R>(f: F) -> R
 where
     F: FnOnce() -> R + Send,
