@@ -132,8 +132,8 @@ pub use g::GStatus;
 pub use local::LocalKey;
 pub use lockosthread::{lock_os_thread, unlock_os_thread};
 pub use runtime::{
-    DEFAULT_MAX_THREADS, MAX_PROCS, MAX_STACK_SIZE, Runtime, RuntimeBuilder, default_runtime,
-    init, init_single_thread,
+    DEFAULT_MAX_THREADS, MAX_PROCS, MAX_STACK_SIZE, Runtime, RuntimeBuilder, default_runtime, init,
+    init_single_thread,
 };
 pub use spawn::JoinHandle;
 pub use stats::Stats;

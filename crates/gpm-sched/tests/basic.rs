@@ -163,9 +163,11 @@ fn stack_size_rule_is_the_same_for_runtimes_and_goroutines() {
     let _w = common::watchdog(20, "stack_size_rule_is_the_same_for_runtimes_and_goroutines");
     use gpm_sched::MAX_STACK_SIZE;
     let min = gpm_stack::MIN_STACK_SIZE;
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
     for bad in [1, min - 1, MAX_STACK_SIZE + 1, 1 << 40] {
-        let built = Runtime::builder().procs(1).stack_size(bad).build().unwrap_err();
+        // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+        let built = unsafe { Runtime::builder().procs(1).stack_size(bad).build() }.unwrap_err();
         let spawned =
             rt.block_on(move || gpm_sched::Builder::new().stack_size(bad).go(|| ()).unwrap_err());
         assert_eq!(built.kind(), std::io::ErrorKind::InvalidInput);
@@ -176,7 +178,8 @@ fn stack_size_rule_is_the_same_for_runtimes_and_goroutines() {
         assert_eq!(spawned.to_string(), want);
     }
     for good in [min, MAX_STACK_SIZE] {
-        let other = Runtime::builder().procs(1).stack_size(good).build().unwrap();
+        // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+        let other = unsafe { Runtime::builder().procs(1).stack_size(good).build() }.unwrap();
         assert_eq!(other.block_on(|| 1), 1);
         let h = rt.block_on(move || gpm_sched::Builder::new().stack_size(good).go(|| 2).unwrap());
         assert_eq!(h.join().unwrap(), 2);

@@ -57,7 +57,8 @@ fn spawn_parked(
 }
 
 fn run_child(scenario: &str) {
-    let rt = Runtime::builder().procs(2).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
     let drops = Arc::new(AtomicUsize::new(0));
     let d = drops.clone();
     match scenario {

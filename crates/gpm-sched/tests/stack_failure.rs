@@ -29,7 +29,8 @@ fn limit_address_space(headroom: u64) {
 }
 
 fn run_child() {
-    let rt = Runtime::builder().procs(1).stack_size(STACK).build().unwrap();
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).stack_size(STACK).build() }.unwrap();
     limit_address_space(512 << 20);
     // From a plain thread: queued globally with no stack, bound when an M first runs them.
     let hs: Vec<_> = (0..3u32).map(|i| rt.go(move || i)).collect();
