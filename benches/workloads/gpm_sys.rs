@@ -17,7 +17,8 @@ use std::time::Instant;
 
 /// Runs workload `w` with `n` operations on a gpm runtime with `procs` Ps.
 pub fn run(w: Workload, procs: usize, n: u64) -> Outcome {
-    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    // SAFETY: the workloads only spawn, yield, sleep, send and receive: no thread-local,
+    // no thread-bound value across a park.
     let rt = match unsafe { gpm::Runtime::builder().procs(procs).build() } {
         Ok(rt) => rt,
         Err(e) => return Outcome::failed(format!("runtime: {e}")),

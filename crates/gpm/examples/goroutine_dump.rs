@@ -117,7 +117,8 @@ fn spawn_all(dropped: Arc<AtomicUsize>, lock: Arc<Mutex<u32>>) -> (Parked, Ends)
 }
 
 fn main() -> std::io::Result<()> {
-    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    // SAFETY: the demo goroutines park on channels, locks and timers, holding no thread-local
+    // and no thread-bound value across a park.
     let rt = unsafe { gpm::Runtime::builder().procs(2).name("dump-demo").build() }?;
     let dropped = Arc::new(AtomicUsize::new(0));
     let lock = Arc::new(Mutex::new(0u32));

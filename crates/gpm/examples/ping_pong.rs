@@ -41,7 +41,7 @@ fn main() -> std::io::Result<()> {
     const THREAD_ROUNDS: u64 = 20_000;
 
     for procs in [1, 2] {
-        // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+        // SAFETY: the players only send and receive: no thread-local, no thread-bound value.
         let rt = unsafe { gpm::Runtime::builder().procs(procs).build() }?;
         let (ball, rtt) = rt.block_on(|| match_of(GOROUTINE_ROUNDS, |f| drop(gpm::go(f))));
         println!("goroutines, {procs} proc(s): {GOROUTINE_ROUNDS} round trips, {rtt:?} each");

@@ -145,7 +145,8 @@ fn cancelled_run() -> Vec<u64> {
 }
 
 fn main() -> std::io::Result<()> {
-    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    // SAFETY: the stages only send, receive and compute: no thread-local, no thread-bound
+    // value across a park.
     let rt = unsafe { gpm::Runtime::builder().build() }?;
     let expected: u64 = (1..=N).map(|i| i * i).filter(|v| v % 2 == 0).sum();
 

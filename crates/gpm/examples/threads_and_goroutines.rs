@@ -217,7 +217,8 @@ fn pinned_and_roaming(rt: &gpm::Runtime) {
 }
 
 fn main() -> std::io::Result<()> {
-    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    // SAFETY: the goroutines share channels and gpm locks with the threads: they hold no
+    // thread-local and no std lock guard across a park.
     let rt = unsafe { gpm::Runtime::builder().procs(2).build() }?;
     requests_and_replies(&rt);
     pinned_and_roaming(&rt);

@@ -109,7 +109,8 @@ fn main() -> io::Result<()> {
     let files = make_files(&dir)?;
     let expected: Vec<u64> = files.iter().map(|(_, sum)| *sum).collect();
 
-    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    // SAFETY: the workers only receive jobs, compute and send results: no thread-local, no
+    // thread-bound value across a park.
     let rt = unsafe { gpm::Runtime::builder().procs(PROCS).build() }?;
     let start = Instant::now();
     let pool = rt.go(move || run_pool(files));

@@ -6,7 +6,11 @@
 fn go_without_a_runtime_says_how_to_start_one_then_init_starts_it() {
     let caught = std::panic::catch_unwind(|| gpm::go(|| 1).join());
     let payload = caught.expect_err("gpm::go with no default runtime must panic");
-    let msg = payload.downcast_ref::<String>().expect("a formatted message");
+    let msg = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .expect("a message");
     for needle in ["unsafe { gpm::init() }", "gpm::init_single_thread()", "// SAFETY:"] {
         assert!(msg.contains(needle), "the message lacks {needle:?}: {msg}");
     }

@@ -269,15 +269,24 @@ fn channels_select_and_sync() {
         let total = rt.block_on(|| {
             let (a_tx, a_rx) = gpm::chan::bounded::<u64>(4);
             let (b_tx, b_rx) = gpm::chan::bounded::<u64>(0);
-            gpm::go(move || (0..500).for_each(|i| a_tx.send(i).expect("a")));
-            gpm::go(move || (500..1000).for_each(|i| b_tx.send(i).expect("b")));
-            let (mut sum, mut open) = (0, 2);
-            while open > 0 {
+            // Each sender hands its `Sender` back through its join, so neither channel
+            // closes while the other still has values to deliver.
+            let a = gpm::go(move || {
+                (0..500).for_each(|i| a_tx.send(i).expect("a"));
+                a_tx
+            });
+            let b = gpm::go(move || {
+                (500..1000).for_each(|i| b_tx.send(i).expect("b"));
+                b_tx
+            });
+            let (mut sum, mut n) = (0, 0);
+            while n < 1000 {
                 gpm::select! {
-                    recv(a_rx) -> v => match v { Ok(v) => sum += v, Err(_) => open -= 1 },
-                    recv(b_rx) -> v => match v { Ok(v) => sum += v, Err(_) => open -= 1 },
+                    recv(a_rx) -> v => { sum += v.expect("a open"); n += 1 },
+                    recv(b_rx) -> v => { sum += v.expect("b open"); n += 1 },
                 }
             }
+            drop((a.join().expect("a"), b.join().expect("b")));
             let m = Arc::new(gpm::sync::Mutex::new(0u64));
             let wg = gpm::sync::WaitGroup::new();
             for _ in 0..8 {
