@@ -25,7 +25,7 @@ use std::ptr::NonNull;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering::*};
 
-use gpm_stack::{Coroutine, RawJob, Suspender};
+use gpm_stack::{RawJob, SendCoroutine, Suspender};
 
 use crate::gstate::ParkState;
 use crate::m::M;
@@ -122,8 +122,9 @@ pub(crate) struct G {
     /// owner: the coroutine (stack) running this G's job; boxed, so that binding and
     /// unbinding it (`gfree.rs`) moves a pointer, not the coroutine. `None` while a G spawned without
     /// one has not run yet (its job waits in `job`), and for a dead G whose coroutine went
-    /// to its P's cache: coroutines are bound lazily (`gfree::bind`).
-    pub(crate) co: UnsafeCell<Option<Box<Coroutine>>>,
+    /// to its P's cache: coroutines are bound lazily (`gfree::bind`). A `SendCoroutine`, made
+    /// under the runtime's migration promise (`gfree::new_coroutine`).
+    pub(crate) co: UnsafeCell<Option<Box<SendCoroutine>>>,
     /// owner: the job of a G that has not run yet and has no coroutine.
     pub(crate) job: Cell<Option<RawJob>>,
     /// owner: why no stack could be bound for this G's first run (`gfree::bind`), set just
@@ -150,11 +151,11 @@ pub(crate) struct G {
 // threads goes through a run queue or `ParkState` with release/acquire ordering. Everything
 // read by other threads (dump, sysmon, wakers) is atomic or behind a `Mutex`.
 unsafe impl Sync for G {}
-// SAFETY: as above; the coroutine is `Send` (gpm-stack's migration contract).
+// SAFETY: as above; the coroutine is a `SendCoroutine` (see `gfree::new_coroutine`).
 unsafe impl Send for G {}
 
 impl G {
-    pub(crate) fn new(co: Option<Box<Coroutine>>) -> G {
+    pub(crate) fn new(co: Option<Box<SendCoroutine>>) -> G {
         G {
             id: AtomicU64::new(0),
             status: AtomicU8::new(GStatus::Idle as u8),
@@ -260,7 +261,7 @@ impl G {
     /// # Safety
     /// The caller owns the G's stack (module table) and holds no other reference to it.
     #[allow(clippy::mut_from_ref)]
-    pub(crate) unsafe fn co_mut(&self) -> &mut Option<Box<Coroutine>> {
+    pub(crate) unsafe fn co_mut(&self) -> &mut Option<Box<SendCoroutine>> {
         // SAFETY: exclusive by the caller's contract.
         unsafe { &mut *self.co.get() }
     }

@@ -27,7 +27,7 @@
 use std::io;
 use std::sync::atomic::Ordering::*;
 
-use gpm_stack::Coroutine;
+use gpm_stack::{Coroutine, SendCoroutine, Stack};
 
 use crate::g::{G, GRef, GStatus};
 use crate::m::M;
@@ -112,10 +112,10 @@ pub(crate) fn gfget(
         }
     };
     if let Some(size) = stack_size.filter(|&s| s != sched.stack_size) {
-        match gpm_stack::Stack::new(size) {
+        match Stack::new(size) {
             Ok(stack) => {
                 // SAFETY: a free G is owned by whoever took it off the free list: us.
-                let old = unsafe { g.co_mut() }.replace(Box::new(Coroutine::new(stack)));
+                let old = unsafe { g.co_mut() }.replace(new_coroutine(stack));
                 if let Some(old) = old {
                     sched.pool.put(old.into_stack());
                 }
@@ -174,6 +174,26 @@ fn refill(sched: &Sched, free: &mut Vec<GRef>) -> Option<GRef> {
     free.pop()
 }
 
+/// A coroutine for this runtime's goroutines, on `stack`: every coroutine a G or a P's cache
+/// holds is made here, the one place gpm-sched makes gpm-stack's migration promise
+/// (`Coroutine::into_send`) for all the goroutines that will run on it. The promise has two
+/// parts:
+/// 1. The goroutines' own code keeps the contract: the runtime's creator promised it with
+///    `unsafe` (`RuntimeBuilder::build`'s `# Safety`), or the runtime is single-threaded and
+///    never resumes a goroutine, nor unwinds a cancelled one (`runtime/cancel.rs` does so on
+///    helper threads), on another thread.
+/// 2. The runtime's code on a goroutine's stack keeps it: it reads thread-locals only in
+///    never-inlined accessors that do not switch (`context.rs`), finds its M and P through the
+///    G after a switch, and pins a goroutine that switches while a panic unwinds its stack
+///    to its M (`G::suspend`).
+fn new_coroutine(stack: Stack) -> Box<SendCoroutine> {
+    let co = Coroutine::new(stack);
+    // SAFETY: the migration contract holds for every job this coroutine will run: part 1 by
+    // the runtime creator's promise, or because the runtime is single-threaded and never
+    // resumes a goroutine on another thread; part 2 by this crate's code (see above).
+    Box::new(unsafe { co.into_send() })
+}
+
 /// The coroutine to resume `g` on, binding one if `g` has not run yet: from `p`'s cache,
 /// else a new one on a pool stack, loaded with the G's job. `None`: no stack could be had;
 /// the G's job was dropped (its join reports `Cancelled` with the reason, module docs) and
@@ -183,7 +203,7 @@ fn refill(sched: &Sched, free: &mut Vec<GRef>) -> Option<GRef> {
 /// The caller's M owns `p` (native stack, status `Running`) and has dequeued `g`.
 #[inline]
 #[allow(clippy::mut_from_ref)]
-pub(crate) unsafe fn bind<'g>(sched: &Sched, p: &P, g: &'g G) -> Option<&'g mut Coroutine> {
+pub(crate) unsafe fn bind<'g>(sched: &Sched, p: &P, g: &'g G) -> Option<&'g mut SendCoroutine> {
     // SAFETY: the caller dequeued `g`: it owns the G's stack and owner fields.
     let slot = unsafe { g.co_mut() };
     if slot.is_none() {
@@ -198,14 +218,14 @@ pub(crate) unsafe fn bind<'g>(sched: &Sched, p: &P, g: &'g G) -> Option<&'g mut 
 /// # Safety
 /// As `bind`.
 #[inline(never)]
-unsafe fn bind_new(sched: &Sched, p: &P, g: &G) -> Option<Box<Coroutine>> {
+unsafe fn bind_new(sched: &Sched, p: &P, g: &G) -> Option<Box<SendCoroutine>> {
     let job = g.job.take().expect("bind: G with neither a coroutine nor a job");
     // SAFETY: the caller owns `p`.
     let cached = unsafe { p.cos() }.pop();
     let co = match cached {
         Some(co) => co,
         None => match sched.pool.get() {
-            Ok(stack) => Box::new(Coroutine::new(stack)),
+            Ok(stack) => new_coroutine(stack),
             Err(e) => {
                 if sched.counters.stack_failures.fetch_add(1, Relaxed) == 0 {
                     eprintln!(

@@ -5,9 +5,9 @@
 //! the façade, and its code never reads a thread-local in a function that can switch.
 //!
 //! # The three letters
-//! * **G** (`g.rs`): a goroutine — its job, a gpm-stack `Coroutine` bound lazily when it
-//!   first runs (`gfree.rs`), status, park state, wait reason. Each G status is defined by
-//!   who owns its stack (table in `g.rs`).
+//! * **G** (`g.rs`): a goroutine — its job, a gpm-stack `SendCoroutine` bound lazily when
+//!   it first runs (`gfree.rs`, where the migration promise is made), status, park state,
+//!   wait reason. Each G status is defined by who owns its stack (table in `g.rs`).
 //! * **P** (`p.rs`): a logical processor — the local ring + `runnext` (gpm-queue), the
 //!   free-G cache, the idle-coroutine cache, the id batch, the timer heap, `schedtick`.
 //!   `procs` of them; an M runs goroutines only while it holds one. P status is defined

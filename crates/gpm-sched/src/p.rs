@@ -17,7 +17,7 @@ pub(crate) use crate::ownership::PStatus;
 use crate::ownership::{PWord, UserMark};
 
 use gpm_queue::{Local, Stealer};
-use gpm_stack::Coroutine;
+use gpm_stack::SendCoroutine;
 
 use crate::g::{G, GRef};
 use crate::taskmem::Cache;
@@ -58,7 +58,7 @@ pub(crate) struct P {
     /// spawn with nothing else queued (`gfree::gfget`). Boxed: they move between here and
     /// `G::co` as pointers.
     #[allow(clippy::vec_box)]
-    cos: UnsafeCell<Vec<Box<Coroutine>>>,
+    cos: UnsafeCell<Vec<Box<SendCoroutine>>>,
     ids: Cell<(u64, u64)>,
     /// Free task blocks (`taskmem.rs`).
     tasks: UnsafeCell<Cache>,
@@ -151,7 +151,7 @@ impl P {
     /// # Safety
     /// As `runq`.
     #[allow(clippy::mut_from_ref, clippy::vec_box)]
-    pub(crate) unsafe fn cos(&self) -> &mut Vec<Box<Coroutine>> {
+    pub(crate) unsafe fn cos(&self) -> &mut Vec<Box<SendCoroutine>> {
         // SAFETY: exclusive by the caller's contract.
         unsafe { &mut *self.cos.get() }
     }

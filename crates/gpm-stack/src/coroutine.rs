@@ -16,19 +16,28 @@
 //! corosensei's private payload, which such a catch would swallow unless it could tell that
 //! payload apart (it cannot name its type) — the coroutine would then run on after its drop.
 //! Around `resume`, the forced unwind never passes through our code.
+//!
+//! ## Threads
+//! A `Coroutine` is `!Send`: a suspended job's frames may hold thread-local addresses and
+//! thread-bound values, which no type can see. It moves between threads only as a
+//! [`SendCoroutine`](crate::SendCoroutine) (made with an `unsafe` promise about its jobs) or,
+//! with no job on it, as an [`IdleCoroutine`](crate::IdleCoroutine); `migrate.rs` says why
+//! each is sound.
 
 use std::convert::Infallible;
 use std::fmt;
+use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
+use std::ptr::NonNull;
 
 use corosensei::{CoroutineResult, Yielder};
-
-use std::ptr::NonNull;
 
 use crate::current::{self, GuardInfo, ThreadSlot};
 use crate::stack::Stack;
 
 /// A unit of work for a [`Coroutine`]: runs on the coroutine's stack and may suspend it.
+/// `Send`, because what it captures moves with a coroutine that changes threads as a
+/// [`SendCoroutine`](crate::SendCoroutine).
 pub type Job = Box<dyn FnOnce(&Suspender) + Send>;
 
 /// A job in memory its caller allocated (and may share): a pointer, a function that runs it
@@ -140,8 +149,9 @@ impl Suspender {
     }
 
     /// Switches back to whoever called [`Coroutine::resume`]; returns when the coroutine is
-    /// resumed again, possibly on another thread (see the migration contract on
-    /// [`Coroutine`]). Reads no thread-local.
+    /// resumed again: on the same thread, or on another one if the coroutine was moved as a
+    /// [`SendCoroutine`](crate::SendCoroutine), under the migration contract of
+    /// [`Coroutine::into_send`]. Reads no thread-local.
     #[inline]
     pub fn suspend(&self) {
         let input = self.0.suspend(Step::Suspended);
@@ -173,7 +183,8 @@ fn body(yielder: &Yielder<Handoff, Step>, mut input: Handoff) -> Infallible {
         if let Some(job) = unsafe { input.take() } {
             job.run(suspender);
         }
-        // Nothing with drop glue is live here: see `Coroutine::unload`.
+        // Nothing with drop glue is live here (see `Coroutine::unload`), and nothing bound
+        // to this thread: an idle coroutine may change threads (`migrate.rs`).
         input = yielder.suspend(Step::Finished);
     }
 }
@@ -181,31 +192,28 @@ fn body(yielder: &Yielder<Handoff, Step>, mut input: Handoff) -> Infallible {
 /// A reusable coroutine: one corosensei coroutine and one [`Stack`] running many [`Job`]s in
 /// turn (`start`, then `resume` until `Finished`, then `start` again).
 ///
-/// # Safety (why `Coroutine` is `Send`, and what that asks of jobs)
-/// A corosensei coroutine is `!Send` because a suspended one holds the job's stack frames,
-/// and those may contain values bound to the thread they were created on. gpm moves
-/// suspended goroutines between threads, so this type is `Send` under a contract:
+/// # Threads
+/// `Coroutine` is neither `Send` nor `Sync`. A suspended job's frames live on its stack, and
+/// they may hold a reference into the creating thread's thread-local storage, a thread-bound
+/// value (an `Rc` shared with thread-local state, a `MutexGuard`), or, in an optimised build,
+/// a thread-local's address that LLVM keeps in a register across the suspension. Resumed on
+/// another thread, such a job would use the first thread's storage while that thread uses it
+/// too: undefined behaviour that safe code must not be able to cause, so a coroutine stays on
+/// the thread that made it (as corosensei's own `Coroutine` does):
 ///
-/// 1. **Thread-locals across a suspension.** Code that can suspend (directly, or through any
-///    call that may park the goroutine) must not read a thread-local before and after the
-///    suspension in one function: in optimised builds LLVM may keep the thread-local's address
-///    in a register across the call, and after a migration the code then reads and writes
-///    the *old* thread's slot while that thread uses it too. Access thread-locals only in
-///    `#[inline(never)]` functions that never suspend. This crate follows the rule: only the
-///    never-inlined functions in `current.rs` (which `resume` calls on the caller's stack)
-///    and the pool's never-inlined cache accessor touch thread-locals (`resume_in` writes
-///    through a [`ThreadSlot`] taken on the thread's own stack instead);
-///    `Suspender::suspend` and the coroutine body touch none.
-/// 2. **Thread-bound values across a suspension.** A value that must stay on its thread
-///    (`MutexGuard` of a thread-affine lock, an `Rc` shared with thread-local state, a
-///    `thread_rng()` handle, a raw pointer into a thread-local) must not be held across a
-///    suspension. The job's `Send` bound covers what it captures, not what it creates on its
-///    stack, so this part is the job author's duty (gpm's ways out: goroutine-local storage
-///    and `lock_os_thread`).
-/// 3. **Resume on one thread at a time.** `resume` takes `&mut self`, so only one thread can
-///    run the coroutine; moving it requires the previous `resume` to have returned.
+/// ```compile_fail
+/// fn send<T: Send>() {}
+/// send::<gpm_stack::Coroutine>(); // a suspended job must not change threads
+/// ```
 ///
-/// A job's panic payload crosses threads the same way (`Box<dyn Any + Send>`).
+/// Two ways out, both in `migrate.rs`: [`into_send`](Coroutine::into_send) (`unsafe`: the
+/// caller promises its jobs keep the migration contract) gives a [`SendCoroutine`] for a
+/// scheduler that moves goroutines between threads; [`into_idle`](Coroutine::into_idle)
+/// gives a coroutine with no job on it an [`IdleCoroutine`] that moves freely (a pool of warm
+/// stacks shared by threads).
+///
+/// [`SendCoroutine`]: crate::SendCoroutine
+/// [`IdleCoroutine`]: crate::IdleCoroutine
 pub struct Coroutine {
     inner: Option<Inner>,
     /// Loaded by `start` or `start_raw`, handed over by the next `resume`.
@@ -213,12 +221,10 @@ pub struct Coroutine {
     /// A job is in progress and suspended.
     suspended: bool,
     info: GuardInfo,
+    /// `!Send` and `!Sync` in our own right (see `# Threads`), not only because corosensei's
+    /// coroutine happens to be.
+    _thread_bound: PhantomData<*const ()>,
 }
-
-// SAFETY: see the contract in the type's `# Safety` section: the job is `Send`, the stack
-// is `Send`, and what lives on a suspended stack may move threads only under rules 1-2, which
-// this crate keeps and documents for job authors; rule 3 is enforced by `&mut self`.
-unsafe impl Send for Coroutine {}
 
 impl fmt::Debug for Coroutine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -241,7 +247,13 @@ impl Coroutine {
             id: 0,
             stack_size: stack.size(),
         };
-        Coroutine { inner: Some(Inner::with_stack(stack, body)), job: None, suspended: false, info }
+        Coroutine {
+            inner: Some(Inner::with_stack(stack, body)),
+            job: None,
+            suspended: false,
+            info,
+            _thread_bound: PhantomData,
+        }
     }
 
     /// Sets the id named in the overflow message `goroutine N has overflowed its stack`.
@@ -325,8 +337,9 @@ impl Coroutine {
     /// [`resume`](Self::resume), publishing through `slot` (this thread's, from
     /// [`crate::thread_slot`], taken once on the thread's own stack) with a plain store
     /// instead of a thread-local access: the fast path for a scheduler loop. The coroutine
-    /// may have run on other threads before; what matters is that `slot` is the calling
-    /// thread's, which its `!Send` type and `thread_slot`'s check ensure.
+    /// may have run on other threads before (as a [`SendCoroutine`](crate::SendCoroutine));
+    /// what matters is that `slot` is the calling thread's, which its `!Send` type and
+    /// `thread_slot`'s check ensure.
     ///
     /// # Panics
     /// If the coroutine is idle (nothing to run).

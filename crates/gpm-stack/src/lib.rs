@@ -27,7 +27,10 @@
 //!   `MADV_DONTNEED`. The policy and its address-space trade-off are written there.
 //! * [`Coroutine`] (`coroutine.rs`): one corosensei coroutine and stack that runs many
 //!   [`Job`]s in turn; a job's panic comes back as [`Resumed::Finished`]`(Err(payload))` and
-//!   the coroutine stays usable.
+//!   the coroutine stays usable. It is `!Send`.
+//! * Migration (`migrate.rs`): [`SendCoroutine`], made by the `unsafe`
+//!   [`Coroutine::into_send`] whose `# Safety` is the migration contract below, is what a
+//!   scheduler moves between threads; [`IdleCoroutine`] (no job on it) moves with no promise.
 //! * Overflow (`overflow.rs`, `altstack.rs`, `current.rs`): [`install_overflow_handler`] sets a
 //!   SIGSEGV/SIGBUS handler; [`init_thread`] gives a thread a guarded alternate signal stack.
 //!   A fault in the guard page of the coroutine the thread is running prints
@@ -40,21 +43,23 @@
 //!   `mprotect`, `/proc` readings).
 //!
 //! # The migration contract
-//! A suspended [`Coroutine`] may be resumed on another thread (it is `Send`; the full
-//! contract is in its `# Safety` section). The hazard: in optimised builds LLVM keeps a
-//! thread-local's address in a register across calls, so a function that reads a
-//! thread-local, suspends, moves to another thread and reads it again uses the *old* thread's
-//! slot. Rule: **no function that can suspend reads a thread-local**; thread-locals are read
-//! only in `#[inline(never)]` functions that never suspend. In this crate those
-//! are the functions in `current.rs` that `Coroutine::resume` calls on the resumer's stack to
-//! publish the running coroutine for the overflow handler, [`running`], [`thread_slot`], and
-//! the pool's cache accessor; `Suspender::suspend` and the coroutine body read none.
+//! A [`Coroutine`] is `!Send`. A suspended job's frames may hold thread-local references or
+//! thread-bound values, and in optimised builds LLVM keeps a thread-local's address in a
+//! register across calls, so a function that reads a thread-local, suspends, moves to another
+//! thread and reads it again uses the *old* thread's slot. A scheduler that moves coroutines
+//! between threads makes them [`SendCoroutine`]s with the `unsafe` [`Coroutine::into_send`],
+//! whose `# Safety` is the contract its jobs keep. Its core rule: **no function that can
+//! suspend reads a thread-local**; thread-locals are read only in `#[inline(never)]`
+//! functions that never suspend. This crate keeps that rule in its own code: its
+//! thread-locals are read in the functions in `current.rs` that `Coroutine::resume` calls on
+//! the resumer's stack to publish the running coroutine for the overflow handler, [`running`],
+//! [`thread_slot`], and the pool's cache accessor; `Suspender::suspend` and the coroutine body
+//! read none.
 //!
 //! A scheduler loop publishes more cheaply: it takes its thread's [`ThreadSlot`] once, on
 //! the thread's own stack, and calls [`Coroutine::resume_in`]`(&slot)`, which stores through
 //! the slot's pointer with no thread-local access (`current.rs` says why that stays right
-//! when coroutines migrate). User jobs carry the same
-//! duty for `thread_local!` and for thread-bound values held across a suspension.
+//! when coroutines migrate).
 //!
 //! ```
 //! use gpm_stack::{Coroutine, Resumed, Stack};
@@ -83,6 +88,7 @@ mod coroutine;
 mod current;
 mod fence;
 mod guard;
+mod migrate;
 mod overflow;
 mod pool;
 mod stack;
@@ -95,6 +101,7 @@ pub use fence::{asymmetric_heavy, asymmetric_light, asymmetric_supported};
 pub use guard::{
     GUARD_ENV, GuardKind, live_mprotect_stacks, madvise_guard_supported, mprotect_stack_limit,
 };
+pub use migrate::{IdleCoroutine, SendCoroutine};
 pub use overflow::install_overflow_handler;
 pub use pool::{
     DEFAULT_KEEP_RESIDENT, DEFAULT_LOCAL_CAPACITY, DEFAULT_SHARED_CAPACITY, StackPool,

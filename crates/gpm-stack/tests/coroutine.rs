@@ -1,5 +1,6 @@
 //! `Coroutine` behaviour: jobs in turn, suspend/resume, panics as values, destructors of
-//! unwound jobs, nesting, and moving a suspended coroutine to another thread.
+//! unwound jobs, nesting, and moving a coroutine to another thread (suspended, under the
+//! migration contract; idle, with no promise).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -166,6 +167,10 @@ fn suspended_coroutine_moves_to_another_thread() {
         tx.send((before, after)).unwrap();
     }));
     assert!(matches!(co.resume(), Resumed::Suspended));
+    // SAFETY: the migration contract, for the one job this coroutine runs: it holds only the
+    // `Sender` (a `Send` value) and two integers across its suspension; before it, it reads
+    // no thread-local (`gettid` is a syscall), so no thread-local is accessed on both sides.
+    let co = unsafe { co.into_send() };
     let co = std::thread::spawn(move || {
         let mut co = co;
         assert!(matches!(co.resume(), Resumed::Finished(Ok(()))));
@@ -176,6 +181,36 @@ fn suspended_coroutine_moves_to_another_thread() {
     let (before, after) = rx.recv().unwrap();
     assert_ne!(before, after);
     assert!(co.is_idle());
+}
+
+#[test]
+fn an_idle_coroutine_moves_to_another_thread_with_no_promise() {
+    let mut co = coroutine();
+    co.start(Box::new(|s| s.suspend()));
+    assert!(matches!(co.resume(), Resumed::Suspended));
+    // Not idle: a job is suspended on it.
+    let mut co = co.into_idle().unwrap_err();
+    assert!(matches!(co.resume(), Resumed::Finished(Ok(()))));
+    let idle = co.into_idle().expect("idle once its job finished");
+    let here = tid();
+    let idle = std::thread::spawn(move || {
+        let mut co = idle.into_inner();
+        co.start(Box::new(move |s| {
+            assert_ne!(tid(), here);
+            s.suspend();
+        }));
+        assert!(matches!(co.resume(), Resumed::Suspended));
+        assert!(matches!(co.resume(), Resumed::Finished(Ok(()))));
+        co.into_idle().unwrap()
+    })
+    .join()
+    .unwrap();
+    // A job that panicked leaves it idle too (on a fresh corosensei coroutine).
+    let mut co = Coroutine::from(idle);
+    co.start(Box::new(|_| panic!("boom")));
+    assert!(matches!(co.resume(), Resumed::Finished(Err(_))));
+    let idle = co.into_idle().unwrap();
+    std::thread::spawn(move || drop(idle.into_stack())).join().unwrap();
 }
 
 #[test]

@@ -3,13 +3,16 @@
 //! overflow handler, read by `gpm_stack::running`, and the pool's thread cache) is the
 //! current thread's. Runs optimised (`[profile.test] opt-level = 3`): the hazard — LLVM
 //! keeping a thread-local's address in a register across the suspension — only shows there.
+//!
+//! The coroutines move as `SendCoroutine`s, so each makes the migration promise of
+//! `Coroutine::into_send`; the jobs are written to keep it (see `traveller`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc;
 
-use gpm_stack::{Coroutine, Resumed, Stack, StackPool, running};
+use gpm_stack::{Coroutine, Resumed, SendCoroutine, Stack, StackPool, running};
 
 const THREADS: usize = 4;
 const COROUTINES: usize = 64;
@@ -22,7 +25,7 @@ fn tid() -> i32 {
 
 /// A coroutine in flight, with the id of the thread that resumes it next.
 struct Traveller {
-    co: Coroutine,
+    co: SendCoroutine,
     resumer: Arc<AtomicI32>,
 }
 
@@ -36,7 +39,8 @@ fn traveller(id: u64, pool: Arc<StackPool>) -> Traveller {
     let resumer = Arc::new(AtomicI32::new(0));
     let seen_by = resumer.clone();
     co.start(Box::new(move |s| {
-        let mut threads = HashSet::new();
+        // A `BTreeSet`, not a `HashSet`: `RandomState::new` reads a thread-local.
+        let mut threads = BTreeSet::new();
         for hop in 0..HOPS {
             // Read before and after the suspension in one function: the pattern that breaks
             // when a thread-local's address is cached across the switch.
@@ -53,6 +57,14 @@ fn traveller(id: u64, pool: Arc<StackPool>) -> Traveller {
         }
         assert!(threads.len() > 1, "coroutine {id} never moved");
     }));
+    // The job keeps the migration contract: (1) across `suspend` it holds only `Send` values
+    // (ids, the guard range, a `BTreeSet`, `Arc`s); (2) it reads thread-locals only inside
+    // gpm-stack's never-inlined accessors that do not suspend (`running`, the pool's
+    // per-thread cache behind `get`/`put`), which look the thread-local up afresh on each
+    // call, as this test checks; its own code reads none (`gettid` is a syscall); (3) it
+    // never suspends while unwinding (a failed assertion ends the job).
+    // SAFETY: the job keeps `into_send`'s contract, as just argued.
+    let co = unsafe { co.into_send() };
     Traveller { co, resumer }
 }
 

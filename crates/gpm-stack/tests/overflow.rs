@@ -80,6 +80,9 @@ fn run_child(scenario: &str) {
                 black_box(recurse(0));
             }));
             assert!(matches!(co.resume(), Resumed::Suspended));
+            // SAFETY: the migration contract: the job holds nothing across its suspension and
+            // touches no thread-local on either side of it (`recurse` only recurses).
+            let co = unsafe { co.into_send() };
             std::thread::spawn(move || {
                 let _thread = gpm_stack::init_thread();
                 let slot = gpm_stack::thread_slot();

@@ -51,12 +51,14 @@ fn both_guard_kinds_build_and_auto_resolves() {
 }
 
 #[test]
-fn stacks_are_send_and_sync() {
+fn send_and_sync_facts() {
     fn check<T: Send + Sync>() {}
     check::<Stack>();
     check::<StackPool>();
+    // `Coroutine` itself is `!Send` (the `compile_fail` doctest on it); these two forms move.
     fn send<T: Send>() {}
-    send::<gpm_stack::Coroutine>();
+    send::<gpm_stack::SendCoroutine>();
+    send::<gpm_stack::IdleCoroutine>();
 }
 
 /// Child half of `env_var_forces_mprotect_guards`: a no-op unless the parent set the variable.

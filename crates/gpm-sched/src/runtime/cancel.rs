@@ -44,7 +44,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use gpm_stack::Coroutine;
+use gpm_stack::SendCoroutine;
 
 use crate::g::GRef;
 use crate::sched::{Sched, lock};
@@ -64,7 +64,9 @@ struct Shared {
 }
 
 struct State {
-    todo: VecDeque<(GRef, Box<Coroutine>)>,
+    /// Unwound on helper threads: `SendCoroutine`s, whose migration promise covers that
+    /// (`gfree::new_coroutine`).
+    todo: VecDeque<(GRef, Box<SendCoroutine>)>,
     /// Goroutines being unwound now (by id), for the report.
     running: Vec<GRef>,
     /// Coroutines fully unwound so far.
@@ -73,7 +75,7 @@ struct State {
 
 /// Unwinds every coroutine in `todo` (see the module docs). Returns when all are unwound,
 /// or when no progress was made for `GIVE_UP` (after reporting the stuck goroutines).
-pub(super) fn unwind_all(sched: &Sched, todo: Vec<(GRef, Box<Coroutine>)>) {
+pub(super) fn unwind_all(sched: &Sched, todo: Vec<(GRef, Box<SendCoroutine>)>) {
     if todo.is_empty() {
         return;
     }
