@@ -50,6 +50,10 @@
 //! and for what `resume` does on the resumer's: thread-locals are read only in
 //! `#[inline(never)]` functions that never suspend (`current.rs`, the pool's cache accessor).
 //!
+//! `tests/compile_fail.rs` holds the programs that must not compile without `unsafe` (sending
+//! a suspended `Coroutine`, calling `into_send`, swapping through a `SendCoroutine`, starting
+//! a job on an `IdleCoroutine`) and one that must (moving idle coroutines between threads).
+//!
 //! Rejected:
 //! * `Coroutine: Send` with the contract as documentation only (the first design): safe code
 //!   could break it, and did (a `thread_local!` reference held across `suspend`, resumed on

@@ -55,7 +55,7 @@ fn send_and_sync_facts() {
     fn check<T: Send + Sync>() {}
     check::<Stack>();
     check::<StackPool>();
-    // `Coroutine` itself is `!Send` (the `compile_fail` doctest on it); these two forms move.
+    // `Coroutine` itself is `!Send` (`tests/compile_fail/`); these two forms move.
     fn send<T: Send>() {}
     send::<gpm_stack::SendCoroutine>();
     send::<gpm_stack::IdleCoroutine>();
