@@ -411,30 +411,49 @@ impl Runtime {
 
 /// Joins every M and sysmon, cancels the unfinished goroutines, gives stacks back.
 fn finish_shutdown(sched: &Sched, sysmon: Option<ThreadHandle<()>>) {
-    // Ms may be starting while we wake: wake again until every thread is joined.
-    loop {
-        sched.wake_all();
-        sched.join_threads();
-        if sched.nthreads.load(Acquire) == 0 {
-            break;
+    let unwound = if sched.single {
+        // The home M cancels the goroutines itself, on their own thread.
+        cancel::wait_for_home(sched)
+    } else {
+        // Ms may be starting while we wake: wake again until every thread is joined.
+        loop {
+            sched.wake_all();
+            sched.join_threads();
+            if sched.nthreads.load(Acquire) == 0 {
+                break;
+            }
+            std::thread::yield_now();
         }
-        std::thread::yield_now();
-    }
+        true
+    };
     if let Some(h) = sysmon {
         sched.sysmon.unpark();
         let _ = h.join();
     }
-    cancel_all(sched);
-    sched.pool.trim();
+    if !sched.single {
+        cancel_all(sched, cancel::unwind_all);
+    }
+    if unwound {
+        sched.pool.trim();
+    }
 }
 
-/// Unwinds every unfinished goroutine and drains the queues (no M runs any more).
+/// A single-thread runtime's home M, its schedule loop over at shutdown: cancel every
+/// unfinished goroutine here, on the thread it ran on (a thread-local it borrowed, or a
+/// thread-bound value it holds, is still this thread's while its destructors run).
+pub(crate) fn cancel_on_home(sched: &Sched) {
+    // From 0 to 1: the cancellation has started (`cancel::wait_for_home`).
+    sched.counters.unwound_on_home.fetch_add(1, Relaxed);
+    cancel_all(sched, cancel::unwind_here);
+}
+
+/// Unwinds every unfinished goroutine with `unwind` and drains the queues (no M runs
+/// goroutines any more).
 ///
 /// A goroutine that switched away while a panic unwound its stack (a destructor that
 /// parked) cannot be unwound again — a second unwind through that destructor aborts the
-/// process — so its coroutine is leaked, with a warning naming it. The others are unwound
-/// by `cancel::unwind_all`, which never hangs on a destructor that blocks.
-fn cancel_all(sched: &Sched) {
+/// process — so its coroutine is leaked, with a warning naming it.
+fn cancel_all(sched: &Sched, unwind: fn(&Sched, cancel::Todo)) {
     let gs: Vec<_> = lock(&sched.allgs).clone();
     for g in &gs {
         g.cancelling.store(true, Relaxed);
@@ -462,7 +481,7 @@ fn cancel_all(sched: &Sched) {
             todo.push((g, co));
         }
     }
-    cancel::unwind_all(sched, todo);
+    unwind(sched, todo);
     for p in sched.ps.iter() {
         // SAFETY: no M runs: the dropping thread owns every P.
         let _ = unsafe { p.runq() }.drain().count();

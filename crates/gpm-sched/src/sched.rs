@@ -28,6 +28,9 @@ pub(crate) struct Counters {
     pub(crate) thread_limit_hits: AtomicU64,
     /// Goroutines cancelled because no stack could be had when they first ran.
     pub(crate) stack_failures: AtomicU64,
+    /// Goroutines a single-thread runtime's home M has unwound at shutdown (the dropping
+    /// thread watches it for progress, `cancel::wait_for_home`).
+    pub(crate) unwound_on_home: AtomicU64,
     /// Panics that escaped goroutines being cancelled by the runtime's drop
     /// (`runtime/cancel.rs`).
     pub(crate) cancel_panics: AtomicU64,

@@ -45,7 +45,10 @@ pub(crate) fn m_main(sched: Arc<Sched>, id: usize, p: Option<(usize, u64)>, spin
     schedule_loop(&sched, &m, &slot);
     std::mem::forget(abort);
     set_current_m(std::ptr::null());
-    sched.nthreads.fetch_sub(1, Relaxed);
+    if sched.single {
+        crate::runtime::cancel_on_home(&sched);
+    }
+    sched.nthreads.fetch_sub(1, Release);
 }
 
 /// Aborts if the schedule loop unwinds: a panic there means a broken invariant, and an M

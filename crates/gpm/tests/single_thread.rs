@@ -308,3 +308,41 @@ fn channels_select_and_sync() {
         assert_eq!(total, 499_500 + 1600);
     });
 }
+
+/// Dropping the runtime cancels its parked goroutines on the runtime's own thread: their
+/// destructors see the thread (and its thread-locals) they ran on.
+#[test]
+fn cancelled_goroutines_unwind_on_the_runtime_thread() {
+    struct Record(ThreadId, Arc<std::sync::Mutex<Vec<(ThreadId, ThreadId, u64)>>>);
+    impl Drop for Record {
+        fn drop(&mut self) {
+            let v = B.with(|b| b.take().map_or(0, |x| *x));
+            self.1.lock().expect("record").push((self.0, std::thread::current().id(), v));
+        }
+    }
+    deadline(30, || {
+        let rt = Runtime::single_thread().expect("runtime");
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, rx) = gpm::chan::bounded::<()>(0);
+        let started = Arc::new(AtomicUsize::new(0));
+        for _ in 0..8 {
+            let (log, rx, started) = (log.clone(), rx.clone(), started.clone());
+            rt.go(move || {
+                B.with(bump); // this thread's slot now holds a box
+                let _r = Record(std::thread::current().id(), log);
+                started.fetch_add(1, Ordering::SeqCst);
+                let _ = rx.recv(); // parked until cancelled
+            });
+        }
+        while started.load(Ordering::SeqCst) < 8 {
+            std::thread::yield_now();
+        }
+        drop(rt);
+        drop(tx);
+        let log = log.lock().expect("log");
+        assert_eq!(log.len(), 8, "every destructor ran");
+        for &(ran_on, dropped_on, _) in log.iter() {
+            assert_eq!(ran_on, dropped_on, "a goroutine was unwound on another thread");
+        }
+    });
+}

@@ -49,6 +49,9 @@ use gpm_stack::SendCoroutine;
 use crate::g::GRef;
 use crate::sched::{Sched, lock};
 
+/// The unfinished goroutines of a dropped runtime, with their coroutines.
+pub(super) type Todo = Vec<(GRef, Box<SendCoroutine>)>;
+
 /// No progress for this long while coroutines wait: start another helper.
 const STALL: Duration = Duration::from_millis(20);
 /// No progress for this long: stop waiting, report, leave the rest to the helpers.
@@ -75,7 +78,7 @@ struct State {
 
 /// Unwinds every coroutine in `todo` (see the module docs). Returns when all are unwound,
 /// or when no progress was made for `GIVE_UP` (after reporting the stuck goroutines).
-pub(super) fn unwind_all(sched: &Sched, todo: Vec<(GRef, Box<SendCoroutine>)>) {
+pub(super) fn unwind_all(sched: &Sched, todo: Todo) {
     if todo.is_empty() {
         return;
     }
@@ -130,6 +133,58 @@ pub(super) fn unwind_all(sched: &Sched, todo: Vec<(GRef, Box<SendCoroutine>)>) {
     drop(st);
     for h in helpers {
         let _ = h.join();
+    }
+}
+
+/// A single-thread runtime's cancellation, on its home M after its schedule loop (see
+/// `runtime::cancel_on_home`): one goroutine after another, on the thread they ran on. A
+/// destructor that waits for a goroutine unwound later waits for good here (no second
+/// thread may unwind that one): the dropping thread gives up on it (`wait_for_home`).
+pub(super) fn unwind_here(sched: &Sched, todo: Todo) {
+    for (g, co) in todo {
+        if let Err(payload) =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(co)))
+        {
+            report_panic(sched, g, &*payload);
+        }
+        sched.counters.unwound_on_home.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The dropping thread of a single-thread runtime: waits for its home M to cancel the
+/// goroutines and exit, as long as it makes progress. `false`: no progress for `GIVE_UP`
+/// (a destructor blocked); the home thread is left to finish on its own, detached, and the
+/// runtime's memory stays with it.
+pub(super) fn wait_for_home(sched: &Sched) -> bool {
+    use std::sync::atomic::Ordering::{Acquire, Relaxed};
+    let mut seen = u64::MAX;
+    let mut last_progress = Instant::now();
+    loop {
+        sched.wake_all();
+        // Acquire; pairs with the Release decrement at the end of `m_main`.
+        if sched.nthreads.load(Acquire) == 0 {
+            sched.join_threads();
+            return true;
+        }
+        // 0 until the home M starts cancelling: until then it runs goroutines (one without
+        // a scheduling point, or inside `blocking`), and drop waits for them, as a
+        // migrating runtime's does.
+        let now = sched.counters.unwound_on_home.load(Relaxed);
+        if now != seen || now == 0 {
+            seen = now;
+            last_progress = Instant::now();
+        } else if last_progress.elapsed() >= GIVE_UP {
+            eprintln!(
+                "gpm: single-thread runtime `{}` dropped: its thread made no progress \
+                 cancelling goroutines for {GIVE_UP:?} ({} unwound; a destructor of a \
+                 cancelled goroutine blocked); the thread is left to finish on its own and \
+                 its memory is leaked",
+                sched.name,
+                seen - 1
+            );
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
