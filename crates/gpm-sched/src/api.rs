@@ -13,7 +13,13 @@ use crate::runtime::with_current;
 use crate::spawn::{JoinHandle, spawn_on};
 
 /// Spawns a goroutine running `f` on the current runtime (the caller's, or the default
-/// runtime outside any) and returns its handle. Dropping the handle detaches it.
+/// runtime outside any, which the program starts with [`init`](crate::init) or
+/// [`init_single_thread`](crate::init_single_thread); without one this panics, saying so)
+/// and returns its handle. Dropping the handle detaches it.
+///
+/// Safe: on a runtime whose goroutines migrate, `f` is covered by the promise its creator
+/// made ([`RuntimeBuilder::build`](crate::RuntimeBuilder::build)'s `# Safety`), which `f`
+/// must keep: no thread-local and no thread-bound value across a park.
 ///
 /// # Stacks
 /// The goroutine gets its stack (the runtime's default size) when it first runs, not

@@ -302,7 +302,8 @@ impl Runtime {
         RuntimeBuilder::default()
     }
 
-    /// Runs `f` as a goroutine and blocks the calling thread (or parks the calling
+    /// Runs `f` as a goroutine (under this runtime's contract: [`RuntimeBuilder::build`]'s
+    /// `# Safety` if it migrates) and blocks the calling thread (or parks the calling
     /// goroutine) until it returns; a panic in `f` is resumed here.
     #[track_caller]
     pub fn block_on<F, T>(&self, f: F) -> T
@@ -316,7 +317,8 @@ impl Runtime {
         }
     }
 
-    /// Spawns a goroutine on this runtime, with its default stack size.
+    /// Spawns a goroutine on this runtime, with its default stack size (`f` runs under this
+    /// runtime's contract: [`RuntimeBuilder::build`]'s `# Safety` if it migrates).
     ///
     /// Its stack is bound when it first runs, not here: if none can be mapped then, the
     /// goroutine never runs and its `join` returns [`crate::Cancelled`] with

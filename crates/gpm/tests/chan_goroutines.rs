@@ -13,9 +13,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Runs `f` as a goroutine on a fresh runtime with `procs` Ps.
+/// Runs `f` as a goroutine on a fresh runtime with `procs` Ps; `procs = 0`: on a
+/// single-thread runtime.
 fn on<T: Send + 'static>(procs: usize, f: impl FnOnce() -> T + Send + 'static) -> T {
-    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    if procs == 0 {
+        return gpm::Runtime::single_thread().expect("runtime").block_on(f);
+    }
+    // SAFETY: these tests' goroutines only use channels, `select!` and gpm's sync types:
+    // no thread-local, no thread-bound value across a park.
     let rt = unsafe { gpm::Runtime::builder().procs(procs).build() }.expect("runtime");
     rt.block_on(f)
 }
@@ -45,11 +50,12 @@ fn thread_and_goroutine_share_a_channel() {
     });
 }
 
-/// Unbuffered ping-pong between two goroutines on one and on two Ps.
+/// Unbuffered ping-pong between two goroutines on one and on two Ps, and on a
+/// single-thread runtime.
 #[test]
 fn goroutine_pingpong() {
     deadline(60, || {
-        for procs in [1, 2] {
+        for procs in [0, 1, 2] {
             let got = on(procs, || {
                 let (ping_tx, ping_rx) = bounded::<u64>(0);
                 let (pong_tx, pong_rx) = bounded::<u64>(0);
@@ -226,7 +232,7 @@ fn goroutine_select_stress() {
 #[test]
 fn goroutine_self_select_and_nonblock_race() {
     deadline(60, || {
-        for procs in [1, 2] {
+        for procs in [0, 1, 2] {
             on(procs, || {
                 for cap in [0, 10] {
                     let (tx, rx) = bounded::<usize>(cap);

@@ -283,15 +283,20 @@ fn timer_fairness() {
     deadline(30, || timer_fairness_body(spawn_thread));
 }
 
-/// TestTimerFairness with goroutines on 1 and on 2 Ps (on 1 P, the timer must fire against
-/// the runnext chain between the senders and the selecting goroutine).
+/// TestTimerFairness with goroutines on 1 and on 2 Ps, and on a single-thread runtime (on
+/// one P, the timer must fire against the runnext chain between the senders and the
+/// selecting goroutine).
 #[test]
 fn timer_fairness_goroutines() {
-    for procs in [1, 2] {
+    for procs in [0, 1, 2] {
         deadline(30, move || {
-            // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
-            let rt = unsafe { gpm::Runtime::builder().procs(procs).build() }.expect("runtime");
-            rt.block_on(|| timer_fairness_body(spawn_goroutine));
+            let rt = if procs == 0 {
+                gpm::Runtime::single_thread()
+            } else {
+                // SAFETY: the goroutines only send, receive and select.
+                unsafe { gpm::Runtime::builder().procs(procs).build() }
+            };
+            rt.expect("runtime").block_on(|| timer_fairness_body(spawn_goroutine));
         });
     }
 }

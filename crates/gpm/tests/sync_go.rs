@@ -1,7 +1,8 @@
 //! `gpm::sync` in the spirit of Go's `sync` tests: the WaitGroup barrier and misuse panic,
 //! TestMutexFairness (starvation mode), TestCondSignalStealing, RwLock writer preference,
-//! and a Semaphore bound. Each blocking test runs twice (`on_both!`): once with plain
-//! threads as the waiters (they block), once with goroutines on a 2-P runtime (they park).
+//! and a Semaphore bound. Each blocking test runs three times (`on_both!`): with plain
+//! threads as the waiters (they block), with goroutines on a 2-P runtime (they park), and
+//! with goroutines on a single-thread runtime (they park, and take turns on one thread).
 
 mod chan_support;
 
@@ -19,6 +20,8 @@ enum On {
     Threads,
     /// Goroutines of a 2-P runtime; the test body a goroutine of it (`block_on`).
     Goroutines,
+    /// Goroutines of a single-thread runtime; the test body a goroutine of it.
+    SingleThread,
 }
 
 /// A thread's or a goroutine's join handle.
@@ -41,7 +44,7 @@ impl<T> Handle<T> {
 fn spawn<T: Send + 'static>(on: On, f: impl FnOnce() -> T + Send + 'static) -> Handle<T> {
     match on {
         On::Threads => Handle::Thread(std::thread::spawn(f)),
-        On::Goroutines => Handle::Go(gpm::go(f)),
+        On::Goroutines | On::SingleThread => Handle::Go(gpm::go(f)),
     }
 }
 
@@ -50,14 +53,20 @@ fn run(on: On, secs: u64, f: fn(On)) {
     deadline(secs, move || match on {
         On::Threads => f(on),
         On::Goroutines => {
-            // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+            // SAFETY: the test bodies' goroutines hold no thread-local and no std lock
+            // guard across a park.
             let rt = unsafe { gpm::Runtime::builder().procs(2).build() }.expect("runtime");
+            rt.block_on(move || f(on));
+        }
+        On::SingleThread => {
+            let rt = gpm::Runtime::single_thread().expect("runtime");
             rt.block_on(move || f(on));
         }
     });
 }
 
-/// `on_both!(name, secs; ...)`: the tests `name::threads` and `name::goroutines`, each
+/// `on_both!(name, secs; ...)`: the tests `name::threads`, `name::goroutines` and
+/// `name::single_thread`, each
 /// running `fn name(On)` under a deadline of `secs` seconds.
 macro_rules! on_both {
     ($($name:ident, $secs:expr;)*) => {$(
@@ -69,6 +78,10 @@ macro_rules! on_both {
             #[test]
             fn goroutines() {
                 super::run(super::On::Goroutines, $secs, super::$name)
+            }
+            #[test]
+            fn single_thread() {
+                super::run(super::On::SingleThread, $secs, super::$name)
             }
         }
     )*};

@@ -2,5 +2,6 @@
 #![forbid(unsafe_code)]
 
 fn main() {
+    // SAFETY: none can be given: the crate forbids `unsafe`, and this does not compile.
     let _rt = unsafe { gpm::Runtime::builder().build() };
 }
