@@ -166,6 +166,7 @@ pub mod testing {
         }
         // SAFETY: `m` is this thread's M (non-null since a G runs on it).
         if let Some((p, _)) = unsafe { (*m).p() } {
+            // Relaxed: only compared, on the thread of the M that stored it.
             let cur = p.cur_g.load(std::sync::atomic::Ordering::Relaxed);
             if !std::ptr::eq(cur, g.as_ptr()) {
                 return Err(format!("P{}.cur_g = {cur:p}, G = {:p}", p.id, g.as_ptr()));

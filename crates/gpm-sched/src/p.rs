@@ -51,7 +51,12 @@ pub(crate) struct P {
     pub(crate) schedtick: AtomicU32,
     /// Incremented by the owner on each `blocking` call (sysmon reads it).
     pub(crate) syscalltick: AtomicU32,
-    /// The G its M runs now, or null (sysmon sets its preempt flag).
+    /// The G its M runs now, or null (sysmon sets its preempt flag). Sysmon dereferences
+    /// it, so a G is installed with a Release store (`schedule::execute`,
+    /// `Sched::reacquire_p`, `syscall::exit`) that pairs with the Acquire load in sysmon's
+    /// `slice_over`: the G's creation (`G::new`, plain writes on the spawner's thread, then
+    /// the run queue's release/acquire to this M) happens before sysmon's store to its
+    /// `preempt`. Null and compare-only accesses are Relaxed.
     pub(crate) cur_g: AtomicPtr<G>,
     gfree: UnsafeCell<Vec<GRef>>,
     /// Idle coroutines (warm stacks) for this P's Gs' first runs (`gfree::bind`), or for a

@@ -167,6 +167,7 @@ impl Sched {
 
     /// Puts P `i` (owned with `seq`) on the idle list (Go's `pidleput`).
     pub(crate) fn pidleput(&self, i: usize, seq: u64) {
+        // Relaxed: null publishes nothing.
         self.ps[i].cur_g.store(std::ptr::null_mut(), Relaxed);
         self.ps[i].set_idle(seq);
         lock(&self.idle_ps).push(i);
@@ -494,7 +495,8 @@ impl Sched {
     pub(crate) fn reacquire_p(&self, m: &M) -> Option<&P> {
         let (i, seq) = self.pidleget()?;
         m.set_p(Some((i, seq)));
-        self.ps[i].cur_g.store(m.cur_g.get() as *mut _, Relaxed);
+        // Release: pairs with the Acquire in sysmon's `slice_over`, which writes through it.
+        self.ps[i].cur_g.store(m.cur_g.get() as *mut _, Release);
         Some(&self.ps[i])
     }
 }

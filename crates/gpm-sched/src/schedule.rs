@@ -262,7 +262,8 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool, slot: &T
         g.set_status(GStatus::Running);
         g.m.set(m);
         m.cur_g.set(g.as_ptr());
-        p.cur_g.store(g.as_ptr() as *mut _, Relaxed);
+        // Release: pairs with the Acquire in sysmon's `slice_over`, which writes through it.
+        p.cur_g.store(g.as_ptr() as *mut _, Release);
         // SAFETY: the M owns `p` on its native stack (status `Running`).
         unsafe { P::bump(&p.resumes) };
         m.enter_user();
@@ -270,6 +271,7 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool, slot: &T
         m.cur_g.set(std::ptr::null());
         let claimed = m.claim();
         if let Some(p) = claimed {
+            // Relaxed: null publishes nothing.
             p.cur_g.store(std::ptr::null_mut(), Relaxed);
         }
         let have_p = claimed.is_some();

@@ -109,7 +109,8 @@ fn exit(g: GRef) {
     let sched = m.sched();
     if let Some((i, seq)) = sched.pidleget() {
         m.set_p(Some((i, seq)));
-        sched.ps[i].cur_g.store(g.as_ptr() as *mut _, Relaxed);
+        // Release: pairs with the Acquire in sysmon's `slice_over`, which writes through it.
+        sched.ps[i].cur_g.store(g.as_ptr() as *mut _, Release);
         m.enter_user();
         return;
     }

@@ -117,7 +117,9 @@ fn slice_over(sched: &Sched, p: &P, w: u64, now: u64, s: &mut Seen) -> bool {
     if now - s.schedwhen < FORCE_PREEMPT_NS {
         return false;
     }
-    let g = p.cur_g.load(Relaxed);
+    // Acquire: pairs with the Release that installed the G (`P::cur_g`), so the G's
+    // creation happens before the store to its `preempt` below.
+    let g = p.cur_g.load(Acquire);
     if g as usize != s.preempted {
         // Flag whichever G runs in the slice now: a runnext chain (each G inheriting the
         // slice) gets each of its Gs flagged in turn.
@@ -176,12 +178,14 @@ fn retake_user(p: &P, w: u64, schedtick: u32, g: *mut crate::g::G) -> Option<u64
     // SAFETY: an owner mark lives in an M, and Ms live in `allm` until every thread of the
     // runtime, sysmon included, has been joined.
     let mark = unsafe { &*mark };
+    // Relaxed: only compared with the G read above; `retake_user`'s heavy fence orders it.
     let still = || p.schedtick.load(Relaxed) == schedtick && p.cur_g.load(Relaxed) == g;
     p.word.retake_user(w, mark, token(p.id, PWord::seq_of(w)), still)
 }
 
 fn hand_off(sched: &Sched, p: &P, seq: u64) {
     sched.counters.retakes.fetch_add(1, Relaxed);
+    // Relaxed: null publishes nothing.
     p.cur_g.store(std::ptr::null_mut(), Relaxed);
     sched.handoffp(p.id, seq);
 }
