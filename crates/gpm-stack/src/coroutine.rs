@@ -34,6 +34,7 @@ use corosensei::{CoroutineResult, Yielder};
 
 use crate::current::{self, GuardInfo, ThreadSlot};
 use crate::stack::Stack;
+use crate::tsan::Fiber;
 
 /// A unit of work for a [`Coroutine`]: runs on the coroutine's stack and may suspend it.
 /// `Send`, because what it captures moves with a coroutine that changes threads as a
@@ -224,6 +225,9 @@ pub struct Coroutine {
     /// `!Send` and `!Sync` in our own right (see `# Threads`), not only because corosensei's
     /// coroutine happens to be.
     _thread_bound: PhantomData<*const ()>,
+    /// ThreadSanitizer's name for this coroutine's thread of control (`tsan.rs`); empty
+    /// without `--cfg gpm_tsan`.
+    fiber: Fiber,
 }
 
 impl fmt::Debug for Coroutine {
@@ -253,6 +257,7 @@ impl Coroutine {
             suspended: false,
             info,
             _thread_bound: PhantomData,
+            fiber: Fiber::new(),
         }
     }
 
@@ -329,7 +334,9 @@ impl Coroutine {
         // SAFETY: `self.info` is neither moved nor changed while `self` is mutably borrowed
         // here, and `published` drops at the end of this call, on this thread.
         let published = unsafe { current::publish(&self.info) };
+        let fiber = self.fiber.enter();
         let result = panic::catch_unwind(AssertUnwindSafe(|| inner.resume(input)));
+        fiber.leave();
         drop(published);
         self.finish(result)
     }
@@ -349,7 +356,9 @@ impl Coroutine {
         let inner = self.inner.as_mut().expect("Coroutine: inner coroutine present");
         // SAFETY: as in `resume`: `self.info` stays put until `published` drops below.
         let published = unsafe { slot.publish(&self.info) };
+        let fiber = self.fiber.enter();
         let result = panic::catch_unwind(AssertUnwindSafe(|| inner.resume(input)));
+        fiber.leave();
         drop(published);
         self.finish(result)
     }
@@ -389,11 +398,14 @@ impl Coroutine {
         }
     }
 
-    /// After a panic ended the corosensei coroutine: a fresh one on the same stack.
+    /// After a panic ended the corosensei coroutine: a fresh one on the same stack, and a
+    /// fresh TSan fiber (the old one's shadow stack keeps corosensei's root frame, which
+    /// never returns).
     #[cold]
     fn rebuild(&mut self) {
         let done = self.inner.take().expect("Coroutine: inner coroutine present");
         self.inner = Some(Inner::with_stack(done.into_stack(), body));
+        self.fiber = Fiber::new();
     }
 
     /// Drops a loaded job and unwinds a suspended one (its destructors run, on this thread),
@@ -405,7 +417,13 @@ impl Coroutine {
             // SAFETY: as in `resume`: `self.info` stays put until `_published` drops here.
             let _published = unsafe { current::publish(&self.info) };
             self.suspended = false;
-            inner.force_unwind();
+            // The unwind runs on the coroutine (`tsan.rs`: switch back before re-raising).
+            let fiber = self.fiber.enter();
+            let result = panic::catch_unwind(AssertUnwindSafe(|| inner.force_unwind()));
+            fiber.leave();
+            if let Err(payload) = result {
+                panic::resume_unwind(payload);
+            }
         } else if inner.started() && !inner.done() {
             // SAFETY: an idle, started body is suspended at its `Finished` yield, where no
             // value with drop glue is live (see `body`), so abandoning the frame leaks nothing.

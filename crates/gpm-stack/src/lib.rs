@@ -39,6 +39,8 @@
 //! * Fences (`fence.rs`): [`asymmetric_light`] / [`asymmetric_heavy`], a compiler barrier
 //!   paired with `membarrier(2)`, for a store-load handshake whose one side runs all the time
 //!   and whose other side runs rarely (a scheduler's P ownership against its monitor thread).
+//! * `tsan.rs`: under `--cfg gpm_tsan` (with `-Zsanitizer=thread`), each coroutine is a
+//!   ThreadSanitizer fiber and every switch is announced to TSan; otherwise empty.
 //! * `sys.rs`: the raw calls (`mmap`, `madvise` and its batched form `process_madvise`,
 //!   `mprotect`, `/proc` readings).
 //!
@@ -93,6 +95,7 @@ mod overflow;
 mod pool;
 mod stack;
 mod sys;
+mod tsan;
 
 pub use altstack::{ALTSTACK_SIZE, ThreadGuard, init_thread};
 pub use coroutine::{Coroutine, Job, RawJob, Resumed, Suspender};
