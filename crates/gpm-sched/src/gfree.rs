@@ -180,12 +180,12 @@ fn refill(sched: &Sched, free: &mut Vec<GRef>) -> Option<GRef> {
 /// parts:
 /// 1. The goroutines' own code keeps the contract: the runtime's creator promised it with
 ///    `unsafe` (`RuntimeBuilder::build`'s `# Safety`), or the runtime is single-threaded and
-///    never resumes a goroutine, nor unwinds a cancelled one (`runtime/cancel.rs` does so on
-///    helper threads), on another thread.
+///    never resumes a goroutine, nor unwinds a cancelled one, on another thread (its home M
+///    unwinds them, `runtime::cancel_on_home`; see `Sched::single`).
 /// 2. The runtime's code on a goroutine's stack keeps it: it reads thread-locals only in
 ///    never-inlined accessors that do not switch (`context.rs`), finds its M and P through the
 ///    G after a switch, and pins a goroutine that switches while a panic unwinds its stack
-///    to its M (`G::suspend`).
+///    to its M (`G::suspend`; a single-thread runtime's goroutines stay on its M anyway).
 fn new_coroutine(stack: Stack) -> Box<SendCoroutine> {
     let co = Coroutine::new(stack);
     // SAFETY: the migration contract holds for every job this coroutine will run: part 1 by

@@ -16,6 +16,12 @@
 //! finish (or stay blocked) on their detached helpers, which keep the runtime's memory
 //! alive — a leak, never a hang, never a use-after-free.
 //!
+//! A single-thread runtime is the exception: its goroutines never change threads, not even
+//! to be cancelled (their creator made no promise). Its home M unwinds them itself, in
+//! turn, once its schedule loop is over (`unwind_here`), and the dropping thread watches
+//! its progress with the same `GIVE_UP` (`wait_for_home`); a destructor there that waits
+//! for a goroutine unwound later waits until the drop gives up on it.
+//!
 //! Rejected: unwinding on the dropping thread (hangs, above); making parks on the
 //! cancelling thread return at once (every wait loop re-checks its condition and would spin
 //! forever when the condition depends on another cancelled goroutine).
