@@ -67,7 +67,8 @@ impl Builder {
     /// [`MAX_STACK_SIZE`](crate::MAX_STACK_SIZE) (1 GiB), page-rounded, the same rule as
     /// [`RuntimeBuilder::stack_size`](crate::RuntimeBuilder::stack_size); checked by
     /// [`go`](Builder::go). Everything the goroutine calls runs on this stack, C code
-    /// called through [`blocking`](crate::blocking) included: size it for the deepest call
+    /// called through [`blocking`](crate::blocking) included (except on a single-thread
+    /// runtime, where `blocking` runs on a helper thread): size it for the deepest call
     /// (deep FFI or recursion needs more than the default; an overflow aborts).
     pub fn stack_size(mut self, bytes: usize) -> Builder {
         self.stack_size = Some(bytes);

@@ -21,7 +21,7 @@ use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use crate::park::{WaitReason, park, unparker};
-use crate::sched::lock;
+use crate::sched::{Sched, lock};
 
 /// An idle helper exits after this long without work.
 const KEEP_ALIVE: Duration = Duration::from_secs(10);
@@ -57,22 +57,34 @@ struct CallPtr<F, R>(*mut Call<F, R>);
 // `F: Send, R: Send`: the closure runs there and its result comes back.
 unsafe impl<F: Send, R: Send> Send for CallPtr<F, R> {}
 
-/// Runs `f` on a helper thread and parks the calling goroutine until it returns; a panic in
-/// `f` is resumed here. Falls back to running `f` here if no helper can be started.
-pub(crate) fn run<F: FnOnce() -> R + Send, R: Send>(f: F) -> R {
+/// Runs `f` on a helper thread and parks the calling goroutine (of `sched`, a single-thread
+/// runtime) until it returns; a panic in `f` is resumed here. Falls back to running `f`
+/// here if no helper can be started.
+pub(crate) fn run<F: FnOnce() -> R + Send, R: Send>(sched: &Sched, f: F) -> R {
     let mut call = Call { f: Some(f), out: None, done: AtomicBool::new(false) };
     let waker = unparker();
-    let ptr = CallPtr(&mut call as *mut Call<F, R>);
+    let ptr = CallPtr(&raw mut call);
+    // Counted until the helper is done with the call (`Counters::offloaded`); the `Arc` keeps
+    // the counter alive that long.
+    sched.counters.offloaded.fetch_add(1, Relaxed);
+    let sched = sched.arc();
     let job: Box<dyn FnOnce() + Send + '_> = Box::new(move || {
         let ptr = ptr;
-        // SAFETY: see `CallPtr`: the call is alive and ours until `done`.
-        let call = unsafe { &mut *ptr.0 };
-        let f = call.f.take().expect("offload: call run twice");
-        call.out = Some(catch_unwind(AssertUnwindSafe(f)));
+        // Fields through the raw pointer, never a `&mut Call`: the goroutine reads `done`
+        // meanwhile (`Wait`, the loop below).
+        // SAFETY: see `CallPtr`: the call is alive and its `f` and `out` are ours until
+        // `done`.
+        let f = unsafe { (*ptr.0).f.take() }.expect("offload: call run twice");
+        let out = catch_unwind(AssertUnwindSafe(f));
+        // SAFETY: as above.
+        unsafe { (*ptr.0).out = Some(out) };
         let waker = waker;
-        call.done.store(true, Release);
-        // `call` may be gone from here on; `waker` is ours.
+        // SAFETY: as above; after this store the call may be gone, and `waker` is ours.
+        unsafe { (*ptr.0).done.store(true, Release) };
         waker.unpark();
+        // Release; pairs with the Acquire load of the home M's wait (`schedule::m_main`):
+        // the call is over before its thread may end.
+        sched.counters.offloaded.fetch_sub(1, Release);
     });
     // SAFETY: the job borrows `call` (and what `f` borrows), which outlive it: `call` is
     // not dropped before `done`, set as the job's last touch of it (`Wait`'s drop waits).

@@ -46,9 +46,11 @@ pub const MAX_STACK_SIZE: usize = 1 << 30;
 ///
 /// Dropping it stops the runtime: every M finishes what it runs up to the next scheduling
 /// point and exits; unfinished goroutines are cancelled by unwinding their stacks
-/// (destructors run, on helper threads; their `join` returns `Err` with
-/// [`crate::Cancelled`]); threads are joined and stacks freed. Drop therefore waits for
-/// goroutines that are inside a `blocking` call or running without a scheduling point.
+/// (destructors run, on helper threads — on the runtime's own thread for a single-thread
+/// runtime —; their `join` returns `Err` with [`crate::Cancelled`]); threads are joined and
+/// stacks freed. Drop therefore waits for goroutines running without a scheduling point,
+/// and for those inside a `blocking` call (on a single-thread runtime such a goroutine is
+/// cancelled, and its thread waits for the call to return, with the grace period below).
 ///
 /// Destructors of cancelled goroutines must not block: they run after every M has stopped,
 /// so a wait for another goroutine ends only if that goroutine's cancellation ends it (a
@@ -109,7 +111,8 @@ impl RuntimeBuilder {
     /// 256 KiB): from gpm-stack's `MIN_STACK_SIZE` (16 KiB) to [`MAX_STACK_SIZE`] (1 GiB),
     /// page-rounded, the same rule as [`Builder::stack_size`](crate::Builder::stack_size);
     /// checked by `build`. Everything a goroutine calls runs on its stack, C code called
-    /// through [`blocking`](crate::blocking) included: deep FFI or recursion needs more
+    /// through [`blocking`](crate::blocking) included (except on a single-thread runtime,
+    /// where `blocking` runs on a helper thread): deep FFI or recursion needs more
     /// than the default (an overflow aborts), here for every goroutine or per goroutine
     /// with `Builder::stack_size`.
     pub fn stack_size(mut self, bytes: usize) -> Self {
@@ -138,7 +141,8 @@ impl RuntimeBuilder {
     ///    argument of `LocalKey::with`, anything borrowed from a `thread_local!`, a
     ///    C `__thread` variable) is held across a call that may park; and no function both
     ///    reads or writes a thread-local and calls something that may park, even at separate
-    ///    points: an optimised build may compute the thread-local's address once, before the
+    ///    points, counting the callees the compiler may inline into it: an optimised build
+    ///    may compute the thread-local's address once, before the
     ///    park, and use it after the goroutine has moved, on the old thread's slot (a
     ///    `thread_local!` `Cell<Option<Box<_>>>` taken and set around a `yield_now` double-frees).
     /// 2. **No thread-bound value across a park.** Nothing that must stay on the thread that
@@ -154,8 +158,10 @@ impl RuntimeBuilder {
     ///
     /// What to use instead: goroutine-local storage (`gpm::local!`, whose value follows the
     /// goroutine), `gpm::sync` types (a guard may move between threads),
-    /// [`lock_os_thread`](crate::lock_os_thread) (the goroutine stays on its thread), or
-    /// a [single-thread runtime](RuntimeBuilder::build_single_thread), which needs no promise.
+    /// [`lock_os_thread`](crate::lock_os_thread) (the goroutine stays on its thread while it
+    /// runs; but if the runtime is dropped while it waits, it is unwound on another thread,
+    /// so its destructors still follow these rules), or a
+    /// [single-thread runtime](RuntimeBuilder::build_single_thread), which needs no promise.
     /// Breaking the promise is undefined behaviour: heap corruption in release builds.
     pub unsafe fn build(self) -> io::Result<Runtime> {
         self.start(false)
@@ -175,7 +181,8 @@ impl RuntimeBuilder {
     /// [`lock_os_thread`](crate::lock_os_thread) only counts (every goroutine already stays
     /// on the thread, and the thread goes on running the others).
     ///
-    /// `procs` must be unset or 1; `max_threads` bounds the helper threads of `blocking`.
+    /// `procs` must be unset or 1; `max_threads` has no effect (the helper threads of
+    /// `blocking` are shared by the process, one per call in flight, and exit when idle).
     #[doc(alias = "current_thread")]
     #[doc(alias = "new_current_thread")]
     pub fn build_single_thread(self) -> io::Result<Runtime> {

@@ -31,6 +31,10 @@ pub(crate) struct Counters {
     /// Goroutines a single-thread runtime's home M has unwound at shutdown (the dropping
     /// thread watches it for progress, `cancel::wait_for_home`).
     pub(crate) unwound_on_home: AtomicU64,
+    /// `blocking` calls of a single-thread runtime running on helper threads (`offload.rs`):
+    /// its home M waits for them before its thread ends, since they may borrow its
+    /// thread-locals (a goroutine leaked at drop does not wait for its own call).
+    pub(crate) offloaded: AtomicU64,
     /// Panics that escaped goroutines being cancelled by the runtime's drop
     /// (`runtime/cancel.rs`).
     pub(crate) cancel_panics: AtomicU64,
@@ -228,7 +232,8 @@ impl Sched {
         }
         if let Some(home) = self.home.get() {
             // Single-thread: the P goes to the one M, wherever it is in its loop. Off the
-            // idle list first (a stale entry is harmless: `stopm` reads `nextp` after every
+            // idle list first (an entry it pushes again before it parks stays until its next
+            // `stopm`, which does not add a second: `stopm` reads `nextp` after every
             // wake-up, and this is the only waker, since it holds the only P).
             self.remove_idle_m(home);
             home.hand_p(p, spinning);
@@ -260,10 +265,10 @@ impl Sched {
 
     /// Starts a new M thread holding `p`.
     fn new_m(&self, p: Option<(usize, u64)>, spinning: bool) -> io::Result<()> {
-        let n = self.nthreads.fetch_add(1, Relaxed);
-        if self.single && n > 0 {
+        if self.single && self.nthreads.load(Relaxed) > 0 {
             panic!("new_m: a second M for single-thread runtime `{}`", self.name);
         }
+        let n = self.nthreads.fetch_add(1, Relaxed);
         if n >= self.max_threads {
             self.nthreads.fetch_sub(1, Relaxed);
             return Err(io::Error::other(format!(
@@ -330,7 +335,14 @@ impl Sched {
     /// Go's `stopm`: park `m` on the idle list until handed a P, or until `deadline`.
     /// Returns the P (acquired) and whether the M was made a spinner.
     pub(crate) fn stopm(&self, m: &Arc<M>, deadline: Option<Instant>) -> Option<(usize, bool)> {
-        lock(&self.idle_ms).push(m.clone());
+        {
+            let mut idle = lock(&self.idle_ms);
+            // A single-thread runtime's waker does not pop its M (`startm`), so the M may
+            // find its entry still there from last time: never more than one.
+            if !(self.single && idle.iter().any(|x| Arc::ptr_eq(x, m))) {
+                idle.push(m.clone());
+            }
+        }
         loop {
             if self.is_shutdown() {
                 self.remove_idle_m(m);

@@ -47,6 +47,12 @@ pub(crate) fn m_main(sched: Arc<Sched>, id: usize, p: Option<(usize, u64)>, spin
     set_current_m(std::ptr::null());
     if sched.single {
         crate::runtime::cancel_on_home(&sched);
+        // A `blocking` call still on a helper (its goroutine leaked, not unwound) may
+        // borrow this thread's thread-locals: the thread ends only after it. Acquire; pairs
+        // with the Release decrement in `offload::run`'s job.
+        while sched.counters.offloaded.load(Acquire) != 0 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
     }
     sched.nthreads.fetch_sub(1, Release);
 }

@@ -23,7 +23,9 @@ use crate::g::{Action, GRef, GStatus};
 /// On a [single-thread runtime](crate::RuntimeBuilder::build_single_thread), which has no
 /// other thread to hand its work to, `f` runs on a helper thread instead while the
 /// goroutine parks (hence `Send`), so the runtime's thread goes on with the others; a panic
-/// in `f` is resumed in the goroutine.
+/// in `f` is resumed in the goroutine. `f` is then plain-thread code: a `gpm::go` in it
+/// spawns on the default runtime, not on the caller's (use [`Runtime::go`](crate::Runtime::go)
+/// on a handle to it), and its blocking calls block the helper.
 ///
 /// # Stack
 /// On a migrating runtime `f` runs on the calling goroutine's own stack: the runtime's stack
@@ -41,8 +43,9 @@ where
 {
     let Some(g) = current_g() else { return f() };
     // SAFETY: `g.m` is the M running `g` (the caller), alive with its runtime.
-    if unsafe { (*g.m.get()).sched() }.single {
-        return crate::offload::run(f);
+    let sched = unsafe { (*g.m.get()).sched() };
+    if sched.single {
+        return crate::offload::run(sched, f);
     }
     if g.status() == GStatus::Syscall {
         // Nested: entering again would find the P already in `Syscall`, drop it, and leave

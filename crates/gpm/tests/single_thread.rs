@@ -346,3 +346,48 @@ fn cancelled_goroutines_unwind_on_the_runtime_thread() {
         }
     });
 }
+
+/// A goroutine parked in a destructor during a panic is leaked at drop, not unwound: if
+/// that destructor is inside `blocking`, the call on its helper may still borrow the
+/// runtime thread's thread-locals, so the thread (and the drop) waits for the call.
+#[test]
+fn drop_waits_for_a_leaked_goroutines_blocking_call() {
+    struct InBlocking(Option<std::sync::mpsc::Receiver<()>>, Arc<AtomicBool>, Arc<AtomicBool>);
+    impl Drop for InBlocking {
+        fn drop(&mut self) {
+            let (rx, done) = (self.0.take().expect("once"), self.1.clone());
+            // After the panic hook (a backtrace takes a while): the unwind is under way.
+            self.2.store(true, Ordering::SeqCst);
+            gpm::blocking(move || {
+                let _ = rx.recv();
+                done.store(true, Ordering::SeqCst);
+            });
+        }
+    }
+    deadline(30, || {
+        let rt = Runtime::single_thread().expect("runtime");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let done = Arc::new(AtomicBool::new(false));
+        let entered = Arc::new(AtomicBool::new(false));
+        {
+            let (done, entered) = (done.clone(), entered.clone());
+            rt.go(move || {
+                let _d = InBlocking(Some(rx), done, entered);
+                panic!("unwinds into a destructor that calls blocking");
+            });
+        }
+        while !entered.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        let dropper = {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                drop(rt);
+                done.load(Ordering::SeqCst)
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        tx.send(()).expect("the blocking call receives");
+        assert!(dropper.join().expect("drop"), "drop returned before the blocking call ended");
+    });
+}

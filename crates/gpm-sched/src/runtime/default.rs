@@ -38,7 +38,9 @@ pub unsafe fn init() -> &'static Runtime {
 
 /// Starts the process-wide default runtime as a [single-thread
 /// runtime](RuntimeBuilder::build_single_thread) (safe: its goroutines never change
-/// threads) and returns it; if a default runtime is already running, returns that one.
+/// threads) and returns it; if a default runtime is already running, returns that one,
+/// which is a migrating one if [`init`] came first (its caller promised the contract for
+/// every goroutine of it; [`Runtime::is_single_thread`] tells).
 ///
 /// # Panics
 /// If the runtime's thread cannot be spawned.
