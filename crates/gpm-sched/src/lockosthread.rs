@@ -111,7 +111,7 @@ pub(crate) fn wait_locked(sched: &Sched, m: &M, slot: &gpm_stack::ThreadSlot) {
             // to `take_nextp` below.
             let ng = m.next_g.swap(std::ptr::null_mut(), Acquire);
             if let Some((i, _)) = m.take_nextp() {
-                m.set_p(Some((i, sched.ps[i].word() & !7)));
+                m.set_p(Some((i, sched.ps[i].seq())));
             }
             if !ng.is_null() {
                 break GRef::from_ptr(ng).expect("non-null");

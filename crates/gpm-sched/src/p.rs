@@ -116,6 +116,12 @@ impl P {
         self.word.load()
     }
 
+    /// The sequence number of the P's current acquisition (`ownership.rs`), for an M
+    /// handed the P by whoever acquired it.
+    pub(crate) fn seq(&self) -> u64 {
+        crate::ownership::PWord::seq_of(self.word())
+    }
+
     pub(crate) fn status(&self) -> PStatus {
         PWord::status_of(self.word())
     }

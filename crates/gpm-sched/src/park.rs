@@ -522,6 +522,9 @@ fn preempt_now(g: GRef) {
     }
 }
 
+/// The calling plain thread's waiter. Reads a thread-local: never inlined, never switches
+/// (`context.rs`).
+#[inline(never)]
 fn thread_waiter() -> Unparker {
     thread_local! {
         static WAITER: Unparker = Unparker {

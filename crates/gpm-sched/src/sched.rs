@@ -567,7 +567,7 @@ mod tests {
 
     #[test]
     fn m_spawn_error_says_what_failed_how_many_threads_and_the_way_out() {
-        let e = io::Error::from_raw_os_error(libc::EAGAIN);
+        let e = io::Error::from_raw_os_error(11); // EAGAIN
         let msg = m_spawn_error("web", &e, 12, 10_000, Some(4093));
         assert_eq!(
             msg,

@@ -99,7 +99,7 @@ fn acquire_after_stop(sched: &Sched, m: &Arc<M>) -> bool {
         }
         if let Some((i, spinning)) = sched.stopm(m, None) {
             // The P was acquired by whoever handed it over.
-            m.set_p(Some((i, sched.ps[i].word() & !7)));
+            m.set_p(Some((i, sched.ps[i].seq())));
             m.spinning.set(spinning);
             return true;
         }
@@ -165,7 +165,7 @@ fn find_runnable(sched: &Sched, m: &Arc<M>) -> Option<(GRef, bool)> {
         }
         match handed {
             Some((i, spinning)) => {
-                m.set_p(Some((i, sched.ps[i].word() & !7)));
+                m.set_p(Some((i, sched.ps[i].seq())));
                 m.spinning.set(spinning);
             }
             None => match sched.pidleget() {

@@ -283,23 +283,13 @@ impl Global {
 /// A fresh CHUNK-byte mapping, its pages faulted in by the same call (`MAP_POPULATE`)
 /// rather than one fault per page as tasks first touch them.
 fn new_chunk() -> *mut u8 {
-    // SAFETY: a private anonymous mapping at an address of the kernel's choosing; no memory
-    // of ours is affected.
-    let chunk = unsafe {
-        libc::mmap(
-            ptr::null_mut(),
-            CHUNK,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
-            -1,
-            0,
-        )
-    };
-    if chunk == libc::MAP_FAILED {
-        let layout = Layout::from_size_align(CHUNK, 4096).expect("taskmem: chunk layout");
-        std::alloc::handle_alloc_error(layout);
+    match gpm_stack::map_populated(CHUNK) {
+        Ok(chunk) => chunk.as_ptr(),
+        Err(_) => {
+            let layout = Layout::from_size_align(CHUNK, 4096).expect("taskmem: chunk layout");
+            std::alloc::handle_alloc_error(layout)
+        }
     }
-    chunk.cast()
 }
 
 #[cfg(test)]

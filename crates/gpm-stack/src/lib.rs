@@ -111,3 +111,4 @@ pub use pool::{
     StackPoolBuilder,
 };
 pub use stack::{DEFAULT_STACK_SIZE, MIN_STACK_SIZE, Stack, StackBuilder};
+pub use sys::map_populated;

@@ -244,6 +244,8 @@ fn new_cache(caches: &mut Vec<LocalCache>, shared: &Arc<Shared>, epoch: usize) -
 }
 
 impl Drop for StackPool {
+    /// Reads the thread-local caches: never inlined, never switches (see `CACHES`).
+    #[inline(never)]
     fn drop(&mut self) {
         // This thread's cache for the pool goes now; other threads' at their next cache
         // miss or exit (their `Weak` no longer upgrades, so the stacks are unmapped).

@@ -247,3 +247,25 @@ pub(crate) fn current_map_count() -> usize {
         .map(|bytes| bytes.iter().filter(|&&b| b == b'\n').count())
         .unwrap_or(0)
 }
+
+/// A private anonymous read-write mapping of `len` bytes, its pages faulted in by the same
+/// call (`MAP_POPULATE`), for memory a caller keeps for the life of the process (gpm-sched's
+/// task blocks, `taskmem.rs`): never unmapped. Here because only gpm-stack talks to the OS.
+pub fn map_populated(len: usize) -> io::Result<std::ptr::NonNull<u8>> {
+    // SAFETY: a private anonymous mapping at an address of the kernel's choosing; no memory
+    // of ours is affected.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    std::ptr::NonNull::new(p.cast()).ok_or_else(|| io::Error::other("mmap returned null"))
+}
