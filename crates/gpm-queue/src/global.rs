@@ -12,14 +12,11 @@ use crate::sync::{AtomicUsize, Mutex, MutexGuard, Ordering::*};
 /// The global run queue: MPMC, `Send + Sync` when `T: Send`.
 ///
 /// Implementation: a `Mutex<VecDeque<T>>` plus an atomic length read without the lock.
-/// Chosen by measurement on the target machine (2 cores; criterion, `usize` items):
-///
-/// | operation                      | `Mutex<VecDeque>` | crossbeam-deque Injector | crossbeam-queue SegQueue |
-/// |--------------------------------|-----------------|--------------------------|--------------------------|
-/// | push + pop, one thread         | 14.2 ns         | 17.1 ns                  | 17.0 ns                  |
-/// | 128 pushed, 128 popped         | 227 ns          | 1 288 ns                 | 1 330 ns                 |
-/// | push + pop, 2 threads at once  | 122–133 ns      | 24–28 ns                 | 25–28 ns                 |
-/// | batches of 32, 2 threads       | 6–9 ns/item     | 28 ns/item               | —                        |
+/// Chosen by measurement on the target machine (2 cores; criterion, `usize` items) against
+/// crossbeam-deque's `Injector` and crossbeam-queue's `SegQueue`: the mutex was as fast or
+/// faster one item at a time on one thread, and several times faster per item in batches,
+/// while the lock-free queues won only single-item pushes and pops from two threads at once
+/// (the figures are in the commit that chose it).
 ///
 /// The scheduler uses the global queue mostly in batches (a full ring spills half of itself
 /// plus one item; `globrunqget` refills up to half a ring), and a lock moves a whole batch for

@@ -135,9 +135,9 @@
 //!
 //! - *Go's single-CAS grab* (copy, then CAS): the racing read in point 3 above.
 //! - *A CAS loop for the owner's pop* (Go, tokio): the CAS must wait for a load of `head`
-//!   and can fail; on this machine push + pop took 3.9 ns with it, 3.4 ns with `fetch_add`,
-//!   and 2.4 ns once the pop also stopped feeding the RMW's result into the next push's room
-//!   check (the owner keeps its own lower bounds of `steal` and `real` instead).
+//!   and can fail; a `fetch_add` is cheaper, and cheaper again once the pop stopped feeding
+//!   the RMW's result into the next push's room check (the owner keeps its own lower bounds
+//!   of `steal` and `real` instead). The figures are in the commits that made the change.
 //! - *Atomic slots* (`AtomicPtr` per slot): would restrict `T` to pointers or box every item.
 //! - *`runnext` as an `AtomicPtr` to a boxed item*: an allocation per `push_next` (or a box
 //!   pool) and a pointer chase per pop; the inline cell makes `push_next` into an empty slot a
@@ -177,9 +177,7 @@
 //! | `steal`           | per item, owner pushing concurrently          | 0.35–0.78×      |
 //! | `global_push_pop` | push + pop (crossbeam: `Injector`)            | 0.49–0.88×      |
 //!
-//! On a quiet moment: push + pop 2.5 vs 3.6 ns, fill + drain 0.81 vs 1.76 µs, global 8.8 vs
-//! 17.9 ns. An interleaved min-of-many harness gave the same order: push + pop 2.33 vs
-//! 2.60 ns, fill + drain 0.80 vs 1.60 µs, global 8.7 vs 11.3 ns, steal (median) 11 vs 17 ns.
+//! The dated figures of each run are in `docs/bench` (`cargo xtask bench queue`).
 //!
 //! # Auto traits
 //!

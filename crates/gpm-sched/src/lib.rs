@@ -87,7 +87,7 @@
 //!   `G::suspend`, because a return right after a stack switch is mispredicted (the CPU's
 //!   return-stack buffer holds the other stack's calls): one per call level. Thread-locals
 //!   stay behind never-inlined accessors, so inlining never carries a TLS address across a
-//!   switch. Measured: `yield_now` 40 -> 18 ns, channel ping-pong 171 -> 112 ns.
+//!   switch (ARCHITECTURE.md, the speed invariants).
 //!
 //! # Rejected
 //! * A global run queue only: every spawn contends on one lock.

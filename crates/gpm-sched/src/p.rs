@@ -33,8 +33,8 @@ pub(crate) const GFREE_CAP: usize = 64;
 /// Aligned to 128 bytes (a pair of cache lines, the unit x86's spatial prefetcher moves):
 /// `Sched::ps` is one array, and the owner writes `schedtick`, `cur_g` and its counters on
 /// every resume while the neighbouring P's owner reads its own `word` and `schedtick` just as
-/// often. Unaligned, the tail of one P shared a line with the head of the next: yield with 8
-/// goroutines on 2 Ps ran at ~37 ns per yield against ~18 on 1 P; aligned, ~9.5 ns.
+/// often. Unaligned, the tail of one P shared a line with the head of the next, and yield
+/// with 8 goroutines on 2 Ps ran slower than on 1 P (figures in commit df74626).
 #[repr(align(128))]
 pub(crate) struct P {
     pub(crate) id: usize,

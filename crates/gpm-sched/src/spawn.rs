@@ -142,9 +142,8 @@ impl<T> Packet<T> {
         unsafe { *p.result.get() = Some(r) };
         match p.state.finish() {
             Left::Joiner => {
-                // Read by reference, field by field: moving the enum out reloaded the
-                // joiner's fresh narrower stores 16 bytes at a time (a store-forwarding stall
-                // on every join).
+                // Read by reference, field by field, not moved out (ARCHITECTURE.md: store
+                // forwarding).
                 // SAFETY: the joiner wrote `waiter` before `WAITING` and frees the task only
                 // after `RELEASED`.
                 match unsafe { &*p.waiter.get() } {
@@ -234,9 +233,8 @@ where
     /// that runs it). Its memory is the spare block of `spawner` (the spawning goroutine) if
     /// it fits, else comes from `cache` (the spawner's P), or the global lists with no P.
     ///
-    /// Written field by field into its memory: a task built on the stack and then copied
-    /// was read back 16 bytes at a time from narrower stores, a store-forwarding stall on
-    /// every spawn.
+    /// Written field by field into its memory, not built and copied (ARCHITECTURE.md: store
+    /// forwarding).
     fn create(
         cache: Option<&mut Cache>,
         spawner: Option<GRef>,
@@ -281,9 +279,8 @@ where
         task.cast()
     }
 
-    /// The job that runs the task of `packet` (from `create`), made where it is stored: a
-    /// `RawJob` made early and moved into place was copied 16 bytes at a time from
-    /// narrower stores, a store-forwarding stall on every spawn.
+    /// The job that runs the task of `packet` (from `create`), made where it is stored, not
+    /// moved into place (ARCHITECTURE.md: store forwarding).
     ///
     /// # Safety
     /// At most one job is made per task.
@@ -484,8 +481,7 @@ where
         JoinHandle::<T> { packet }
     };
     // The handle and an error come out through `out` and `failed`, and the closure returns
-    // a bool: a 16-byte `io::Result` returned through memory was written as two 8-byte
-    // fields and read back as one 16-byte load, which stalled on store forwarding.
+    // a bool, not a 16-byte `io::Result` through memory (ARCHITECTURE.md: store forwarding).
     let mut out = None;
     let mut failed = None;
     let local = sched.with_p_of(m, |p| -> bool {

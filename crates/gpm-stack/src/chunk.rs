@@ -18,8 +18,9 @@
 //!    goroutines costs a handful of syscalls.
 //!
 //! ## Finding a stack's chunk
-//! A [`Stack`] stays two words (a third made the pool's get/put twice as slow: three-word
-//! moves defeat store forwarding), so a carved stack does not point to its chunk. Chunks
+//! A [`Stack`] stays two words (a third made the pool's get and put much slower: wider moves
+//! stall on store forwarding, ARCHITECTURE.md), so a carved stack does not point to its
+//! chunk. Chunks
 //! are kept in a process-wide registry ordered by address, looked up only when a stack
 //! leaves use (dropped or discarded), never on `get`, `put` or `resume`. Each chunk counts
 //! its `live` stacks, plus one while its depot still carves from it.

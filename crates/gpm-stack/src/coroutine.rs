@@ -298,8 +298,8 @@ impl Coroutine {
 
     /// [`start_raw`](Self::start_raw) for a caller that checked [`is_idle`](Self::is_idle)
     /// before making the job. With the check (and the job's drop on its panic) here, the
-    /// caller built the job in memory and copied it into place 16 bytes at a time from
-    /// narrower stores: a store-forwarding stall on every start.
+    /// caller built the job in memory and moved it into place (ARCHITECTURE.md: store
+    /// forwarding).
     ///
     /// # Safety
     /// The coroutine is idle (checked in debug builds): a loaded job would be dropped unrun

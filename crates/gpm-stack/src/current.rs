@@ -12,8 +12,8 @@
 //! that switched stacks in between would then use the old thread's slot.
 //!
 //! ## The cheap publish: [`ThreadSlot`]
-//! `resume` pays two never-inlined calls per round trip to reach the thread-local (about
-//! 2.4 ns of a 6 ns round trip). A scheduler's loop runs on its thread's own stack, which
+//! `resume` pays two never-inlined calls per round trip to reach the thread-local, a large
+//! share of a round trip. A scheduler's loop runs on its thread's own stack, which
 //! never migrates, so it can look the slot's address up *once* ([`thread_slot`]) and hand it
 //! to every [`crate::Coroutine::resume_in`], which publishes with a plain store through the
 //! pointer and no thread-local access. Why this stays correct when coroutines migrate:

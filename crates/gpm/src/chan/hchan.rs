@@ -40,8 +40,7 @@ pub(crate) struct Inner<T> {
 }
 
 /// Wakes a completed peer (if any); called after unlocking. By reference (the caller
-/// drops it after): an `Option` of the wake-up moved in by value was copied with a 16-byte
-/// load of the caller's separate field stores, which stalled on store forwarding.
+/// drops it after), not moved in by value (ARCHITECTURE.md: store forwarding).
 #[inline]
 pub(crate) fn wake(w: &Option<Wake>) {
     if let Some(w) = w {

@@ -54,8 +54,8 @@ impl<T> Lock<T> {
     /// One CAS when free. Contended, it backs off instead of entering std's
     /// `lock_contended`, whose waiter re-reads the lock word in a tight loop: with the
     /// holder on another core (a channel's consumer and its senders on different Ms) that
-    /// pulls the line away on every spin, so each acquisition paid a cross-core miss and
-    /// the fanin workload ran at ~90 ns/message on 2 Ps. Go's `lock2` likewise backs off
+    /// pulls the line away on every spin, so each acquisition paid a cross-core miss (the
+    /// fanin workload on 2 Ps showed it). Go's `lock2` likewise backs off
     /// (`procyield(30)`) between attempts; the holder then re-takes the line a few times in
     /// a row. After the spin rounds it blocks in the std lock (futex) as before.
     #[cfg(not(gpm_loom))]
