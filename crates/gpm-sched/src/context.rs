@@ -1,5 +1,7 @@
 //! Where am I? The thread-local that names the calling thread's M, and the accessors that
-//! read it.
+//! read it. The crate's other two thread-locals serve plain threads only: `park.rs`'s
+//! `WAITER` (a thread's park permit) and `local.rs`'s `THREAD_LOCALS` (its `gpm::local!`
+//! values).
 //!
 //! The migration rule (gpm-stack's contract): a function that can switch must not read a
 //! thread-local, because LLVM may keep the thread-local's address in a register across the

@@ -36,10 +36,14 @@
 //! * **locked threads** (`lockosthread.rs`): Go's `startlockedm` / `stoplockedm`.
 //!
 //! # Where the current G is found
-//! [`context`](crate) holds the one thread-local (the M of this thread), read only by
-//! `#[inline(never)]` functions that never switch. Code that can switch reads it once before
-//! the switch and reaches its M and P afterwards through its G (`g.m`), which the resuming
-//! M sets before each resume — after a migration, that is the new M.
+//! The crate has three thread-locals, each read in functions that never switch:
+//! `context.rs`'s `CURRENT_M` (the M of this thread, null on a plain thread: the one the
+//! scheduler finds itself by, read only by `#[inline(never)]` accessors), `park.rs`'s
+//! `WAITER` (a plain thread's park permit) and `local.rs`'s `THREAD_LOCALS` (a plain
+//! thread's `gpm::local!` values); std's panic count is read through `context::unwinding`.
+//! Code that can switch reads `CURRENT_M` once before the switch and reaches its M and P
+//! afterwards through its G (`g.m`), which the resuming M sets before each resume — after a
+//! migration, that is the new M.
 //!
 //! # Decisions, and why
 //! * **Queue item = `GRef`** (a `NonNull<G>`, `Send`): Gs are never freed before their

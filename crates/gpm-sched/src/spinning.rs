@@ -13,8 +13,11 @@
 //!
 //! # The protocol
 //! An M is *spinning* while it has no work and looks for some (global queue, stealing,
-//! timers). At most `busy Ps / 2` Ms spin ([`SpinState::try_begin_spinning`]), so spinning
-//! burns at most a third of the CPU and gets rarer as the machine idles.
+//! timers). An M may start spinning only while `2 × spinning < busy Ps`, busy meaning not
+//! idle ([`SpinState::try_begin_spinning`], Go's check in `findRunnable`): spinners number
+//! about half the busy Ps (the check and the increment are separate, so racing Ms may pass
+//! it together), and fewer as the machine idles. The one slot a submitter claims in
+//! `should_wake` skips the check.
 //! * Submitting work ([`SpinState::should_wake`], Go's `wakep`): after publishing the work,
 //!   if an idle P exists and *no* M spins, claim the one spinner slot (CAS 0 → 1) and start
 //!   an M with it. A spinner already running will find the work, so nobody else is woken.
