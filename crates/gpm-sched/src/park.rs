@@ -2,24 +2,31 @@
 //! is built on. Permit-based, as `std::thread::park`: an `unpark` that comes before the
 //! `park` is not lost, and several unparks leave one permit.
 //!
-//! Contract (kept when goroutines land):
 //! - In a goroutine, `park*` switches the G away (status waiting, with its `WaitReason`) and
-//!   `Unparker::unpark` readies it (Go's `goready`: into the current P's `runnext` when the
-//!   waker is itself a goroutine, else the global queue plus a wakeup).
-//! - On a plain thread, `park*` blocks the thread and `unpark` wakes it.
+//!   `Unparker::unpark` readies it (Go's `goready`, `Sched::ready`: into `runnext` of the
+//!   waker's P when the waker runs on an M of the same runtime outside `blocking`, else into
+//!   the global queue plus a wakeup).
+//! - On a plain thread, `park*` watches the permit for a moment on a multicore machine
+//!   (`spin_for_permit`), then blocks the thread; `unpark` wakes it.
 //! - `park*` returns only when a permit was consumed (`true`) or the deadline passed
 //!   (`false`). A permit is not tied to one wait, though: a waker that completed an
 //!   operation may unpark after its waiter already returned (channels and sync do), which
 //!   leaves a stale permit that makes the next `park` return at once. So, as with
 //!   `std::thread::park`, callers re-check their condition in a loop; every façade type does.
 //!
+//! Handles on a waiter: an [`Unparker`] keeps the goroutine's runtime alive (a reference
+//! count); a [`WaitHandle`], for waiters queued under a lock (channels, `gpm::sync`), does
+//! not, and becomes a [`Wake`] while its owner still waits. [`Current`] finds the calling
+//! goroutine or thread once for an operation that both makes a handle and parks.
+//!
 //! The goroutine half is `gstate`'s state machine: `park` takes a stored permit or switches
 //! to the M, and the M parks the G on its own stack (`EMPTY → PARKED`, Go's
 //! `unlockf`); `unpark` either leaves a permit or takes the parked G and readies it. A
-//! deadline arms a timer after the switch (`timers.rs`).
+//! deadline arms a timer after the switch (`timers.rs`). Inside `blocking` the park leaves
+//! the syscall around the switch (`syscall.rs`).
 //!
-//! Migration: `park_deadline` reads the thread-local (through `context::current_g`, never
-//! inlined) once, *before* switching; after the switch it uses only its `G`.
+//! Migration: `park_deadline` finds its G (`context::current_g`, never inlined) once,
+//! *before* switching; after the switch it uses only its `G`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,9 +69,10 @@ pub enum WaitReason {
 }
 
 impl WaitReason {
-    pub(crate) fn from_u8(v: u8) -> WaitReason {
+    /// Every reason, at the index of its byte (checked at compile time below).
+    const ALL: [WaitReason; 13] = {
         use WaitReason::*;
-        const ALL: [WaitReason; 13] = [
+        [
             Park,
             ChanReceive,
             ChanSend,
@@ -78,8 +86,16 @@ impl WaitReason {
             SyncWaitGroupWait,
             SemAcquire,
             Blocking,
-        ];
-        ALL.get(v as usize).copied().unwrap_or(Park)
+        ]
+    };
+
+    /// The reason whose `as u8` is `v`. `G::wait_reason` holds only bytes written as
+    /// `reason as u8` (`park_switch`), so any other byte is a bug: panics naming it.
+    pub(crate) fn from_u8(v: u8) -> WaitReason {
+        match Self::ALL.get(v as usize) {
+            Some(&r) => r,
+            None => panic!("WaitReason::from_u8: not a WaitReason byte; value = {v}"),
+        }
     }
 
     /// Go's spelling of the reason, as in a goroutine dump (`chan receive`, `sleep`, ...).
@@ -101,6 +117,17 @@ impl WaitReason {
         }
     }
 }
+
+// `WaitReason::ALL[i] as u8 == i`, so `from_u8(r as u8) == r` for every reason listed. A
+// reason left out of `ALL` is not silent either: `from_u8` panics on its byte.
+const _: () = {
+    let mut i = 0;
+    while i < WaitReason::ALL.len() {
+        assert!(WaitReason::ALL[i] as usize == i, "WaitReason::ALL: out of byte order");
+        i += 1;
+    }
+    assert!(WaitReason::ALL.len() == WaitReason::Blocking as usize + 1, "WaitReason::ALL: short");
+};
 
 /// Wakes one parked goroutine or thread. `Clone + Send + Sync`; cheap to clone.
 #[derive(Clone)]

@@ -250,8 +250,8 @@ impl Sched {
             if spinning {
                 self.spin.cancel_wake();
             }
-            self.counters.thread_limit_hits.fetch_add(1, Relaxed);
-            if self.counters.thread_limit_hits.load(Relaxed) == 1 {
+            // The first hit prints: the count before this one is 0 for exactly one caller.
+            if self.counters.thread_limit_hits.fetch_add(1, Relaxed) == 0 {
                 eprintln!("gpm: {e}");
             }
         }

@@ -485,7 +485,7 @@ where
     let mut out = None;
     let mut failed = None;
     let local = sched.with_p_of(m, |p| -> bool {
-        // SAFETY: `with_local_p` runs this with `p` owned.
+        // SAFETY: `with_p_of` runs this with `p` owned.
         let runq = unsafe { p.runq() };
         runq.prefetch_next();
         // SAFETY: `with_p_of` runs this only for a live, non-null `m` of this thread. Its
@@ -498,7 +498,7 @@ where
                 return false;
             }
         };
-        // SAFETY: `with_local_p` runs this with `p` owned.
+        // SAFETY: `with_p_of` runs this with `p` owned.
         let id = unsafe { p.next_goid(&sched.goid) };
         // SAFETY: as above.
         let handle = make(Some(unsafe { p.task_cache() }), me, g, id);
