@@ -98,7 +98,9 @@
 //! writes the cell only in `EMPTY` then stores `FULL` (Release); the owner takes it back with
 //! CAS `FULL → EMPTY`; a thief with CAS `FULL → READING` (Acquire), copies the item, stores
 //! `EMPTY` (Release). If the owner finds `READING` in `push_next` it pushes the new item to the
-//! tail instead of waiting for the thief.
+//! tail instead of waiting for the thief. So the owner is the only writer of the cell, but
+//! not of the state byte: only the owner leaves `EMPTY`, and the CAS out of `FULL` (owner or
+//! thief) decides who reads the cell.
 //!
 //! Every atomic access says at its use what it pairs with. In short: `tail` Release (owner)
 //! / Acquire (thieves) publishes slot contents; every RMW on `head` is Release and every load

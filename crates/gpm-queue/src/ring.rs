@@ -72,8 +72,9 @@ pub(crate) const fn first_busy(head: u64, tail: u32) -> u32 {
     }
 }
 
-/// The owner-written line: `tail` and the `runnext` slot (both written only by the owner;
-/// thieves read `tail` on every steal and touch `runnext` only on a last-resort steal).
+/// The owner-written line: `tail` and the `runnext` cell (written only by the owner) and the
+/// cell's state byte (written by the owner and by a thief taking `runnext`). Thieves read
+/// `tail` on every steal and touch `runnext` only on a last-resort steal.
 pub(crate) struct OwnerLine<T> {
     /// One past the last pushed index. Stored only by the owner (Release), loaded by thieves.
     pub(crate) tail: AtomicU32,
