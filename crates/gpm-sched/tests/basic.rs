@@ -2,8 +2,8 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use gpm_sched::{Runtime, park};
 
@@ -37,28 +37,63 @@ fn join_from_plain_thread() {
     assert_eq!(s, 4950);
 }
 
-#[test]
-fn yield_interleaves() {
-    let _w = common::watchdog(20, "yield_interleaves");
-    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
-    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
-    let n = rt.block_on(|| {
-        let c = Arc::new(AtomicUsize::new(0));
-        let hs: Vec<_> = (0..8)
-            .map(|_| {
-                let c = c.clone();
+/// Two goroutines on one P, each logging its id then yielding, `ROUNDS` times: every yield
+/// must let the other run, so the log alternates. A `yield_now` that returns without
+/// switching (or that requeues the G ahead of the other) logs a run of one id and fails.
+fn yield_log(rt: &Runtime) -> Vec<u8> {
+    const ROUNDS: usize = 1000;
+    rt.block_on(|| {
+        let log = Arc::new(Mutex::new(Vec::with_capacity(2 * ROUNDS)));
+        // Both start logging only once both run: the first parks until the second wakes it
+        // (a park, not a yield, so a broken yield fails the check below instead of hanging).
+        let gate = Arc::new(Mutex::new(None::<park::Unparker>));
+        let open = Arc::new(AtomicBool::new(false));
+        let hs: Vec<_> = (0..2u8)
+            .map(|id| {
+                let (log, gate, open) = (log.clone(), gate.clone(), open.clone());
                 gpm_sched::go(move || {
-                    for _ in 0..1000 {
-                        c.fetch_add(1, Ordering::Relaxed);
+                    let mut slot = gate.lock().unwrap();
+                    match slot.take() {
+                        Some(u) => {
+                            drop(slot);
+                            open.store(true, Ordering::Release);
+                            u.unpark();
+                        }
+                        None => {
+                            *slot = Some(park::unparker());
+                            drop(slot);
+                            while !open.load(Ordering::Acquire) {
+                                park::park(park::WaitReason::Park);
+                            }
+                        }
+                    }
+                    for _ in 0..ROUNDS {
+                        log.lock().unwrap().push(id);
                         gpm_sched::yield_now();
                     }
                 })
             })
             .collect();
         hs.into_iter().for_each(|h| h.join().unwrap());
-        c.load(Ordering::Relaxed)
-    });
-    assert_eq!(n, 8000);
+        std::mem::take(&mut *log.lock().unwrap())
+    })
+}
+
+fn assert_alternates(log: &[u8]) {
+    assert_eq!(log.len(), 2000, "every round logged");
+    if let Some(i) = log.windows(2).position(|w| w[0] == w[1]) {
+        let around = &log[i.saturating_sub(4)..(i + 6).min(log.len())];
+        panic!("yield_now did not switch: id {} ran twice in a row at {i}: {around:?}", log[i]);
+    }
+}
+
+#[test]
+fn yield_interleaves() {
+    let _w = common::watchdog(20, "yield_interleaves");
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
+    assert_alternates(&yield_log(&rt));
+    assert_alternates(&yield_log(&Runtime::single_thread().unwrap()));
 }
 
 #[test]
