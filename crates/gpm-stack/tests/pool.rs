@@ -98,15 +98,18 @@ fn only_deep_stacks_release_pages() {
 
 #[test]
 fn pool_stacks_are_chunk_slots_that_come_back_when_dropped() {
+    let builder =
+        || StackPool::builder().stack_size(32 * 1024).local_capacity(0).shared_capacity(1);
     if !gpm_stack::madvise_guard_supported() {
+        // The fallback: stacks mapped alone, which a drop unmaps instead of handing back.
+        let pool = builder().build().unwrap();
+        let stacks: Vec<_> = (0..100).map(|_| pool.get().unwrap()).collect();
+        assert!(stacks.iter().all(|s| !s.is_pooled_slot()));
+        drop(stacks);
+        assert_eq!(pool.shared_len() + pool.depot_len(), 0);
         return;
     }
-    let pool = StackPool::builder()
-        .stack_size(32 * 1024)
-        .local_capacity(0)
-        .shared_capacity(1)
-        .build()
-        .unwrap();
+    let pool = builder().build().unwrap();
     let stacks: Vec<_> = (0..100).map(|_| pool.get().unwrap()).collect();
     assert!(stacks.iter().all(|s| s.is_pooled_slot()));
     let tops: std::collections::HashSet<usize> = stacks.iter().map(|s| s.top()).collect();
