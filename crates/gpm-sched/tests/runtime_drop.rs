@@ -1,4 +1,4 @@
-//! Regression tests for runtime drop: goroutines parked in destructors during a panic,
+//! Dropping a runtime: goroutines parked in destructors during a panic,
 //! cancelled goroutines whose destructors wait for each other or block for good, and a
 //! runtime dropped from one of its own goroutines.
 

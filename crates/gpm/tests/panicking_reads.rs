@@ -1,4 +1,4 @@
-//! Regression tests for bugs found in review (the façade's part).
+//! The façade reads `std::thread::panicking()` only behind never-inlined calls.
 
 use std::path::Path;
 
