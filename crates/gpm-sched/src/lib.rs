@@ -36,9 +36,9 @@
 //! * **locked threads** (`lockosthread.rs`): Go's `startlockedm` / `stoplockedm`.
 //!
 //! # Where the current G is found
-//! The crate has three thread-locals, each read in functions that never switch:
-//! `context.rs`'s `CURRENT_M` (the M of this thread, null on a plain thread: the one the
-//! scheduler finds itself by, read only by `#[inline(never)]` accessors), `park.rs`'s
+//! The crate has three thread-locals, each read only in `#[inline(never)]` functions that
+//! never switch (`tests/tidy.rs` checks the attribute): `context.rs`'s `CURRENT_M` (the M
+//! of this thread, null on a plain thread: the one the scheduler finds itself by), `park.rs`'s
 //! `WAITER` (a plain thread's park permit) and `local.rs`'s `THREAD_LOCALS` (a plain
 //! thread's `gpm::local!` values); std's panic count is read through `context::unwinding`.
 //! Code that can switch reads `CURRENT_M` once before the switch and reaches its M and P
