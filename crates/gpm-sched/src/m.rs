@@ -51,6 +51,9 @@ pub(crate) struct M {
     next_spinning: AtomicBool,
     /// A locked G handed over by `startlockedm`.
     pub(crate) next_g: AtomicPtr<G>,
+    /// At runtime drop, this M's locked G to unwind here, on its own thread
+    /// (`runtime::cancel_on_locked_m`).
+    pub(crate) cancel_job: std::sync::Mutex<Option<crate::runtime::OnItsM>>,
 }
 
 // SAFETY: owner fields (`Cell`s) are used only on the M's own thread (type docs); the rest is
@@ -78,6 +81,7 @@ impl M {
             nextp: AtomicUsize::new(NO_P),
             next_spinning: AtomicBool::new(false),
             next_g: AtomicPtr::new(std::ptr::null_mut()),
+            cancel_job: std::sync::Mutex::new(None),
         }
     }
 

@@ -23,6 +23,7 @@ use std::sync::atomic::Ordering::*;
 use std::thread::JoinHandle as ThreadHandle;
 
 use crate::context::current_m;
+use crate::g::GRef;
 use crate::sched::{Sched, lock};
 use crate::spawn::{JoinHandle, spawn_on};
 use crate::stats::Stats;
@@ -30,6 +31,7 @@ use crate::stats::Stats;
 mod cancel;
 mod default;
 
+pub(crate) use cancel::OnItsM;
 pub(crate) use default::with_current;
 pub use default::{default_runtime, init, init_single_thread};
 
@@ -46,8 +48,9 @@ pub const MAX_STACK_SIZE: usize = 1 << 30;
 ///
 /// Dropping it stops the runtime: every M finishes what it runs up to the next scheduling
 /// point and exits; unfinished goroutines are cancelled by unwinding their stacks
-/// (destructors run, on helper threads — on the runtime's own thread for a single-thread
-/// runtime —; their `join` returns `Err` with [`crate::Cancelled`]); threads are joined and
+/// (destructors run on helper threads; a goroutine locked to its thread, and every
+/// goroutine of a single-thread runtime, on its own thread; their `join` returns `Err` with
+/// [`crate::Cancelled`]); threads are joined and
 /// stacks freed. Drop therefore waits for goroutines running without a scheduling point,
 /// and for those inside a `blocking` call (on a single-thread runtime such a goroutine is
 /// cancelled, and its thread waits for the call to return, with the grace period below).
@@ -158,9 +161,8 @@ impl RuntimeBuilder {
     ///
     /// What to use instead: goroutine-local storage (`gpm::local!`, whose value follows the
     /// goroutine), `gpm::sync` types (a guard may move between threads),
-    /// [`lock_os_thread`](crate::lock_os_thread) (the goroutine stays on its thread while it
-    /// runs; but if the runtime is dropped while it waits, it is unwound on another thread,
-    /// so its destructors still follow these rules), or a
+    /// [`lock_os_thread`](crate::lock_os_thread) (the goroutine stays on its thread until it
+    /// unlocks, and is unwound there too if the runtime is dropped while it waits), or a
     /// [single-thread runtime](RuntimeBuilder::build_single_thread), which needs no promise.
     /// Breaking the promise is undefined behaviour: heap corruption in release builds.
     pub unsafe fn build(self) -> io::Result<Runtime> {
@@ -424,26 +426,58 @@ fn finish_shutdown(sched: &Sched, sysmon: Option<ThreadHandle<()>>) {
         // The home M cancels the goroutines itself, on their own thread.
         cancel::wait_for_home(sched)
     } else {
-        // Ms may be starting while we wake: wake again until every thread is joined.
+        // Ms may be starting while we wake: wake again until every M has left the count
+        // (its thread then ends at once, or waits for its locked G's cancellation with its
+        // handle set aside: joined below, never here).
         loop {
             sched.wake_all();
-            sched.join_threads();
+            // Acquire; pairs with the Release decrements of `m_main` and
+            // `cancel_on_locked_m`.
             if sched.nthreads.load(Acquire) == 0 {
                 break;
             }
-            std::thread::yield_now();
+            std::thread::sleep(std::time::Duration::from_micros(50));
         }
+        sched.join_threads();
         true
     };
     if let Some(h) = sysmon {
         sched.sysmon.unpark();
         let _ = h.join();
     }
+    let mut unwound = unwound;
     if !sched.single {
-        cancel_all(sched, cancel::unwind_all);
+        unwound = cancel_all(sched, cancel::unwind_all);
+        let locked: Vec<_> = lock(&sched.locked_threads).drain(..).collect();
+        if unwound {
+            for h in locked {
+                let _ = h.join();
+            }
+        } // else: a locked M still unwinding is left detached, with the runtime's memory.
     }
     if unwound {
         sched.pool.trim();
+    }
+}
+
+/// An M whose locked G (`lock_os_thread`) is unfinished at shutdown: it outlives the other
+/// Ms and unwinds that G itself, on the thread the G was locked to, when `cancel_all` hands
+/// it over (`OnItsM`) — a destructor there may use what the G borrowed from this thread.
+/// Its handle goes aside first, so the dropping thread's join of the Ms does not wait for
+/// it.
+pub(crate) fn cancel_on_locked_m(sched: &Sched, m: &crate::m::M) {
+    sched.set_own_thread_aside();
+    // Release; pairs with the Acquire load in `finish_shutdown`.
+    sched.nthreads.fetch_sub(1, Release);
+    loop {
+        if let Some(job) = lock(&m.cancel_job).take() {
+            job.run();
+            return;
+        }
+        if sched.cancel_over.load(Acquire) {
+            return;
+        }
+        m.parker.park(None);
     }
 }
 
@@ -462,12 +496,12 @@ pub(crate) fn cancel_on_home(sched: &Sched) {
 /// A goroutine that switched away while a panic unwound its stack (a destructor that
 /// parked) cannot be unwound again — a second unwind through that destructor aborts the
 /// process — so its coroutine is leaked, with a warning naming it.
-fn cancel_all(sched: &Sched, unwind: fn(&Sched, cancel::Todo)) {
+fn cancel_all(sched: &Sched, unwind: fn(&Sched, cancel::Todo, cancel::Locked) -> bool) -> bool {
     let gs: Vec<_> = lock(&sched.allgs).clone();
     for g in &gs {
         g.cancelling.store(true, Relaxed);
     }
-    let mut todo = Vec::new();
+    let (mut todo, mut locked) = (Vec::new(), Vec::new());
     for g in gs {
         // A G that never ran: dropping its job reports `Cancelled` to its joiner.
         drop(g.job.take());
@@ -486,11 +520,19 @@ fn cancel_all(sched: &Sched, unwind: fn(&Sched, cancel::Todo)) {
             // Its queued waiters name the runtime without owning it (`park::WaitHandle`):
             // the runtime's memory stays with the leaked stack.
             std::mem::forget(sched.arc());
+        } else if let Some(m) = locked_m_of(sched, g) {
+            locked.push((m, g, co));
         } else {
             todo.push((g, co));
         }
     }
-    unwind(sched, todo);
+    let unwound = unwind(sched, todo, locked);
+    // Release; pairs with the Acquire load in `cancel_on_locked_m`: the Ms given no G (their
+    // G was leaked, or finished) exit now.
+    sched.cancel_over.store(true, Release);
+    for m in lock(&sched.allm).iter() {
+        m.parker.unpark();
+    }
     for p in sched.ps.iter() {
         // SAFETY: no M runs: the dropping thread owns every P.
         let _ = unsafe { p.runq() }.drain().count();
@@ -501,6 +543,16 @@ fn cancel_all(sched: &Sched, unwind: fn(&Sched, cancel::Todo)) {
     }
     while sched.global.pop().is_some() {}
     lock(&sched.allm).clear();
+    unwound
+}
+
+/// The M `g` is locked to (`lock_os_thread`), waiting in `cancel_on_locked_m`.
+fn locked_m_of(sched: &Sched, g: GRef) -> Option<Arc<crate::m::M>> {
+    let lm = g.locked_m.load(Acquire);
+    if lm.is_null() || sched.single {
+        return None;
+    }
+    lock(&sched.allm).iter().find(|m| std::ptr::eq(Arc::as_ptr(m), lm)).cloned()
 }
 
 impl Drop for Runtime {

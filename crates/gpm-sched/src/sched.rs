@@ -91,6 +91,11 @@ pub(crate) struct Sched {
     /// `G::suspend`), so no locked-M hand-off happens either.
     pub(crate) single: bool,
     pub(crate) home: OnceLock<Arc<M>>,
+    /// At drop, Ms whose locked G waits to be cancelled on them: their threads, moved out
+    /// of `threads` by themselves (`runtime::cancel_on_locked_m`), and the flag that lets
+    /// them exit once cancellation is over.
+    pub(crate) locked_threads: Mutex<Vec<JoinHandle<()>>>,
+    pub(crate) cancel_over: AtomicBool,
 }
 
 impl Sched {
@@ -133,6 +138,8 @@ impl Sched {
             steal_order: crate::steal::RandomOrder::new(procs as u32),
             single,
             home: OnceLock::new(),
+            locked_threads: Mutex::new(Vec::new()),
+            cancel_over: AtomicBool::new(false),
         })
     }
 
@@ -395,6 +402,23 @@ impl Sched {
             m.parker.unpark();
         }
         self.sysmon.unpark();
+    }
+
+    /// Moves the calling M thread's handle from `threads` to `locked_threads` (a locked M
+    /// at shutdown, which outlives the others: `runtime::cancel_on_locked_m`).
+    pub(crate) fn set_own_thread_aside(&self) {
+        let me = std::thread::current().id();
+        loop {
+            let mut threads = lock(&self.threads);
+            if let Some(i) = threads.iter().position(|h| h.thread().id() == me) {
+                let h = threads.swap_remove(i);
+                lock(&self.locked_threads).push(h);
+                return;
+            }
+            // `new_m` pushes the handle just after the spawn returns.
+            drop(threads);
+            std::thread::yield_now();
+        }
     }
 
     /// Joins every M thread (shutdown).

@@ -45,6 +45,11 @@ pub(crate) fn m_main(sched: Arc<Sched>, id: usize, p: Option<(usize, u64)>, spin
     schedule_loop(&sched, &m, &slot);
     std::mem::forget(abort);
     set_current_m(std::ptr::null());
+    if !m.locked_g.get().is_null() && !sched.single {
+        // Its locked G is unfinished: it is cancelled here, on its own thread.
+        crate::runtime::cancel_on_locked_m(&sched, &m);
+        return;
+    }
     if sched.single {
         crate::runtime::cancel_on_home(&sched);
         // A `blocking` call still on a helper (its goroutine leaked, not unwound) may

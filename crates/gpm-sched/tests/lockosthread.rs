@@ -72,3 +72,63 @@ fn lock_is_a_no_op_on_plain_threads() {
     gpm_sched::unlock_os_thread();
     gpm_sched::unlock_os_thread();
 }
+
+/// A goroutine locked to its thread and parked when the runtime is dropped is unwound on
+/// that thread, not on a cancel helper: its destructors may use a thread-local it borrowed
+/// while locked (the promise of `RuntimeBuilder::build` exempts locked goroutines from
+/// nothing, but their thread stays theirs to the end).
+#[test]
+fn locked_goroutine_is_cancelled_on_its_thread() {
+    use std::cell::Cell;
+    use std::thread::ThreadId;
+    thread_local! { static SLOT: Cell<u64> = const { Cell::new(0) }; }
+    struct Report(ThreadId, std::sync::mpsc::Sender<(ThreadId, ThreadId, u64)>);
+    impl Drop for Report {
+        fn drop(&mut self) {
+            let seen = SLOT.with(Cell::get);
+            let _ = self.1.send((self.0, std::thread::current().id(), seen));
+        }
+    }
+    let _w = common::watchdog(60, "locked_goroutine_is_cancelled_on_its_thread");
+    for round in 0..5u64 {
+        // SAFETY: the locked goroutines use the thread-local only while locked, on their
+        // thread; the others hold nothing thread-bound.
+        let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let parked = Arc::new(AtomicUsize::new(0));
+        for _ in 0..3 {
+            let (tx, parked) = (tx.clone(), parked.clone());
+            rt.go(move || {
+                gpm_sched::lock_os_thread();
+                SLOT.with(|s| s.set(round + 7));
+                let _r = Report(std::thread::current().id(), tx);
+                parked.fetch_add(1, Ordering::SeqCst);
+                loop {
+                    gpm_sched::park::park(gpm_sched::park::WaitReason::Park);
+                }
+            });
+        }
+        // And unlocked ones, unwound on helpers as before.
+        for _ in 0..3 {
+            let tx = tx.clone();
+            rt.go(move || {
+                let _r = Report(std::thread::current().id(), tx);
+                loop {
+                    gpm_sched::park::park(gpm_sched::park::WaitReason::Park);
+                }
+            });
+        }
+        drop(tx);
+        while parked.load(Ordering::SeqCst) < 3 {
+            std::thread::yield_now();
+        }
+        drop(rt);
+        let reports: Vec<_> = rx.iter().collect();
+        assert_eq!(reports.len(), 6, "every destructor ran");
+        let locked: Vec<_> = reports.iter().filter(|r| r.2 == round + 7).collect();
+        assert_eq!(locked.len(), 3, "a locked goroutine was unwound off its thread: {reports:?}");
+        for (ran_on, dropped_on, _) in locked {
+            assert_eq!(ran_on, dropped_on);
+        }
+    }
+}

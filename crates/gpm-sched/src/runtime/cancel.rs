@@ -16,6 +16,11 @@
 //! finish (or stay blocked) on their detached helpers, which keep the runtime's memory
 //! alive — a leak, never a hang, never a use-after-free.
 //!
+//! A goroutine locked to its M (`lock_os_thread`) is unwound on that M's thread, which
+//! outlives the others for this (`runtime::cancel_on_locked_m`): it may hold what it
+//! borrowed from the thread. It counts as a helper here: a blocked destructor there stalls
+//! only it, and the dropping thread's watch covers it.
+//!
 //! A single-thread runtime is the exception: its goroutines never change threads, not even
 //! to be cancelled (their creator made no promise). Its home M unwinds them itself, in
 //! turn, once its schedule loop is over (`unwind_here`), and the dropping thread watches
@@ -58,6 +63,24 @@ use crate::sched::{Sched, lock};
 /// The unfinished goroutines of a dropped runtime, with their coroutines.
 pub(super) type Todo = Vec<(GRef, Box<SendCoroutine>)>;
 
+/// The unfinished goroutines locked to an M (`lock_os_thread`), with that M: each is
+/// unwound on its own M's thread, which waits for it (`runtime::cancel_on_locked_m`).
+pub(super) type Locked = Vec<(Arc<crate::m::M>, GRef, Box<SendCoroutine>)>;
+
+/// One locked goroutine to unwind on its M, handed over by `unwind_all`.
+pub(crate) struct OnItsM {
+    shared: Arc<Shared>,
+    g: GRef,
+    co: Box<SendCoroutine>,
+}
+
+impl OnItsM {
+    /// Unwinds the goroutine here (its M's thread) and counts it.
+    pub(crate) fn run(self) {
+        unwind_one(&self.shared, self.g, self.co);
+    }
+}
+
 /// No progress for this long while coroutines wait: start another helper.
 const STALL: Duration = Duration::from_millis(20);
 /// No progress for this long: stop waiting, report, leave the rest to the helpers.
@@ -82,18 +105,24 @@ struct State {
     done: usize,
 }
 
-/// Unwinds every coroutine in `todo` (see the module docs). Returns when all are unwound,
-/// or when no progress was made for `GIVE_UP` (after reporting the stuck goroutines).
-pub(super) fn unwind_all(sched: &Sched, todo: Todo) {
-    if todo.is_empty() {
-        return;
+/// Unwinds every coroutine in `todo` on helpers, and each of `locked` on its own M (see
+/// the module docs). Returns `true` when all are unwound, `false` when no progress was made
+/// for `GIVE_UP` (after reporting the stuck goroutines).
+pub(super) fn unwind_all(sched: &Sched, todo: Todo, locked: Locked) -> bool {
+    if todo.is_empty() && locked.is_empty() {
+        return true;
     }
-    let total = todo.len();
+    let total = todo.len() + locked.len();
+    let running = locked.iter().map(|(_, g, _)| *g).collect();
     let shared = Arc::new(Shared {
-        state: Mutex::new(State { todo: todo.into(), running: Vec::new(), done: 0 }),
+        state: Mutex::new(State { todo: todo.into(), running, done: 0 }),
         progress: Condvar::new(),
         sched: sched.arc(),
     });
+    for (m, g, co) in locked {
+        *lock(&m.cancel_job) = Some(OnItsM { shared: shared.clone(), g, co });
+        m.parker.unpark();
+    }
     let mut helpers: Vec<JoinHandle<()>> = Vec::new();
     let mut st = lock(&shared.state);
     let mut seen = 0;
@@ -106,7 +135,7 @@ pub(super) fn unwind_all(sched: &Sched, todo: Todo) {
         let stalled = last_progress.elapsed();
         if stalled >= GIVE_UP {
             report(sched, &st, total);
-            return; // the helpers are left to finish (or stay blocked), detached
+            return false; // the helpers are left to finish (or stay blocked), detached
         }
         let want_helper = !st.todo.is_empty()
             && helpers.len() < MAX_HELPERS
@@ -124,7 +153,7 @@ pub(super) fn unwind_all(sched: &Sched, todo: Todo) {
                     // Their queued waiters name the runtime without owning it
                     // (`park::WaitHandle`): its memory stays with the leaked stacks.
                     std::mem::forget(sched.arc());
-                    return;
+                    return false;
                 }
                 Err(_) => {}
             }
@@ -140,13 +169,15 @@ pub(super) fn unwind_all(sched: &Sched, todo: Todo) {
     for h in helpers {
         let _ = h.join();
     }
+    true
 }
 
 /// A single-thread runtime's cancellation, on its home M after its schedule loop (see
 /// `runtime::cancel_on_home`): one goroutine after another, on the thread they ran on. A
 /// destructor that waits for a goroutine unwound later waits for good here (no second
 /// thread may unwind that one): the dropping thread gives up on it (`wait_for_home`).
-pub(super) fn unwind_here(sched: &Sched, todo: Todo) {
+pub(super) fn unwind_here(sched: &Sched, todo: Todo, locked: Locked) -> bool {
+    debug_assert!(locked.is_empty(), "unwind_here: a single-thread runtime locks no G to its M");
     for (g, co) in todo {
         if let Err(payload) =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(co)))
@@ -155,6 +186,7 @@ pub(super) fn unwind_here(sched: &Sched, todo: Todo) {
         }
         sched.counters.unwound_on_home.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
+    true
 }
 
 /// The dropping thread of a single-thread runtime: waits for its home M to cancel the
@@ -203,18 +235,21 @@ fn helper(shared: &Shared) {
             st.running.push(item.0);
             item
         };
-        // A destructor that panics during the unwind aborts inside the coroutine; what
-        // arrives here escaped outside cleanup (module docs): report it, go on.
-        if let Err(payload) =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(co)))
-        {
-            report_panic(&shared.sched, g, &*payload);
-        }
-        let mut st = lock(&shared.state);
-        st.running.retain(|x| *x != g);
-        st.done += 1;
-        shared.progress.notify_all();
+        unwind_one(shared, g, co);
     }
+}
+
+/// Unwinds `g` (destructors run on the calling thread) and counts it.
+fn unwind_one(shared: &Shared, g: GRef, co: Box<SendCoroutine>) {
+    // A destructor that panics during the unwind aborts inside the coroutine; what arrives
+    // here escaped outside cleanup (module docs): report it, go on.
+    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(co))) {
+        report_panic(&shared.sched, g, &*payload);
+    }
+    let mut st = lock(&shared.state);
+    st.running.retain(|x| *x != g);
+    st.done += 1;
+    shared.progress.notify_all();
 }
 
 /// A panic escaped goroutine `g` while it was being cancelled: count it and name it.
