@@ -7,6 +7,7 @@
 //! (Acquire): see `Sched::startm`.
 
 use std::cell::Cell;
+use std::io;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
 
 use crate::g::{G, GRef};
@@ -147,5 +148,59 @@ impl M {
     pub(crate) fn take_nextp(&self) -> Option<(usize, bool)> {
         let p = self.nextp.swap(NO_P, Relaxed);
         (p != NO_P).then(|| (p, self.next_spinning.load(Relaxed)))
+    }
+}
+
+/// What `startm` prints when the OS refuses a new M thread (`e`, most often `EAGAIN`):
+/// what failed, the threads there are (`ms` of this runtime's Ms, `process` in the whole
+/// process if known) and the ways out.
+#[cold]
+pub(crate) fn m_spawn_error(
+    name: &str,
+    e: &io::Error,
+    ms: usize,
+    max_threads: usize,
+    process: Option<usize>,
+) -> String {
+    let process = process.map(|n| format!(", {n} threads in the process")).unwrap_or_default();
+    format!(
+        "runtime `{name}` cannot start an M thread: {e} ({ms} M threads running{process}); \
+         the work waits for a running M. The system refused the thread: raise the per-user \
+         limit (`ulimit -u`), or lower max_threads (now {max_threads}; \
+         Runtime::builder().max_threads(n)) so the runtime stops asking before the system \
+         refuses"
+    )
+}
+
+/// The process's thread count (`Threads:` in `/proc/self/status`), if it can be read.
+#[cold]
+pub(crate) fn process_threads() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix("Threads:")).and_then(|n| n.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn m_spawn_error_says_what_failed_how_many_threads_and_the_way_out() {
+        let e = io::Error::from_raw_os_error(11); // EAGAIN
+        let msg = m_spawn_error("web", &e, 12, 10_000, Some(4093));
+        assert_eq!(
+            msg,
+            "runtime `web` cannot start an M thread: Resource temporarily unavailable (os error \
+             11) (12 M threads running, 4093 threads in the process); the work waits for a \
+             running M. The system refused the thread: raise the per-user limit (`ulimit -u`), \
+             or lower max_threads (now 10000; Runtime::builder().max_threads(n)) so the runtime \
+             stops asking before the system refuses"
+        );
+        let msg = m_spawn_error("web", &e, 3, 64, None);
+        assert!(msg.contains("(3 M threads running);"), "{msg}");
+    }
+
+    #[test]
+    fn process_threads_counts_this_thread_at_least() {
+        assert!(process_threads().is_some_and(|n| n >= 1));
     }
 }

@@ -297,7 +297,13 @@ impl Sched {
             }
             Err(e) => {
                 self.nthreads.fetch_sub(1, Relaxed);
-                let msg = m_spawn_error(&self.name, &e, n, self.max_threads, process_threads());
+                let msg = crate::m::m_spawn_error(
+                    &self.name,
+                    &e,
+                    n,
+                    self.max_threads,
+                    crate::m::process_threads(),
+                );
                 Err(io::Error::new(e.kind(), msg))
             }
         }
@@ -537,34 +543,6 @@ impl Sched {
     }
 }
 
-/// What `startm` prints when the OS refuses a new M thread (`e`, most often `EAGAIN`):
-/// what failed, the threads there are (`ms` of this runtime's Ms, `process` in the whole
-/// process if known) and the ways out.
-#[cold]
-fn m_spawn_error(
-    name: &str,
-    e: &io::Error,
-    ms: usize,
-    max_threads: usize,
-    process: Option<usize>,
-) -> String {
-    let process = process.map(|n| format!(", {n} threads in the process")).unwrap_or_default();
-    format!(
-        "runtime `{name}` cannot start an M thread: {e} ({ms} M threads running{process}); \
-         the work waits for a running M. The system refused the thread: raise the per-user \
-         limit (`ulimit -u`), or lower max_threads (now {max_threads}; \
-         Runtime::builder().max_threads(n)) so the runtime stops asking before the system \
-         refuses"
-    )
-}
-
-/// The process's thread count (`Threads:` in `/proc/self/status`), if it can be read.
-#[cold]
-fn process_threads() -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find_map(|l| l.strip_prefix("Threads:")).and_then(|n| n.trim().parse().ok())
-}
-
 /// Locks, ignoring poisoning: the scheduler's critical sections do not panic midway.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -582,31 +560,5 @@ impl Drop for Sched {
             // or waker can reach a G any more, and each G in `allgs` was made by `from_box`.
             unsafe { g.free() };
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn m_spawn_error_says_what_failed_how_many_threads_and_the_way_out() {
-        let e = io::Error::from_raw_os_error(11); // EAGAIN
-        let msg = m_spawn_error("web", &e, 12, 10_000, Some(4093));
-        assert_eq!(
-            msg,
-            "runtime `web` cannot start an M thread: Resource temporarily unavailable (os error \
-             11) (12 M threads running, 4093 threads in the process); the work waits for a \
-             running M. The system refused the thread: raise the per-user limit (`ulimit -u`), \
-             or lower max_threads (now 10000; Runtime::builder().max_threads(n)) so the runtime \
-             stops asking before the system refuses"
-        );
-        let msg = m_spawn_error("web", &e, 3, 64, None);
-        assert!(msg.contains("(3 M threads running);"), "{msg}");
-    }
-
-    #[test]
-    fn process_threads_counts_this_thread_at_least() {
-        assert!(process_threads().is_some_and(|n| n >= 1));
     }
 }
