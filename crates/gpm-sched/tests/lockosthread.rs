@@ -110,16 +110,18 @@ fn locked_goroutine_is_cancelled_on_its_thread() {
         }
         // And unlocked ones, unwound on helpers as before.
         for _ in 0..3 {
-            let tx = tx.clone();
+            let (tx, parked) = (tx.clone(), parked.clone());
             rt.go(move || {
                 let _r = Report(std::thread::current().id(), tx);
+                parked.fetch_add(1, Ordering::SeqCst);
                 loop {
                     gpm_sched::park::park(gpm_sched::park::WaitReason::Park);
                 }
             });
         }
         drop(tx);
-        while parked.load(Ordering::SeqCst) < 3 {
+        // All six started (one that never ran is dropped unrun: no destructor to see).
+        while parked.load(Ordering::SeqCst) < 6 {
             std::thread::yield_now();
         }
         drop(rt);
