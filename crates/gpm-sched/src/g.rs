@@ -124,7 +124,9 @@ pub(crate) struct G {
     /// one has not run yet (its job waits in `job`), and for a dead G whose coroutine went
     /// to its P's cache: coroutines are bound lazily (`gfree::bind`). A `SendCoroutine`, made
     /// under the runtime's migration promise (`gfree::new_coroutine`).
-    pub(crate) co: UnsafeCell<Option<Box<SendCoroutine>>>,
+    /// Taken out (`Cell::take`) by whoever works on it and put back: no reference to it
+    /// outlives the owner's use. The M resuming the G holds it while the G runs.
+    pub(crate) co: Cell<Option<Box<SendCoroutine>>>,
     /// owner: the job of a G that has not run yet and has no coroutine.
     pub(crate) job: Cell<Option<RawJob>>,
     /// owner: why no stack could be bound for this G's first run (`gfree::bind`), set just
@@ -170,7 +172,7 @@ impl G {
             has_name: AtomicBool::new(false),
             locked_m: AtomicPtr::new(std::ptr::null_mut()),
             lock_count: Cell::new(0),
-            co: UnsafeCell::new(co),
+            co: Cell::new(co),
             job: Cell::new(None),
             no_stack: Cell::new(None),
             suspender: Cell::new(std::ptr::null()),
@@ -254,16 +256,6 @@ impl G {
     /// it: a second unwind through the running destructor aborts the process.
     pub(crate) fn switched_unwinding(&self) -> bool {
         self.lock_count.get() & UNWIND_PIN != 0
-    }
-
-    /// owner: the coroutine.
-    ///
-    /// # Safety
-    /// The caller owns the G's stack (module table) and holds no other reference to it.
-    #[allow(clippy::mut_from_ref)]
-    pub(crate) unsafe fn co_mut(&self) -> &mut Option<Box<SendCoroutine>> {
-        // SAFETY: exclusive by the caller's contract.
-        unsafe { &mut *self.co.get() }
     }
 }
 

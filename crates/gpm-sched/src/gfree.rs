@@ -30,39 +30,36 @@ use std::sync::atomic::Ordering::*;
 use gpm_stack::{Coroutine, SendCoroutine, Stack};
 
 use crate::g::{G, GRef, GStatus};
-use crate::m::M;
-use crate::p::{GFREE_CAP, P};
+use crate::ownership::OwnedP;
+use crate::p::GFREE_CAP;
 use crate::sched::{Sched, lock};
 
 /// Idle coroutines a P keeps for first runs (Go keeps a per-P stack cache too); beyond
 /// this, a dead G keeps its own.
 pub(crate) const COS_CAP: usize = 32;
 
-/// Puts dead `g` on a free list: the M's P's, or the global one. Its coroutine goes to the
-/// P's cache if there is room.
-pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
+/// Puts dead `g` on a free list: the P's (`p`, the caller's, if it holds one), or the global
+/// one. Its coroutine goes to the P's cache if there is room.
+pub(crate) fn gfput(sched: &Sched, p: Option<&mut OwnedP<'_>>, g: GRef) {
     g.set_status(GStatus::Idle);
-    // SAFETY: the M that saw the G finish owns it (a dead G is on no queue).
-    let slot = unsafe { g.co_mut() };
+    // The M that saw the G finish owns it (a dead G is on no queue).
+    let mut co = g.co.take();
     if g.custom_stack.replace(false) {
-        drop(slot.take().map(|co| co.into_stack()));
-    } else if let Some((p, _)) = m.p() {
-        // SAFETY: the M owns its P on its native stack (status `Running`).
-        let cos = unsafe { p.cos() };
-        if cos.len() < COS_CAP
-            && let Some(co) = slot.take()
-        {
-            cos.push(co);
-        }
+        drop(co.take().map(|co| co.into_stack()));
     }
-    match m.p() {
-        Some((p, _)) => {
-            // SAFETY: the M owns its P on its native stack (status `Running`).
-            g.spare_task.release(Some(unsafe { p.task_cache() }));
-            // SAFETY: as above.
-            unsafe { P::bump(&p.finished) };
-            // SAFETY: as above.
-            let free = unsafe { p.gfree() };
+    match p {
+        Some(p) => {
+            p.bump(|p| &p.finished);
+            let core = p.core();
+            if core.cos.len() < COS_CAP
+                && let Some(co) = co.take()
+            {
+                core.cos.push(co);
+            }
+            // A full cache: the dead G keeps its coroutine.
+            g.co.set(co);
+            g.spare_task.release(Some(&mut core.tasks));
+            let free = &mut core.gfree;
             free.push(g);
             if free.len() >= GFREE_CAP {
                 let half: Vec<_> = free.drain(GFREE_CAP / 2..).collect();
@@ -70,6 +67,7 @@ pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
             }
         }
         None => {
+            g.co.set(co);
             g.spare_task.release(None);
             sched.finished_nop.fetch_add(1, Relaxed);
             lock(&sched.gfree).push(g);
@@ -79,19 +77,17 @@ pub(crate) fn gfput(sched: &Sched, m: &M, g: GRef) {
 
 /// A free G, or a new one. With a non-default `stack_size` it gets its own stack now; with
 /// the default it may or may not have a coroutine (see the module docs). `p`: the caller's
-/// owned P, if any. `behind`: the G will queue behind other work on `p`; when it will not,
-/// it is bound now (module docs).
+/// P, if it holds one. `behind`: the G will queue behind other work on `p`; when it will
+/// not, it is bound now (module docs).
 pub(crate) fn gfget(
     sched: &Sched,
-    p: Option<&P>,
+    mut p: Option<&mut OwnedP<'_>>,
     stack_size: Option<usize>,
     behind: bool,
 ) -> io::Result<GRef> {
-    let g = match p {
-        // SAFETY: the caller owns `p`.
+    let g = match p.as_deref_mut() {
         Some(p) => {
-            // SAFETY: as above.
-            let free = unsafe { p.gfree() };
+            let free = &mut p.core().gfree;
             let g = free.pop().or_else(|| refill(sched, free));
             // The next spawn's G: a G freed on another P (where it ran) has its lines in that
             // core's cache, and `start` writes them all. Fetching them now overlaps that miss
@@ -114,8 +110,8 @@ pub(crate) fn gfget(
     if let Some(size) = stack_size.filter(|&s| s != sched.stack_size) {
         match Stack::new(size) {
             Ok(stack) => {
-                // SAFETY: a free G is owned by whoever took it off the free list: us.
-                let old = unsafe { g.co_mut() }.replace(new_coroutine(stack));
+                // A free G is owned by whoever took it off the free list: us.
+                let old = g.co.replace(Some(new_coroutine(stack)));
                 if let Some(old) = old {
                     sched.pool.put(old.into_stack());
                 }
@@ -127,12 +123,9 @@ pub(crate) fn gfget(
             }
         }
     } else if !behind && let Some(p) = p {
-        // SAFETY: a free G is owned by whoever took it off the free list: us.
-        let slot = unsafe { g.co_mut() };
-        if slot.is_none() {
-            // SAFETY: the caller owns `p`.
-            *slot = unsafe { p.cos() }.pop();
-        }
+        // A free G is owned by whoever took it off the free list: us.
+        let co = g.co.take().or_else(|| p.core().cos.pop());
+        g.co.set(co);
     }
     Ok(g)
 }
@@ -155,8 +148,8 @@ pub(crate) fn trim_global(sched: &Sched) {
         list.drain(..n).collect()
     };
     for &g in &batch {
-        // SAFETY: a G taken off a free list is owned by whoever took it: us.
-        if let Some(co) = unsafe { g.co_mut() }.take() {
+        // A G taken off a free list is owned by whoever took it: us.
+        if let Some(co) = g.co.take() {
             sched.pool.put(co.into_stack());
         }
     }
@@ -198,30 +191,21 @@ fn new_coroutine(stack: Stack) -> Box<SendCoroutine> {
 /// else a new one on a pool stack, loaded with the G's job. `None`: no stack could be had;
 /// the G's job was dropped (its join reports `Cancelled` with the reason, module docs) and
 /// the caller must retire it.
-///
-/// # Safety
-/// The caller's M owns `p` (native stack, status `Running`) and has dequeued `g`.
+/// Taken out of the G: the caller (which dequeued `g`, and so owns its stack) puts it
+/// back when the resume returns.
 #[inline]
-#[allow(clippy::mut_from_ref)]
-pub(crate) unsafe fn bind<'g>(sched: &Sched, p: &P, g: &'g G) -> Option<&'g mut SendCoroutine> {
-    // SAFETY: the caller dequeued `g`: it owns the G's stack and owner fields.
-    let slot = unsafe { g.co_mut() };
-    if slot.is_none() {
-        // SAFETY: the caller owns `p`.
-        *slot = Some(unsafe { bind_new(sched, p, g) }?);
+pub(crate) fn bind(sched: &Sched, p: &mut OwnedP<'_>, g: &G) -> Option<Box<SendCoroutine>> {
+    match g.co.take() {
+        Some(co) => Some(co),
+        None => bind_new(sched, p, g),
     }
-    slot.as_deref_mut()
 }
 
-/// The slow half of `bind`: a coroutine for a G's first run.
-///
-/// # Safety
-/// As `bind`.
+/// The slow half of `bind`: a coroutine for a G's first run, whose caller owns it.
 #[inline(never)]
-unsafe fn bind_new(sched: &Sched, p: &P, g: &G) -> Option<Box<SendCoroutine>> {
+fn bind_new(sched: &Sched, p: &mut OwnedP<'_>, g: &G) -> Option<Box<SendCoroutine>> {
     let job = g.job.take().expect("bind: G with neither a coroutine nor a job");
-    // SAFETY: the caller owns `p`.
-    let cached = unsafe { p.cos() }.pop();
+    let cached = p.core().cos.pop();
     let co = match cached {
         Some(co) => co,
         None => match sched.pool.get() {

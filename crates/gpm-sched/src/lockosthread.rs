@@ -12,6 +12,7 @@ use std::sync::atomic::Ordering::*;
 use crate::context::current_g;
 use crate::g::GRef;
 use crate::m::M;
+use crate::ownership::OwnedP;
 use crate::sched::Sched;
 
 /// Wires the calling goroutine to its current thread: it will run only there, and the
@@ -57,13 +58,13 @@ pub fn unlock_os_thread() {
 
 /// Go's `mexit` for a thread whose locked G returned without unlocking: give the P away
 /// (`handoffp`); the caller then leaves the schedule loop and the thread ends.
-pub(crate) fn exit_m(sched: &Sched, m: &M) {
-    if let Some((p, seq)) = m.p() {
-        m.set_p(None);
+pub(crate) fn exit_m(sched: &Sched, m: &M, p: Option<OwnedP<'_>>) {
+    if let Some(p) = p {
+        m.clear_p();
         if m.spinning.replace(false) {
             sched.spin.end_spinning();
         }
-        sched.handoffp(p.id, seq);
+        sched.handoffp(p);
     }
 }
 
@@ -75,48 +76,56 @@ fn locked_elsewhere(g: GRef, m: &M) -> Option<&M> {
     (!lm.is_null() && !std::ptr::eq(lm, m)).then(|| unsafe { &*lm })
 }
 
-/// Go's `startlockedm`: `g` is locked to another M: give it `g` and this M's P, and park
-/// this M. Returns `false` if `g` is not locked elsewhere (run it here).
-pub(crate) fn hand_to_locked_m(sched: &Sched, m: &std::sync::Arc<M>, g: GRef) -> bool {
-    let Some(lm) = locked_elsewhere(g, m) else { return false };
-    let (p, _) = m.p().expect("hand_to_locked_m: P held");
-    m.set_p(None);
-    lm.hand_p(p.id, false);
+/// Go's `startlockedm`: `g` is locked to another M: give it `g` and this M's P `p`, and
+/// park this M. Returns `p` if `g` is not locked elsewhere (run it here).
+pub(crate) fn hand_to_locked_m<'s>(m: &M, p: OwnedP<'s>, g: GRef) -> Option<OwnedP<'s>> {
+    let Some(lm) = locked_elsewhere(g, m) else { return Some(p) };
+    m.clear_p();
+    lm.hand_p(p.hand_over(), false);
     // Release, after `hand_p`: a locked M that sees the G sees its P (`wait_locked` may run
     // on a stale permit, without the `unpark` below ordering anything).
     lm.next_g.store(g.as_ptr() as *mut _, Release);
     lm.parker.unpark();
-    let _ = sched;
-    true
+    None
 }
 
 /// Go's `stoplockedm`: this M's locked G switched away (or was handed over): give the P
-/// away and sleep until the G comes back; then run it.
-pub(crate) fn wait_locked(sched: &Sched, m: &M, slot: &gpm_stack::ThreadSlot) {
+/// `p` away and sleep until the G comes back with a P; then run it. Returns the P the M
+/// holds when it leaves (the G unlocked or died, or shutdown).
+pub(crate) fn wait_locked<'s>(
+    sched: &'s Sched,
+    m: &'s M,
+    p: Option<OwnedP<'s>>,
+    slot: &gpm_stack::ThreadSlot,
+) -> Option<OwnedP<'s>> {
+    let mut p = p;
     loop {
         let g = m.locked_g.get();
         if g.is_null() || sched.is_shutdown() {
-            return;
+            return p;
         }
-        if let Some((p, seq)) = m.p() {
-            m.set_p(None);
-            sched.handoffp(p.id, seq);
+        if let Some(p) = p.take() {
+            m.clear_p();
+            sched.handoffp(p);
         }
-        let next = loop {
+        let (next, held) = loop {
             if sched.is_shutdown() {
-                return;
+                return p;
             }
             m.parker.park(None);
             // Acquire; pairs with the Release in `hand_to_locked_m`: the G's P is visible
             // to `take_nextp` below.
             let ng = m.next_g.swap(std::ptr::null_mut(), Acquire);
-            if let Some((i, _)) = m.take_nextp() {
-                m.set_p(Some((i, sched.ps[i].seq())));
+            if let Some((handed, _)) = m.take_nextp() {
+                let held = handed.receive(&sched.ps);
+                m.set_p(&held);
+                p = Some(held);
             }
             if !ng.is_null() {
-                break GRef::from_ptr(ng).expect("non-null");
+                let g = GRef::from_ptr(ng).expect("non-null");
+                break (g, p.take().expect("wait_locked: the locked G comes with a P"));
             }
         };
-        crate::schedule::execute(sched, m, next, false, slot);
+        p = crate::schedule::execute(sched, m, held, next, false, slot);
     }
 }

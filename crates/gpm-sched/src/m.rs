@@ -11,7 +11,7 @@ use std::io;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
 
 use crate::g::{G, GRef};
-use crate::ownership::{UserMark, token};
+use crate::ownership::{HandOff, OwnedP, UserMark};
 use crate::p::P;
 use crate::parker::Parker;
 use crate::sched::Sched;
@@ -26,11 +26,15 @@ pub(crate) struct M {
     pub(crate) sched: *const Sched,
     pub(crate) parker: Parker,
     /// owner: the P held (null for none; it points into the runtime's `ps`, alive as long
-    /// as `sched`) and the seq it was acquired with.
+    /// as `sched`) and the seq it was acquired with: a record of the `OwnedP` the M's loop
+    /// holds, or lent to goroutine code and claims back (`claim`).
     p: Cell<*const P>,
     seq: Cell<u64>,
-    /// owner: `ownership::token` of the P held (0 without one).
+    /// owner: `OwnedP::token` of the P held (0 without one).
     token: Cell<u64>,
+    /// owner, debug builds: an `OwnedP` claimed by goroutine code is alive (`claim`).
+    #[cfg(debug_assertions)]
+    claimed: Cell<bool>,
     /// Whether this M runs goroutine code, and on which P (`ownership.rs`). Written by
     /// the M only; sysmon reads it.
     pub(crate) user: UserMark,
@@ -72,6 +76,8 @@ impl M {
             p: Cell::new(std::ptr::null()),
             seq: Cell::new(0),
             token: Cell::new(0),
+            #[cfg(debug_assertions)]
+            claimed: Cell::new(false),
             user: UserMark::new(),
             cur_g: Cell::new(std::ptr::null()),
             spinning: Cell::new(false),
@@ -92,7 +98,8 @@ impl M {
         unsafe { &*self.sched }
     }
 
-    /// owner: the P held, with its seq.
+    /// owner: the P held, with its seq (its shared half; the owner half needs the
+    /// `OwnedP`).
     #[inline]
     pub(crate) fn p(&self) -> Option<(&P, u64)> {
         let p = self.p.get();
@@ -100,54 +107,71 @@ impl M {
         (!p.is_null()).then(|| (unsafe { &*p }, self.seq.get()))
     }
 
-    /// owner: takes P `i` (already acquired: status `Running` with `seq`), or none, and
-    /// names itself the P's owner for sysmon.
-    pub(crate) fn set_p(&self, p: Option<(usize, u64)>) {
-        match p {
-            Some((i, seq)) => {
-                let p = &self.sched().ps[i];
-                self.p.set(p);
-                self.seq.set(seq);
-                self.token.set(token(i, seq));
-                // Release: a sysmon that reads the pointer sees an initialised mark.
-                p.owner_mark.store(&self.user as *const _ as *mut _, Release);
-            }
-            None => {
-                self.p.set(std::ptr::null());
-                self.token.set(0);
-            }
-        }
+    /// owner: the M holds `p` from now on, and names itself the P's owner for sysmon.
+    pub(crate) fn set_p(&self, p: &OwnedP<'_>) {
+        let (p, seq) = (p.p(), p.seq());
+        self.p.set(p);
+        self.seq.set(seq);
+        self.token.set(crate::ownership::token(p.id, seq));
+        // Release: a sysmon that reads the pointer sees an initialised mark.
+        p.owner_mark.store(&self.user as *const _ as *mut _, Release);
     }
 
-    /// owner: goroutine code runs on the P held from now on (`ownership.rs`, step 1).
+    /// owner: the M holds no P any more (the caller gave its `OwnedP` up, or lost it).
+    pub(crate) fn clear_p(&self) {
+        self.p.set(std::ptr::null());
+        self.token.set(0);
+    }
+
+    /// owner: goroutine code runs on the P held from now on (`ownership.rs`, step 1); the
+    /// ownership is lent to it until the next `claim`.
     #[inline]
-    pub(crate) fn enter_user(&self) {
-        self.user.enter(self.token.get());
+    pub(crate) fn lend(&self, p: OwnedP<'_>) {
+        #[cfg(debug_assertions)]
+        self.claimed.set(false);
+        p.lend(&self.user, self.token.get());
     }
 
     /// owner: back from goroutine code (`ownership.rs`, step 2): the P if the M still owns
-    /// it. A lost P is dropped (`p()` is `None` afterwards).
+    /// it. A lost P is dropped from the record (`p()` is `None` afterwards).
+    ///
+    /// # Safety
+    /// On the M's thread, after a `lend` of the P held, and with no `OwnedP` of it alive
+    /// since: the schedule loop after a resume (it lent its P before the resume), or
+    /// goroutine code that lends the P back before anything else can claim it
+    /// (`Sched::with_p_of`). Debug builds check this.
     #[inline]
-    pub(crate) fn claim(&self) -> Option<&P> {
+    pub(crate) unsafe fn claim(&self) -> Option<OwnedP<'_>> {
+        #[cfg(debug_assertions)]
+        assert!(!self.claimed.replace(true), "M::claim: M {} claimed its P twice", self.id);
         let (p, seq) = self.p()?;
-        if p.word.claim(&self.user, seq, self.token.get()) {
-            return Some(p);
+        // SAFETY: the caller's contract is `OwnedP::claim`'s, with this M's mark and record.
+        if let Some(owned) = unsafe { OwnedP::claim(p, &self.user, seq, self.token.get()) } {
+            return Some(owned);
         }
-        self.set_p(None);
+        #[cfg(debug_assertions)]
+        self.claimed.set(false);
+        self.clear_p();
         None
     }
 
     /// A waker hands this (idle) M a P; the caller then unparks it.
-    pub(crate) fn hand_p(&self, p: usize, spinning: bool) {
+    pub(crate) fn hand_p(&self, p: HandOff, spinning: bool) {
         self.next_spinning.store(spinning, Relaxed);
         // Relaxed: published by the caller's `parker.unpark()` (Release).
-        self.nextp.store(p, Relaxed);
+        self.nextp.store(p.id(), Relaxed);
     }
 
     /// owner, after waking: the P handed over, if any.
-    pub(crate) fn take_nextp(&self) -> Option<(usize, bool)> {
+    pub(crate) fn take_nextp(&self) -> Option<(HandOff, bool)> {
         let p = self.nextp.swap(NO_P, Relaxed);
-        (p != NO_P).then(|| (p, self.next_spinning.load(Relaxed)))
+        if p == NO_P {
+            return None;
+        }
+        // SAFETY: `p` was stored by `hand_p` from a consumed `HandOff`, and the swap takes
+        // it once; the waker's unpark (Release) was seen by the park that woke this M.
+        let handed = unsafe { HandOff::from_index(&self.sched().ps, p) };
+        Some((handed, self.next_spinning.load(Relaxed)))
     }
 }
 

@@ -47,12 +47,28 @@
 //! idle Ps); `set_idle` is a CAS from `Running` or `Retaking` (by the M in its loop, which
 //! by the argument above sysmon cannot retake).
 //!
+//! # The claim as a value
+//! [`OwnedP`] is the ownership this protocol grants, as a value: only the functions of this
+//! module make one, each at the step that makes its caller the P's owner (taken off the
+//! idle list, claimed back from goroutine code, retaken by sysmon, handed over by the
+//! previous owner), and the P's owner half is reached only through it (`OwnedP::core`, in
+//! `p.rs`). It is neither `Clone` nor `Send`, and whatever gives the P up consumes it
+//! (`OwnedP::lend` before goroutine code runs, `OwnedP::hand_over` for another thread,
+//! `Sched::pidleput`): code that holds no `OwnedP` cannot touch a run queue, and the
+//! borrow checker sees every `&mut` the owner half gives out. The two makers that the
+//! types cannot check, [`OwnedP::claim`] (which the M's bookkeeping makes safe, `M::claim`)
+//! and [`OwnedP::assume`] (runtime drop), are `unsafe fn`s that say what their caller
+//! promises.
+//!
 //! Rejected: a CAS `Executing → Running` per switch (the old claim: one locked instruction
 //! per switch and per spawn and wake-up); a per-P lock (two, and a line sysmon bounces);
 //! letting a hog keep its P (one CPU-bound goroutine would starve its P's whole queue).
 //! Where the heavy fence is unavailable ([`heavy_fence`] fails), sysmon never retakes a P
 //! from running goroutine code (it still retakes Ps stuck in `blocking`).
 
+use std::marker::PhantomData;
+
+use crate::p::P;
 use crate::sync::{AtomicU64, Ordering::*};
 
 /// P status (low 3 bits of the word).
@@ -311,5 +327,148 @@ impl PWord {
 impl Default for PWord {
     fn default() -> Self {
         PWord::new()
+    }
+}
+
+/// Ownership of a P, as a value (module docs, "The claim as a value"): the holder owns `P`
+/// in status `Running` with `seq`, and only the holder touches its owner half.
+#[must_use = "an OwnedP dropped without being given up strands its P"]
+pub(crate) struct OwnedP<'a> {
+    p: &'a P,
+    seq: u64,
+    /// Not `Send`: a claim belongs to the thread that made it (`hand_over` crosses threads).
+    _thread: PhantomData<*const ()>,
+}
+
+impl<'a> OwnedP<'a> {
+    fn new(p: &'a P, seq: u64) -> OwnedP<'a> {
+        OwnedP { p, seq, _thread: PhantomData }
+    }
+
+    /// Takes `p` off the idle list: a new seq, `Running`.
+    ///
+    /// # Safety
+    /// `p` was on the idle list and the caller took it off (under the list's lock): no one
+    /// else owns it.
+    pub(crate) unsafe fn acquire(p: &'a P) -> OwnedP<'a> {
+        OwnedP::new(p, p.word.acquire())
+    }
+
+    /// Step 2 of the protocol: the M whose mark is `mark` is back from goroutine code on `p`,
+    /// which it held with `seq`. `None`: the P was retaken.
+    ///
+    /// # Safety
+    /// The caller runs on the thread of the M that lent `p` (`lend`, with this `seq` and
+    /// `token`) and holds no other `OwnedP` of it: every earlier claim since that lend was
+    /// lent again or given up.
+    #[inline]
+    pub(crate) unsafe fn claim(
+        p: &'a P,
+        mark: &UserMark,
+        seq: u64,
+        token: u64,
+    ) -> Option<OwnedP<'a>> {
+        p.word.claim(mark, seq, token).then(|| OwnedP::new(p, seq))
+    }
+
+    /// The P as it stands, without the protocol: for the thread dropping a runtime once
+    /// every M has stopped.
+    ///
+    /// # Safety
+    /// No M, sysmon or other thread can reach the P's owner half any more, and the caller
+    /// makes one `OwnedP` per P at a time.
+    pub(crate) unsafe fn assume(p: &'a P) -> OwnedP<'a> {
+        OwnedP::new(p, PWord::seq_of(p.word.load()))
+    }
+
+    /// sysmon: takes `p`, seen in `Syscall` in word `w`, from its M.
+    pub(crate) fn retake_syscall(p: &'a P, w: u64) -> Option<OwnedP<'a>> {
+        p.word.retake_syscall(w).map(|seq| OwnedP::new(p, seq))
+    }
+
+    /// sysmon: takes `p`, seen `Running` in word `w`, from its M running goroutine code
+    /// (`mark` holding `token`), if `still()` agrees after the heavy fence.
+    pub(crate) fn retake_user(
+        p: &'a P,
+        w: u64,
+        mark: &UserMark,
+        token: u64,
+        still: impl FnOnce() -> bool,
+    ) -> Option<OwnedP<'a>> {
+        p.word.retake_user(w, mark, token, still).map(|seq| OwnedP::new(p, seq))
+    }
+
+    /// The P (its shared half: atomics, the stealer, timers).
+    #[inline]
+    pub(crate) fn p(&self) -> &'a P {
+        self.p
+    }
+
+    /// The P's index.
+    #[inline]
+    pub(crate) fn id(&self) -> usize {
+        self.p.id
+    }
+
+    /// The seq this ownership holds.
+    #[inline]
+    pub(crate) fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The token an M's mark holds while goroutine code runs on this P.
+    #[inline]
+    pub(crate) fn token(&self) -> u64 {
+        token(self.p.id, self.seq)
+    }
+
+    /// Step 1: the M with `mark` runs goroutine code on the P from now on; the ownership
+    /// goes back into the protocol until the next claim. `token`: `self.token()`, which
+    /// the M keeps at hand.
+    #[inline]
+    pub(crate) fn lend(self, mark: &UserMark, token: u64) {
+        debug_assert_eq!(token, self.token(), "OwnedP::lend: token of another ownership");
+        mark.enter(token);
+    }
+
+    /// Back on the idle list (the caller then pushes its index there).
+    pub(crate) fn set_idle(self) {
+        self.p.word.set_idle(self.seq);
+    }
+
+    /// For another thread (`startm`'s M): the P travels as a `HandOff`.
+    pub(crate) fn hand_over(self) -> HandOff {
+        HandOff { id: self.p.id, seq: self.seq }
+    }
+}
+
+/// An [`OwnedP`] on its way to another thread: made only by consuming one, and turned back
+/// into one by its receiver.
+#[derive(Debug)]
+#[must_use = "a HandOff dropped strands its P"]
+pub(crate) struct HandOff {
+    id: usize,
+    seq: u64,
+}
+
+impl HandOff {
+    /// The P's index.
+    pub(crate) fn id(&self) -> usize {
+        self.id
+    }
+
+    /// The receiver's ownership of the P (one of `ps`).
+    pub(crate) fn receive(self, ps: &[P]) -> OwnedP<'_> {
+        OwnedP::new(&ps[self.id], self.seq)
+    }
+
+    /// A hand-off that travelled as a bare index (`M::hand_p` stores `id` in an atomic),
+    /// with the seq read from the P's word.
+    ///
+    /// # Safety
+    /// `id` comes from a `HandOff` consumed by the sender (`M::hand_p`), received once, and
+    /// the sender's Release (the unpark) is ordered before this call.
+    pub(crate) unsafe fn from_index(ps: &[P], id: usize) -> HandOff {
+        HandOff { id, seq: PWord::seq_of(ps[id].word.load()) }
     }
 }

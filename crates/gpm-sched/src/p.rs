@@ -1,8 +1,9 @@
 //! P: a logical processor (Go's `p`): the local run queue and `runnext`, the free-G cache,
 //! the goroutine-id batch, the timer heap, `schedtick`. `procs` of them per runtime.
 //!
-//! # P status, defined by who may touch the owner half (`runq`, `gfree`, `cos`, `ids`, `tasks`)
-//! The word and the claim protocol live in `ownership.rs` (with the race they prevent).
+//! # P status, defined by who may touch the owner half ([`Core`])
+//! The word and the claim protocol live in `ownership.rs` (with the race they prevent); the
+//! owner half is reached only through the `OwnedP` that protocol hands out.
 //! | status     | owner half touched by                                          | retakeable |
 //! |------------|----------------------------------------------------------------|------------|
 //! | `Idle`     | nobody (on the idle list)                                      | —          |
@@ -10,11 +11,11 @@
 //! | `Retaking` | nobody: sysmon is deciding; a claiming M waits for its decision | —         |
 //! | `Syscall`  | nobody: its M is inside `blocking`                             | by sysmon  |
 
-use std::cell::{Cell, UnsafeCell};
+use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
 
 pub(crate) use crate::ownership::PStatus;
-use crate::ownership::{PWord, UserMark};
+use crate::ownership::{OwnedP, PWord, UserMark};
 
 use gpm_queue::{Local, Stealer};
 use gpm_stack::SendCoroutine;
@@ -45,7 +46,8 @@ pub(crate) struct P {
     /// the P (`M::set_p`); a stale value names another M, whose mark then carries another
     /// token. Ms live in `allm` until the runtime's threads are all joined.
     pub(crate) owner_mark: AtomicPtr<UserMark>,
-    runq: UnsafeCell<Local<GRef>>,
+    /// The owner half: only through an `OwnedP` (`OwnedP::core`).
+    core: UnsafeCell<Core>,
     pub(crate) stealer: Stealer<GRef>,
     /// Incremented by the owner on each new time slice (Relaxed store; sysmon reads it).
     pub(crate) schedtick: AtomicU32,
@@ -58,15 +60,6 @@ pub(crate) struct P {
     /// the run queue's release/acquire to this M) happens before sysmon's store to its
     /// `preempt`. Null and compare-only accesses are Relaxed.
     pub(crate) cur_g: AtomicPtr<G>,
-    gfree: UnsafeCell<Vec<GRef>>,
-    /// Idle coroutines (warm stacks) for this P's Gs' first runs (`gfree::bind`), or for a
-    /// spawn with nothing else queued (`gfree::gfget`). Boxed: they move between here and
-    /// `G::co` as pointers.
-    #[allow(clippy::vec_box)]
-    cos: UnsafeCell<Vec<Box<SendCoroutine>>>,
-    ids: Cell<(u64, u64)>,
-    /// Free task blocks (`taskmem.rs`).
-    tasks: UnsafeCell<Cache>,
     pub(crate) timers: Timers,
     /// Goroutines this P took from other Ps (stats).
     pub(crate) steals: AtomicU64,
@@ -79,10 +72,10 @@ pub(crate) struct P {
     pub(crate) resumes: AtomicU64,
 }
 
-// SAFETY: the owner half (`runq`, `gfree`, `cos`, `ids`, `tasks`) is touched only by the holder of the P in
-// status `Running` with the current `seq` (module docs), one thread at a time; transfers of
-// ownership go through the status word (Acquire on taking, Release on giving). Everything
-// else is atomic or internally synchronised.
+// SAFETY: the owner half (`core`) is touched only through an `OwnedP`, which the claim
+// protocol gives to one holder at a time (`ownership.rs`); transfers of ownership go through
+// the status word (Acquire on taking, Release on giving). Everything else is atomic or
+// internally synchronised.
 unsafe impl Sync for P {}
 // SAFETY: as above.
 unsafe impl Send for P {}
@@ -94,15 +87,17 @@ impl P {
             id,
             word: PWord::new(),
             owner_mark: AtomicPtr::new(std::ptr::null_mut()),
-            runq: UnsafeCell::new(local),
+            core: UnsafeCell::new(Core {
+                runq: local,
+                gfree: Vec::new(),
+                cos: Vec::new(),
+                ids: (0, 0),
+                tasks: Cache::empty(),
+            }),
             stealer,
             schedtick: AtomicU32::new(0),
             syscalltick: AtomicU32::new(0),
             cur_g: AtomicPtr::new(std::ptr::null_mut()),
-            gfree: UnsafeCell::new(Vec::new()),
-            cos: UnsafeCell::new(Vec::new()),
-            ids: Cell::new((0, 0)),
-            tasks: UnsafeCell::new(Cache::empty()),
             timers: Timers::new(),
             steals: AtomicU64::new(0),
             spawned: AtomicU64::new(0),
@@ -116,94 +111,67 @@ impl P {
         self.word.load()
     }
 
-    /// The sequence number of the P's current acquisition (`ownership.rs`), for an M
-    /// handed the P by whoever acquired it.
-    pub(crate) fn seq(&self) -> u64 {
-        crate::ownership::PWord::seq_of(self.word())
-    }
-
     pub(crate) fn status(&self) -> PStatus {
         PWord::status_of(self.word())
-    }
-
-    /// Taken off the idle list: a new `seq`, status `Running`. Returns the seq.
-    pub(crate) fn acquire(&self) -> u64 {
-        self.word.acquire()
-    }
-
-    /// Given back by its owner (to go on the idle list).
-    pub(crate) fn set_idle(&self, seq: u64) {
-        self.word.set_idle(seq);
-    }
-
-    /// The local run queue.
-    ///
-    /// # Safety
-    /// The caller owns the P (status `Running` with its seq) and holds no other reference
-    /// to the queue.
-    #[allow(clippy::mut_from_ref)]
-    pub(crate) unsafe fn runq(&self) -> &mut Local<GRef> {
-        // SAFETY: exclusive by the caller's contract.
-        unsafe { &mut *self.runq.get() }
-    }
-
-    /// The free-G cache.
-    ///
-    /// # Safety
-    /// As `runq`.
-    #[allow(clippy::mut_from_ref)]
-    pub(crate) unsafe fn gfree(&self) -> &mut Vec<GRef> {
-        // SAFETY: exclusive by the caller's contract.
-        unsafe { &mut *self.gfree.get() }
-    }
-
-    /// The idle-coroutine cache.
-    ///
-    /// # Safety
-    /// As `runq`.
-    #[allow(clippy::mut_from_ref, clippy::vec_box)]
-    pub(crate) unsafe fn cos(&self) -> &mut Vec<Box<SendCoroutine>> {
-        // SAFETY: exclusive by the caller's contract.
-        unsafe { &mut *self.cos.get() }
-    }
-
-    /// The free task-block cache.
-    ///
-    /// # Safety
-    /// As `runq`.
-    #[allow(clippy::mut_from_ref)]
-    pub(crate) unsafe fn task_cache(&self) -> &mut Cache {
-        // SAFETY: exclusive by the caller's contract.
-        unsafe { &mut *self.tasks.get() }
-    }
-
-    /// The next goroutine id from this P's batch (refilled from `global` 16 at a time).
-    ///
-    /// # Safety
-    /// As `runq`.
-    pub(crate) unsafe fn next_goid(&self, global: &AtomicU64) -> u64 {
-        let (mut next, mut end) = self.ids.get();
-        if next == end {
-            next = global.fetch_add(GOID_BATCH, Relaxed);
-            end = next + GOID_BATCH;
-        }
-        self.ids.set((next + 1, end));
-        next
-    }
-
-    /// Adds one to an owner-only counter (`spawned`, `finished`).
-    ///
-    /// # Safety
-    /// As `runq`: only the P's owner writes these counters.
-    #[inline]
-    pub(crate) unsafe fn bump(counter: &AtomicU64) {
-        // Relaxed load + store: only the owner writes (caller's contract); readers want a
-        // recent value, not an ordering.
-        counter.store(counter.load(Relaxed) + 1, Relaxed);
     }
 
     /// Length of the local queue, from any thread (a snapshot).
     pub(crate) fn runq_len(&self) -> usize {
         self.stealer.len()
+    }
+}
+
+/// The owner half of a P (tokio's name for it): what only the P's owner touches.
+pub(crate) struct Core {
+    /// The local run queue, `runnext` included.
+    pub(crate) runq: Local<GRef>,
+    /// Dead Gs for reuse (`gfree.rs`).
+    pub(crate) gfree: Vec<GRef>,
+    /// Idle coroutines (warm stacks) for this P's Gs' first runs (`gfree::bind`), or for a
+    /// spawn with nothing else queued (`gfree::gfget`). Boxed: they move between here and
+    /// `G::co` as pointers.
+    #[allow(clippy::vec_box)]
+    pub(crate) cos: Vec<Box<SendCoroutine>>,
+    /// The goroutine-id batch: next, end.
+    ids: (u64, u64),
+    /// Free task blocks (`taskmem.rs`).
+    pub(crate) tasks: Cache,
+}
+
+impl OwnedP<'_> {
+    /// The owner half.
+    #[inline]
+    pub(crate) fn core(&mut self) -> &mut Core {
+        // SAFETY: an `OwnedP` is the P's one owner (`ownership.rs`: made only by the
+        // protocol's steps, not `Clone`, consumed when the P is given up), and this borrow
+        // of it is exclusive for as long as the `&mut Core` lives.
+        unsafe { &mut *self.p().core.get() }
+    }
+
+    /// The local run queue.
+    #[inline]
+    pub(crate) fn runq(&mut self) -> &mut Local<GRef> {
+        &mut self.core().runq
+    }
+
+    /// The next goroutine id from this P's batch (refilled from `global` 16 at a time).
+    pub(crate) fn next_goid(&mut self, global: &AtomicU64) -> u64 {
+        let core = self.core();
+        let (mut next, mut end) = core.ids;
+        if next == end {
+            next = global.fetch_add(GOID_BATCH, Relaxed);
+            end = next + GOID_BATCH;
+        }
+        core.ids = (next + 1, end);
+        next
+    }
+
+    /// Adds one to an owner-only counter of the P (`spawned`, `finished`, `resumes`).
+    #[inline]
+    pub(crate) fn bump(&mut self, counter: impl FnOnce(&P) -> &AtomicU64) {
+        let c = counter(self.p());
+        // Relaxed load + store: only the owner writes (this is the owner); readers want a
+        // recent value, not an ordering.
+        c.store(c.load(Relaxed) + 1, Relaxed);
     }
 }

@@ -14,6 +14,7 @@ use gpm_stack::StackPool;
 use crate::context::current_m;
 use crate::g::{GRef, GStatus};
 use crate::m::M;
+use crate::ownership::{HandOff, OwnedP};
 use crate::p::P;
 use crate::parker::Parker;
 use crate::spinning::SpinState;
@@ -169,18 +170,20 @@ impl Sched {
         self.shutdown.load(Acquire)
     }
 
-    /// Takes an idle P (Go's `pidleget`): acquired, status `Running`. Returns (index, seq).
-    pub(crate) fn pidleget(&self) -> Option<(usize, u64)> {
+    /// Takes an idle P (Go's `pidleget`): acquired, status `Running`.
+    pub(crate) fn pidleget(&self) -> Option<OwnedP<'_>> {
         let i = lock(&self.idle_ps).pop()?;
         self.spin.p_left_idle();
-        Some((i, self.ps[i].acquire()))
+        // SAFETY: P `i` was on the idle list, and this thread took it off under the lock.
+        Some(unsafe { OwnedP::acquire(&self.ps[i]) })
     }
 
-    /// Puts P `i` (owned with `seq`) on the idle list (Go's `pidleput`).
-    pub(crate) fn pidleput(&self, i: usize, seq: u64) {
+    /// Puts an owned P on the idle list (Go's `pidleput`).
+    pub(crate) fn pidleput(&self, p: OwnedP<'_>) {
+        let i = p.id();
         // Relaxed: null publishes nothing.
-        self.ps[i].cur_g.store(std::ptr::null_mut(), Relaxed);
-        self.ps[i].set_idle(seq);
+        p.p().cur_g.store(std::ptr::null_mut(), Relaxed);
+        p.set_idle();
         lock(&self.idle_ps).push(i);
         self.spin.p_went_idle();
     }
@@ -223,15 +226,15 @@ impl Sched {
     /// Go's `startm`: run an M on P `p` (or on an idle P if `None`). `spinning`: the caller
     /// claimed the spinner slot for it, and gives it back if no P or M can be had.
     #[cold]
-    pub(crate) fn startm(&self, p: Option<(usize, u64)>, spinning: bool) {
-        let Some((p, seq)) = p.or_else(|| self.pidleget()) else {
+    pub(crate) fn startm(&self, p: Option<OwnedP<'_>>, spinning: bool) {
+        let Some(p) = p.or_else(|| self.pidleget()) else {
             if spinning {
                 self.spin.cancel_wake();
             }
             return;
         };
         if self.is_shutdown() {
-            self.pidleput(p, seq);
+            self.pidleput(p);
             if spinning {
                 self.spin.cancel_wake();
             }
@@ -243,17 +246,17 @@ impl Sched {
             // `stopm`, which does not add a second: `stopm` reads `nextp` after every
             // wake-up, and this is the only waker, since it holds the only P).
             self.remove_idle_m(home);
-            home.hand_p(p, spinning);
+            home.hand_p(p.hand_over(), spinning);
             home.parker.unpark();
             return;
         }
         if let Some(m) = lock(&self.idle_ms).pop() {
-            m.hand_p(p, spinning);
+            m.hand_p(p.hand_over(), spinning);
             m.parker.unpark();
             return;
         }
-        if let Err(e) = self.new_m(Some((p, seq)), spinning) {
-            self.pidleput(p, seq);
+        if let Err((handed, e)) = self.new_m(Some(p.hand_over()), spinning) {
+            self.pidleput(handed.expect("startm: the P comes back").receive(&self.ps));
             if spinning {
                 self.spin.cancel_wake();
             }
@@ -267,29 +270,41 @@ impl Sched {
     /// Single-thread: starts the one M, holding the one P (`Runtime`'s build).
     pub(crate) fn start_home_m(&self) -> io::Result<()> {
         let p = self.pidleget().expect("start_home_m: the P is idle at build");
-        self.new_m(Some(p), false)
+        self.new_m(Some(p.hand_over()), false).map_err(|(handed, e)| {
+            self.pidleput(handed.expect("start_home_m: the P comes back").receive(&self.ps));
+            e
+        })
     }
 
-    /// Starts a new M thread holding `p`.
-    fn new_m(&self, p: Option<(usize, u64)>, spinning: bool) -> io::Result<()> {
+    /// Starts a new M thread holding `p`. On failure `p` comes back with the error.
+    fn new_m(
+        &self,
+        p: Option<HandOff>,
+        spinning: bool,
+    ) -> Result<(), (Option<HandOff>, io::Error)> {
         if self.single && self.nthreads.load(Relaxed) > 0 {
             panic!("new_m: a second M for single-thread runtime `{}`", self.name);
         }
         let n = self.nthreads.fetch_add(1, Relaxed);
         if n >= self.max_threads {
             self.nthreads.fetch_sub(1, Relaxed);
-            return Err(io::Error::other(format!(
+            let e = io::Error::other(format!(
                 "runtime `{}` reached its thread limit max_threads = {} (goroutines blocked \
                  in `blocking` or locked to threads hold them); the work waits for a thread \
                  to come back. Raise it with Runtime::builder().max_threads(n).",
                 self.name, self.max_threads
-            )));
+            ));
+            return Err((p, e));
         }
         let id = self.next_mid.fetch_add(1, Relaxed);
         let sched = self.arc();
+        // The P rides in a slot the thread empties, so that a failed spawn (which drops the
+        // closure) gives it back.
+        let slot = Arc::new(Mutex::new(p));
+        let theirs = slot.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("gpm-m{id}"))
-            .spawn(move || crate::schedule::m_main(sched, id, p, spinning));
+            .spawn(move || crate::schedule::m_main(sched, id, lock(&theirs).take(), spinning));
         match spawned {
             Ok(h) => {
                 lock(&self.threads).push(h);
@@ -304,7 +319,7 @@ impl Sched {
                     self.max_threads,
                     crate::m::process_threads(),
                 );
-                Err(io::Error::new(e.kind(), msg))
+                Err((lock(&slot).take(), io::Error::new(e.kind(), msg)))
             }
         }
     }
@@ -322,22 +337,21 @@ impl Sched {
 
     /// Go's `handoffp`: the owner of P `i` gives it up (sysmon after a retake, an M in a
     /// long `blocking`, a locked M): start an M on it if there is work, else idle it.
-    pub(crate) fn handoffp(&self, i: usize, seq: u64) {
+    pub(crate) fn handoffp(&self, p: OwnedP<'_>) {
         self.counters.handoffs.fetch_add(1, Relaxed);
-        let p = &self.ps[i];
         if self.is_shutdown() {
-            self.pidleput(i, seq);
+            self.pidleput(p);
             return;
         }
-        if !p.stealer.is_empty() || !self.global.is_empty() {
-            self.startm(Some((i, seq)), false);
+        if !p.p().stealer.is_empty() || !self.global.is_empty() {
+            self.startm(Some(p), false);
             return;
         }
         if self.spin.spinning() + self.spin.idle_ps() == 0 && self.spin.claim_spinner() {
-            self.startm(Some((i, seq)), true);
+            self.startm(Some(p), true);
             return;
         }
-        self.pidleput(i, seq);
+        self.pidleput(p);
         // A submitter that saw no idle P (npidle was 0) before the line above may have
         // queued work nobody looks at: the same fenced re-check as a parking M.
         if !self.global.is_empty() {
@@ -347,7 +361,7 @@ impl Sched {
 
     /// Go's `stopm`: park `m` on the idle list until handed a P, or until `deadline`.
     /// Returns the P (acquired) and whether the M was made a spinner.
-    pub(crate) fn stopm(&self, m: &Arc<M>, deadline: Option<Instant>) -> Option<(usize, bool)> {
+    pub(crate) fn stopm(&self, m: &Arc<M>, deadline: Option<Instant>) -> Option<(HandOff, bool)> {
         {
             let mut idle = lock(&self.idle_ms);
             // A single-thread runtime's waker does not pop its M (`startm`), so the M may
@@ -448,12 +462,32 @@ impl Sched {
         if self.is_shutdown() {
             return;
         }
-        let pushed = self.with_local_p(|p| {
-            // SAFETY: `with_local_p` runs this with the P owned (claimed).
-            let runq = unsafe { p.runq() };
-            runq.push_next(g, &self.global);
-            runq.ring_may_have_items()
-        });
+        let pushed = self.with_local_p(|p| self.push_ready(p, g));
+        self.after_ready(pushed, g);
+    }
+
+    /// `ready` from code that holds `p` (or no P at all, `None`), on an M's own stack (the
+    /// timers it runs).
+    pub(crate) fn ready_into(&self, p: Option<&mut OwnedP<'_>>, g: GRef) {
+        g.set_status(GStatus::Runnable);
+        if self.is_shutdown() {
+            return;
+        }
+        let pushed = p.map(|p| self.push_ready(p, g));
+        self.after_ready(pushed, g);
+    }
+
+    /// `ready`'s push: into `p`'s `runnext`. Returns whether the ring may hold a G too.
+    #[inline]
+    fn push_ready(&self, p: &mut OwnedP<'_>, g: GRef) -> bool {
+        let runq = p.runq();
+        runq.push_next(g, &self.global);
+        runq.ring_may_have_items()
+    }
+
+    /// `ready`'s wake-up, after `push_ready` (`Some`), or the global queue for no P.
+    #[inline]
+    fn after_ready(&self, pushed: Option<bool>, g: GRef) {
         match pushed {
             None => {
                 self.global.push(g);
@@ -489,29 +523,32 @@ impl Sched {
         self.ready(g);
     }
 
-    /// Runs `f` with the calling M's P owned: on the M's native stack as is, from its
-    /// goroutine under a claim (see `p.rs`); reacquires an idle P if the claim finds the P
-    /// retaken. `None` on a plain thread, on an M of another runtime, or with no P to be had.
+    /// Runs `f` with the calling M's P owned, from goroutine code: under a claim
+    /// (`ownership.rs`), lent back to goroutine code afterwards; reacquires an idle P if the
+    /// claim finds the P retaken. `None` on a plain thread, on an M of another runtime,
+    /// inside `blocking`, on an M's own stack (the schedule loop holds the P there, and
+    /// passes it to what needs it), or with no P to be had.
     #[inline]
-    pub(crate) fn with_local_p<R>(&self, f: impl FnOnce(&P) -> R) -> Option<R> {
+    pub(crate) fn with_local_p<R>(&self, f: impl FnOnce(&mut OwnedP<'_>) -> R) -> Option<R> {
         self.with_p_of(current_m(), f)
     }
 
     /// `with_local_p` for the calling thread's M `m` (null on a plain thread), read by the
-    /// caller with no switch since.
+    /// caller with no switch since. `f` must not call `with_p_of` again (a second claim:
+    /// debug builds panic in `M::claim`); it is given the P to pass down instead.
     #[inline]
-    pub(crate) fn with_p_of<R>(&self, m: *const M, f: impl FnOnce(&P) -> R) -> Option<R> {
+    pub(crate) fn with_p_of<R>(
+        &self,
+        m: *const M,
+        f: impl FnOnce(&mut OwnedP<'_>) -> R,
+    ) -> Option<R> {
         if m.is_null() {
             return None;
         }
         // SAFETY: a non-null current M is alive on this thread (see `context`).
         let m = unsafe { &*m };
-        if !std::ptr::eq(m.sched, self) {
+        if !std::ptr::eq(m.sched, self) || m.cur_g.get().is_null() {
             return None;
-        }
-        if m.cur_g.get().is_null() {
-            // The native stack: the M owns its P outright (status `Running`).
-            return m.p().map(|(p, _)| f(p));
         }
         if m.in_syscall.get() {
             // Inside `blocking`: this M may block for long and its P may be handed on at any
@@ -519,27 +556,27 @@ impl Sched {
             // (as Go's `ready` from a syscall finds no P), not to this P's `runnext`.
             return None;
         }
-        if let Some(p) = m.claim() {
-            let r = f(p);
-            m.enter_user();
-            return Some(r);
-        }
-        self.reacquire_p(m).map(|p| {
-            let r = f(p);
-            m.enter_user();
-            r
-        })
+        // SAFETY: goroutine code (`cur_g` is set) on its M's thread: the schedule loop lent
+        // the P before resuming it and claims only after the switch back, and `f` makes no
+        // claim of its own (doc above); the P is lent back below before anything else runs.
+        let mut p = match unsafe { m.claim() } {
+            Some(p) => p,
+            None => self.reacquire_p(m)?,
+        };
+        let r = f(&mut p);
+        m.lend(p);
+        Some(r)
     }
 
-    /// From a goroutine whose P was retaken: take an idle P for its M (status `Running`,
-    /// handed back to goroutine code by the caller's `M::enter_user`).
+    /// From a goroutine whose P was retaken: take an idle P for its M (status `Running`;
+    /// the caller lends it to goroutine code with `M::lend`).
     #[cold]
-    pub(crate) fn reacquire_p(&self, m: &M) -> Option<&P> {
-        let (i, seq) = self.pidleget()?;
-        m.set_p(Some((i, seq)));
+    pub(crate) fn reacquire_p(&self, m: &M) -> Option<OwnedP<'_>> {
+        let p = self.pidleget()?;
+        m.set_p(&p);
         // Release: pairs with the Acquire in sysmon's `slice_over`, which writes through it.
-        self.ps[i].cur_g.store(m.cur_g.get() as *mut _, Release);
-        Some(&self.ps[i])
+        p.p().cur_g.store(m.cur_g.get() as *mut _, Release);
+        Some(p)
     }
 }
 

@@ -17,7 +17,7 @@ use gpm_stack::{Resumed, ThreadSlot};
 use crate::context::set_current_m;
 use crate::g::{Action, GRef, GStatus};
 use crate::m::M;
-use crate::p::P;
+use crate::ownership::{HandOff, OwnedP};
 use crate::sched::Sched;
 
 /// Every this many slices the global queue goes first (Go's 61: a prime, so it does not
@@ -25,7 +25,7 @@ use crate::sched::Sched;
 const GLOBAL_FAIRNESS: u32 = 61;
 
 /// A thread's main function: run the schedule loop until the runtime shuts down.
-pub(crate) fn m_main(sched: Arc<Sched>, id: usize, p: Option<(usize, u64)>, spinning: bool) {
+pub(crate) fn m_main(sched: Arc<Sched>, id: usize, p: Option<HandOff>, spinning: bool) {
     let _altstack = gpm_stack::init_thread();
     // Taken once, here on the M's native stack: every resume publishes the running
     // coroutine (for the overflow handler) through it with a plain store, no TLS access.
@@ -39,10 +39,13 @@ pub(crate) fn m_main(sched: Arc<Sched>, id: usize, p: Option<(usize, u64)>, spin
     }
     sched.register_m(m.clone());
     set_current_m(Arc::as_ptr(&m));
-    m.set_p(p);
+    let p = p.map(|p| p.receive(&sched.ps));
+    if let Some(p) = &p {
+        m.set_p(p);
+    }
     m.spinning.set(spinning);
     let abort = AbortOnUnwind;
-    schedule_loop(&sched, &m, &slot);
+    schedule_loop(&sched, &m, p, &slot);
     std::mem::forget(abort);
     set_current_m(std::ptr::null());
     if !m.locked_g.get().is_null() && !sched.single {
@@ -73,40 +76,51 @@ impl Drop for AbortOnUnwind {
     }
 }
 
-fn schedule_loop(sched: &Sched, m: &Arc<M>, slot: &ThreadSlot) {
+/// The M's loop. The P it holds travels through it as an `OwnedP` value: found work comes
+/// with it, `execute` gives it back (or `None`: lost to sysmon), and whatever gives the P
+/// away consumes it.
+fn schedule_loop<'s>(sched: &'s Sched, m: &'s Arc<M>, p: Option<OwnedP<'s>>, slot: &ThreadSlot) {
+    let mut p = p;
     loop {
-        if m.p().is_none() && !acquire_after_stop(sched, m) {
-            return;
-        }
-        let Some((g, inherit)) = find_runnable(sched, m) else { return };
+        let held = match p.take() {
+            Some(held) => held,
+            None => match acquire_after_stop(sched, m) {
+                Some(held) => held,
+                None => return,
+            },
+        };
+        let Some((held, g, inherit)) = find_runnable(sched, m, held) else { return };
         if m.spinning.get() {
             reset_spinning(sched, m);
         }
-        if crate::lockosthread::hand_to_locked_m(sched, m, g) {
-            continue;
-        }
-        execute(sched, m, g, inherit, slot);
+        let Some(held) = crate::lockosthread::hand_to_locked_m(m, held, g) else { continue };
+        p = execute(sched, m, held, g, inherit, slot);
         if !m.locked_g.get().is_null() {
-            crate::lockosthread::wait_locked(sched, m, slot);
+            p = crate::lockosthread::wait_locked(sched, m, p, slot);
         }
         if m.exit_thread.get() {
-            crate::lockosthread::exit_m(sched, m);
+            crate::lockosthread::exit_m(sched, m, p);
             return;
         }
     }
 }
 
-/// An M without a P parks until handed one. `false`: shutdown.
-fn acquire_after_stop(sched: &Sched, m: &Arc<M>) -> bool {
+/// The M takes a P handed over (`HandOff`) and the spinner role that came with it.
+fn receive<'s>(sched: &'s Sched, m: &M, handed: HandOff, spinning: bool) -> OwnedP<'s> {
+    let p = handed.receive(&sched.ps);
+    m.set_p(&p);
+    m.spinning.set(spinning);
+    p
+}
+
+/// An M without a P parks until handed one. `None`: shutdown.
+fn acquire_after_stop<'s>(sched: &'s Sched, m: &Arc<M>) -> Option<OwnedP<'s>> {
     loop {
         if sched.is_shutdown() {
-            return false;
+            return None;
         }
-        if let Some((i, spinning)) = sched.stopm(m, None) {
-            // The P was acquired by whoever handed it over.
-            m.set_p(Some((i, sched.ps[i].seq())));
-            m.spinning.set(spinning);
-            return true;
+        if let Some((handed, spinning)) = sched.stopm(m, None) {
+            return Some(receive(sched, m, handed, spinning));
         }
     }
 }
@@ -120,25 +134,29 @@ fn reset_spinning(sched: &Sched, m: &M) {
     }
 }
 
-/// Finds a G to run, holding a P on return. `None`: the runtime is shutting down (the P
-/// was given back).
-fn find_runnable(sched: &Sched, m: &Arc<M>) -> Option<(GRef, bool)> {
+/// Finds a G to run for the M holding `p`, and the P it holds then. `None`: the runtime is
+/// shutting down (the P was given back).
+fn find_runnable<'s>(
+    sched: &'s Sched,
+    m: &Arc<M>,
+    p: OwnedP<'s>,
+) -> Option<(OwnedP<'s>, GRef, bool)> {
+    let mut p = p;
     loop {
-        let (p, seq) = m.p().expect("find_runnable: M without a P");
         if sched.is_shutdown() {
             if let Some(g) = m.successor.take() {
                 requeue_global(sched, g);
             }
-            drop_p(sched, m);
+            drop_p(sched, m, p);
             return None;
         }
-        if let Some(found) = try_local(sched, m, p) {
-            return Some(found);
+        if let Some((g, inherit)) = try_local(sched, m, &mut p) {
+            return Some((p, g, inherit));
         }
         if m.spinning.get() || sched.spin.try_begin_spinning(sched.procs) {
             m.spinning.set(true);
-            if let Some(g) = crate::steal::steal_work(sched, p) {
-                return Some((g, false));
+            if let Some(g) = crate::steal::steal_work(sched, &mut p) {
+                return Some((p, g, false));
             }
         }
         if !sched.global.is_empty() {
@@ -146,21 +164,22 @@ fn find_runnable(sched: &Sched, m: &Arc<M>) -> Option<(GRef, bool)> {
         }
         // Give the P back, stop spinning, re-check, park.
         let was_spinning = m.spinning.replace(false);
-        sched.pidleput(p.id, seq);
-        m.set_p(None);
+        sched.pidleput(p);
+        m.clear_p();
         if was_spinning {
             sched.spin.end_spinning();
         } else {
             std::sync::atomic::fence(SeqCst);
         }
         if recheck(sched, was_spinning)
-            && let Some(pp) = sched.pidleget()
+            && let Some(again) = sched.pidleget()
         {
-            m.set_p(Some(pp));
+            m.set_p(&again);
             if was_spinning {
                 sched.spin.resume_spinning();
                 m.spinning.set(true);
             }
+            p = again;
             continue;
         }
         let deadline = crate::timers::watch_deadline(sched, m);
@@ -168,21 +187,17 @@ fn find_runnable(sched: &Sched, m: &Arc<M>) -> Option<(GRef, bool)> {
         if deadline.is_some() {
             crate::timers::unwatch(sched);
         }
-        match handed {
-            Some((i, spinning)) => {
-                m.set_p(Some((i, sched.ps[i].seq())));
-                m.spinning.set(spinning);
-            }
+        p = match handed {
+            Some((handed, spinning)) => receive(sched, m, handed, spinning),
             None => match sched.pidleget() {
-                Some(pp) => m.set_p(Some(pp)),
-                None if sched.is_shutdown() => return None,
-                None => {
-                    if !acquire_after_stop(sched, m) {
-                        return None;
-                    }
+                Some(again) => {
+                    m.set_p(&again);
+                    again
                 }
+                None if sched.is_shutdown() => return None,
+                None => acquire_after_stop(sched, m)?,
             },
-        }
+        };
     }
 }
 
@@ -193,12 +208,11 @@ fn find_runnable(sched: &Sched, m: &Arc<M>) -> Option<(GRef, bool)> {
 /// queue. Otherwise it goes into `runnext` first, as `ready` would have put it (the G there
 /// moves to the tail), where thieves can see it: a successor left on the M while the tick's
 /// global G ran would be hidden from them for that G's whole slice.
-fn try_local(sched: &Sched, m: &M, p: &P) -> Option<(GRef, bool)> {
-    crate::timers::run_timers(sched, p);
-    // SAFETY: the M owns `p` (status `Running`) for the whole schedule loop iteration.
-    let runq = unsafe { p.runq() };
-    let fairness =
-        p.schedtick.load(Relaxed).is_multiple_of(GLOBAL_FAIRNESS) && !sched.global.is_empty();
+fn try_local(sched: &Sched, m: &M, p: &mut OwnedP<'_>) -> Option<(GRef, bool)> {
+    crate::timers::run_timers(sched, p.p(), Some(&mut *p));
+    let schedtick = p.p().schedtick.load(Relaxed);
+    let runq = p.runq();
+    let fairness = schedtick.is_multiple_of(GLOBAL_FAIRNESS) && !sched.global.is_empty();
     if let Some(g) = m.successor.take() {
         if !fairness && !runq.may_have_items() {
             return Some((g, true));
@@ -233,23 +247,30 @@ fn recheck(sched: &Sched, was_spinning: bool) -> bool {
 }
 
 /// Gives back the M's P (shutdown).
-fn drop_p(sched: &Sched, m: &M) {
-    if let Some((p, seq)) = m.p() {
-        if m.spinning.replace(false) {
-            sched.spin.end_spinning();
-        }
-        sched.pidleput(p.id, seq);
-        m.set_p(None);
+fn drop_p(sched: &Sched, m: &M, p: OwnedP<'_>) {
+    if m.spinning.replace(false) {
+        sched.spin.end_spinning();
     }
+    sched.pidleput(p);
+    m.clear_p();
 }
 
-/// Runs `g` until it switches away, then does what it asked (Go's `execute` + the `mcall`
-/// continuations `gosched_m`, `park_m`, `goexit0`). Always inlined into the loops that call
-/// it, so the registers the switch clobbers are saved once per loop, not once per resume.
+/// Runs `g` on the M holding `p` until it switches away, then does what it asked (Go's
+/// `execute` + the `mcall` continuations `gosched_m`, `park_m`, `goexit0`). Returns the P
+/// the M holds afterwards: `None` when sysmon took it while the G ran. Always inlined into
+/// the loops that call it, so the registers the switch clobbers are saved once per loop,
+/// not once per resume.
 #[inline(always)]
-pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool, slot: &ThreadSlot) {
+pub(crate) fn execute<'s>(
+    sched: &'s Sched,
+    m: &'s M,
+    p: OwnedP<'s>,
+    g: GRef,
+    mut inherit: bool,
+    slot: &ThreadSlot,
+) -> Option<OwnedP<'s>> {
+    let mut p = p;
     loop {
-        let (p, _) = m.p().expect("execute: M without a P");
         if inherit && g.preempt.load(Relaxed) {
             // A G from `runnext` inherits the slice, and sysmon said the slice is over: the
             // runnext ping-pong chain of Go's TestPingPongHog. As Go's check at function
@@ -257,35 +278,38 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool, slot: &T
             // G from the ring with a fresh slice.
             g.preempt.store(false, Relaxed);
             requeue_global(sched, g);
-            return;
+            return Some(p);
         }
+        let shared = p.p();
         if !inherit {
-            p.schedtick.store(p.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
+            shared.schedtick.store(shared.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
             g.preempt.store(false, Relaxed);
         }
-        // SAFETY: this M dequeued `g` and owns `p` (its native stack, status `Running`).
-        let Some(co) = (unsafe { crate::gfree::bind(sched, p, &g) }) else {
+        // This M dequeued `g`: it owns the G's stack, and holds its coroutine while it runs.
+        let Some(mut co) = crate::gfree::bind(sched, &mut p, &g) else {
             // No stack for its first run: the G was cancelled; retire it.
             g.set_status(GStatus::Dead);
-            crate::gfree::gfput(sched, m, g);
-            return;
+            crate::gfree::gfput(sched, Some(&mut p), g);
+            return Some(p);
         };
         g.set_status(GStatus::Running);
         g.m.set(m);
         m.cur_g.set(g.as_ptr());
         // Release: pairs with the Acquire in sysmon's `slice_over`, which writes through it.
-        p.cur_g.store(g.as_ptr() as *mut _, Release);
-        // SAFETY: the M owns `p` on its native stack (status `Running`).
-        unsafe { P::bump(&p.resumes) };
-        m.enter_user();
+        shared.cur_g.store(g.as_ptr() as *mut _, Release);
+        p.bump(|p| &p.resumes);
+        m.lend(p);
         let resumed = co.resume_in(slot);
+        // Back before anyone else can see the G again (a wake-up, a queue).
+        g.co.set(Some(co));
         m.cur_g.set(std::ptr::null());
-        let claimed = m.claim();
-        if let Some(p) = claimed {
+        // SAFETY: the M's own stack, right after the resume it lent its P for; goroutine
+        // code lent back every claim it made (`Sched::with_p_of`).
+        let mut claimed = unsafe { m.claim() };
+        if let Some(p) = &claimed {
             // Relaxed: null publishes nothing.
-            p.cur_g.store(std::ptr::null_mut(), Relaxed);
+            p.p().cur_g.store(std::ptr::null_mut(), Relaxed);
         }
-        let have_p = claimed.is_some();
         if let Resumed::Finished(_) = resumed {
             g.set_status(GStatus::Dead);
             if std::ptr::eq(m.locked_g.get(), g.as_ptr()) {
@@ -294,37 +318,36 @@ pub(crate) fn execute(sched: &Sched, m: &M, g: GRef, mut inherit: bool, slot: &T
                 m.locked_g.set(std::ptr::null());
                 m.exit_thread.set(true);
             }
-            crate::gfree::gfput(sched, m, g);
-            if (!have_p || m.exit_thread.get())
+            crate::gfree::gfput(sched, claimed.as_mut(), g);
+            if (claimed.is_none() || m.exit_thread.get())
                 && let Some(next) = m.successor.take()
             {
                 // The G's joiner was to run next here, but this M lost its P or ends.
                 requeue_global(sched, next);
             }
-            return;
+            return claimed;
         }
-        if !after_switch(sched, m, g, have_p) {
-            return;
+        if !after_switch(sched, m, g, claimed.as_mut()) {
+            return claimed;
         }
         // A wake-up came during the park's switch: run the G again, same slice.
+        p = claimed.expect("execute: a G runs again only with the P");
         inherit = true;
     }
 }
 
-/// Does what a G that switched away asked (`g.action`). `true`: run it again at once.
+/// Does what a G that switched away asked (`g.action`), on the M holding `p` (`None`: it
+/// lost its P). `true`: run it again at once.
 #[inline(always)]
-fn after_switch(sched: &Sched, m: &M, g: GRef, have_p: bool) -> bool {
-    match g.action.replace(Action::None) {
-        Action::Yield if have_p => {
+fn after_switch(sched: &Sched, m: &M, g: GRef, p: Option<&mut OwnedP<'_>>) -> bool {
+    match (g.action.replace(Action::None), p) {
+        (Action::Yield, Some(p)) => {
             g.set_status(GStatus::Runnable);
-            let (p, _) = m.p().expect("execute: P held");
-            // SAFETY: the claim in `execute` made this M the owner of `p`.
-            let runq = unsafe { p.runq() };
-            let alone = runq.is_empty();
+            let alone = p.runq().is_empty();
             if alone {
-                crate::steal::steal_on_yield(sched, p, runq);
+                crate::steal::steal_on_yield(sched, p);
             }
-            runq.push(g, &sched.global);
+            p.runq().push(g, &sched.global);
             if !alone {
                 // Yielders queued behind each other while a P idles: wake an M to take
                 // half (Go's `Gosched` puts the G on the global queue and calls `wakep`).
@@ -334,11 +357,11 @@ fn after_switch(sched: &Sched, m: &M, g: GRef, have_p: bool) -> bool {
             }
             false
         }
-        Action::Yield | Action::Preempted | Action::NoP => {
+        (Action::Yield | Action::Preempted | Action::NoP, _) => {
             requeue_global(sched, g);
             false
         }
-        Action::Park => {
+        (Action::Park, p) => {
             let deadline = g.deadline.take();
             if let Some(token) = g.park.park() {
                 if let Some(when) = deadline {
@@ -346,13 +369,13 @@ fn after_switch(sched: &Sched, m: &M, g: GRef, have_p: bool) -> bool {
                 }
                 return false;
             }
-            if !have_p {
+            if p.is_none() {
                 requeue_global(sched, g);
                 return false;
             }
             true
         }
-        Action::None => {
+        (Action::None, _) => {
             panic!("execute: G {} switched away with no action", g.id.load(Relaxed))
         }
     }

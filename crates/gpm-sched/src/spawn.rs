@@ -29,7 +29,6 @@ use crate::cancelled::Cancelled;
 use crate::g::{GRef, GStatus};
 use crate::gfree::gfget;
 use crate::joinstate::{JoinState, Left};
-use crate::p::P;
 use crate::park::{Unparker, WaitReason};
 use crate::sched::{Sched, lock};
 use crate::taskmem::{self, Cache};
@@ -485,29 +484,26 @@ where
     let mut out = None;
     let mut failed = None;
     let local = sched.with_p_of(m, |p| -> bool {
-        // SAFETY: `with_p_of` runs this with `p` owned.
-        let runq = unsafe { p.runq() };
-        runq.prefetch_next();
+        p.runq().prefetch_next();
         // SAFETY: `with_p_of` runs this only for a live, non-null `m` of this thread. Its
         // current G, if any, is the caller.
         let me = GRef::from_ptr(unsafe { (*m).cur_g.get() });
-        let g = match gfget(sched, Some(p), stack_size, runq.may_have_items()) {
+        let behind = p.runq().may_have_items();
+        let g = match gfget(sched, Some(&mut *p), stack_size, behind) {
             Ok(g) => g,
             Err(e) => {
                 failed = Some(e);
                 return false;
             }
         };
-        // SAFETY: `with_p_of` runs this with `p` owned.
-        let id = unsafe { p.next_goid(&sched.goid) };
-        // SAFETY: as above.
-        let handle = make(Some(unsafe { p.task_cache() }), me, g, id);
+        let id = p.next_goid(&sched.goid);
+        let handle = make(Some(&mut p.core().tasks), me, g, id);
         let packet = handle.packet;
         out = Some(handle);
         // SAFETY: the task's one job.
         start(g, id, name, location, || unsafe { Task::<F, T>::job(packet) });
-        // SAFETY: as above.
-        unsafe { P::bump(&p.spawned) };
+        p.bump(|p| &p.spawned);
+        let runq = p.runq();
         runq.push_next(g, &sched.global);
         *preempted = me.is_some_and(|me| me.preempt.load(Relaxed));
         runq.ring_may_have_items()
@@ -555,16 +551,17 @@ fn start(
     g.timed_out.store(false, Relaxed);
     g.lock_count.set(0);
     g.locked_m.store(std::ptr::null_mut(), Relaxed);
-    // SAFETY: the spawner owns the free G it took.
-    match unsafe { g.co_mut() }.as_mut() {
+    // The spawner owns the free G it took.
+    match g.co.take() {
         // Bound at spawn (`gfree::gfget`: nothing else queued, a dead G that kept its own
         // when the P's cache was full, or a custom size). Checked idle before the job is
         // made, so the job goes straight into place (`Task::job`).
-        Some(co) => {
+        Some(mut co) => {
             assert!(co.is_idle(), "spawn: free goroutine {id}'s coroutine is busy");
             co.set_id(id);
             // SAFETY: checked idle just above.
             unsafe { co.start_raw_unchecked(job()) };
+            g.co.set(Some(co));
         }
         // No stack yet: one is bound when the G first runs (`gfree::bind`).
         None => g.job.set(Some(job())),

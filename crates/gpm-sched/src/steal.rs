@@ -9,7 +9,8 @@
 use std::sync::atomic::Ordering::*;
 
 use crate::g::GRef;
-use crate::p::{P, PStatus};
+use crate::ownership::OwnedP;
+use crate::p::PStatus;
 use crate::sched::Sched;
 
 /// Passes over all Ps before giving up (Go's `stealTries`).
@@ -49,22 +50,21 @@ fn gcd(mut a: u32, mut b: u32) -> u32 {
     a
 }
 
-/// Steals work for the spinning M that owns `p`. Returns a G to run now (the rest of the
+/// Steals work for the spinning M that holds `p`. Returns a G to run now (the rest of the
 /// stolen half is in `p`'s queue).
 #[cold]
-pub(crate) fn steal_work(sched: &Sched, p: &P) -> Option<GRef> {
+pub(crate) fn steal_work(sched: &Sched, p: &mut OwnedP<'_>) -> Option<GRef> {
     let order = order_for(sched);
     for pass in 0..STEAL_TRIES {
         let last = pass == STEAL_TRIES - 1;
         for i in order.start(fastrand::u32(..)) {
-            if i == p.id {
+            if i == p.id() {
                 continue;
             }
             let victim = &sched.ps[i];
             if last {
-                crate::timers::run_timers(sched, victim);
-                // SAFETY: the caller owns `p`.
-                if let Some(g) = unsafe { p.runq() }.pop() {
+                crate::timers::run_timers(sched, victim, Some(&mut *p));
+                if let Some(g) = p.runq().pop() {
                     return Some(g);
                 }
             }
@@ -81,15 +81,15 @@ pub(crate) fn steal_work(sched: &Sched, p: &P) -> Option<GRef> {
                 // so do we, spinning, so the owner usually wins.
                 runnext_grace();
             }
-            // SAFETY: the caller owns `p`, the destination of the steal.
-            let dst = unsafe { p.runq() };
+            let dst = p.runq();
             let got = if last {
                 victim.stealer.steal_into_with_runnext(dst)
             } else {
                 victim.stealer.steal_into(dst)
             };
             if let Some(g) = got {
-                p.steals.fetch_add(1 + dst.len() as u64, Relaxed);
+                let n = 1 + dst.len() as u64;
+                p.p().steals.fetch_add(n, Relaxed);
                 return Some(g);
             }
         }
@@ -106,18 +106,20 @@ pub(crate) fn steal_work(sched: &Sched, p: &P) -> Option<GRef> {
 /// many: stealing happens only when a P runs dry, and a yielder never lets its P run dry.
 /// (Go sends every `Gosched` through the global queue instead, a lock per yield.)
 #[cold]
-pub(crate) fn steal_on_yield(sched: &Sched, p: &P, dst: &mut gpm_queue::Local<GRef>) {
+pub(crate) fn steal_on_yield(sched: &Sched, p: &mut OwnedP<'_>) {
     let n = sched.ps.len();
     if n < 2 {
         return;
     }
-    let i = (p.id + 1 + fastrand::usize(..n - 1)) % n;
+    let i = (p.id() + 1 + fastrand::usize(..n - 1)) % n;
     let victim = &sched.ps[i];
     if victim.stealer.is_empty() {
         return;
     }
+    let steals = &p.p().steals;
+    let dst = p.runq();
     if let Some(g) = victim.stealer.steal_into(dst) {
-        p.steals.fetch_add(1 + dst.len() as u64, Relaxed);
+        steals.fetch_add(1 + dst.len() as u64, Relaxed);
         dst.push(g, &sched.global);
     }
 }

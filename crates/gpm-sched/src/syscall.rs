@@ -89,9 +89,11 @@ fn enter(g: GRef) {
         // An RMW, not the owner's load and store: the P may have been retaken already (the
         // CAS below finds out), and its next owner may be counting too.
         p.syscalltick.fetch_add(1, Relaxed);
+        // The P is lent (goroutine code runs): this CAS from `Running` or `Retaking` takes
+        // it from the M's mark to `Syscall` in one step, with no claim in between.
         if !p.word.enter_syscall(seq) {
             // Retaken while this G hogged the CPU: run `f` without a P.
-            m.set_p(None);
+            m.clear_p();
         }
     }
 }
@@ -103,18 +105,16 @@ fn exit(g: GRef) {
     m.in_syscall.set(false);
     g.set_status(GStatus::Running);
     if let Some((p, seq)) = m.p() {
+        // Back to `Running`, lent to goroutine code as before `enter`.
         if p.word.exit_syscall(seq) {
             honour_preempt(g);
             return;
         }
-        m.set_p(None);
+        m.clear_p();
     }
     let sched = m.sched();
-    if let Some((i, seq)) = sched.pidleget() {
-        m.set_p(Some((i, seq)));
-        // Release: pairs with the Acquire in sysmon's `slice_over`, which writes through it.
-        sched.ps[i].cur_g.store(g.as_ptr() as *mut _, Release);
-        m.enter_user();
+    if let Some(p) = sched.reacquire_p(m) {
+        m.lend(p);
         return;
     }
     // No P: queue this G globally and let the M stop. Resumes on whichever M takes it.

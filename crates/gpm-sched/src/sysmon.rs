@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::*;
 use std::time::Duration;
 
-use crate::ownership::{PWord, can_retake_user, token};
+use crate::ownership::{OwnedP, PWord, can_retake_user, token};
 use crate::p::{P, PStatus};
 use crate::sched::{Sched, sleep_on};
 
@@ -135,13 +135,13 @@ fn slice_over(sched: &Sched, p: &P, w: u64, now: u64, s: &mut Seen) -> bool {
     if PWord::status_of(w) == PStatus::Running
         && !sched.single
         && now - s.preempted_at >= FORCE_PREEMPT_NS
-        && let Some(seq) = retake_user(p, w, t, g)
+        && let Some(taken) = retake_user(p, w, t, g)
     {
         // The same G ignored its flag for another 10 ms: no scheduling point in sight (a
         // CPU hog, or a thread-blocking call outside `blocking`). Never on a single-thread
         // runtime: the other goroutines would go on on another M.
         s.schedwhen = 0;
-        hand_off(sched, p, seq);
+        hand_off(sched, taken);
         return true;
     }
     false
@@ -160,17 +160,17 @@ fn syscall_too_long(sched: &Sched, p: &P, w: u64, now: u64, s: &mut Seen) -> boo
     if p.stealer.is_empty() && others && now - s.syscallwhen < FORCE_PREEMPT_NS {
         return false;
     }
-    let Some(seq) = p.word.retake_syscall(w) else { return false };
+    let Some(taken) = OwnedP::retake_syscall(p, w) else { return false };
     s.syscallwhen = 0;
     s.schedwhen = 0;
-    hand_off(sched, p, seq);
+    hand_off(sched, taken);
     true
 }
 
 /// Takes `p` (seen `Running` in word `w`, slice `schedtick`, running G `g`) from its M if
 /// the M is running goroutine code on it and still the same G in the same slice after the
 /// heavy fence (`ownership.rs`).
-fn retake_user(p: &P, w: u64, schedtick: u32, g: *mut crate::g::G) -> Option<u64> {
+fn retake_user(p: &P, w: u64, schedtick: u32, g: *mut crate::g::G) -> Option<OwnedP<'_>> {
     let mark = p.owner_mark.load(Acquire);
     if mark.is_null() || !can_retake_user() {
         return None;
@@ -180,14 +180,14 @@ fn retake_user(p: &P, w: u64, schedtick: u32, g: *mut crate::g::G) -> Option<u64
     let mark = unsafe { &*mark };
     // Relaxed: only compared with the G read above; `retake_user`'s heavy fence orders it.
     let still = || p.schedtick.load(Relaxed) == schedtick && p.cur_g.load(Relaxed) == g;
-    p.word.retake_user(w, mark, token(p.id, PWord::seq_of(w)), still)
+    OwnedP::retake_user(p, w, mark, token(p.id, PWord::seq_of(w)), still)
 }
 
-fn hand_off(sched: &Sched, p: &P, seq: u64) {
+fn hand_off(sched: &Sched, p: OwnedP<'_>) {
     sched.counters.retakes.fetch_add(1, Relaxed);
     // Relaxed: null publishes nothing.
-    p.cur_g.store(std::ptr::null_mut(), Relaxed);
-    sched.handoffp(p.id, seq);
+    p.p().cur_g.store(std::ptr::null_mut(), Relaxed);
+    sched.handoffp(p);
 }
 
 /// The other half of `Sched::wake_after_push_next`: a G readied into a running P's

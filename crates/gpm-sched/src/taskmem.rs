@@ -32,7 +32,6 @@ use std::cell::Cell;
 use std::ptr::{self, NonNull};
 use std::sync::Mutex;
 
-use crate::p::P;
 use crate::sched::lock;
 
 /// Bytes per class step; also the alignment every block has.
@@ -229,8 +228,8 @@ pub(crate) unsafe fn free(class: usize, b: NonNull<u8>) {
     if !m.is_null() {
         // SAFETY: a non-null current M is alive on this thread, and so is its runtime.
         let sched = unsafe { &*(*m).sched };
-        // SAFETY: `with_p_of` runs this with the P owned; `b` is given back once (contract).
-        let freed = sched.with_p_of(m, |p: &P| unsafe { p.task_cache().free(class, b) });
+        // SAFETY: `b` is given back once (the caller's contract).
+        let freed = sched.with_p_of(m, |p| unsafe { p.core().tasks.free(class, b) });
         if freed.is_some() {
             return;
         }

@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use crate::g::GRef;
 use crate::m::M;
+use crate::ownership::OwnedP;
 use crate::p::P;
 use crate::sched::{Sched, lock};
 
@@ -110,17 +111,18 @@ pub(crate) fn arm(sched: &Sched, m: &M, when: Instant, g: GRef, token: u64) {
     }
 }
 
-/// Fires `p`'s due timers, readying their Gs (from an M holding a P: into its queue).
+/// Fires `p`'s due timers, readying their Gs into `into`, the P the caller holds (an M in
+/// its schedule loop; it may be `p`), or the global queue (`None`: sysmon).
 #[inline]
-pub(crate) fn run_timers(sched: &Sched, p: &P) {
+pub(crate) fn run_timers(sched: &Sched, p: &P, into: Option<&mut OwnedP<'_>>) {
     // The common case, inline in the schedule loop: no timer armed on this P.
     if p.timers.next() != NONE {
-        run_timers_slow(sched, p);
+        run_timers_slow(sched, p, into);
     }
 }
 
 #[inline(never)]
-fn run_timers_slow(sched: &Sched, p: &P) {
+fn run_timers_slow(sched: &Sched, p: &P, mut into: Option<&mut OwnedP<'_>>) {
     let next = p.timers.next();
     let now = sched.nanotime();
     if next > now {
@@ -128,15 +130,11 @@ fn run_timers_slow(sched: &Sched, p: &P) {
     }
     let mut due = Vec::new();
     p.timers.take_expired(now, &mut due);
-    fire(sched, due);
-}
-
-fn fire(sched: &Sched, due: Vec<(GRef, u64)>) {
     for (g, token) in due {
         if g.park.timeout(token) {
-            // Relaxed: published to the G by the run queue hand-off in `ready`.
+            // Relaxed: published to the G by the run queue hand-off in `ready_into`.
             g.timed_out.store(true, Relaxed);
-            sched.ready(g);
+            sched.ready_into(into.as_deref_mut(), g);
         }
     }
 }
@@ -144,7 +142,7 @@ fn fire(sched: &Sched, due: Vec<(GRef, u64)>) {
 /// Fires every P's due timers (sysmon, with no P: into the global queue).
 pub(crate) fn run_all(sched: &Sched) {
     for p in sched.ps.iter() {
-        run_timers(sched, p);
+        run_timers(sched, p, None);
     }
 }
 

@@ -9,6 +9,7 @@ use std::thread::JoinHandle as ThreadHandle;
 
 use super::cancel;
 use crate::g::GRef;
+use crate::ownership::OwnedP;
 use crate::sched::{Sched, lock};
 
 /// Joins every M and sysmon, cancels the unfinished goroutines, gives stacks back.
@@ -96,8 +97,8 @@ fn cancel_all(sched: &Sched, unwind: fn(&Sched, cancel::Todo, cancel::Locked) ->
     for g in gs {
         // A G that never ran: dropping its job reports `Cancelled` to its joiner.
         drop(g.job.take());
-        // SAFETY: no M runs: every G's stack is owned by the runtime being dropped.
-        let Some(co) = unsafe { g.co_mut() }.take() else { continue };
+        // No M runs: every G's stack is owned by the runtime being dropped.
+        let Some(co) = g.co.take() else { continue };
         if co.is_idle() {
             drop(co);
         } else if g.switched_unwinding() {
@@ -125,12 +126,14 @@ fn cancel_all(sched: &Sched, unwind: fn(&Sched, cancel::Todo, cancel::Locked) ->
         m.parker.unpark();
     }
     for p in sched.ps.iter() {
-        // SAFETY: no M runs: the dropping thread owns every P.
-        let _ = unsafe { p.runq() }.drain().count();
-        // SAFETY: as above.
-        unsafe { p.gfree() }.clear();
-        // SAFETY: as above.
-        unsafe { p.cos() }.clear();
+        // SAFETY: no M runs (every M thread has left its schedule loop, or waits for its
+        // locked G here and no longer touches a P), nor does sysmon: the dropping thread is
+        // the only one to reach the Ps, and makes one `OwnedP` at a time.
+        let mut p = unsafe { OwnedP::assume(p) };
+        let core = p.core();
+        let _ = core.runq.drain().count();
+        core.gfree.clear();
+        core.cos.clear();
     }
     while sched.global.pop().is_some() {}
     lock(&sched.allm).clear();
