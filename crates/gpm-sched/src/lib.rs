@@ -59,7 +59,7 @@
 //!   alone on its P steals from one random P first, so yielders spread over the Ps.
 //! * **Unfenced `wakep` after a push onto one's own running P** (`spinning.rs`): the race
 //!   costs parallelism, never a stranded G; pushes to the global queue keep the fence.
-//! * **No wake-up for a lone `runnext`** (`Sched::wake_after_push_next`): a G spawned or
+//! * **No wake-up for a lone `runnext`** (`runnext.rs`, with the successor, the second slot): a G spawned or
 //!   readied into a running P's empty queue is the one that P runs next, usually within
 //!   nanoseconds (spawn then join, send then receive). Waking an M for it cost a futex
 //!   round trip per spawn and, on 2 Ps, had the woken M steal the partner of every channel
@@ -116,6 +116,7 @@ mod p;
 pub mod park;
 pub mod parker;
 mod prefetch;
+mod runnext;
 mod runtime;
 mod sched;
 mod schedule;

@@ -49,7 +49,7 @@ pub(crate) struct M {
     /// owner: the locked G returned without unlocking: the thread ends (Go's `mexit`).
     pub(crate) exit_thread: Cell<bool>,
     /// owner: a G readied by the goroutine finishing on this M, in its last step; the M
-    /// runs it next, as from `runnext` (`Sched::ready_on_exit`).
+    /// runs it next, as from `runnext` (`runnext.rs`, rule 6: the second slot).
     pub(crate) successor: Cell<Option<GRef>>,
     /// A P handed over by `startm` (index, or `NO_P`).
     nextp: AtomicUsize,

@@ -68,7 +68,7 @@ pub(crate) struct P {
     pub(crate) spawned: AtomicU64,
     pub(crate) finished: AtomicU64,
     /// Gs resumed by this P's M: owner-only (as `spawned`); sysmon reads it to tell a P
-    /// stuck in one G from one switching between Gs (`sysmon::wake_for_runnext`).
+    /// stuck in one G from one switching between Gs (`runnext::wake_if_stuck`).
     pub(crate) resumes: AtomicU64,
 }
 

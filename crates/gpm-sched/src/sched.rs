@@ -206,23 +206,6 @@ impl Sched {
         }
     }
 
-    /// After `push_next` onto the caller's own, running P (spawn, ready). `ring`: whether
-    /// the P's ring may hold a G too (`Local::ring_may_have_items`, the owner's view, which
-    /// reads no shared line). A G alone in `runnext` wakes nobody: it is the
-    /// one the running G hands off to, and it runs as soon as that G switches away — which
-    /// in the hand-off patterns (spawn then join, send then receive, unpark then park) is a
-    /// few nanoseconds later. Waking an M for it only has that M take the G off the P that
-    /// was about to run it (a cross-core migration per hand-off) or spin and park again (a
-    /// futex round trip per spawn). If the running G keeps the CPU instead, sysmon's next
-    /// tick sees the waiting `runnext` and wakes an M (`sysmon::wake_for_runnext`). Once the
-    /// ring holds a G too, there is work the P cannot start soon: wake as usual.
-    #[inline]
-    pub(crate) fn wake_after_push_next(&self, ring: bool) {
-        if ring {
-            self.wake_after_local_push();
-        }
-    }
-
     /// Go's `startm`: run an M on P `p` (or on an idle P if `None`). `spinning`: the caller
     /// claimed the spinner slot for it, and gives it back if no P or M can be had.
     #[cold]
@@ -462,7 +445,7 @@ impl Sched {
         if self.is_shutdown() {
             return;
         }
-        let pushed = self.with_local_p(|p| self.push_ready(p, g));
+        let pushed = self.with_local_p(|p| crate::runnext::push(self, p, g));
         self.after_ready(pushed, g);
     }
 
@@ -473,19 +456,11 @@ impl Sched {
         if self.is_shutdown() {
             return;
         }
-        let pushed = p.map(|p| self.push_ready(p, g));
+        let pushed = p.map(|p| crate::runnext::push(self, p, g));
         self.after_ready(pushed, g);
     }
 
-    /// `ready`'s push: into `p`'s `runnext`. Returns whether the ring may hold a G too.
-    #[inline]
-    fn push_ready(&self, p: &mut OwnedP<'_>, g: GRef) -> bool {
-        let runq = p.runq();
-        runq.push_next(g, &self.global);
-        runq.ring_may_have_items()
-    }
-
-    /// `ready`'s wake-up, after `push_ready` (`Some`), or the global queue for no P.
+    /// `ready`'s wake-up, after `runnext::push` (`Some`), or the global queue for no P.
     #[inline]
     fn after_ready(&self, pushed: Option<bool>, g: GRef) {
         match pushed {
@@ -493,34 +468,16 @@ impl Sched {
                 self.global.push(g);
                 self.wake_if_needed();
             }
-            Some(ring) => self.wake_after_push_next(ring),
+            Some(ring) => crate::runnext::wake_after_push(self, ring),
         }
     }
 
-    /// `ready` from a goroutine in its last step: its job has returned and it switches to its
-    /// M with nothing in between (the join hand-off: a goroutine finishing wakes its joiner).
-    /// The M takes `g` as its successor and runs it next, as if from `runnext` (same place
-    /// in the order, same slice; `schedule::try_local`), with no P claim, no write to the
-    /// P's queue and no CAS to take it back: for a moment no thief can see `g`, but no
-    /// thief could run it sooner than this M, which is about to. Anywhere else (a plain
-    /// thread, another runtime's M, inside `blocking`, at shutdown): `ready`.
+    /// `ready` from a goroutine in its last step (the join hand-off): `g` becomes its M's
+    /// successor (`runnext.rs`, rule 6), or, anywhere else, is readied as usual.
     pub(crate) fn ready_on_exit(&self, g: GRef) {
-        let m = current_m();
-        if !m.is_null() {
-            // SAFETY: a non-null current M is alive on this thread (see `context`).
-            let m = unsafe { &*m };
-            if std::ptr::eq(m.sched, self)
-                && !m.cur_g.get().is_null()
-                && !m.in_syscall.get()
-                && !self.is_shutdown()
-                && m.successor.get().is_none()
-            {
-                g.set_status(GStatus::Runnable);
-                m.successor.set(Some(g));
-                return;
-            }
+        if !crate::runnext::offer_successor(self, g) {
+            self.ready(g);
         }
-        self.ready(g);
     }
 
     /// Runs `f` with the calling M's P owned, from goroutine code: under a claim

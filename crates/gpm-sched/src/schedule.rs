@@ -201,24 +201,17 @@ fn find_runnable<'s>(
     }
 }
 
-/// The cheap steps: timers, the fairness tick, the local queue, a global batch.
-///
-/// The M's successor (`Sched::ready_on_exit`) runs at once, with the slice it inherits,
-/// only when it would have been next anyway: no fairness tick due and nothing in the P's
-/// queue. Otherwise it goes into `runnext` first, as `ready` would have put it (the G there
-/// moves to the tail), where thieves can see it: a successor left on the M while the tick's
-/// global G ran would be hidden from them for that G's whole slice.
+/// The cheap steps: timers, the M's successor (`runnext.rs`, rule 6: at once, with the
+/// slice it inherits, only when it would have been next anyway), the fairness tick, the
+/// local queue (`runnext` first, rule 2), a global batch.
 fn try_local(sched: &Sched, m: &M, p: &mut OwnedP<'_>) -> Option<(GRef, bool)> {
     crate::timers::run_timers(sched, p.p(), Some(&mut *p));
     let schedtick = p.p().schedtick.load(Relaxed);
-    let runq = p.runq();
     let fairness = schedtick.is_multiple_of(GLOBAL_FAIRNESS) && !sched.global.is_empty();
-    if let Some(g) = m.successor.take() {
-        if !fairness && !runq.may_have_items() {
-            return Some((g, true));
-        }
-        runq.push_next(g, &sched.global);
+    if let Some(g) = crate::runnext::take_successor(sched, m, p, fairness) {
+        return Some((g, true));
     }
+    let runq = p.runq();
     if fairness && let Some(g) = sched.global.pop() {
         return Some((g, false));
     }
@@ -272,10 +265,9 @@ pub(crate) fn execute<'s>(
     let mut p = p;
     loop {
         if inherit && g.preempt.load(Relaxed) {
-            // A G from `runnext` inherits the slice, and sysmon said the slice is over: the
-            // runnext ping-pong chain of Go's TestPingPongHog. As Go's check at function
-            // entry would, send it to the global queue before it runs; the P picks its next
-            // G from the ring with a fresh slice.
+            // A G from `runnext` inherits the slice, and sysmon said the slice is over
+            // (`runnext.rs`, rule 2): as Go's check at function entry would, send it to the
+            // global queue before it runs; the P picks its next G with a fresh slice.
             g.preempt.store(false, Relaxed);
             requeue_global(sched, g);
             return Some(p);

@@ -503,16 +503,14 @@ where
         // SAFETY: the task's one job.
         start(g, id, name, location, || unsafe { Task::<F, T>::job(packet) });
         p.bump(|p| &p.spawned);
-        let runq = p.runq();
-        runq.push_next(g, &sched.global);
         *preempted = me.is_some_and(|me| me.preempt.load(Relaxed));
-        runq.ring_may_have_items()
+        crate::runnext::push(sched, p, g)
     });
     if let Some(ring) = local {
         if let Some(e) = failed {
             return Err(e);
         }
-        sched.wake_after_push_next(ring);
+        crate::runnext::wake_after_push(sched, ring);
         return Ok(out.expect("spawn_on: handle"));
     }
     let g = gfget(sched, None, stack_size, true)?;

@@ -22,7 +22,7 @@
 //!   if an idle P exists and *no* M spins, claim the one spinner slot (CAS 0 → 1) and start
 //!   an M with it. A spinner already running will find the work, so nobody else is woken.
 //!   Exception: a G pushed into the submitter's own `runnext` with nothing else queued wakes
-//!   nobody (`Sched::wake_after_push_next`; sysmon covers a submitter that keeps the CPU).
+//!   nobody (`runnext.rs`, rule 3; sysmon covers a submitter that keeps the CPU).
 //! * A spinner that finds work stops spinning and, if it was the last one, calls `wakep`
 //!   itself (Go's `resetspinning`): the next M goes looking for the *rest* of the work.
 //! * A spinner that finds nothing releases its P, then stops spinning

@@ -76,10 +76,9 @@ pub(crate) fn steal_work(sched: &Sched, p: &mut OwnedP<'_>) -> Option<GRef> {
                 && victim.stealer.has_runnext()
                 && victim.status() != PStatus::Idle
             {
-                // Only `runnext`, on a P that is running: its owner is about to run it (a G
-                // just readied by the running one). Go sleeps ~3 µs here before taking it;
-                // so do we, spinning, so the owner usually wins.
-                runnext_grace();
+                // Only `runnext`, on a P that is running: its owner is about to run it
+                // (`runnext.rs`, rule 5).
+                crate::runnext::grace();
             }
             let dst = p.runq();
             let got = if last {
@@ -121,15 +120,6 @@ pub(crate) fn steal_on_yield(sched: &Sched, p: &mut OwnedP<'_>) {
     if let Some(g) = victim.stealer.steal_into(dst) {
         steals.fetch_add(1 + dst.len() as u64, Relaxed);
         dst.push(g, &sched.global);
-    }
-}
-
-/// Go's `usleep(3)` before stealing a running P's `runnext`, as a spin.
-#[cold]
-fn runnext_grace() {
-    let t = std::time::Instant::now();
-    while t.elapsed() < std::time::Duration::from_micros(3) {
-        std::hint::spin_loop();
     }
 }
 

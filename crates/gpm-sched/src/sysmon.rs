@@ -7,7 +7,7 @@
 //!   chain and stops a goroutine that only spawns),
 //!   and after another 10 ms it hands the P to another M (the hog keeps its M; the OS
 //!   time-slices it; it finds its P gone at its next scheduler call);
-//! * wakes an M for a G left waiting in a running P's `runnext` (`wake_for_runnext`);
+//! * wakes an M for a G left waiting in a running P's `runnext` (`runnext::wake_if_stuck`);
 //! * fires due timers when no M does;
 //! * about once a second, gives the stacks of surplus dead Gs back (`gfree::trim_global`);
 //! * prints `GPM_DEBUG=schedtrace` lines.
@@ -38,7 +38,7 @@ struct Seen {
     preempted: usize,
     preempted_at: u64,
     /// The P's `resumes` when a waiting `runnext` was seen on the last tick
-    /// (`wake_for_runnext`).
+    /// (`runnext::wake_if_stuck`).
     runnext_tick: Option<u64>,
 }
 
@@ -89,7 +89,7 @@ fn retake(sched: &Sched, now: u64, seen: &mut [Seen]) -> usize {
             s.schedwhen = 0;
             continue;
         }
-        if wake_for_runnext(sched, p, s) {
+        if crate::runnext::wake_if_stuck(sched, p, &mut s.runnext_tick) {
             n += 1;
         }
         // Both states: a slice older than 10 ms gets its G flagged (as Go's retake does for
@@ -188,24 +188,4 @@ fn hand_off(sched: &Sched, p: OwnedP<'_>) {
     // Relaxed: null publishes nothing.
     p.p().cur_g.store(std::ptr::null_mut(), Relaxed);
     sched.handoffp(p);
-}
-
-/// The other half of `Sched::wake_after_push_next`: a G readied into a running P's
-/// `runnext` wakes no M, on the bet that its P runs it next. If `runnext` is still full on
-/// a second look (one tick later) and the P has resumed no G in between, while a P idles
-/// and nobody spins, the bet was lost (the running G kept the CPU): wake an M, which steals it. Returns `true` when it
-/// woke one.
-fn wake_for_runnext(sched: &Sched, p: &P, s: &mut Seen) -> bool {
-    let waiting = p.stealer.has_runnext();
-    // `resumes`, not `schedtick`: a runnext chain inherits one slice, so only a count of
-    // resumes tells "the P switched Gs since the last look" apart from "it is stuck".
-    let tick = p.resumes.load(Relaxed);
-    let again = waiting && s.runnext_tick == Some(tick);
-    s.runnext_tick = if waiting { Some(tick) } else { None };
-    if !again || sched.spin.idle_ps() == 0 || sched.spin.spinning() != 0 {
-        return false;
-    }
-    s.runnext_tick = None;
-    sched.wake_if_needed();
-    true
 }
