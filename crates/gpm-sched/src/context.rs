@@ -1,6 +1,6 @@
 //! Where am I? The thread-local that names the calling thread's M, and the accessors that
 //! read it. The crate's other two thread-locals serve plain threads only: `park.rs`'s
-//! `WAITER` (a thread's park permit) and `local.rs`'s `THREAD_LOCALS` (its `gpm::local!`
+//! `WAITER` (a thread's park permit) and `gls.rs`'s `THREAD_LOCALS` (its `gpm::local!`
 //! values).
 //!
 //! The migration rule (gpm-stack's contract): a function that can switch must not read a

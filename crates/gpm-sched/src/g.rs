@@ -143,7 +143,7 @@ pub(crate) struct G {
     /// owner: the stack is not the runtime's default size (not returned to the pool).
     pub(crate) custom_stack: Cell<bool>,
     /// owner: goroutine-local values (`local!`), dropped when the job returns.
-    pub(crate) locals: UnsafeCell<crate::local::Locals>,
+    pub(crate) locals: UnsafeCell<crate::gls::Locals>,
     /// owner: a free task block this goroutine keeps for its next spawn (`taskmem.rs`).
     pub(crate) spare_task: crate::taskmem::Spare,
 }

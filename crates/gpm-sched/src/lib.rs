@@ -39,7 +39,7 @@
 //! The crate has three thread-locals, each read only in `#[inline(never)]` functions that
 //! never switch (`tests/tidy.rs` checks the attribute): `context.rs`'s `CURRENT_M` (the M
 //! of this thread, null on a plain thread: the one the scheduler finds itself by), `park.rs`'s
-//! `WAITER` (a plain thread's park permit) and `local.rs`'s `THREAD_LOCALS` (a plain
+//! `WAITER` (a plain thread's park permit) and `gls.rs`'s `THREAD_LOCALS` (a plain
 //! thread's `gpm::local!` values); std's panic count is read through `context::unwinding`.
 //! Code that can switch reads `CURRENT_M` once before the switch and reaches its M and P
 //! afterwards through its G (`g.m`), which the resuming M sets before each resume — after a
@@ -105,9 +105,9 @@ mod cancelled;
 mod context;
 mod g;
 mod gfree;
+mod gls;
 pub mod gstate;
 pub mod joinstate;
-mod local;
 mod lockosthread;
 mod m;
 mod offload;
@@ -134,7 +134,7 @@ mod trace;
 pub use api::{Builder, go, num_goroutines, sleep, yield_now};
 pub use cancelled::Cancelled;
 pub use g::GStatus;
-pub use local::LocalKey;
+pub use gls::LocalKey;
 pub use lockosthread::{lock_os_thread, unlock_os_thread};
 pub use runtime::{
     DEFAULT_MAX_THREADS, MAX_PROCS, MAX_STACK_SIZE, Runtime, RuntimeBuilder, default_runtime, init,

@@ -320,7 +320,7 @@ where
         // Goroutine-locals die with the goroutine, on its own stack (their destructors may
         // block). A panic in one is reported by the hook and otherwise ignored.
         // SAFETY: the running goroutine owns its G's owner fields, and its job has returned.
-        unsafe { crate::local::drop_all(g.locals.get()) };
+        unsafe { crate::gls::drop_all(g.locals.get()) };
         if let Err(payload) = r {
             if g.cancelling.load(Relaxed) {
                 // The runtime is unwinding this stack: let the unwind through (the

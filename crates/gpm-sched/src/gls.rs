@@ -1,4 +1,5 @@
-//! Goroutine-local storage: `gpm::local!`, the migration-safe stand-in for `thread_local!`.
+//! Goroutine-local storage (GLS, as TLS is thread-local storage): `gpm::local!`, the
+//! migration-safe stand-in for `thread_local!`.
 //!
 //! A `thread_local!` read in a goroutine names the slot of whichever thread the goroutine
 //! runs on *now*, and after a blocking call that may be another thread (and in optimised
