@@ -132,4 +132,6 @@ pub use gpm_sched::{default_runtime, init, init_single_thread};
 pub mod chan;
 #[doc(hidden)]
 pub mod select;
+mod shim;
 pub mod sync;
+mod waiter;

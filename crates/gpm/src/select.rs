@@ -22,8 +22,8 @@
 
 use crate::chan::waitq::Slot;
 use crate::chan::{Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError, wake};
-use crate::sync::shim::{WaitReason, park_deadline, preempt_point, random_below};
-use crate::sync::waiter::{Outcome, Waiter};
+use crate::shim::{WaitReason, park_deadline, preempt_point, random_below};
+use crate::waiter::{Outcome, Waiter};
 use std::time::{Duration, Instant};
 
 /// The most arms one `select!` may have.

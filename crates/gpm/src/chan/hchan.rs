@@ -11,8 +11,8 @@
 
 use super::error::{SendTimeoutError, TryRecvError, TrySendError};
 use super::waitq::{Slot, WaitQueue};
-use crate::sync::shim::{AtomicUsize, Lock, LockGuard, WaitReason, Wake};
-use crate::sync::waiter::{Outcome, Waiter};
+use crate::shim::{AtomicUsize, Lock, LockGuard, WaitReason, Wake};
+use crate::waiter::{Outcome, Waiter};
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -146,7 +146,7 @@ impl<T> Chan<T> {
             Ok(woken) => {
                 drop(inner);
                 wake(&woken);
-                crate::sync::shim::preempt_point();
+                crate::shim::preempt_point();
                 return Ok(());
             }
             Err(TrySendError::Disconnected(v)) => return Err(SendTimeoutError::Disconnected(v)),
@@ -185,7 +185,7 @@ impl<T> Chan<T> {
             Ok((value, woken)) => {
                 drop(inner);
                 wake(&woken);
-                crate::sync::shim::preempt_point();
+                crate::shim::preempt_point();
                 return Ok(value);
             }
             Err(TryRecvError::Disconnected) => return Err(TryRecvError::Disconnected),

@@ -16,10 +16,10 @@
 //! # Design (Go's `hchan`)
 //! One lock per channel over a ring buffer and two wait queues of blocked senders and
 //! receivers (`hchan.rs`, `waitq.rs`). A blocked operation's entry points at a waiter
-//! word (`sync/waiter.rs`) and a value slot on the blocked party's own stack; the completer
-//! moves the value directly (a send to a waiting receiver never touches the buffer), claims
-//! the waiter with one CAS — which is what lets one `select!` sit in many queues and be
-//! completed by exactly one — and unparks it after unlocking. From a goroutine, that
+//! word (`waiter.rs`, at the crate root) and a value slot on the blocked party's own
+//! stack; the completer moves the value directly (a send to a waiting receiver never
+//! touches the buffer), claims the waiter with one CAS — which is what lets one `select!`
+//! sit in many queues and be completed by exactly one — and unparks it after unlocking. From a goroutine, that
 //! unpark puts the woken G in the current P's `runnext`: Go's fast ping-pong.
 //!
 //! Handles are `Send + Sync` exactly when the message type is `Send`:
@@ -42,7 +42,7 @@ pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 
-use crate::sync::shim::Ordering;
+use crate::shim::Ordering;
 use hchan::Chan;
 use std::fmt;
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! [`Waiter`]. Queueing and claiming are a few pointer writes — no allocation, no ring
 //! buffer bookkeeping. The queue lives inside the channel's lock, so `&mut WaitQueue`
 //! means "the lock is held": that is what makes dereferencing the entries sound (see the
-//! protocol in `sync/waiter.rs`). Entries whose waiter was completed on another channel or
+//! protocol in `waiter.rs`). Entries whose waiter was completed on another channel or
 //! aborted are *stale*; whoever meets one at the head unlinks it.
 //!
 //! Link invariant (under the lock): a slot is *linked* iff it is the head or its `prev`
@@ -16,8 +16,8 @@
 //! head/len/capacity arithmetic on every push and pop cost more than the links, and a
 //! removal was a `retain` over the whole queue.
 
-use crate::sync::shim::{UnsafeCell, Wake};
-use crate::sync::waiter::{Waiter, WaiterRef};
+use crate::shim::{UnsafeCell, Wake};
+use crate::waiter::{Waiter, WaiterRef};
 use std::marker::PhantomData;
 use std::ptr;
 

@@ -7,8 +7,8 @@
 //! meets the aborted entry skips it and wakes the next one, so no notification is lost.
 
 use super::mutex::MutexGuard;
-use super::shim::{AtomicUsize, Lock, Ordering, WaitReason, Wake};
-use super::waiter::{Outcome, Waiter, WaiterRef};
+use crate::shim::{AtomicUsize, Lock, Ordering, WaitReason, Wake};
+use crate::waiter::{Outcome, Waiter, WaiterRef};
 use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, Instant};

@@ -21,18 +21,16 @@
 //! assert_eq!(*total.lock(), 10);
 //! ```
 //!
-//! Layout: `waiter.rs` is the wake-up protocol shared with channels; `sema.rs` is Go's
-//! runtime semaphore (a count plus a queue of parked waiters, with direct hand-off) on which
-//! `Mutex`, `RwLock`, `WaitGroup` and `Semaphore` are built; `shim.rs` switches the
-//! primitives to loom's under `--cfg gpm_loom`.
+//! Layout: one file per primitive, and `sema.rs`, Go's runtime semaphore (a count plus a
+//! queue of parked waiters, with direct hand-off) on which `Mutex`, `RwLock`, `WaitGroup`
+//! and `Semaphore` are built. What they share with channels sits at the crate root: the
+//! wake-up protocol (`waiter.rs`) and the std/loom shim (`shim.rs`).
 
 mod condvar;
 mod mutex;
 mod rwlock;
 mod sema;
 mod semaphore;
-pub(crate) mod shim;
-pub(crate) mod waiter;
 mod waitgroup;
 
 pub use condvar::{Condvar, WaitTimeoutResult};

@@ -10,7 +10,7 @@
 //! that gets the lock is the last one or waited under 1 ms.
 
 use super::sema::Sema;
-use super::shim::{AtomicI32, Ordering, WaitReason, multicore, preempt_point};
+use crate::shim::{AtomicI32, Ordering, WaitReason, multicore, preempt_point};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;

@@ -11,7 +11,7 @@
 
 use super::mutex::RawMutex;
 use super::sema::Sema;
-use super::shim::{AtomicI32, Ordering, WaitReason, preempt_point};
+use crate::shim::{AtomicI32, Ordering, WaitReason, preempt_point};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;

@@ -10,8 +10,8 @@
 //! side between the two makes sure at least one side sees the other's write — acquire/
 //! release alone would let both read the old values and the waiter sleep forever.
 
-use super::shim::{AtomicU32, Lock, Ordering, WaitReason, fence};
-use super::waiter::{Outcome, Waiter, WaiterRef};
+use crate::shim::{AtomicU32, Lock, Ordering, WaitReason, fence};
+use crate::waiter::{Outcome, Waiter, WaiterRef};
 use std::collections::VecDeque;
 
 /// The outcome arm a releaser publishes when it handed the count over.

@@ -2,7 +2,7 @@
 //! semaphore (`sema.rs`; Go's `semacquire`/`semrelease`), FIFO among waiters.
 
 use super::sema::Sema;
-use super::shim::{WaitReason, preempt_point};
+use crate::shim::{WaitReason, preempt_point};
 use std::fmt;
 
 /// A counting semaphore: at most `n` permits out at once; `acquire` parks while none is

@@ -3,7 +3,7 @@
 //! counter to zero with waiters to release.
 
 use super::sema::Sema;
-use super::shim::{AtomicU64, Ordering, WaitReason, preempt_point};
+use crate::shim::{AtomicU64, Ordering, WaitReason, preempt_point};
 use std::fmt;
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
-//! The `sync` shim for channels and `gpm::sync`: std's atomics, lock and cell plus the
-//! scheduler's park/unpark, or loom's versions of all of them under `--cfg gpm_loom` so the
-//! model checker sees every access and every park.
+//! The crate's std/loom shim (gpm-queue's and gpm-sched's `sync.rs`; here `sync` is the
+//! public module): std's atomics, lock and cell plus the scheduler's park/unpark, or loom's
+//! versions of all of them under `--cfg gpm_loom` so the model checker sees every access and
+//! every park. Used by `chan/`, `select.rs`, `waiter.rs` and `sync/`.
 //!
 //! The park half under loom keeps the contract of `gpm_sched::park`: a permit (an unpark
 //! before the park is not lost), no spurious returns, and a deadline that may pass at any

@@ -1,5 +1,7 @@
 //! `Waiter`: the wake-up word of one blocked operation (Go's `g.selectDone` plus the
-//! `sudog.success` flag), shared by channels, `select!` and every `gpm::sync` type.
+//! `sudog.success` flag). Used by the channels' wait queues (`chan/waitq.rs`), `select!`
+//! (`select.rs`) and the wait lists of `gpm::sync` (`sync/sema.rs`, `sync/condvar.rs`); it
+//! sits at the crate root because neither `chan/` nor `sync/` owns it.
 //!
 //! A blocked goroutine or thread puts a `Waiter` on its own stack, links entries that point
 //! at it into one or more wait queues (each under that queue's lock), and parks. Whoever
@@ -33,7 +35,7 @@
 //! hand-off path, of ten); a heap-allocated, reference-counted waiter per
 //! operation (an allocation per blocking call).
 
-use super::shim::{
+use crate::shim::{
     AtomicUsize, Current, Ordering, UnsafeCell, WaitHandle, WaitReason, Wake, current,
 };
 use std::time::Instant;
