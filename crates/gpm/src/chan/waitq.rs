@@ -19,7 +19,7 @@
 use crate::shim::{UnsafeCell, Wake};
 use crate::waiter::{Waiter, WaiterRef};
 use std::marker::PhantomData;
-use std::ptr;
+use std::{mem, ptr};
 
 /// The value slot of a blocked operation — the message a sender offers, or the place a
 /// receiver's message is put (`None` there after completion means "closed") — and its
@@ -53,14 +53,17 @@ impl<T> Slot<T> {
         self.value.with_mut(f)
     }
 
+    /// Runs `f` on the slot's queue links. The `&mut` lives only for the call, so no two
+    /// can overlap (why this takes a closure rather than returning `&mut` from `&self`).
+    ///
     /// # Safety
-    /// The lock of the queue this slot is (or was last) pushed into is held, and no other
-    /// reference from `link_mut` is live.
+    /// The lock of the queue this slot is (or was last) pushed into is held, and `f` does
+    /// not reach this slot's links again.
     #[inline(always)]
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn link_mut(&self) -> &mut Link<T> {
-        // SAFETY: the lock serialises every access to the links (caller's contract).
-        self.link.with_mut(|p| unsafe { &mut *p })
+    unsafe fn with_link<R>(&self, f: impl FnOnce(&mut Link<T>) -> R) -> R {
+        // SAFETY: the lock serialises every access to the links (caller's contract), and
+        // the reference ends with `f`.
+        self.link.with_mut(|p| f(unsafe { &mut *p }))
     }
 }
 
@@ -88,16 +91,15 @@ impl<T> WaitQueue<T> {
     /// is not linked in any queue now.
     #[inline]
     pub(crate) unsafe fn push(&mut self, waiter: &Waiter, arm: usize, slot: &Slot<T>) {
-        let me: *const Slot<T> = slot;
-        // SAFETY: `&mut self`: the lock is held; `slot` is unlinked (caller's contract), so
-        // no other link reference to it exists.
-        let link = unsafe { slot.link_mut() };
-        *link =
-            Link { waiter: Some(WaiterRef::new(waiter)), arm, prev: self.tail, next: ptr::null() };
-        match self.tail.is_null() {
+        let (me, tail): (*const Slot<T>, _) = (slot, self.tail);
+        let link =
+            Link { waiter: Some(WaiterRef::new(waiter)), arm, prev: tail, next: ptr::null() };
+        // SAFETY: `&mut self`: the lock is held; `slot` is unlinked (caller's contract).
+        unsafe { slot.with_link(|l| *l = link) };
+        match tail.is_null() {
             true => self.head = me,
             // SAFETY: the tail is linked, so alive (its owner unlinks it before leaving).
-            false => unsafe { (*self.tail).link_mut().next = me },
+            false => unsafe { (*tail).with_link(|l| l.next = me) },
         }
         self.tail = me;
     }
@@ -106,16 +108,16 @@ impl<T> WaitQueue<T> {
     #[inline]
     fn pop_front(&mut self) -> Option<(ptr::NonNull<Slot<T>>, WaiterRef, usize)> {
         let slot = ptr::NonNull::new(self.head.cast_mut())?;
-        // SAFETY: the head is linked, so alive; the lock is held (`&mut self`), and the
-        // reference ends before the next link access.
-        let link = unsafe { slot.as_ref().link_mut() };
-        self.head = link.next;
-        link.next = ptr::null();
-        let (waiter, arm) = (link.waiter.expect("waitq: linked slot without a waiter"), link.arm);
+        // SAFETY: the head is linked, so alive; the lock is held (`&mut self`).
+        let (next, waiter, arm) = unsafe {
+            slot.as_ref().with_link(|l| (mem::replace(&mut l.next, ptr::null()), l.waiter, l.arm))
+        };
+        self.head = next;
+        let waiter = waiter.expect("waitq: linked slot without a waiter");
         match self.head.is_null() {
             true => self.tail = ptr::null(),
             // SAFETY: the new head is linked, so alive.
-            false => unsafe { (*self.head).link_mut().prev = ptr::null() },
+            false => unsafe { (*self.head).with_link(|l| l.prev = ptr::null()) },
         }
         Some((slot, waiter, arm))
     }
@@ -140,13 +142,13 @@ impl<T> WaitQueue<T> {
         let mut cur = self.head;
         while !cur.is_null() {
             // SAFETY: `&self` is only reachable through the channel lock; `cur` is linked.
-            let link = unsafe { (*cur).link_mut() };
-            let waiter = link.waiter.expect("waitq: linked slot without a waiter");
+            let (waiter, next) = unsafe { (*cur).with_link(|l| (l.waiter, l.next)) };
+            let waiter = waiter.expect("waitq: linked slot without a waiter");
             // SAFETY: as above: the entry is queued, so its waiter is alive.
             if !me.is_some_and(|me| waiter.is(me)) && unsafe { waiter.get() }.is_waiting() {
                 return true;
             }
-            cur = link.next;
+            cur = next;
         }
         false
     }
@@ -156,21 +158,21 @@ impl<T> WaitQueue<T> {
     pub(crate) fn remove(&mut self, slot: &Slot<T>) {
         let me: *const Slot<T> = slot;
         // SAFETY: `&mut self`: the lock is held; `slot` was last pushed into this queue.
-        let link = unsafe { slot.link_mut() };
-        if link.prev.is_null() && self.head != me {
+        let (prev, next) = unsafe { slot.with_link(|l| (l.prev, l.next)) };
+        if prev.is_null() && self.head != me {
             return; // not linked
         }
-        let (prev, next) = (link.prev, link.next);
-        (link.prev, link.next) = (ptr::null(), ptr::null());
+        // SAFETY: as above.
+        unsafe { slot.with_link(|l| (l.prev, l.next) = (ptr::null(), ptr::null())) };
         match prev.is_null() {
             true => self.head = next,
             // SAFETY: `prev` is linked, so alive.
-            false => unsafe { (*prev).link_mut().next = next },
+            false => unsafe { (*prev).with_link(|l| l.next = next) },
         }
         match next.is_null() {
             true => self.tail = prev,
             // SAFETY: `next` is linked, so alive.
-            false => unsafe { (*next).link_mut().prev = prev },
+            false => unsafe { (*next).with_link(|l| l.prev = prev) },
         }
     }
 
