@@ -4,8 +4,8 @@
 //! Every Rust source file opens with a `//!` header, and every `unsafe {` block has a
 //! `SAFETY:` comment in the three lines above it. Of the invariants: only gpm-stack talks
 //! to the OS through `libc`; a thread-local is read only in `#[inline(never)]` functions;
-//! a P's status word is taken apart only in `ownership.rs`; a lower crate never names a
-//! higher one.
+//! a P's status word is taken apart only in `ownership.rs`; a P's ownership is made only
+//! where its contract is argued; a lower crate never names a higher one.
 
 use std::path::{Path, PathBuf};
 
@@ -194,7 +194,7 @@ fn is_fn_line(line: &str) -> bool {
 
 /// Architecture Invariant (`ownership.rs`): a P's status word is taken apart (status bits,
 /// sequence number) only in `ownership.rs`; everyone else asks it (`PWord::status_of`,
-/// `P::seq`).
+/// `PWord::seq_of`).
 #[test]
 fn p_status_word_bits_only_in_ownership() {
     let mut found = Vec::new();
@@ -214,6 +214,36 @@ fn p_status_word_bits_only_in_ownership() {
         }
     }
     assert!(found.is_empty(), "status-word bit arithmetic outside ownership.rs: {found:?}");
+}
+
+/// Architecture Invariant (`ownership.rs`, "The claim as a value"): a P's owner half is
+/// reached only through an `OwnedP`, whose two makers the types cannot check are called
+/// once each, where their contract is argued: `OwnedP::claim` in `M::claim` and
+/// `OwnedP::assume` at runtime drop (`OwnedP::acquire` only in `Sched::pidleget`, under the
+/// idle list's lock). And no `&self -> &mut` accessor is left anywhere (`mut_from_ref`).
+#[test]
+fn owned_p_made_only_where_its_contract_is_argued() {
+    let allowed = [
+        ("OwnedP::claim(", "gpm-sched/src/m.rs"),
+        ("OwnedP::assume(", "gpm-sched/src/runtime/shutdown.rs"),
+        ("OwnedP::acquire(", "gpm-sched/src/sched.rs"),
+    ];
+    let mut found = Vec::new();
+    for (_, f) in library_files() {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let path = f.to_string_lossy().replace('\\', "/");
+        for (i, line) in code_lines(&text) {
+            for (call, home) in allowed {
+                if line.contains(call) && !path.ends_with(home) {
+                    found.push(format!("{}:{}: {call}", f.display(), i + 1));
+                }
+            }
+            if line.contains("mut_from_ref") {
+                found.push(format!("{}:{}: mut_from_ref", f.display(), i + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "OwnedP made outside its homes, or &self -> &mut: {found:?}");
 }
 
 /// Architecture Invariant: a lower crate never names a higher one (gpm-queue and gpm-stack
