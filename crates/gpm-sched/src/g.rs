@@ -58,7 +58,8 @@ impl GStatus {
             2 => GStatus::Running,
             3 => GStatus::Syscall,
             4 => GStatus::Waiting,
-            _ => GStatus::Dead,
+            5 => GStatus::Dead,
+            _ => panic!("GStatus::from_u8: not a GStatus byte; value = {v}"),
         }
     }
 
@@ -298,5 +299,30 @@ impl std::ops::Deref for GRef {
         // only while its `Sched` is alive (held by the M, the waker's `Unparker`, or a
         // `JoinHandle`).
         unsafe { self.0.as_ref() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GStatus;
+
+    #[test]
+    fn status_bytes_round_trip() {
+        for s in [
+            GStatus::Idle,
+            GStatus::Runnable,
+            GStatus::Running,
+            GStatus::Syscall,
+            GStatus::Waiting,
+            GStatus::Dead,
+        ] {
+            assert_eq!(GStatus::from_u8(s as u8), s);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "GStatus::from_u8: not a GStatus byte; value = 6")]
+    fn an_unknown_status_byte_is_a_named_panic() {
+        GStatus::from_u8(6);
     }
 }
