@@ -1,5 +1,5 @@
 //! Where am I? The thread-local that names the calling thread's M, and the accessors that
-//! read it. The crate's other two thread-locals serve plain threads only: `park.rs`'s
+//! read it. The crate's other two thread-locals serve plain threads only: `park/mod.rs`'s
 //! `WAITER` (a thread's park permit) and `gls.rs`'s `THREAD_LOCALS` (its `gpm::local!`
 //! values).
 //!

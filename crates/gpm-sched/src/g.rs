@@ -8,7 +8,7 @@
 //! | `Runnable` | the run queue holding the G     | yes        | no       |
 //! | `Running`  | the M resuming it               | no         | yes      |
 //! | `Syscall`  | its M, inside `blocking`        | no         | yes, maybe no P |
-//! | `Waiting`  | its waker (see `gstate`)        | no         | no       |
+//! | `Waiting`  | its waker (see `park/state.rs`) | no         | no       |
 //! | `Dead`     | the M that saw it finish        | no         | no       |
 //!
 //! A G is allocated once and lives until its runtime is freed: dead Gs are reused through
@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering::*}
 
 use gpm_stack::{RawJob, SendCoroutine, Suspender};
 
-use crate::gstate::ParkState;
+use crate::park::state::ParkState;
 use crate::m::M;
 use crate::park::WaitReason;
 

@@ -20,7 +20,7 @@
 //!   it switched back: yield, park, finish, requeue).
 //!
 //! # Protocols (each with its design comment in its file)
-//! * **park/unpark** (`gstate.rs`, `park.rs`): permit-based; `EMPTY/NOTIFIED/PARKED`;
+//! * **park/unpark** (`park/`: `state.rs`, `mod.rs`): permit-based; `EMPTY/NOTIFIED/PARKED`;
 //!   only the M parks the G, on its own stack after the switch (Go's `park_m`), so a wake-up
 //!   during the switch is neither lost nor able to run the G on two threads. Loom-checked.
 //! * **spinning/parking of Ms** (`spinning.rs`): at most `busy/2` spinners; `wakep` when
@@ -38,7 +38,7 @@
 //! # Where the current G is found
 //! The crate has three thread-locals, each read only in `#[inline(never)]` functions that
 //! never switch (`tests/tidy.rs` checks the attribute): `context.rs`'s `CURRENT_M` (the M
-//! of this thread, null on a plain thread: the one the scheduler finds itself by), `park.rs`'s
+//! of this thread, null on a plain thread: the one the scheduler finds itself by), `park/mod.rs`'s
 //! `WAITER` (a plain thread's park permit) and `gls.rs`'s `THREAD_LOCALS` (a plain
 //! thread's `gpm::local!` values); std's panic count is read through `context::unwinding`.
 //! Code that can switch reads `CURRENT_M` once before the switch and reaches its M and P
@@ -106,7 +106,6 @@ mod context;
 mod g;
 mod gfree;
 mod gls;
-pub mod gstate;
 pub mod joinstate;
 mod lockosthread;
 mod m;
@@ -114,7 +113,6 @@ mod offload;
 pub mod ownership;
 mod p;
 pub mod park;
-pub mod parker;
 mod prefetch;
 mod runnext;
 mod runtime;

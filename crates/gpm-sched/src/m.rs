@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
 use crate::g::{G, GRef};
 use crate::ownership::{HandOff, OwnedP, UserMark};
 use crate::p::P;
-use crate::parker::Parker;
+use crate::park::parker::Parker;
 use crate::sched::Sched;
 
 /// No P handed over.

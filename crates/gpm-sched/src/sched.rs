@@ -16,7 +16,7 @@ use crate::g::{GRef, GStatus};
 use crate::m::M;
 use crate::ownership::{HandOff, OwnedP};
 use crate::p::P;
-use crate::parker::Parker;
+use crate::park::parker::Parker;
 use crate::spinning::SpinState;
 use crate::trace::DebugConfig;
 

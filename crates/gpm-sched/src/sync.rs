@@ -1,7 +1,7 @@
 //! The `sync` shim: std's atomics and thread parking, or loom's when built with
-//! `--cfg gpm_loom`, for the modules the loom models check (`gstate`, `spinning`, `parker`,
-//! `joinstate`). The rest of the crate uses std directly: under loom only those modules are
-//! exercised.
+//! `--cfg gpm_loom`, for the modules the loom models check (`park/state.rs`,
+//! `park/parker.rs`, `spinning`, `joinstate`, `ownership`). The rest of the crate uses std
+//! directly: under loom only those modules are exercised.
 
 #[cfg(gpm_loom)]
 pub(crate) use loom::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, fence};

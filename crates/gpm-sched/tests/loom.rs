@@ -1,7 +1,7 @@
 //! Loom models of gpm-sched's two lock-free protocols (run with
 //! `RUSTFLAGS="--cfg gpm_loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gpm-sched --test loom`).
 //!
-//! 1. park/unpark (`gstate`): a goroutine parking (permit check, switch, the M's park), a waker
+//! 1. park/unpark (`park/state.rs`): a goroutine parking (permit check, switch, the M's park), a waker
 //!    and a timer racing: the G is made runnable exactly once if it parked, never if it
 //!    consumed a permit, and never while its stack is still in use.
 //! 2. spinning/parking of Ms (`spinning`), reduced: one M that was spinning gives up its P,
@@ -41,10 +41,10 @@ use loom::thread;
 
 use loom::cell::UnsafeCell;
 
-use gpm_sched::gstate::{EMPTY, NOTIFIED, ParkState};
+use gpm_sched::park::state::{EMPTY, NOTIFIED, ParkState};
 use gpm_sched::joinstate::{JoinState, Left};
 use gpm_sched::ownership::{PStatus, PWord, UserMark, token};
-use gpm_sched::parker::Parker;
+use gpm_sched::park::parker::Parker;
 use gpm_sched::spinning::SpinState;
 
 /// What the parking side observed.

@@ -19,7 +19,7 @@
 //! not, and becomes a [`Wake`] while its owner still waits. [`Current`] finds the calling
 //! goroutine or thread once for an operation that both makes a handle and parks.
 //!
-//! The goroutine half is `gstate`'s state machine: `park` takes a stored permit or switches
+//! The goroutine half is `state.rs`'s state machine: `park` takes a stored permit or switches
 //! to the M, and the M parks the G on its own stack (`EMPTY → PARKED`, Go's
 //! `unlockf`); `unpark` either leaves a permit or takes the parked G and readies it. A
 //! deadline arms a timer after the switch (`timers.rs`). Inside `blocking` the park leaves
@@ -27,6 +27,10 @@
 //!
 //! Migration: `park_deadline` finds its G (`context::current_g`, never inlined) once,
 //! *before* switching; after the switch it uses only its `G`.
+//!
+//! This folder: `mod.rs` (this file: the API), `state.rs` (a goroutine's park word, the
+//! protocol between the parking M and its wakers), `parker.rs` (how an OS thread sleeps: an
+//! idle M, sysmon).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,6 +38,9 @@ use std::time::{Duration, Instant};
 
 use crate::g::{Action, GRef, GStatus};
 use crate::sched::Sched;
+
+pub mod parker;
+pub mod state;
 
 /// Why a goroutine is parked: shown by `Runtime::dump()` (Go's `waitReason`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -484,7 +491,7 @@ pub fn multicore() -> bool {
     }
 }
 
-/// The goroutine half: see the module docs and `gstate`. Inlined into its caller with the
+/// The goroutine half: see the module docs and `state.rs`. Inlined into its caller with the
 /// switch (see `G::suspend`).
 #[inline(always)]
 fn park_goroutine(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> bool {
