@@ -27,9 +27,9 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering::*}
 
 use gpm_stack::{RawJob, SendCoroutine, Suspender};
 
-use crate::park::state::ParkState;
 use crate::m::M;
 use crate::park::WaitReason;
+use crate::park::state::ParkState;
 
 /// A goroutine's status (see the module table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

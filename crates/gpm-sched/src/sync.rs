@@ -16,7 +16,7 @@ pub(crate) use std::thread::{Thread, current, park};
 pub(crate) use std::sync::atomic::Ordering;
 
 /// `std::thread::park_timeout`; loom has no clock, so under loom a timed park is a plain
-/// park (the models use only untimed parks).
+/// park (not reached there: `deadline_passed` says every deadline has passed).
 pub(crate) fn park_timeout(d: std::time::Duration) {
     #[cfg(gpm_loom)]
     {
@@ -25,6 +25,13 @@ pub(crate) fn park_timeout(d: std::time::Duration) {
     }
     #[cfg(not(gpm_loom))]
     std::thread::park_timeout(d);
+}
+
+/// Whether `deadline` has passed. Loom has no clock: under loom every deadline counts as
+/// passed the first time it is looked at (a timed wait with no permit times out at once,
+/// the earliest moment a real clock could make it).
+pub(crate) fn deadline_passed(deadline: std::time::Instant) -> bool {
+    cfg!(gpm_loom) || std::time::Instant::now() >= deadline
 }
 
 /// Waits a little in a spin-wait loop that may be long (another thread must run first): a

@@ -41,10 +41,10 @@ use loom::thread;
 
 use loom::cell::UnsafeCell;
 
-use gpm_sched::park::state::{EMPTY, NOTIFIED, ParkState};
 use gpm_sched::joinstate::{JoinState, Left};
 use gpm_sched::ownership::{PStatus, PWord, UserMark, token};
 use gpm_sched::park::parker::Parker;
+use gpm_sched::park::state::{EMPTY, NOTIFIED, ParkState};
 use gpm_sched::spinning::SpinState;
 
 /// What the parking side observed.

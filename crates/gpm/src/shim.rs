@@ -3,10 +3,11 @@
 //! versions of all of them under `--cfg gpm_loom` so the model checker sees every access and
 //! every park. Used by `chan/`, `select.rs`, `waiter.rs` and `sync/`.
 //!
-//! The park half under loom keeps the contract of `gpm_sched::park`: a permit (an unpark
-//! before the park is not lost), no spurious returns, and a deadline that may pass at any
-//! moment (loom has no clock, so a park with a deadline and no permit times out at once —
-//! which lets the models explore the timeout races).
+//! The park half is `gpm_sched::park` itself in both builds. Under loom the models run on
+//! loom threads (never goroutines), so they take its plain-thread path, whose `Parker` is
+//! built on gpm-sched's own loom shim: the code the models check is the code that ships.
+//! Loom has no clock, so there a park with a deadline and no permit times out at once,
+//! which lets the models explore the timeout races.
 
 #[cfg(gpm_loom)]
 pub(crate) use loom::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize, fence};
@@ -16,12 +17,9 @@ pub(crate) use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize,
 pub(crate) use gpm_sched::park::WaitReason;
 pub(crate) use std::sync::atomic::Ordering;
 
-#[cfg(not(gpm_loom))]
 pub(crate) use gpm_sched::park::{
     Current, WaitHandle, Wake, current, park_deadline, preempt_point,
 };
-#[cfg(gpm_loom)]
-pub(crate) use loom_park::{Current, WaitHandle, Wake, current, park_deadline, preempt_point};
 
 #[cfg(gpm_loom)]
 type RawLock<T> = loom::sync::Mutex<T>;
@@ -121,18 +119,8 @@ impl<T> UnsafeCell<T> {
     }
 }
 
-/// Whether spinning before a park can pay off (more than one CPU). Never under loom: a spin
-/// loop is an unbounded state space for the model checker.
-pub(crate) fn multicore() -> bool {
-    #[cfg(gpm_loom)]
-    {
-        false
-    }
-    #[cfg(not(gpm_loom))]
-    {
-        gpm_sched::park::multicore()
-    }
-}
+/// Whether spinning before a park can pay off (more than one CPU); never under loom.
+pub(crate) use gpm_sched::park::multicore;
 
 /// A pseudo-random number below `n` (`n > 0`) for `select!`'s poll order. Not inlined: the
 /// thread-local generator must not be read across a goroutine switch in the caller. Under
@@ -148,103 +136,4 @@ pub(crate) fn random_below(n: usize) -> usize {
     {
         fastrand::usize(..n)
     }
-}
-
-#[cfg(gpm_loom)]
-mod loom_park {
-    use super::WaitReason;
-    use loom::sync::atomic::AtomicBool;
-    use std::sync::Arc;
-    use std::sync::atomic::Ordering;
-    use std::time::Instant;
-
-    /// Loom's stand-in for `gpm_sched::park::Unparker`.
-    #[derive(Clone, Debug)]
-    pub(crate) struct Unparker {
-        inner: Arc<Waiter>,
-    }
-
-    #[derive(Debug)]
-    struct Waiter {
-        thread: loom::thread::Thread,
-        /// Release in `unpark`; pairs with the Acquire swap in `park_deadline`.
-        permit: AtomicBool,
-    }
-
-    /// Loom's stand-in for `gpm_sched::park::WaitHandle` (owning: loom threads have no
-    /// runtime to keep alive).
-    #[derive(Debug)]
-    pub(crate) struct WaitHandle(Unparker);
-
-    impl WaitHandle {
-        pub(crate) unsafe fn into_wake(self) -> Wake {
-            Wake(self.0)
-        }
-    }
-
-    /// Loom's stand-in for `gpm_sched::park::Wake`.
-    #[derive(Debug)]
-    pub(crate) struct Wake(Unparker);
-
-    impl Wake {
-        pub(crate) fn wake(&self) {
-            self.0.unpark();
-        }
-    }
-
-    impl Unparker {
-        pub(crate) fn unpark(&self) {
-            // An RMW, not a store: loom orders a plain store against the parker's swaps
-            // more loosely than the C++ model does (it could let a later swap miss it).
-            self.inner.permit.swap(true, Ordering::Release);
-            self.inner.thread.unpark();
-        }
-    }
-
-    loom::thread_local! {
-        static ME: Unparker = Unparker {
-            inner: Arc::new(Waiter {
-                thread: loom::thread::current(),
-                permit: AtomicBool::new(false),
-            }),
-        };
-    }
-
-    pub(crate) fn unparker() -> Unparker {
-        ME.with(Unparker::clone)
-    }
-
-    /// Loom's stand-in for `gpm_sched::park::Current`.
-    #[derive(Debug)]
-    pub(crate) struct Current;
-
-    pub(crate) fn current() -> Current {
-        Current
-    }
-
-    impl Current {
-        pub(crate) fn wait_handle(&self) -> WaitHandle {
-            WaitHandle(unparker())
-        }
-
-        pub(crate) fn park_deadline(&self, reason: WaitReason, deadline: Option<Instant>) -> bool {
-            park_deadline(reason, deadline)
-        }
-    }
-
-    pub(crate) fn park_deadline(_reason: WaitReason, deadline: Option<Instant>) -> bool {
-        let me = unparker();
-        loop {
-            // Acquire; pairs with the Release store in `unpark`.
-            if me.inner.permit.swap(false, Ordering::Acquire) {
-                return true;
-            }
-            if deadline.is_some() {
-                return false;
-            }
-            loom::thread::park();
-        }
-    }
-
-    pub(crate) fn preempt_point() {}
 }

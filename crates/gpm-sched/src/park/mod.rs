@@ -7,7 +7,8 @@
 //!   waker's P when the waker runs on an M of the same runtime outside `blocking`, else into
 //!   the global queue plus a wakeup).
 //! - On a plain thread, `park*` watches the permit for a moment on a multicore machine
-//!   (`spin_for_permit`), then blocks the thread; `unpark` wakes it.
+//!   (`spin_for_permit`), then blocks the thread in its `Parker` (`parker.rs`, the same
+//!   parker an idle M sleeps in); `unpark` wakes it.
 //! - `park*` returns only when a permit was consumed (`true`) or the deadline passed
 //!   (`false`). A permit is not tied to one wait, though: a waker that completed an
 //!   operation may unpark after its waiter already returned (channels and sync do), which
@@ -30,14 +31,15 @@
 //!
 //! This folder: `mod.rs` (this file: the API), `state.rs` (a goroutine's park word, the
 //! protocol between the parking M and its wakers), `parker.rs` (how an OS thread sleeps: an
-//! idle M, sysmon).
+//! idle M, sysmon, a plain thread in `park*`).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::g::{Action, GRef, GStatus};
 use crate::sched::Sched;
+use parker::Parker;
 
 pub mod parker;
 pub mod state;
@@ -144,20 +146,17 @@ pub struct Unparker {
 
 #[derive(Clone)]
 enum Inner {
-    Thread(Arc<ThreadWaiter>),
+    /// A plain thread's parker (one per thread: `thread_waiter`).
+    Thread(Arc<Parker>),
     /// A goroutine in its `generation`-th life; the `Arc` keeps its runtime (and so the G)
     /// allocated.
-    Goroutine {
-        sched: Arc<Sched>,
-        g: GRef,
-        generation: u32,
-    },
+    Goroutine { sched: Arc<Sched>, g: GRef, generation: u32 },
 }
 
 impl std::fmt::Debug for Unparker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.inner {
-            Inner::Thread(t) => f.debug_tuple("Unparker::Thread").field(&t.thread.id()).finish(),
+            Inner::Thread(t) => f.debug_tuple("Unparker::Thread").field(t).finish(),
             Inner::Goroutine { g, generation, .. } => f
                 .debug_struct("Unparker::Goroutine")
                 .field("id", &g.id.load(Ordering::Relaxed))
@@ -167,22 +166,12 @@ impl std::fmt::Debug for Unparker {
     }
 }
 
-#[derive(Debug)]
-struct ThreadWaiter {
-    thread: std::thread::Thread,
-    /// The permit. Release in `unpark`; pairs with the Acquire swap in `park_deadline`.
-    permit: AtomicBool,
-}
-
 impl Unparker {
     /// Makes the permit available and wakes the owner if it is parked.
     #[inline]
     pub fn unpark(&self) {
         match &self.inner {
-            Inner::Thread(t) => {
-                t.permit.store(true, Ordering::Release);
-                t.thread.unpark();
-            }
+            Inner::Thread(t) => t.unpark(),
             Inner::Goroutine { sched, g, generation } => unpark_local(sched, *g, *generation),
         }
     }
@@ -429,23 +418,8 @@ pub fn park_deadline(reason: WaitReason, deadline: Option<Instant>) -> bool {
 fn park_thread(deadline: Option<Instant>) -> bool {
     let me = thread_waiter();
     let Inner::Thread(me) = &me.inner else { unreachable!("thread_waiter: a thread") };
-    spin_for_permit(&me.permit);
-    loop {
-        // Acquire; pairs with the Release store in `unpark`.
-        if me.permit.swap(false, Ordering::Acquire) {
-            return true;
-        }
-        match deadline {
-            None => std::thread::park(),
-            Some(d) => {
-                let now = Instant::now();
-                if now >= d {
-                    return false;
-                }
-                std::thread::park_timeout(d - now);
-            }
-        }
-    }
+    spin_for_permit(me);
+    me.park(deadline)
 }
 
 /// Before a plain thread blocks: watch the permit for a moment (doubling `spin_loop` runs,
@@ -456,14 +430,14 @@ fn park_thread(deadline: Option<Instant>) -> bool {
 /// threads into one consumer over `bounded(1024)` on 2 CPUs: ~60,000 context switches per
 /// million messages without the spin. Returns as soon as the permit is seen; the caller
 /// consumes it.
-fn spin_for_permit(permit: &AtomicBool) {
+fn spin_for_permit(parker: &Parker) {
     const SPIN_ROUNDS: u32 = 6;
     const YIELD_ROUNDS: u32 = 4;
     if !multicore() {
         return;
     }
     for round in 0..SPIN_ROUNDS + YIELD_ROUNDS {
-        if permit.load(Ordering::Relaxed) {
+        if parker.notified() {
             return;
         }
         if round < SPIN_ROUNDS {
@@ -477,8 +451,12 @@ fn spin_for_permit(permit: &AtomicBool) {
 }
 
 /// Whether this machine has more than one CPU, i.e. whether spinning before a park can pay
-/// off (on one CPU it only delays the thread that would end the wait). Cached.
+/// off (on one CPU it only delays the thread that would end the wait). Cached. Never under
+/// loom: a spin loop is an unbounded state space for the model checker.
 pub fn multicore() -> bool {
+    if cfg!(gpm_loom) {
+        return false;
+    }
     // 0 = unknown, 1 = one CPU, 2 = several. Relaxed: a cached fact; any value is valid.
     static NCPU: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
     match NCPU.load(Ordering::Relaxed) {
@@ -557,16 +535,16 @@ fn preempt_now(g: GRef) {
 }
 
 /// The calling plain thread's waiter. Reads a thread-local: never inlined, never switches
-/// (`context.rs`).
+/// (`context.rs`). Under loom, loom's thread-local: one waiter per model thread.
 #[inline(never)]
 fn thread_waiter() -> Unparker {
+    #[cfg(not(gpm_loom))]
     thread_local! {
-        static WAITER: Unparker = Unparker {
-            inner: Inner::Thread(Arc::new(ThreadWaiter {
-                thread: std::thread::current(),
-                permit: AtomicBool::new(false),
-            })),
-        };
+        static WAITER: Unparker = Unparker { inner: Inner::Thread(Arc::new(Parker::new())) };
+    }
+    #[cfg(gpm_loom)]
+    loom::thread_local! {
+        static WAITER: Unparker = Unparker { inner: Inner::Thread(Arc::new(Parker::new())) };
     }
     WAITER.with(Unparker::clone)
 }

@@ -1,13 +1,21 @@
-//! `Parker`: how an M (or a plain thread waiting in `park`) sleeps. A one-permit flag in front
-//! of `std::thread::park`, which on Linux is a futex wait on a per-thread word: an idle M
-//! costs no CPU, and an `unpark` before the `park` is not lost.
+//! `Parker`: how an OS thread sleeps — an idle M (`Sched::stopm`), sysmon, and a plain
+//! thread in `park*` (`mod.rs`'s `thread_waiter`). A one-permit word in front of
+//! `std::thread::park`, which on Linux is a futex wait on a per-thread word: an idle M costs
+//! no CPU, and an `unpark` before the `park` is not lost.
 //!
 //! Only gpm-stack talks to the OS, so this uses std's futex-based parking rather than a raw
-//! `futex(2)`; the extra flag lets `unpark` skip the syscall when the owner is awake.
+//! `futex(2)`; the word's third state, `PARKED`, lets `unpark` skip the wake-up call when the
+//! owner is awake, which is why `unpark` is a swap: it must read the state it replaces.
+//!
+//! There is one implementation, loom-checked as it is (`loom/`): under `--cfg gpm_loom`
+//! only the `sync` shim's primitives change (loom's atomic, `Thread`, `park`), and, since
+//! loom has no clock, a deadline counts as passed at its first look (`sync::deadline_passed`),
+//! so a timed park with no permit times out at once and the models see the timeout race at
+//! its earliest point.
 
 use std::time::Instant;
 
-use crate::sync::{AtomicU32, Ordering::*, Thread, current, park, park_timeout};
+use crate::sync::{AtomicU32, Ordering::*, Thread, current, deadline_passed, park, park_timeout};
 
 const EMPTY: u32 = 0;
 const NOTIFIED: u32 = 1;
@@ -43,18 +51,23 @@ impl Parker {
             match deadline {
                 None => park(),
                 Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
+                    if deadline_passed(d) {
                         // Time is up: leave PARKED, unless a permit came.
                         return self.state.swap(EMPTY, Acquire) == NOTIFIED;
                     }
-                    park_timeout(d - now);
+                    park_timeout(d.saturating_duration_since(Instant::now()));
                 }
             }
             if self.state.compare_exchange(NOTIFIED, EMPTY, Acquire, Relaxed).is_ok() {
                 return true;
             }
         }
+    }
+
+    /// Whether a permit is stored: a snapshot, for a spin before `park` (Relaxed: `park`
+    /// consumes the permit with the Acquire that matters).
+    pub fn notified(&self) -> bool {
+        self.state.load(Relaxed) == NOTIFIED
     }
 
     /// Makes the permit available; wakes the owner if it sleeps.
