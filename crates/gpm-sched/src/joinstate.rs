@@ -26,7 +26,7 @@
 //!   then frees.
 //!
 //! So exactly one party frees, and nobody touches the task after it is freed. The loom
-//! model in `tests/loom.rs` checks it with the three parties racing.
+//! model in `src/tests/loom_joinstate.rs` checks it with the three parties racing.
 //!
 //! Orderings: the swap is AcqRel (Release publishes the result; Acquire sees the waiter the
 //! joiner wrote before its Release CAS); `RELEASED` is a Release store the freeing joiner
@@ -45,7 +45,7 @@ const RELEASED: u8 = 4;
 
 /// What the goroutine's [`JoinState::finish`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Left {
+pub(crate) enum Left {
     /// The handle is still there and will free the task.
     Handle,
     /// A joiner waits: read its waiter, [`JoinState::release`], then wake it.
@@ -56,7 +56,7 @@ pub enum Left {
 
 /// The shared word (module docs).
 #[derive(Debug)]
-pub struct JoinState(AtomicU8);
+pub(crate) struct JoinState(AtomicU8);
 
 impl Default for JoinState {
     fn default() -> Self {
@@ -66,13 +66,13 @@ impl Default for JoinState {
 
 impl JoinState {
     /// `RUNNING`.
-    pub fn new() -> JoinState {
+    pub(crate) fn new() -> JoinState {
         JoinState(AtomicU8::new(RUNNING))
     }
 
     /// The goroutine, after writing its result: `DONE`, and who is left.
     #[inline(always)]
-    pub fn finish(&self) -> Left {
+    pub(crate) fn finish(&self) -> Left {
         match self.0.swap(DONE, AcqRel) {
             WAITING => Left::Joiner,
             DETACHED => Left::Nobody,
@@ -82,42 +82,42 @@ impl JoinState {
 
     /// The goroutine, after [`Left::Joiner`] and its last read of the task.
     #[inline(always)]
-    pub fn release(&self) {
+    pub(crate) fn release(&self) {
         self.0.store(RELEASED, Release);
     }
 
     /// Whether the result is written (`DONE` or later): the handle may take it then, and
     /// free the task unless it registered.
     #[inline(always)]
-    pub fn is_done(&self) -> bool {
+    pub(crate) fn is_done(&self) -> bool {
         self.0.load(Acquire) >= DONE
     }
 
     /// The joiner, after writing its waiter: registers. `false`: the goroutine finished
     /// first (`DONE`); take the result and free.
     #[inline(always)]
-    pub fn wait(&self) -> bool {
+    pub(crate) fn wait(&self) -> bool {
         self.0.compare_exchange(RUNNING, WAITING, AcqRel, Acquire).is_ok()
     }
 
     /// The registered joiner, after a wake-up: whether the goroutine is done with the task
     /// (then the joiner takes the result and frees).
     #[inline(always)]
-    pub fn is_released(&self) -> bool {
+    pub(crate) fn is_released(&self) -> bool {
         self.0.load(Acquire) == RELEASED
     }
 
     /// The handle, dropped unjoined. `true`: the goroutine will free; `false`: it finished
     /// already, the caller frees.
     #[inline]
-    pub fn detach(&self) -> bool {
+    pub(crate) fn detach(&self) -> bool {
         self.0.compare_exchange(RUNNING, DETACHED, AcqRel, Acquire).is_ok()
     }
 
     /// A registered joiner unwinding out of its wait. `true`: the goroutine will free;
     /// `false`: it has finished and released the task (this waits the few instructions
     /// between its swap and `RELEASED`), the caller frees.
-    pub fn abandon(&self) -> bool {
+    pub(crate) fn abandon(&self) -> bool {
         if self.0.compare_exchange(WAITING, DETACHED, AcqRel, Acquire).is_ok() {
             return true;
         }

@@ -106,11 +106,11 @@ mod context;
 mod g;
 mod gfree;
 mod gls;
-pub mod joinstate;
+mod joinstate;
 mod lockosthread;
 mod m;
 mod offload;
-pub mod ownership;
+mod ownership;
 mod p;
 pub mod park;
 mod prefetch;
@@ -119,15 +119,18 @@ mod runtime;
 mod sched;
 mod schedule;
 mod spawn;
-pub mod spinning;
+mod spinning;
 mod stats;
-pub mod steal;
+mod steal;
 mod sync;
 mod syscall;
 mod sysmon;
 mod taskmem;
 mod timers;
 mod trace;
+
+#[cfg(test)]
+mod tests;
 
 pub use api::{Builder, go, num_goroutines, sleep, yield_now};
 pub use cancelled::Cancelled;

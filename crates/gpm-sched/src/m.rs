@@ -203,7 +203,7 @@ pub(crate) fn process_threads() -> Option<usize> {
     status.lines().find_map(|l| l.strip_prefix("Threads:")).and_then(|n| n.trim().parse().ok())
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(gpm_loom)))]
 mod tests {
     use super::*;
 

@@ -443,7 +443,7 @@ fn warn_if_no_heavy_fence() {
         });
     }
 }
-#[cfg(test)]
+#[cfg(all(test, not(gpm_loom)))]
 mod tests {
     use super::*;
 

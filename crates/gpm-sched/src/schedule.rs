@@ -164,14 +164,11 @@ fn find_runnable<'s>(
         }
         // Give the P back, stop spinning, re-check, park.
         let was_spinning = m.spinning.replace(false);
-        sched.pidleput(p);
-        m.clear_p();
-        if was_spinning {
-            sched.spin.end_spinning();
-        } else {
-            std::sync::atomic::fence(SeqCst);
-        }
-        if recheck(sched, was_spinning)
+        let give_up_p = || {
+            sched.pidleput(p);
+            m.clear_p();
+        };
+        if sched.spin.give_up_and_recheck(was_spinning, give_up_p, || recheck(sched, was_spinning))
             && let Some(again) = sched.pidleget()
         {
             m.set_p(&again);

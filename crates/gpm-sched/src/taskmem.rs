@@ -291,7 +291,7 @@ fn new_chunk() -> *mut u8 {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(gpm_loom)))]
 mod tests {
     use super::*;
     use std::collections::HashSet;

@@ -99,7 +99,7 @@ pub(crate) fn schedtrace(sched: &Sched, now: u64) {
     eprintln!("{}", sched_line(sched, now));
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(gpm_loom)))]
 mod tests {
     use super::*;
 

@@ -41,8 +41,8 @@ use crate::g::{Action, GRef, GStatus};
 use crate::sched::Sched;
 use parker::Parker;
 
-pub mod parker;
-pub mod state;
+pub(crate) mod parker;
+pub(crate) mod state;
 
 /// Why a goroutine is parked: shown by `Runtime::dump()` (Go's `waitReason`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -23,20 +23,20 @@ const PARKED: u32 = 2;
 
 /// A parker owned by one thread; any thread may `unpark` it.
 #[derive(Debug)]
-pub struct Parker {
+pub(crate) struct Parker {
     state: AtomicU32,
     thread: Thread,
 }
 
 impl Parker {
     /// A parker for the calling thread.
-    pub fn new() -> Parker {
+    pub(crate) fn new() -> Parker {
         Parker { state: AtomicU32::new(EMPTY), thread: current() }
     }
 
     /// Sleeps until `unpark` (consuming its permit) or `deadline`; returns whether the permit
     /// was consumed. Only the owning thread may call it.
-    pub fn park(&self, deadline: Option<Instant>) -> bool {
+    pub(crate) fn park(&self, deadline: Option<Instant>) -> bool {
         // Acquire: pairs with the Release swap in `unpark`, so what the waker wrote before
         // waking us (an M's `nextp`, a queued item) is visible.
         if self.state.compare_exchange(NOTIFIED, EMPTY, Acquire, Relaxed).is_ok() {
@@ -66,12 +66,12 @@ impl Parker {
 
     /// Whether a permit is stored: a snapshot, for a spin before `park` (Relaxed: `park`
     /// consumes the permit with the Acquire that matters).
-    pub fn notified(&self) -> bool {
+    pub(crate) fn notified(&self) -> bool {
         self.state.load(Relaxed) == NOTIFIED
     }
 
     /// Makes the permit available; wakes the owner if it sleeps.
-    pub fn unpark(&self) {
+    pub(crate) fn unpark(&self) {
         // Release: pairs with the Acquire in `park`.
         if self.state.swap(NOTIFIED, Release) == PARKED {
             self.thread.unpark();

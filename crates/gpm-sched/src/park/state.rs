@@ -39,11 +39,11 @@
 use crate::sync::{AtomicU64, Ordering::*};
 
 /// No permit.
-pub const EMPTY: u64 = 0;
+pub(crate) const EMPTY: u64 = 0;
 /// A permit is stored.
-pub const NOTIFIED: u64 = 1;
+pub(crate) const NOTIFIED: u64 = 1;
 /// Parked: off CPU, on no queue.
-pub const PARKED: u64 = 3;
+pub(crate) const PARKED: u64 = 3;
 
 const STATE: u64 = 3;
 const SEQ_ONE: u64 = 4;
@@ -52,30 +52,31 @@ const GEN_SHIFT: u32 = 32;
 
 /// One goroutine's park state; see the module docs.
 #[derive(Debug)]
-pub struct ParkState {
+pub(crate) struct ParkState {
     word: AtomicU64,
 }
 
 impl ParkState {
     /// `EMPTY`, generation 0.
-    pub fn new() -> ParkState {
+    pub(crate) fn new() -> ParkState {
         ParkState { word: AtomicU64::new(EMPTY) }
     }
 
     /// The generation an `Unparker` made now must carry.
     #[inline]
-    pub fn generation(&self) -> u32 {
+    pub(crate) fn generation(&self) -> u32 {
         (self.word.load(Relaxed) >> GEN_SHIFT) as u32
     }
 
-    /// The current state (`EMPTY` .. `PARKED`), for tests and dumps.
-    pub fn state(&self) -> u64 {
+    /// The current state (`EMPTY` .. `PARKED`), for the loom models.
+    #[cfg(all(test, gpm_loom))]
+    pub(crate) fn state(&self) -> u64 {
         self.word.load(Relaxed) & STATE
     }
 
     /// Step 1 (the goroutine): takes a stored permit. `true`: consumed, do not park.
     #[inline]
-    pub fn try_consume(&self) -> bool {
+    pub(crate) fn try_consume(&self) -> bool {
         let w = self.word.load(Relaxed);
         // Acquire: pairs with the Release in `unpark`, so the waker's writes before the
         // permit are visible when the permit is consumed.
@@ -86,7 +87,7 @@ impl ParkState {
     /// token names this park (for its timer) and the G belongs to its waker. `None`: a
     /// permit came before or during the switch and is consumed now; run the G again.
     #[inline]
-    pub fn park(&self) -> Option<u64> {
+    pub(crate) fn park(&self) -> Option<u64> {
         let mut w = self.word.load(Relaxed);
         loop {
             let next = match w & STATE {
@@ -113,7 +114,7 @@ impl ParkState {
     /// caller now owns it and must make it runnable. `false`: the permit is stored (or the
     /// G has moved on to another life).
     #[inline]
-    pub fn unpark(&self, generation: u32) -> bool {
+    pub(crate) fn unpark(&self, generation: u32) -> bool {
         let mut w = self.word.load(Relaxed);
         loop {
             if (w >> GEN_SHIFT) as u32 != generation {
@@ -134,14 +135,14 @@ impl ParkState {
 
     /// Step 4 (a timer armed with `token`). `true`: the G was still in that park; the
     /// caller owns it and must make it runnable (it wakes with "timed out").
-    pub fn timeout(&self, token: u64) -> bool {
+    pub(crate) fn timeout(&self, token: u64) -> bool {
         // AcqRel: as `unpark` from PARKED.
         self.word.compare_exchange(token | PARKED, token, AcqRel, Relaxed).is_ok()
     }
 
     /// Whether the G is still parked in the park named by `token` (a timer armed for it is
     /// live). A snapshot, for pruning timer heaps.
-    pub fn is_parked_in(&self, token: u64) -> bool {
+    pub(crate) fn is_parked_in(&self, token: u64) -> bool {
         self.word.load(Relaxed) == token | PARKED
     }
 
@@ -152,7 +153,7 @@ impl ParkState {
     /// wakers and timers, whose CASes expect the old word and so fail once this store is
     /// visible, while one that landed before it only left a permit of the old life, which
     /// this store discards. Relaxed: the spawner publishes the G through a run queue.
-    pub fn new_life(&self) -> u32 {
+    pub(crate) fn new_life(&self) -> u32 {
         let g = ((self.word.load(Relaxed) >> GEN_SHIFT) as u32).wrapping_add(1);
         self.word.store((g as u64) << GEN_SHIFT, Relaxed);
         g

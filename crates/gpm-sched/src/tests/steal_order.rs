@@ -1,6 +1,6 @@
 //! Go's TestStealOrder: every random stealing order visits each P exactly once, for 1..=64 Ps.
 
-use gpm_sched::steal::RandomOrder;
+use crate::steal::RandomOrder;
 
 #[test]
 fn steal_order_visits_each_p_once() {
