@@ -109,6 +109,7 @@ mod gls;
 mod joinstate;
 mod lockosthread;
 mod m;
+mod netpoll;
 mod offload;
 mod ownership;
 mod p;
@@ -137,6 +138,7 @@ pub use cancelled::Cancelled;
 pub use g::GStatus;
 pub use gls::LocalKey;
 pub use lockosthread::{lock_os_thread, unlock_os_thread};
+pub use netpoll::{Interest, PollFd};
 pub use runtime::{
     DEFAULT_MAX_THREADS, MAX_PROCS, MAX_STACK_SIZE, Runtime, RuntimeBuilder, default_runtime, init,
     init_single_thread,

@@ -97,6 +97,10 @@ pub(crate) struct Sched {
     /// them exit once cancellation is over.
     pub(crate) locked_threads: Mutex<Vec<JoinHandle<()>>>,
     pub(crate) cancel_over: AtomicBool,
+    /// The netpoller, made at the first registration (`netpoll`), and the lock that makes
+    /// it once.
+    pub(crate) poller: OnceLock<Arc<crate::netpoll::Poller>>,
+    pub(crate) poller_init: Mutex<()>,
 }
 
 impl Sched {
@@ -141,6 +145,8 @@ impl Sched {
             home: OnceLock::new(),
             locked_threads: Mutex::new(Vec::new()),
             cancel_over: AtomicBool::new(false),
+            poller: OnceLock::new(),
+            poller_init: Mutex::new(()),
         })
     }
 
@@ -231,6 +237,8 @@ impl Sched {
             self.remove_idle_m(home);
             home.hand_p(p.hand_over(), spinning);
             home.parker.unpark();
+            // The M may be blocked in the poller rather than parked (`netpoll`).
+            self.wake_poller();
             return;
         }
         if let Some(m) = lock(&self.idle_ms).pop() {
@@ -334,6 +342,16 @@ impl Sched {
             self.startm(Some(p), true);
             return;
         }
+        if let Some(poller) = self.poller.get()
+            && poller.has_waiters()
+            && !poller.someone_blocks()
+            && self.spin.idle_ps() + 1 == self.procs
+        {
+            // The last P, goroutines wait in the poller and nobody polls: keep an M to
+            // poll (`netpoll`, poll point 4).
+            self.startm(Some(p), false);
+            return;
+        }
         self.pidleput(p);
         // A submitter that saw no idle P (npidle was 0) before the line above may have
         // queued work nobody looks at: the same fenced re-check as a parking M.
@@ -404,7 +422,15 @@ impl Sched {
         for m in lock(&self.allm).iter() {
             m.parker.unpark();
         }
+        self.wake_poller();
         self.sysmon.unpark();
+    }
+
+    /// Breaks the M blocked in the poller, if there is a poller.
+    pub(crate) fn wake_poller(&self) {
+        if let Some(p) = self.poller.get() {
+            p.wake();
+        }
     }
 
     /// Moves the calling M thread's handle from `threads` to `locked_threads` (a locked M

@@ -153,6 +153,9 @@ fn find_runnable<'s>(
         if let Some((g, inherit)) = try_local(sched, m, &mut p) {
             return Some((p, g, inherit));
         }
+        if let Some(g) = crate::netpoll::look(sched) {
+            return Some((p, g, false));
+        }
         if m.spinning.get() || sched.spin.try_begin_spinning(sched.procs) {
             m.spinning.set(true);
             if let Some(g) = crate::steal::steal_work(sched, &mut p) {
@@ -180,6 +183,27 @@ fn find_runnable<'s>(
             continue;
         }
         let deadline = crate::timers::watch_deadline(sched, m);
+        if let Some(mut gs) = crate::netpoll::block(sched, deadline) {
+            // Polled instead of parking (`netpoll`, poll point 2).
+            if deadline.is_some() {
+                crate::timers::unwatch(sched);
+            }
+            p = match sched.pidleget() {
+                Some(again) => {
+                    m.set_p(&again);
+                    if let Some(g) = gs.pop() {
+                        crate::netpoll::inject(sched, gs);
+                        return Some((again, g, false));
+                    }
+                    again
+                }
+                None => {
+                    crate::netpoll::inject(sched, gs);
+                    acquire_after_stop(sched, m)?
+                }
+            };
+            continue;
+        }
         let handed = sched.stopm(m, deadline);
         if deadline.is_some() {
             crate::timers::unwatch(sched);

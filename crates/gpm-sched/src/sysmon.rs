@@ -57,6 +57,12 @@ pub(crate) fn sysmon_main(sched: Arc<Sched>) {
             crate::timers::run_all(&sched);
             busy = true;
         }
+        if let Some(poller) = sched.poller() {
+            // Nobody polled for a while (`netpoll`, poll point 3).
+            let gs = poller.poll_if_stale(now);
+            busy |= !gs.is_empty();
+            crate::netpoll::inject(&sched, gs);
+        }
         if busy {
             idle = 0;
             delay = MIN_DELAY;

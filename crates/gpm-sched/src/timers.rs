@@ -197,5 +197,7 @@ fn nudge_watcher(sched: &Sched, when: u64) {
         && when < *until
     {
         m.parker.unpark();
+        // The watcher may sleep in the poller instead (`netpoll`, poll point 2).
+        sched.wake_poller();
     }
 }
