@@ -138,7 +138,7 @@ pub use cancelled::Cancelled;
 pub use g::GStatus;
 pub use gls::LocalKey;
 pub use lockosthread::{lock_os_thread, unlock_os_thread};
-pub use netpoll::{Interest, PollFd};
+pub use netpoll::{Interest, PollFd, connect_in_progress};
 pub use runtime::{
     DEFAULT_MAX_THREADS, MAX_PROCS, MAX_STACK_SIZE, Runtime, RuntimeBuilder, default_runtime, init,
     init_single_thread,

@@ -63,6 +63,13 @@ pub enum Interest {
     Write,
 }
 
+/// Whether `e`, from a `connect` on a non-blocking socket, means the connection is being
+/// made in the background (`EINPROGRESS`): wait for [`Interest::Write`], then read the
+/// socket's `SO_ERROR` (Go's `netFD.connect`).
+pub fn connect_in_progress(e: &io::Error) -> bool {
+    sys::is_in_progress(e)
+}
+
 /// A runtime's poller.
 #[derive(Debug)]
 pub(crate) struct Poller {

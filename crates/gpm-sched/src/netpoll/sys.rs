@@ -136,6 +136,12 @@ fn raise_nofile_limit() {
     unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) };
 }
 
+/// Whether `e` is a non-blocking `connect`'s `EINPROGRESS` (std's `ErrorKind::InProgress`
+/// is not stable yet).
+pub(crate) fn is_in_progress(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::EINPROGRESS)
+}
+
 /// Waits on a plain thread for `fd` to be readable (`read`) or writable, up to `timeout`
 /// (`None`: forever). `Ok(true)`: ready (or an error to read); `Ok(false)`: timed out.
 pub(crate) fn poll_fd(fd: RawFd, read: bool, timeout: Option<Duration>) -> io::Result<bool> {
