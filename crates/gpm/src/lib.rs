@@ -1,5 +1,6 @@
 //! gpm: Go's goroutines for Rust. The façade over the G-P-M scheduler: `go`, `Runtime`,
-//! channels with `select!`, sync primitives, `sleep`, `blocking`.
+//! channels with `select!`, sync primitives, `sleep`, `blocking`, and `net`
+//! (sockets whose blocking calls park the goroutine on the netpoller).
 //!
 //! Architecture Invariant: the façade adds API, never scheduling policy; policy lives in
 //! gpm-sched.
@@ -130,6 +131,7 @@ pub use gpm_sched::{LocalKey, local};
 pub use gpm_sched::{default_runtime, init, init_single_thread};
 
 pub mod chan;
+pub mod net;
 #[doc(hidden)]
 pub mod select;
 mod shim;

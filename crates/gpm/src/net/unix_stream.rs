@@ -1,0 +1,203 @@
+//! `UnixStream`: std's Unix-domain stream whose reads and writes park the goroutine (or
+//! block the plain thread) until the socket is ready, with std's timeouts and Go's
+//! deadlines.
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::unix::net::{self, SocketAddr};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use gpm_sched::Interest;
+use socket2::{Domain, SockAddr, SockRef, Socket, Type};
+
+use super::fd::NetFd;
+use super::socket;
+
+/// A Unix-domain stream socket (std's `UnixStream`, for goroutines). `Read` and `Write`
+/// are implemented for `UnixStream` and `&UnixStream`.
+pub struct UnixStream {
+    inner: NetFd<net::UnixStream>,
+}
+
+impl UnixStream {
+    /// Wraps a std stream already in non-blocking mode.
+    pub(crate) fn from_nonblocking(s: net::UnixStream) -> UnixStream {
+        UnixStream { inner: NetFd::new(s) }
+    }
+
+    /// Connects to the socket at `path`. A listener whose backlog is full makes Linux
+    /// refuse a non-blocking connect (`EAGAIN`) rather than queue it; then the connect is
+    /// made again in blocking mode, inside [`blocking`](crate::blocking).
+    pub fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
+        let path = path.as_ref();
+        let addr = SockAddr::unix(path)?;
+        let sock = Socket::new(Domain::UNIX, socket::nonblocking(Type::STREAM), None)?;
+        let s = UnixStream::from_nonblocking(sock.into());
+        match socket::connect(&SockRef::from(s.inner.sock()), s.inner.pfd(), &addr, None) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                drop(s);
+                let s = crate::blocking(|| net::UnixStream::connect(path))?;
+                s.set_nonblocking(true)?;
+                Ok(UnixStream::from_nonblocking(s))
+            }
+            r => r.map(|()| s),
+        }
+    }
+
+    /// An unnamed pair of connected sockets.
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = net::UnixStream::pair()?;
+        a.set_nonblocking(true)?;
+        b.set_nonblocking(true)?;
+        Ok((UnixStream::from_nonblocking(a), UnixStream::from_nonblocking(b)))
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.sock().local_addr()
+    }
+
+    /// The remote address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.sock().peer_addr()
+    }
+
+    /// Shuts down the read, write or both halves. A goroutine blocked in a read on this
+    /// socket (through another reference) then returns: `Ok(0)` or an error.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.sock().shutdown(how)
+    }
+
+    /// The pending socket error (`SO_ERROR`), cleared.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.sock().take_error()
+    }
+
+    /// A second handle to the same connection (a duplicated fd with its own poll handle,
+    /// timeouts and deadlines).
+    pub fn try_clone(&self) -> io::Result<UnixStream> {
+        Ok(UnixStream::from_nonblocking(self.inner.sock().try_clone()?))
+    }
+
+    /// std's read timeout: each read fails with `TimedOut` if it waits longer than `dur`
+    /// from its start. `Some(Duration::ZERO)` is `InvalidInput`, as std.
+    pub fn set_read_timeout(&self, dur: Option<Duration>) -> io::Result<()> {
+        self.inner.set_timeout(Interest::Read, dur)
+    }
+
+    /// std's write timeout, as [`set_read_timeout`](Self::set_read_timeout).
+    pub fn set_write_timeout(&self, dur: Option<Duration>) -> io::Result<()> {
+        self.inner.set_timeout(Interest::Write, dur)
+    }
+
+    /// The read timeout.
+    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.inner.timeout(Interest::Read))
+    }
+
+    /// The write timeout.
+    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.inner.timeout(Interest::Write))
+    }
+
+    /// Go's `SetDeadline`: both directions' deadlines.
+    pub fn set_deadline(&self, deadline: Option<Instant>) {
+        self.set_read_deadline(deadline);
+        self.set_write_deadline(deadline);
+    }
+
+    /// Go's `SetReadDeadline`: reads fail with `TimedOut` after this absolute time, also
+    /// one waiting now.
+    pub fn set_read_deadline(&self, deadline: Option<Instant>) {
+        self.inner.set_deadline(Interest::Read, deadline);
+    }
+
+    /// Go's `SetWriteDeadline`: writes fail with `TimedOut` after this absolute time.
+    pub fn set_write_deadline(&self, deadline: Option<Instant>) {
+        self.inner.set_deadline(Interest::Write, deadline);
+    }
+
+    /// The std stream, back in blocking mode (which every handle to the same socket
+    /// shares, `try_clone`s included).
+    pub fn into_std(self) -> io::Result<net::UnixStream> {
+        let s = self.inner.into_inner();
+        s.set_nonblocking(false)?;
+        Ok(s)
+    }
+}
+
+impl From<net::UnixStream> for UnixStream {
+    /// Takes a std stream, switching it to non-blocking mode.
+    ///
+    /// # Panics
+    /// If the mode cannot be set (the fd is not a socket).
+    fn from(s: net::UnixStream) -> UnixStream {
+        s.set_nonblocking(true).expect("UnixStream::from: set_nonblocking");
+        UnixStream::from_nonblocking(s)
+    }
+}
+
+impl Read for &UnixStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.io(Interest::Read, |mut s| s.read(buf))
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.inner.io(Interest::Read, |mut s| s.read_vectored(bufs))
+    }
+}
+
+impl Write for &UnixStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.io(Interest::Write, |mut s| s.write(buf))
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.inner.io(Interest::Write, |mut s| s.write_vectored(bufs))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Read for UnixStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+}
+
+impl Write for UnixStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixStream")
+            .field("addr", &self.local_addr().ok())
+            .field("peer", &self.peer_addr().ok())
+            .field("fd", &self.as_raw_fd())
+            .finish()
+    }
+}
+
+impl AsRawFd for UnixStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.as_raw_fd()
+    }
+}
+
+impl AsFd for UnixStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.as_fd()
+    }
+}
