@@ -1,0 +1,86 @@
+//! Shared helpers of the `net_*` tests: runtimes made as the other tests make them, a
+//! deadline so a hang fails the test instead of hanging it, byte patterns to check every
+//! byte, and helpers to read and write whole buffers.
+#![allow(dead_code)]
+
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+/// A runtime with `procs` Ps.
+pub fn runtime(procs: usize) -> gpm::Runtime {
+    // SAFETY: the tests' goroutines hold no thread-local and no thread-bound value across
+    // a park.
+    unsafe { gpm::Runtime::builder().procs(procs).build() }.expect("runtime")
+}
+
+/// Runs `f` on a fresh thread and fails the test if it has not finished within `secs`
+/// seconds (a hang). A panic inside `f` is resumed here.
+pub fn deadline<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let _ = tx.send(());
+        out
+    });
+    match rx.recv_timeout(Duration::from_secs(secs)) {
+        Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            match handle.join().expect("test body thread") {
+                Ok(v) => v,
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("hang: the test did not finish within {secs} s")
+        }
+    }
+}
+
+/// Runs `f` as the body of a goroutine of a fresh `procs`-P runtime, under a deadline.
+pub fn on_runtime<T: Send + 'static>(
+    procs: usize,
+    secs: u64,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    deadline(secs, move || runtime(procs).block_on(f))
+}
+
+/// The byte at offset `i` of stream `seed`'s pattern.
+pub fn pattern(seed: u64, i: usize) -> u8 {
+    (seed.wrapping_mul(31).wrapping_add(i as u64 * 7) % 251) as u8
+}
+
+/// `n` bytes of stream `seed`'s pattern.
+pub fn bytes(seed: u64, n: usize) -> Vec<u8> {
+    (0..n).map(|i| pattern(seed, i)).collect()
+}
+
+/// Reads until EOF into a vector.
+pub fn read_to_end(mut r: impl Read) -> io::Result<Vec<u8>> {
+    let mut v = Vec::new();
+    r.read_to_end(&mut v)?;
+    Ok(v)
+}
+
+/// Writes all of `buf` in chunks of at most `chunk` bytes.
+pub fn write_chunked(mut w: impl Write, buf: &[u8], chunk: usize) -> io::Result<()> {
+    for c in buf.chunks(chunk) {
+        w.write_all(c)?;
+    }
+    Ok(())
+}
+
+/// The number of open fds of this process.
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+}
+
+/// The soft limit on open fds (`Max open files` in `/proc/self/limits`).
+pub fn fd_limit() -> usize {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1024)
+}
