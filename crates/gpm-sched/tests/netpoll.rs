@@ -247,6 +247,8 @@ fn runtime_drop_cancels_goroutines_blocked_in_a_read() {
     while rt.stats().waiting < 20 {
         std::thread::sleep(Duration::from_millis(1));
     }
+    let dump = rt.dump();
+    assert_eq!(dump.matches("IO wait").count(), 20, "{dump}");
     drop(rt);
     for h in handles {
         assert!(h.join().is_err(), "a goroutine blocked in read finished after the drop");

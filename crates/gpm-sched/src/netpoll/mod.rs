@@ -382,7 +382,7 @@ impl PollFd {
             return Ok(());
         }
         let waiting = Waiting::new(&reg.poller, s, g);
-        let woken = crate::park::park_deadline(WaitReason::Park, deadline);
+        let woken = crate::park::park_deadline(WaitReason::IoWait, deadline);
         drop(waiting);
         if !woken && deadline.is_some_and(|d| d <= Instant::now()) {
             return Err(timed_out(dir));

@@ -75,11 +75,13 @@ pub enum WaitReason {
     SemAcquire,
     /// `blocking` on a single-thread runtime: the call runs on a helper thread.
     Blocking,
+    /// Waiting for an fd to be readable or writable (the netpoller; Go's `IO wait`).
+    IoWait,
 }
 
 impl WaitReason {
     /// Every reason, at the index of its byte (checked at compile time below).
-    const ALL: [WaitReason; 13] = {
+    const ALL: [WaitReason; 14] = {
         use WaitReason::*;
         [
             Park,
@@ -95,6 +97,7 @@ impl WaitReason {
             SyncWaitGroupWait,
             SemAcquire,
             Blocking,
+            IoWait,
         ]
     };
 
@@ -123,6 +126,7 @@ impl WaitReason {
             WaitReason::SyncWaitGroupWait => "sync.WaitGroup.Wait",
             WaitReason::SemAcquire => "semacquire",
             WaitReason::Blocking => "blocking call",
+            WaitReason::IoWait => "IO wait",
         }
     }
 }
@@ -135,7 +139,7 @@ const _: () = {
         assert!(WaitReason::ALL[i] as usize == i, "WaitReason::ALL: out of byte order");
         i += 1;
     }
-    assert!(WaitReason::ALL.len() == WaitReason::Blocking as usize + 1, "WaitReason::ALL: short");
+    assert!(WaitReason::ALL.len() == WaitReason::IoWait as usize + 1, "WaitReason::ALL: short");
 };
 
 /// Wakes one parked goroutine or thread. `Clone + Send + Sync`; cheap to clone.
