@@ -142,9 +142,10 @@ impl M {
     /// (`Sched::with_p_of`). Debug builds check this.
     #[inline]
     pub(crate) unsafe fn claim(&self) -> Option<OwnedP<'_>> {
+        // No P held (lost to sysmon in `blocking`, say): nothing to claim, nothing claimed.
+        let (p, seq) = self.p()?;
         #[cfg(debug_assertions)]
         assert!(!self.claimed.replace(true), "M::claim: M {} claimed its P twice", self.id);
-        let (p, seq) = self.p()?;
         // SAFETY: the caller's contract is `OwnedP::claim`'s, with this M's mark and record.
         if let Some(owned) = unsafe { OwnedP::claim(p, &self.user, seq, self.token.get()) } {
             return Some(owned);
