@@ -1,10 +1,9 @@
-//! Shared helpers of the `net_*` tests: runtimes made as the other tests make them, a
-//! deadline so a hang fails the test instead of hanging it, byte patterns to check every
-//! byte, and helpers to read and write whole buffers.
+//! Shared helpers of the `net_*` tests: runtimes made as the other tests make them, the
+//! channel tests' deadline so a hang fails the test instead of hanging it, byte patterns
+//! to check every byte, and helpers to read and write whole buffers.
 #![allow(dead_code)]
 
 use std::io::{self, Read, Write};
-use std::time::Duration;
 
 /// A runtime with `procs` Ps.
 pub fn runtime(procs: usize) -> gpm::Runtime {
@@ -13,27 +12,10 @@ pub fn runtime(procs: usize) -> gpm::Runtime {
     unsafe { gpm::Runtime::builder().procs(procs).build() }.expect("runtime")
 }
 
-/// Runs `f` on a fresh thread and fails the test if it has not finished within `secs`
-/// seconds (a hang). A panic inside `f` is resumed here.
-pub fn deadline<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let handle = std::thread::spawn(move || {
-        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-        let _ = tx.send(());
-        out
-    });
-    match rx.recv_timeout(Duration::from_secs(secs)) {
-        Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-            match handle.join().expect("test body thread") {
-                Ok(v) => v,
-                Err(payload) => std::panic::resume_unwind(payload),
-            }
-        }
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            panic!("hang: the test did not finish within {secs} s")
-        }
-    }
-}
+// The deadline helper is the channel tests' own.
+#[path = "../chan_support/mod.rs"]
+mod chan_support;
+pub use chan_support::deadline;
 
 /// Runs `f` as the body of a goroutine of a fresh `procs`-P runtime, under a deadline.
 pub fn on_runtime<T: Send + 'static>(
