@@ -125,8 +125,9 @@ pub(crate) struct G {
     /// one has not run yet (its job waits in `job`), and for a dead G whose coroutine went
     /// to its P's cache: coroutines are bound lazily (`gfree::bind`). A `SendCoroutine`, made
     /// under the runtime's migration promise (`gfree::new_coroutine`).
-    /// Taken out (`Cell::take`) by whoever works on it and put back: no reference to it
-    /// outlives the owner's use. The M resuming the G holds it while the G runs.
+    /// Reached by whoever owns the G (dequeued it, took it off a free list, saw it die):
+    /// taken out and put back, or, by the M resuming it, through `gfree::bind`'s pointer,
+    /// which lives until the G is visible again.
     pub(crate) co: Cell<Option<Box<SendCoroutine>>>,
     /// owner: the job of a G that has not run yet and has no coroutine.
     pub(crate) job: Cell<Option<RawJob>>,

@@ -191,14 +191,23 @@ fn new_coroutine(stack: Stack) -> Box<SendCoroutine> {
 /// else a new one on a pool stack, loaded with the G's job. `None`: no stack could be had;
 /// the G's job was dropped (its join reports `Cancelled` with the reason, module docs) and
 /// the caller must retire it.
-/// Taken out of the G: the caller (which dequeued `g`, and so owns its stack) puts it
-/// back when the resume returns.
+///
+/// The coroutine stays in the G; the pointer is valid, and the caller's alone, until it
+/// makes the G visible again (queues or readies it): the caller dequeued `g`, so it owns
+/// the G's stack and its `co` (`G::co`). Not taken out and put back: the resume path would
+/// pay two stores and a drop check per switch for it.
 #[inline]
-pub(crate) fn bind(sched: &Sched, p: &mut OwnedP<'_>, g: &G) -> Option<Box<SendCoroutine>> {
-    match g.co.take() {
-        Some(co) => Some(co),
-        None => bind_new(sched, p, g),
+pub(crate) fn bind(
+    sched: &Sched,
+    p: &mut OwnedP<'_>,
+    g: &G,
+) -> Option<std::ptr::NonNull<SendCoroutine>> {
+    // SAFETY: the caller owns `g.co` (above): no other reference to it exists.
+    let slot = unsafe { &mut *g.co.as_ptr() };
+    if slot.is_none() {
+        *slot = Some(bind_new(sched, p, g)?);
     }
+    slot.as_deref_mut().map(std::ptr::NonNull::from)
 }
 
 /// The slow half of `bind`: a coroutine for a G's first run, whose caller owns it.

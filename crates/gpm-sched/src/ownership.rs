@@ -169,6 +169,13 @@ impl PWord {
         self.0.load(Acquire)
     }
 
+    /// The word as its owner sees it. Relaxed: the owner wrote the seq, or read it with
+    /// Acquire when it became the owner, and no one else changes it (`OwnedP::seq`).
+    #[inline]
+    fn load_owned(&self) -> u64 {
+        self.0.load(Relaxed)
+    }
+
     /// The status part of a word.
     pub fn status_of(word: u64) -> PStatus {
         match word & STATUS {
@@ -335,14 +342,26 @@ impl Default for PWord {
 #[must_use = "an OwnedP dropped without being given up strands its P"]
 pub(crate) struct OwnedP<'a> {
     p: &'a P,
+    /// The seq it was made with, to check `seq()` against.
+    #[cfg(debug_assertions)]
     seq: u64,
     /// Not `Send`: a claim belongs to the thread that made it (`hand_over` crosses threads).
     _thread: PhantomData<*const ()>,
 }
 
 impl<'a> OwnedP<'a> {
+    /// One pointer: the schedule loop moves it on every switch. The seq stays in the P's
+    /// word (`seq()`).
+    #[inline]
     fn new(p: &'a P, seq: u64) -> OwnedP<'a> {
-        OwnedP { p, seq, _thread: PhantomData }
+        #[cfg(not(debug_assertions))]
+        let _ = seq;
+        OwnedP {
+            p,
+            #[cfg(debug_assertions)]
+            seq,
+            _thread: PhantomData,
+        }
     }
 
     /// Takes `p` off the idle list: a new seq, `Running`.
@@ -413,13 +432,20 @@ impl<'a> OwnedP<'a> {
     /// The seq this ownership holds.
     #[inline]
     pub(crate) fn seq(&self) -> u64 {
-        self.seq
+        // Only an acquisition changes a word's seq, and none can happen while the P has an
+        // owner outside goroutine code (module docs: sysmon retakes from a mark holding a
+        // token, or from `Syscall`, and an `OwnedP` lives only with a zero mark in status
+        // `Running` or `Retaking`).
+        let seq = PWord::seq_of(self.p.word.load_owned());
+        #[cfg(debug_assertions)]
+        debug_assert_eq!(seq, self.seq, "OwnedP::seq: P {} was acquired again", self.p.id);
+        seq
     }
 
     /// The token an M's mark holds while goroutine code runs on this P.
     #[inline]
     pub(crate) fn token(&self) -> u64 {
-        token(self.p.id, self.seq)
+        token(self.p.id, self.seq())
     }
 
     /// Step 1: the M with `mark` runs goroutine code on the P from now on; the ownership
@@ -433,12 +459,12 @@ impl<'a> OwnedP<'a> {
 
     /// Back on the idle list (the caller then pushes its index there).
     pub(crate) fn set_idle(self) {
-        self.p.word.set_idle(self.seq);
+        self.p.word.set_idle(self.seq());
     }
 
     /// For another thread (`startm`'s M): the P travels as a `HandOff`.
     pub(crate) fn hand_over(self) -> HandOff {
-        HandOff { id: self.p.id, seq: self.seq }
+        HandOff { id: self.p.id, seq: self.seq() }
     }
 }
 

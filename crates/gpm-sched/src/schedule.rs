@@ -312,9 +312,8 @@ pub(crate) fn execute<'s>(
         shared.cur_g.store(g.as_ptr() as *mut _, Release);
         p.bump(|p| &p.resumes);
         m.lend(p);
-        let resumed = co.resume_in(slot);
-        // Back before anyone else can see the G again (a wake-up, a queue).
-        g.co.set(Some(co));
+        // SAFETY: `bind`'s pointer, used before anything here makes the G visible again.
+        let resumed = unsafe { co.as_mut() }.resume_in(slot);
         m.cur_g.set(std::ptr::null());
         // SAFETY: the M's own stack, right after the resume it lent its P for; goroutine
         // code lent back every claim it made (`Sched::with_p_of`).
