@@ -32,7 +32,7 @@
 //!   from a 20 ms hog with `Retaking`, a heavy fence and a second look at the M's mark.
 //!   Loom-checked.
 //! * **stealing** (`steal.rs`): 4 passes in a random coprime order, `runnext` last.
-//! * **timers** (`timers.rs`): per-P heaps, one watcher M parks until the nearest deadline.
+//! * **timers** (`timers/`): per-P 4-ary heaps of parked Gs and function timers (`FuncTimer`); one watcher M parks until the nearest deadline.
 //! * **locked threads** (`lockosthread.rs`): Go's `startlockedm` / `stoplockedm`.
 //!
 //! # Where the current G is found
@@ -146,6 +146,7 @@ pub use runtime::{
 pub use spawn::JoinHandle;
 pub use stats::Stats;
 pub use syscall::blocking;
+pub use timers::{Fired, FuncTimer};
 
 #[doc(hidden)]
 pub mod testing {

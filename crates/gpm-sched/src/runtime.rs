@@ -32,8 +32,8 @@ mod default;
 mod shutdown;
 
 pub(crate) use cancel::OnItsM;
-pub(crate) use default::with_current;
 pub use default::{default_runtime, init, init_single_thread};
+pub(crate) use default::{try_with_current, with_current};
 use shutdown::finish_shutdown;
 pub(crate) use shutdown::{cancel_on_home, cancel_on_locked_m};
 

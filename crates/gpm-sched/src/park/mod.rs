@@ -23,7 +23,7 @@
 //! The goroutine half is `state.rs`'s state machine: `park` takes a stored permit or switches
 //! to the M, and the M parks the G on its own stack (`EMPTY → PARKED`, Go's
 //! `unlockf`); `unpark` either leaves a permit or takes the parked G and readies it. A
-//! deadline arms a timer after the switch (`timers.rs`). Inside `blocking` the park leaves
+//! deadline arms a timer after the switch (`timers/`). Inside `blocking` the park leaves
 //! the syscall around the switch (`syscall.rs`).
 //!
 //! Migration: `park_deadline` finds its G (`context::current_g`, never inlined) once,

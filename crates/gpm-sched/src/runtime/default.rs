@@ -78,6 +78,16 @@ fn not_started() -> ! {
     )
 }
 
+/// As [`with_current`], or `None` on a plain thread with no default runtime.
+pub(crate) fn try_with_current<R>(f: impl FnOnce(&Sched, *const M) -> R) -> Option<R> {
+    let m = crate::context::current_m();
+    if m.is_null() {
+        return DEFAULT.get().map(|rt| f(&rt.sched, m));
+    }
+    // SAFETY: a non-null current M is alive on this thread and keeps its runtime alive.
+    Some(f(unsafe { (*m).sched() }, m))
+}
+
 /// Runs `f` with the runtime of the calling goroutine (or the default runtime) and the
 /// calling thread's M (null on a plain thread), read once.
 #[track_caller]

@@ -1,0 +1,153 @@
+//! A 4-ary min-heap of timer entries ordered by deadline (Go's timer heap, `timerHeapN`):
+//! four children per node halve a binary heap's depth, so a pop at expiry, which walks
+//! from the root to a leaf, touches half as many cache lines of a large heap, and a node's
+//! children sit side by side.
+
+/// Entries `(when, item)`; the earliest `when` at index 0.
+#[derive(Debug)]
+pub(crate) struct Heap<T> {
+    v: Vec<(u64, T)>,
+}
+
+const ARITY: usize = 4;
+
+impl<T> Heap<T> {
+    pub(crate) const fn new() -> Heap<T> {
+        Heap { v: Vec::new() }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.v.len()
+    }
+
+    /// The earliest deadline.
+    pub(crate) fn peek_when(&self) -> Option<u64> {
+        self.v.first().map(|e| e.0)
+    }
+
+    pub(crate) fn push(&mut self, when: u64, item: T) {
+        self.v.push((when, item));
+        self.sift_up(self.v.len() - 1);
+    }
+
+    /// Removes the entry with the earliest deadline.
+    pub(crate) fn pop(&mut self) -> Option<(u64, T)> {
+        if self.v.is_empty() {
+            return None;
+        }
+        let top = self.v.swap_remove(0);
+        if !self.v.is_empty() {
+            self.sift_down(0);
+        }
+        Some(top)
+    }
+
+    /// Keeps the entries for which `keep` holds, and restores the heap order.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        self.v.retain(|(_, item)| keep(item));
+        if self.v.len() > 1 {
+            for i in (0..=(self.v.len() - 2) / ARITY).rev() {
+                self.sift_down(i);
+            }
+        }
+    }
+
+    /// Moves the entry at `i` up to its place: parents later than it move down one level
+    /// each (one move per level, not a swap).
+    fn sift_up(&mut self, mut i: usize) {
+        let when = self.v[i].0;
+        while i > 0 {
+            let parent = (i - 1) / ARITY;
+            if self.v[parent].0 <= when {
+                break;
+            }
+            self.v.swap(parent, i);
+            i = parent;
+        }
+    }
+
+    /// Moves the entry at `i` down to its place (after a pop, the last entry moved to the
+    /// root): at each level the earliest of up to four children, found in one slice.
+    fn sift_down(&mut self, mut i: usize) {
+        let when = self.v[i].0;
+        let n = self.v.len();
+        loop {
+            let first = ARITY * i + 1;
+            if first >= n {
+                return;
+            }
+            let kids = &self.v[first..(first + ARITY).min(n)];
+            let mut min = 0;
+            for (k, e) in kids.iter().enumerate().skip(1) {
+                if e.0 < kids[min].0 {
+                    min = k;
+                }
+            }
+            if kids[min].0 >= when {
+                return;
+            }
+            self.v.swap(first + min, i);
+            i = first + min;
+        }
+    }
+}
+
+#[cfg(all(test, not(gpm_loom)))]
+mod tests {
+    use super::Heap;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push(u64),
+        Pop,
+        /// Drop the entries whose id is divisible by this.
+        Retain(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u64..64).prop_map(Op::Push),
+            3 => Just(Op::Pop),
+            1 => (2u64..5).prop_map(Op::Retain),
+        ]
+    }
+
+    proptest! {
+        /// Against a sequential model (a sorted multiset of (when, id)): every pop gives
+        /// the earliest deadline, and the heap holds exactly the model's entries.
+        #[test]
+        fn heap_matches_a_sorted_model(ops in proptest::collection::vec(op(), 0..300)) {
+            let mut heap = Heap::new();
+            let mut model: BTreeMap<(u64, u64), ()> = BTreeMap::new();
+            for (id, op) in ops.into_iter().enumerate() {
+                let id = id as u64;
+                match op {
+                    Op::Push(when) => {
+                        heap.push(when, id);
+                        model.insert((when, id), ());
+                    }
+                    Op::Pop => {
+                        let got = heap.pop();
+                        let want = model.keys().next().copied();
+                        match (got, want) {
+                            (None, None) => {}
+                            (Some((when, id)), Some((w, _))) => {
+                                prop_assert_eq!(when, w);
+                                prop_assert!(model.remove(&(when, id)).is_some());
+                            }
+                            (got, want) => prop_assert!(false, "pop {:?}, model {:?}", got, want),
+                        }
+                    }
+                    Op::Retain(k) => {
+                        heap.retain(|id| id % k != 0);
+                        model.retain(|&(_, id), _| id % k != 0);
+                    }
+                }
+                prop_assert_eq!(heap.len(), model.len());
+                prop_assert_eq!(heap.peek_when(), model.keys().next().map(|k| k.0));
+            }
+        }
+    }
+}
