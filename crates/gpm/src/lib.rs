@@ -136,4 +136,5 @@ pub mod net;
 pub mod select;
 mod shim;
 pub mod sync;
+pub mod time;
 mod waiter;

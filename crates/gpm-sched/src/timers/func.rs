@@ -27,6 +27,7 @@ use crate::sched::Sched;
 pub struct Fired<'a> {
     sched: &'a Sched,
     timer: &'a Arc<Inner>,
+    seq: u64,
     when: Instant,
 }
 
@@ -36,20 +37,19 @@ impl Fired<'_> {
         self.when
     }
 
+    /// The number of the arming that fired (compare with [`FuncTimer::arming`]).
+    pub fn arming(&self) -> u64 {
+        self.seq >> 1
+    }
+
     /// Arms the same timer again for `when` (a ticker's next tick), unless it was reset or
-    /// stopped since this firing began. Returns whether it re-armed.
-    pub fn rearm(&self, when: Instant) -> bool {
-        let fired = self.timer.state.load(Acquire);
-        // Disarmed with this firing's seq: nobody touched it since.
-        if fired & ARMED != 0 {
-            return false;
-        }
-        let next = fired + SEQ_ONE;
-        if self.timer.state.compare_exchange(fired, next | ARMED, AcqRel, Relaxed).is_err() {
-            return false;
-        }
+    /// stopped since this firing began. Returns the new arming's number if it re-armed.
+    pub fn rearm(&self, when: Instant) -> Option<u64> {
+        let next = self.seq + SEQ_ONE;
+        // Still disarmed with this firing's seq: nobody reset or re-armed it since.
+        self.timer.state.compare_exchange(self.seq, next | ARMED, AcqRel, Relaxed).ok()?;
         super::add_func(self.sched, None, when, self.timer.clone(), next);
-        true
+        Some(next >> 1)
     }
 
     /// Spawns `f` as a goroutine on the runtime that fired the timer (Go's `AfterFunc`).
@@ -88,6 +88,8 @@ pub(crate) struct Inner {
     state: AtomicU64,
     sched: Weak<Sched>,
     f: Callback,
+    /// Whether firing could still matter to anyone (`FuncTimer::watching`).
+    alive: Option<Box<dyn Fn() -> bool + Send + Sync>>,
 }
 
 impl fmt::Debug for Inner {
@@ -99,7 +101,7 @@ impl fmt::Debug for Inner {
 impl Inner {
     /// A heap entry armed with `seq` is still the live arming.
     pub(crate) fn is_armed_with(&self, seq: u64) -> bool {
-        self.state.load(Relaxed) == seq | ARMED
+        self.state.load(Relaxed) == seq | ARMED && self.alive.as_ref().is_none_or(|alive| alive())
     }
 
     /// The entry armed with `seq` expired (at `when`, in the runtime's ns): run the
@@ -108,7 +110,8 @@ impl Inner {
         if self.state.compare_exchange(seq | ARMED, seq, AcqRel, Relaxed).is_err() {
             return;
         }
-        let fired = Fired { sched, timer: self, when: crate::schedule::ns_to_instant(sched, when) };
+        let when = crate::schedule::ns_to_instant(sched, when);
+        let fired = Fired { sched, timer: self, seq, when };
         (self.f)(&fired);
     }
 }
@@ -165,7 +168,20 @@ impl FuncTimer {
     where
         F: Fn(&Fired<'_>) + Send + Sync + 'static,
     {
-        FuncTimer { inner: Arc::new(Inner { state: AtomicU64::new(0), sched, f: Box::new(f) }) }
+        let inner = Inner { state: AtomicU64::new(0), sched, f: Box::new(f), alive: None };
+        FuncTimer { inner: Arc::new(inner) }
+    }
+
+    /// Lets the runtime drop an arming's heap entry, when it prunes its heap, once `alive`
+    /// says its firing cannot matter any more (a one-shot whose receiver is gone): a
+    /// detached timer with a far deadline then costs nothing after its last user left.
+    ///
+    /// # Panics
+    /// After the timer was armed.
+    pub fn watching(mut self, alive: impl Fn() -> bool + Send + Sync + 'static) -> FuncTimer {
+        let inner = Arc::get_mut(&mut self.inner).expect("FuncTimer::watching: set before arming");
+        inner.alive = Some(Box::new(alive));
+        self
     }
 
     /// Gives the handle up without stopping the timer: an arming in flight still fires
@@ -207,6 +223,12 @@ impl FuncTimer {
             }
         }
         false
+    }
+
+    /// The number of the latest arming (by [`reset`](Self::reset) or [`Fired::rearm`]);
+    /// 0 before the first.
+    pub fn arming(&self) -> u64 {
+        self.inner.state.load(Acquire) >> 1
     }
 
     /// Whether an arming waits to fire.
