@@ -8,7 +8,7 @@ mod net_support;
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use gpm::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
+use gpm::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixStream};
 use net_support::{deadline, open_fds, runtime};
 
 #[test]
@@ -38,6 +38,11 @@ fn runtime_drop_cancels_blocked_reads_and_closes_every_fd() {
                 }));
                 let u = UdpSocket::bind("127.0.0.1:0").unwrap();
                 hs.push(gpm::go(move || u.recv(&mut [0u8; 1]).map(|_| ())));
+                let (d, _e) = UnixDatagram::pair().unwrap();
+                hs.push(gpm::go(move || {
+                    let _keep = _e;
+                    d.recv(&mut [0u8; 1]).map(|_| ())
+                }));
             }
             hs.push(gpm::go(move || l.accept().map(|_| ())));
             let n = hs.len();
@@ -48,7 +53,7 @@ fn runtime_drop_cancels_blocked_reads_and_closes_every_fd() {
             assert!(t.elapsed() < Duration::from_secs(10), "not all parked: {:?}", rt.stats());
             std::thread::sleep(Duration::from_millis(1));
         }
-        assert!(open_fds() >= before + 2 * PAIRS + 30);
+        assert!(open_fds() >= before + 2 * PAIRS + 50);
         drop(rt);
         for h in handles {
             assert!(h.join().is_err(), "a goroutine blocked in the poller finished");

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gpm::net::{UdpSocket, UnixListener, UnixStream};
-use net_support::{bytes, deadline, on_runtime, read_to_end, write_chunked};
+use net_support::{TempPath, bytes, deadline, on_runtime, read_to_end, write_chunked};
 
 #[test]
 fn udp_round_trips_through_an_echo_goroutine() {
@@ -87,23 +87,6 @@ fn udp_connected_send_recv_peek_and_deadline() {
         assert!(s.read_timeout().unwrap().is_none());
         let _back = UdpSocket::from(s);
     });
-}
-
-/// A temporary socket path, removed on drop.
-struct TempPath(std::path::PathBuf);
-
-impl TempPath {
-    fn new(tag: &str) -> TempPath {
-        let p = std::env::temp_dir().join(format!("gpm-net-{}-{tag}.sock", std::process::id()));
-        let _ = std::fs::remove_file(&p);
-        TempPath(p)
-    }
-}
-
-impl Drop for TempPath {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
 
 #[test]

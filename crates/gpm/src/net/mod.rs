@@ -1,6 +1,6 @@
-//! Networking for goroutines: std's TCP, UDP and Unix-domain types with std's names and
-//! signatures, whose blocking calls park the goroutine on the runtime's netpoller (Go's
-//! `net` package over `internal/poll`).
+//! Networking for goroutines: std's TCP, UDP and Unix-domain (stream and datagram) types
+//! with std's names and signatures, whose blocking calls park the goroutine on the
+//! runtime's netpoller (Go's `net` package over `internal/poll`).
 //!
 //! # Quick example: an echo server
 //! ```
@@ -103,19 +103,23 @@
 //!
 //! # Layout
 //! `fd.rs` (`NetFd`: the try / lock / wait loop, timeouts and deadlines), `socket.rs`
-//! (setup on socket2: resolution, backlog, accept4, connect), then one file per type.
+//! (setup on socket2: resolution, backlog, accept4, connect, peek), then one file per
+//! type: `tcp_listener.rs`, `tcp_stream.rs`, `udp.rs`, `unix_listener.rs`,
+//! `unix_stream.rs`, `unix_datagram.rs`.
 
 mod fd;
 mod socket;
 mod tcp_listener;
 mod tcp_stream;
 mod udp;
+mod unix_datagram;
 mod unix_listener;
 mod unix_stream;
 
 pub use tcp_listener::{Incoming, TcpListener};
 pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;
+pub use unix_datagram::UnixDatagram;
 pub use unix_listener::{UnixIncoming, UnixListener};
 pub use unix_stream::UnixStream;
 

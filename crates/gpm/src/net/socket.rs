@@ -1,9 +1,11 @@
 //! Socket setup shared by the types of `gpm::net`, on socket2 (the façade does not call
 //! libc): name resolution off the scheduler, the listen backlog, non-blocking sockets made
-//! with `SOCK_NONBLOCK | SOCK_CLOEXEC`, accept4 with the same flags, and connect as Go
-//! does it (non-blocking `connect`, a wait for writability, then `SO_ERROR`).
+//! with `SOCK_NONBLOCK | SOCK_CLOEXEC`, accept4 with the same flags, connect as Go
+//! does it (non-blocking `connect`, a wait for writability, then `SO_ERROR`), and a
+//! `MSG_PEEK` receive for sockets whose std type has no stable `peek`.
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::AsFd;
 use std::sync::OnceLock;
@@ -113,4 +115,15 @@ fn wait_connected(sock: &Socket, pfd: &PollFd) -> io::Result<()> {
 /// std's error for a zero connect timeout.
 pub(crate) fn zero_timeout() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, "cannot set a 0 duration timeout")
+}
+
+/// One `recv` with `MSG_PEEK` on `fd` into `buf` (std has no stable `peek` for Unix
+/// datagram sockets; socket2 has one over uninitialised buffers).
+pub(crate) fn peek(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
+    let ptr = buf as *mut [u8] as *mut [MaybeUninit<u8>];
+    // SAFETY: 1. `MaybeUninit<u8>` has `u8`'s layout: `ptr` covers exactly `buf`, borrowed
+    // for the reborrow's life. 2. socket2's receive calls write only initialised bytes (the
+    // kernel copies data in; see `Socket::recv`), so `buf` stays initialised.
+    let uninit = unsafe { &mut *ptr };
+    SockRef::from(&fd).peek(uninit)
 }

@@ -1,6 +1,6 @@
 //! Shared helpers of the `net_*` tests: runtimes made as the other tests make them, the
 //! channel tests' deadline so a hang fails the test instead of hanging it, byte patterns
-//! to check every byte, and helpers to read and write whole buffers.
+//! to check every byte, helpers to read and write whole buffers, and socket paths.
 #![allow(dead_code)]
 
 use std::io::{self, Read, Write};
@@ -65,4 +65,22 @@ pub fn fd_limit() -> usize {
         .and_then(|l| l.split_whitespace().nth(3))
         .and_then(|n| n.parse().ok())
         .unwrap_or(1024)
+}
+
+/// A temporary socket path, removed on drop.
+pub struct TempPath(pub std::path::PathBuf);
+
+impl TempPath {
+    /// A path unique to this process and `tag`, removed first if it exists.
+    pub fn new(tag: &str) -> TempPath {
+        let p = std::env::temp_dir().join(format!("gpm-net-{}-{tag}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&p);
+        TempPath(p)
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
