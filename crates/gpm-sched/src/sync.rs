@@ -1,15 +1,15 @@
 //! The `sync` shim: std's atomics and thread parking, or loom's when built with
 //! `--cfg gpm_loom`, for the modules the loom models check (`park/state.rs`,
-//! `park/parker.rs`, `spinning`, `joinstate`, `ownership`). The rest of the crate uses std
-//! directly: under loom only those modules are exercised.
+//! `park/parker.rs`, `spinning`, `joinstate`, `ownership`, `netpoll/desc.rs`'s semaphore).
+//! The rest of the crate uses std directly: under loom only those modules are exercised.
 
 #[cfg(gpm_loom)]
-pub(crate) use loom::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, fence};
+pub(crate) use loom::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, AtomicUsize, fence};
 #[cfg(gpm_loom)]
 pub(crate) use loom::thread::{Thread, current, park};
 
 #[cfg(not(gpm_loom))]
-pub(crate) use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, fence};
+pub(crate) use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, AtomicUsize, fence};
 #[cfg(not(gpm_loom))]
 pub(crate) use std::thread::{Thread, current, park};
 

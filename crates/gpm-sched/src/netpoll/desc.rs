@@ -6,15 +6,16 @@
 //! goroutine waiting (Go's `pdNil` / `pdReady` / the G; Go's `pdWait` is not needed here,
 //! because gpm's park keeps a permit, see below).
 //!
-//! A waiter ([`Sema::prepare`]): takes `READY` (then tries its I/O again), or puts its G
-//! where `NIL` was, re-checks what can end the wait (the deadline; a close), and parks.
-//! When the park returns it takes the word back ([`Sema::withdraw`]): `READY` means an edge
-//! came, its own G means nothing did (a stale permit, or the park timed out), `NIL` means
-//! someone woke it to re-read its deadline.
+//! A waiter ([`Sema::wait`]): takes `READY` (then tries its I/O again), or puts its G
+//! where `NIL` was ([`Sema::prepare`]), re-checks what can end the wait (the deadline; a
+//! close), and parks. When the park returns it takes the word back ([`Sema::withdraw`]):
+//! `READY` means an edge came, its own G means nothing did (a stale permit, or the park
+//! timed out), `NIL` means someone woke it to re-read its deadline.
 //!
-//! The poller, on an edge ([`Sema::unblock`] with `ready`): `READY` whatever was there; if
-//! that was a G, the poller took it and readies it. A deadline moved, or a close: the same
-//! without `ready` (the word goes back to `NIL`).
+//! The poller, on an edge ([`Sema::wake`] with `ready`, i.e. [`Sema::unblock`] and then the
+//! G's `unpark`): `READY` whatever was there; if that was a G, the poller took it and
+//! readies it. A deadline moved, or a close: the same without `ready` (the word goes back
+//! to `NIL`).
 //!
 //! Races it prevents: an edge between the waiter's `EAGAIN` and its park leaves `READY`,
 //! which the waiter's `prepare` takes (edge-triggered epoll reports that edge only once);
@@ -30,9 +31,10 @@
 //! an event whose token carries an old sequence number is dropped.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::*};
+use std::sync::atomic::AtomicU32;
 
 use crate::g::{G, GRef};
+use crate::sync::{AtomicUsize, Ordering::*};
 
 const NIL: usize = 0;
 const READY: usize = 1;
@@ -43,7 +45,7 @@ pub(crate) struct Sema(AtomicUsize);
 
 /// What `prepare` found.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Prepared {
+enum Prepared {
     /// A permit was there (and is consumed): try the I/O again, no park.
     Ready,
     /// The caller's G is in the word: re-check, then park.
@@ -51,11 +53,38 @@ pub(crate) enum Prepared {
 }
 
 impl Sema {
+    /// The waiter `g` (the caller, running), as `PollFd::wait` runs it: takes a permit, or
+    /// registers, re-reads what can end the wait (`changed`: the deadline moved, or a close,
+    /// since the caller read it), and parks (`park`, which returns whether a permit woke
+    /// it); then takes the word back, also when a runtime drop unwinds `g` out of its park.
+    /// `None`: no park (a permit was taken, or the state changed; the caller retries);
+    /// `Some(woken)`: what `park` returned.
+    pub(crate) fn wait(
+        &self,
+        g: GRef,
+        changed: impl FnOnce() -> bool,
+        park: impl FnOnce() -> bool,
+    ) -> Option<bool> {
+        if self.prepare(g) == Prepared::Ready {
+            return None;
+        }
+        // Re-read after registering: a setter that changed the state before found no G to
+        // wake, and one that changes it from now on finds this G.
+        if changed() {
+            self.withdraw(g);
+            return None;
+        }
+        let registered = Registered { sema: self, g };
+        let woken = park();
+        drop(registered);
+        Some(woken)
+    }
+
     /// The waiter `g` (the caller, running): takes a permit, or registers.
     ///
     /// Panics if another goroutine waits on this direction (the façade's per-direction
     /// lock lets one at a time in).
-    pub(crate) fn prepare(&self, g: GRef) -> Prepared {
+    fn prepare(&self, g: GRef) -> Prepared {
         let me = g.as_ptr() as usize;
         loop {
             // Acquire (READY): the poller's event happens before the retried I/O.
@@ -75,7 +104,7 @@ impl Sema {
     }
 
     /// The waiter `g`, after its park: takes the word back. `true`: an edge came.
-    pub(crate) fn withdraw(&self, g: GRef) -> bool {
+    fn withdraw(&self, g: GRef) -> bool {
         let me = g.as_ptr() as usize;
         // Acquire: as in `prepare`.
         match self.0.compare_exchange(me, NIL, Acquire, Relaxed) {
@@ -87,7 +116,7 @@ impl Sema {
 
     /// The poller (`ready`: an edge) or a deadline/close setter: the waiting G, if one was
     /// there; the caller readies it (it owns that wake-up).
-    pub(crate) fn unblock(&self, ready: bool) -> Option<GRef> {
+    fn unblock(&self, ready: bool) -> Option<GRef> {
         let mut old = self.0.load(Relaxed);
         loop {
             if old == READY || (old == NIL && !ready) {
@@ -103,9 +132,30 @@ impl Sema {
         }
     }
 
+    /// `unblock`, then the G taken (if any) is unparked. `Some(g)`: `g` had parked, and the
+    /// caller now owns it and makes it runnable (the poller: into the Gs it readies; a
+    /// setter: `Sched::ready`). `None`: no G waited, or its park had not happened yet: the
+    /// permit left makes that park return at once.
+    pub(crate) fn wake(&self, ready: bool) -> Option<GRef> {
+        let g = self.unblock(ready)?;
+        g.park.unpark(g.park.generation()).then_some(g)
+    }
+
     /// Back to `NIL` (a descriptor being reused).
     pub(crate) fn reset(&self) {
         self.0.store(NIL, Relaxed);
+    }
+}
+
+/// A waiter's G in the word: taken back when the park ends, or is unwound.
+struct Registered<'a> {
+    sema: &'a Sema,
+    g: GRef,
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.sema.withdraw(self.g);
     }
 }
 

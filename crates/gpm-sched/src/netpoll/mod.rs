@@ -46,7 +46,7 @@ use crate::g::{GRef, GStatus};
 use crate::park::WaitReason;
 use crate::sched::Sched;
 
-use desc::{Desc, Prepared, Table};
+use desc::{Desc, Table};
 
 /// How long a plain thread waits in `poll(2)` before re-reading its deadline.
 const THREAD_SLICE: Duration = Duration::from_millis(50);
@@ -123,8 +123,9 @@ impl Poller {
             // `self`.
             let Some(d) = (unsafe { desc::from_token(ev.token) }) else { continue };
             for (sema, ready) in [(&d.read, ev.read), (&d.write, ev.write)] {
-                if ready && let Some(g) = sema.unblock(true) {
-                    take_for_ready(g, &mut gs);
+                if ready && let Some(g) = sema.wake(true) {
+                    g.set_status(GStatus::Runnable);
+                    gs.push(g);
                 }
             }
         }
@@ -157,15 +158,6 @@ impl Poller {
             return Vec::new();
         }
         self.poll_now()
-    }
-}
-
-/// A G the poller took out of a semaphore: wake it (its park may not have happened yet, in
-/// which case the permit stays and its park returns at once).
-fn take_for_ready(g: GRef, out: &mut Vec<GRef>) {
-    if g.park.unpark(g.park.generation()) {
-        g.set_status(GStatus::Runnable);
-        out.push(g);
     }
 }
 
@@ -321,8 +313,7 @@ impl PollFd {
         if let Some(Ok(reg)) = self.reg.get() {
             // SAFETY: `reg.desc` is alive while `reg.poller` is.
             let d = unsafe { &*reg.desc };
-            if let Some(g) = sema(d, dir).unblock(false)
-                && g.park.unpark(g.park.generation())
+            if let Some(g) = sema(d, dir).wake(false)
                 && let Some(sched) = reg.sched.upgrade()
             {
                 sched.ready(g);
@@ -373,17 +364,17 @@ impl PollFd {
     ) -> io::Result<()> {
         // SAFETY: `reg.desc` is alive while `reg.poller` is.
         let s = sema(unsafe { &*reg.desc }, dir);
-        if s.prepare(g) == Prepared::Ready {
-            return Ok(());
-        }
-        // Re-read after registering: a deadline moved meanwhile found no G to wake.
-        if self.deadline(dir) != deadline {
-            s.withdraw(g);
-            return Ok(());
-        }
-        let waiting = Waiting::new(&reg.poller, s, g);
-        let woken = crate::park::park_deadline(WaitReason::IoWait, deadline);
-        drop(waiting);
+        // `changed`: a deadline moved between the caller's read and the registration found
+        // no G to wake.
+        let woken = s.wait(
+            g,
+            || self.deadline(dir) != deadline,
+            || {
+                let _waiting = Waiting::new(&reg.poller);
+                crate::park::park_deadline(WaitReason::IoWait, deadline)
+            },
+        );
+        let Some(woken) = woken else { return Ok(()) };
         if !woken && deadline.is_some_and(|d| d <= Instant::now()) {
             return Err(timed_out(dir));
         }
@@ -404,24 +395,21 @@ impl PollFd {
     }
 }
 
-/// A goroutine registered in a semaphore and counted as a waiter, until it takes the word
-/// back; also when a runtime drop unwinds it out of its park.
+/// A goroutine counted as a waiter while it parks in a semaphore; also when a runtime drop
+/// unwinds it out of its park (the semaphore takes its G back itself: `Sema::wait`).
 struct Waiting<'a> {
     poller: &'a Poller,
-    sema: &'a desc::Sema,
-    g: GRef,
 }
 
 impl<'a> Waiting<'a> {
-    fn new(poller: &'a Poller, sema: &'a desc::Sema, g: GRef) -> Waiting<'a> {
+    fn new(poller: &'a Poller) -> Waiting<'a> {
         poller.waiters.fetch_add(1, Relaxed);
-        Waiting { poller, sema, g }
+        Waiting { poller }
     }
 }
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        self.sema.withdraw(self.g);
         self.poller.waiters.fetch_sub(1, Relaxed);
     }
 }
