@@ -23,7 +23,8 @@
 //! park is permit-based (`park.rs`), so an unpark before the park is not lost — which is
 //! why Go's intermediate `pdWait` and its commit-after-switch step are not needed. A
 //! deadline or close racing the park: the setter writes its state, then unblocks; the
-//! waiter puts its G, then re-reads the state: one of them sees the other.
+//! waiter puts its G, then re-reads the state: one of them sees the other, because both
+//! steps on the word are read-modify-writes, ordered there (see `Sema::unblock`).
 //!
 //! # Memory
 //! A descriptor is never freed while its poller lives (epoll may report an fd that was
@@ -96,8 +97,9 @@ impl Sema {
                     "netpoll: two goroutines wait on one direction of an fd; word = {other:#x}"
                 ),
             }
-            // Release: publishes nothing the poller reads but the G's address.
-            if self.0.compare_exchange(NIL, me, Release, Relaxed).is_ok() {
+            // AcqRel: Release publishes the G's address; Acquire makes a setter's state
+            // visible to the re-check if its `unblock` came first (see `unblock`).
+            if self.0.compare_exchange(NIL, me, AcqRel, Relaxed).is_ok() {
                 return Prepared::Waiting;
             }
         }
@@ -116,15 +118,22 @@ impl Sema {
 
     /// The poller (`ready`: an edge) or a deadline/close setter: the waiting G, if one was
     /// there; the caller readies it (it owns that wake-up).
+    ///
+    /// Always a read-modify-write, also when the word stays as it is (`READY`, or `NIL` for
+    /// a setter). A setter's state and the word are two locations: were this a plain load,
+    /// the setter (writes its state, reads the word) and the waiter (writes its G, reads the
+    /// state) could both read the old values (store buffering), and the waiter would park
+    /// with nobody to wake it. As a write, the unblock is ordered against the waiter's
+    /// registration in the word's modification order: after it, it finds the G; before it,
+    /// the registration's Acquire reads this write or a later read-modify-write of the word
+    /// (a release sequence), so the waiter's re-check sees the setter's state.
+    /// Acquire/Release through the word is enough; no `SeqCst`.
     fn unblock(&self, ready: bool) -> Option<GRef> {
         let mut old = self.0.load(Relaxed);
         loop {
-            if old == READY || (old == NIL && !ready) {
-                return None;
-            }
-            let new = if ready { READY } else { NIL };
-            // AcqRel: the edge (Release) before the waiter's retry; the G's address
-            // (Acquire) as published by `prepare`.
+            let new = if ready || old == READY { READY } else { NIL };
+            // AcqRel: Release, the setter's state (or the edge) before the waiter's next
+            // step on the word; Acquire, the G's address as published by `prepare`.
             match self.0.compare_exchange_weak(old, new, AcqRel, Relaxed) {
                 Ok(_) => return GRef::from_ptr((old > READY).then_some(old as *const G)?),
                 Err(now) => old = now,
