@@ -25,6 +25,7 @@
 //! deadline or close racing the park: the setter writes its state, then unblocks; the
 //! waiter puts its G, then re-reads the state: one of them sees the other, because both
 //! steps on the word are read-modify-writes, ordered there (see `Sema::unblock`).
+//! `src/tests/loom_sema.rs` checks the three parties racing, with the real steps.
 //!
 //! # Memory
 //! A descriptor is never freed while its poller lives (epoll may report an fd that was
@@ -37,8 +38,8 @@ use std::sync::atomic::AtomicU32;
 use crate::g::{G, GRef};
 use crate::sync::{AtomicUsize, Ordering::*};
 
-const NIL: usize = 0;
-const READY: usize = 1;
+pub(crate) const NIL: usize = 0;
+pub(crate) const READY: usize = 1;
 
 /// One direction's binary semaphore; see the module docs.
 #[derive(Debug, Default)]
@@ -153,6 +154,12 @@ impl Sema {
     /// Back to `NIL` (a descriptor being reused).
     pub(crate) fn reset(&self) {
         self.0.store(NIL, Relaxed);
+    }
+
+    /// The word, for the loom models.
+    #[cfg(all(test, gpm_loom))]
+    pub(crate) fn word(&self) -> usize {
+        self.0.load(Relaxed)
     }
 }
 

@@ -32,7 +32,7 @@
 //! with) does not use the poller: it waits in `poll(2)` on the fd, in slices of at most
 //! `THREAD_SLICE`, so a moved deadline is seen within one slice.
 
-mod desc;
+pub(crate) mod desc;
 mod sys;
 
 use std::io;

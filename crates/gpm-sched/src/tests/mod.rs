@@ -16,6 +16,8 @@ mod loom_ownership;
 #[cfg(gpm_loom)]
 mod loom_park;
 #[cfg(gpm_loom)]
+mod loom_sema;
+#[cfg(gpm_loom)]
 mod loom_spinning;
 #[cfg(not(gpm_loom))]
 mod steal_order;
