@@ -8,7 +8,11 @@
 //!   and after another 10 ms it hands the P to another M (the hog keeps its M; the OS
 //!   time-slices it; it finds its P gone at its next scheduler call);
 //! * wakes an M for a G left waiting in a running P's `runnext` (`runnext::wake_if_stuck`);
-//! * fires due timers when no M does;
+//! * starts an M when a timer is overdue and a P idles (Go's sysmon does the same): the M
+//!   runs the overdue timers of the busy Ps (`steal::steal_work`'s last pass) and readies
+//!   their Gs into its own P. sysmon never fires them itself: with no P it could only put
+//!   the Gs at the tail of the global queue, behind whatever backlog kept their own P busy;
+//!   and a busy P's M fires its timers at its next schedule, into `runnext`;
 //! * about once a second, gives the stacks of surplus dead Gs back (`gfree::trim_global`);
 //! * prints `GPM_DEBUG=schedtrace` lines.
 
@@ -54,8 +58,7 @@ pub(crate) fn sysmon_main(sched: Arc<Sched>) {
         sched.coarse_now.store(now, Relaxed);
         let mut busy = retake(&sched, now, &mut seen) > 0;
         if crate::timers::any_expired(&sched) {
-            crate::timers::run_all(&sched);
-            busy = true;
+            sched.startm(None, false);
         }
         if let Some(poller) = sched.poller() {
             // Nobody polled for a while (`netpoll`, poll point 3).

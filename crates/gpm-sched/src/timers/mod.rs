@@ -5,7 +5,7 @@
 //! Who fires them: the P's M at each schedule (`run_timers`), spinners for other Ps on
 //! their last steal pass, and, when every M sleeps, the one *timer watcher* M that parks
 //! (or polls the network) with a timeout at the nearest deadline (`watch_deadline`, Go's
-//! netpoll waiter); sysmon fires them when a deadline passes and nobody did. Firing a G's
+//! netpoll waiter); sysmon starts an M when a deadline passed and nobody fired it. Firing a G's
 //! entry is `ParkState::timeout` with the park's token, and a function timer's is a CAS
 //! on its state with the arming's seq, so an entry that outlived what armed it (the G was
 //! unparked early, the timer was stopped or reset) does nothing: entries are never
@@ -121,15 +121,18 @@ fn p_for<'s>(sched: &'s Sched, m: Option<&M>) -> &'s P {
     }
 }
 
-/// A deadline at `when` was published on a P: make sure someone wakes for it.
+/// A deadline at `when` was published on a P: make sure someone wakes for it. An armer
+/// that holds the P runs its schedule loop, which fires the P's timers or, before it
+/// parks, makes its M the watcher; any other armer wakes an M to watch if none does (Go's
+/// `wakeNetPoller`). sysmon starts one for an overdue timer if all else missed it.
 ///
 /// SeqCst fence: the other half of the store-load pair in `watch_deadline` (our deadline
 /// store, then the watcher flag load; its flag store, then the deadline load).
 fn after_add(sched: &Sched, when: u64, have_p: bool) {
     std::sync::atomic::fence(SeqCst);
     nudge_watcher(sched, when);
-    if !have_p {
-        sched.sysmon.unpark();
+    if !have_p && !sched.timer_watcher.load(Acquire) {
+        sched.wake_if_needed();
     }
 }
 
@@ -154,7 +157,7 @@ fn add_func(sched: &Sched, m: Option<*const M>, when: Instant, timer: Arc<func::
 }
 
 /// Fires `p`'s due timers, readying their Gs into `into`, the P the caller holds (an M in
-/// its schedule loop; it may be `p`), or the global queue (`None`: sysmon).
+/// its schedule loop; it may be `p`), or the global queue (`None`).
 #[inline]
 pub(crate) fn run_timers(sched: &Sched, p: &P, into: Option<&mut OwnedP<'_>>) {
     // The common case, inline in the schedule loop: no timer armed on this P.
@@ -183,13 +186,6 @@ fn run_timers_slow(sched: &Sched, p: &P, mut into: Option<&mut OwnedP<'_>>) {
             }
             Target::Func { timer, seq } => timer.fire(sched, seq, when),
         }
-    }
-}
-
-/// Fires every P's due timers (sysmon, with no P: into the global queue).
-pub(crate) fn run_all(sched: &Sched) {
-    for p in sched.ps.iter() {
-        run_timers(sched, p, None);
     }
 }
 
