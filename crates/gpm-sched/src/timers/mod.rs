@@ -102,14 +102,19 @@ impl Timers {
         lock(&self.locked).heap.len()
     }
 
-    /// Moves the entries due at `now` into `out`. Skips a heap another thread holds (it is
-    /// adding, or firing the same entries).
-    fn take_expired(&self, now: u64, out: &mut Vec<(u64, Target)>) {
-        let Ok(mut l) = self.locked.try_lock() else { return };
-        while l.heap.peek_when().is_some_and(|when| when <= now) {
-            out.extend(l.heap.pop());
+    /// Moves up to `out.len()` entries due at `now` into `out`; returns how many, and
+    /// whether more are due. Skips a heap another thread holds (it is adding, or firing
+    /// the same entries).
+    fn take_expired(&self, now: u64, out: &mut [Option<(u64, Target)>]) -> (usize, bool) {
+        let Ok(mut l) = self.locked.try_lock() else { return (0, false) };
+        let mut n = 0;
+        while n < out.len() && l.heap.peek_when().is_some_and(|when| when <= now) {
+            out[n] = l.heap.pop();
+            n += 1;
         }
-        self.next.store(l.heap.peek_when().unwrap_or(NONE), Relaxed);
+        let next = l.heap.peek_when().unwrap_or(NONE);
+        self.next.store(next, Relaxed);
+        (n, next <= now)
     }
 }
 
@@ -173,18 +178,26 @@ fn run_timers_slow(sched: &Sched, p: &P, mut into: Option<&mut OwnedP<'_>>) {
     if next > now {
         return;
     }
-    let mut due = Vec::new();
-    p.timers.take_expired(now, &mut due);
-    for (when, target) in due {
-        match target {
-            Target::Park { g, token } => {
-                if g.park.timeout(token) {
-                    // Relaxed: published to the G by the run queue hand-off in `ready_into`.
-                    g.timed_out.store(true, Relaxed);
-                    sched.ready_into(into.as_deref_mut(), g);
+    // Fired in batches taken under the lock, and run outside it (a callback may arm
+    // timers): a batch on the stack, not a `Vec` per call.
+    let mut due: [Option<(u64, Target)>; 16] = Default::default();
+    loop {
+        let (n, more) = p.timers.take_expired(now, &mut due);
+        for (when, target) in due[..n].iter_mut().filter_map(Option::take) {
+            match target {
+                Target::Park { g, token } => {
+                    if g.park.timeout(token) {
+                        // Relaxed: published to the G by the run queue hand-off in
+                        // `ready_into`.
+                        g.timed_out.store(true, Relaxed);
+                        sched.ready_into(into.as_deref_mut(), g);
+                    }
                 }
+                Target::Func { timer, seq } => timer.fire(sched, seq, when),
             }
-            Target::Func { timer, seq } => timer.fire(sched, seq, when),
+        }
+        if !more {
+            return;
         }
     }
 }
