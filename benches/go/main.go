@@ -4,6 +4,8 @@
 //	gobench <workload> <procs> [n]
 //	RESULT system=go workload=pingpong procs=2 n=1000000 value=150.2 unit=ns/op ok=true
 //
+// The servers of the network workloads are in net.go (gobench serve_<kind> <procs> [n]).
+//
 // Standard library only. GOMAXPROCS is set to procs (the xtask also sets the environment
 // variable). See benches/README.md for what each workload does.
 package main
@@ -284,6 +286,18 @@ func main() {
 	}
 	workload := args[0]
 	procs, err := strconv.ParseUint(args[1], 10, 64)
+	if strings.HasPrefix(workload, "serve_") && err == nil && procs > 0 {
+		runtime.GOMAXPROCS(int(procs))
+		n := uint64(10_000) // serve_idle: the connections to await
+		if len(args) > 2 {
+			if n, err = strconv.ParseUint(args[2], 10, 64); err != nil {
+				fmt.Fprintln(os.Stderr, "gobench: bad n:", args[2])
+				os.Exit(2)
+			}
+		}
+		_ = n
+		os.Exit(serve(workload))
+	}
 	n, known := defaultN[workload]
 	if err != nil || procs == 0 || !known {
 		fmt.Fprintln(os.Stderr, "gobench: bad workload or procs:", args)

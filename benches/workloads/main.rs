@@ -7,6 +7,9 @@
 //! RESULT system=may workload=idle_mem procs=1 n=100000 value=NaN unit=B/task ok=false error=...
 //! ```
 //!
+//! `workloads <system> serve_echo <procs> [n]` runs a server of the
+//! network workloads instead (see `net/mod.rs`).
+//!
 //! Systems: `gpm` (only with the `gpm-column` cargo feature, see `gpm_sys`), `tokio`, `may`,
 //! `threads`. Go's twin is `benches/go/`. Each run is its own process, so one system's
 //! allocator state, thread pool or leaked stacks never touch another's figure. `cargo bench`
@@ -16,6 +19,7 @@ mod common;
 #[cfg(feature = "gpm-column")]
 mod gpm_sys;
 mod may_sys;
+mod net;
 mod threads_sys;
 mod tokio_sys;
 
@@ -34,7 +38,8 @@ mod gpm_sys {
 }
 
 const USAGE: &str = "usage: workloads <gpm|tokio|may|threads> <workload> <procs> [n]\n\
-    workloads: spawn_join pingpong skynet yield ring fanin idle_mem timers";
+    workloads: spawn_join pingpong skynet yield ring fanin idle_mem timers\n\
+    servers (see net/mod.rs): serve_echo";
 
 /// The default `n` of each workload (the full run; `cargo xtask bench` passes its own).
 fn default_n(w: Workload) -> u64 {
@@ -51,6 +56,17 @@ fn main() {
     if args.is_empty() {
         println!("{USAGE}");
         return;
+    }
+    if let [system, kind, procs, rest @ ..] = &args[..]
+        && kind.starts_with("serve_")
+    {
+        let procs = procs.parse().unwrap_or(0);
+        let n = rest.first().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+        if procs == 0 {
+            eprintln!("workloads: procs must be a number of at least 1\n{USAGE}");
+            std::process::exit(2);
+        }
+        std::process::exit(net::main(system, kind, procs, n));
     }
     let (system, workload, procs, n) = match parse(&args) {
         Ok(parsed) => parsed,

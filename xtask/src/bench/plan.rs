@@ -46,9 +46,55 @@ impl System {
     }
 }
 
-/// Every workload, in row order (names as the programs take them).
-pub const WORKLOADS: [&str; 8] =
-    ["spawn_join", "pingpong", "skynet", "yield", "ring", "fanin", "idle_mem", "timers"];
+/// Every workload, in row order (names as the programs take them; the network ones are run
+/// by `net.rs`).
+pub const WORKLOADS: [&str; 11] = [
+    "spawn_join",
+    "pingpong",
+    "skynet",
+    "yield",
+    "ring",
+    "fanin",
+    "idle_mem",
+    "timers",
+    "echo_1",
+    "echo_100",
+    "echo_1k",
+];
+
+/// The network workloads (`--only net` selects them all).
+pub const NET_WORKLOADS: [&str; 3] = ["echo_1", "echo_100", "echo_1k"];
+
+/// Whether `workload` is a network workload (a server and a client, see `net.rs`).
+pub fn is_net(workload: &str) -> bool {
+    NET_WORKLOADS.contains(&workload)
+}
+
+/// The rows of the table one run of `workload` fills: its own, and the p99 latency row of
+/// the echo workloads.
+pub fn rows_of(workload: &'static str) -> Vec<&'static str> {
+    match workload {
+        "echo_1" => vec!["echo_1", "echo_1_p99"],
+        "echo_100" => vec!["echo_100", "echo_100_p99"],
+        "echo_1k" => vec!["echo_1k", "echo_1k_p99"],
+        w => vec![w],
+    }
+}
+
+/// Whether `system` runs `workload` (all of them, so far).
+pub fn runs_on(_workload: &str, _system: System) -> bool {
+    true
+}
+
+/// The row whose baseline figure a row's ratios are taken against (its own, so far).
+pub fn baseline_row(row: &str) -> &str {
+    row
+}
+
+/// Seconds of load per network run (after a warm-up of a tenth).
+pub fn net_secs(quick: bool) -> u64 {
+    if quick { 1 } else { 5 }
+}
 
 /// What a row reports, for the table's first column.
 pub fn describe(workload: &str) -> &'static str {
@@ -61,6 +107,8 @@ pub fn describe(workload: &str) -> &'static str {
         "fanin" => "2×procs producers → chan(1024), per msg",
         "idle_mem" => "RSS per blocked task",
         "timers" => "N tasks sleep 10 ms, wall time",
+        "echo_1" | "echo_100" | "echo_1k" => "↑ echo, 64 B round trips/s over n conns",
+        "echo_1_p99" | "echo_100_p99" | "echo_1k_p99" => "echo, p99 round-trip latency",
         _ => "",
     }
 }
@@ -70,6 +118,10 @@ pub fn describe(workload: &str) -> &'static str {
 pub fn n_for(workload: &str, system: System, quick: bool) -> u64 {
     let threads = system == System::Threads;
     match (workload, threads, quick) {
+        // Network workloads: n is the number of connections, the same in every mode.
+        ("echo_1", _, _) => 1,
+        ("echo_100", _, _) => 100,
+        ("echo_1k", _, _) => 1000,
         ("spawn_join" | "pingpong" | "skynet" | "ring" | "fanin", false, false) => 1_000_000,
         ("spawn_join" | "pingpong" | "skynet" | "ring" | "fanin", false, true) => 100_000,
         ("yield", false, false) => 10_000_000,

@@ -1,7 +1,7 @@
 //! Turning runs into cells (median and spread per system × workload × procs) and cells into
 //! the Markdown table and the raw CSV.
 
-use super::plan::{System, describe, short_n};
+use super::plan::{System, baseline_row, describe, short_n};
 use super::runner::RunResult;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -84,12 +84,15 @@ pub fn cells(records: &[Record], rows: &[&'static str]) -> Cells {
 /// A figure in its unit with three significant digits: `276 ns`, `1.07 µs`, `2.74 KiB`.
 pub fn human(value: f64, unit: &str) -> String {
     let (v, u) = match unit {
-        "ns/op" if value >= 1e6 => (value / 1e6, "ms"),
-        "ns/op" if value >= 1e3 => (value / 1e3, "µs"),
-        "ns/op" => (value, "ns"),
-        "B/task" if value >= 1024.0 * 1024.0 => (value / 1024.0 / 1024.0, "MiB"),
-        "B/task" if value >= 1024.0 => (value / 1024.0, "KiB"),
-        "B/task" => (value, "B"),
+        "ns/op" | "ns" if value >= 1e6 => (value / 1e6, "ms"),
+        "ns/op" | "ns" if value >= 1e3 => (value / 1e3, "µs"),
+        "ns/op" | "ns" => (value, "ns"),
+        "B/task" | "B/conn" if value >= 1024.0 * 1024.0 => (value / 1024.0 / 1024.0, "MiB"),
+        "B/task" | "B/conn" if value >= 1024.0 => (value / 1024.0, "KiB"),
+        "B/task" | "B/conn" => (value, "B"),
+        "rt/s" | "req/s" if value >= 1e6 => (value / 1e6, "M/s"),
+        "rt/s" | "req/s" if value >= 1e3 => (value / 1e3, "k/s"),
+        "rt/s" | "req/s" => (value, "/s"),
         _ => (value, unit),
     };
     let digits = if v >= 100.0 {
@@ -113,11 +116,42 @@ fn spread(cell: &Cell) -> String {
     }
 }
 
-/// `baseline / peer` for one row, when both have a median.
-pub fn ratio(cells: &Cells, key: (usize, usize), baseline: System, peer: System) -> Option<f64> {
-    let b = cells.get(&(key.0, key.1, baseline))?.median()?;
+/// Whether a figure in `unit` is better when higher (a rate: round trips or requests per
+/// second); every other unit is a cost, better when lower.
+pub fn higher_is_better(unit: &str) -> bool {
+    unit.ends_with("/s")
+}
+
+/// `baseline / peer` for one row (`key` = procs, row index into `rows`), when both have a
+/// median. The baseline's figure comes from `plan::baseline_row` of the row.
+pub fn ratio(
+    cells: &Cells,
+    rows: &[&str],
+    key: (usize, usize),
+    baseline: System,
+    peer: System,
+) -> Option<f64> {
+    let row = rows.get(key.1).map_or(key.1, |r| {
+        let base = baseline_row(r);
+        rows.iter().position(|x| *x == base).unwrap_or(key.1)
+    });
+    let b = cells.get(&(key.0, row, baseline))?.median()?;
     let p = cells.get(&(key.0, key.1, peer))?.median()?;
     (p > 0.0).then(|| b / p)
+}
+
+/// [`ratio`] as a cost: inverted for a rate, so that below 1× the baseline is always better
+/// (what the chart draws).
+pub fn cost_ratio(
+    cells: &Cells,
+    rows: &[&str],
+    key: (usize, usize),
+    baseline: System,
+    peer: System,
+) -> Option<f64> {
+    let r = ratio(cells, rows, key, baseline, peer)?;
+    let unit = &cells.get(&(key.0, key.1, peer))?.unit;
+    Some(if higher_is_better(unit) { 1.0 / r } else { r })
 }
 
 /// The Markdown tables (one per procs value) with numbered failure notes below them.
@@ -145,7 +179,8 @@ pub fn markdown(
                 .unwrap_or(0);
             let mut line = format!("| {w}: {} | {} |", describe(w), short_n(full_n));
             for &s in systems {
-                let text = cell_text(cells, (p, row), s, baseline, full_n, absent, &mut notes, w);
+                let text =
+                    cell_text(cells, rows, (p, row), s, baseline, full_n, absent, &mut notes);
                 let _ = write!(line, " {text} |");
             }
             let _ = writeln!(md, "{line}");
@@ -163,14 +198,15 @@ pub fn markdown(
 #[allow(clippy::too_many_arguments)]
 fn cell_text(
     cells: &Cells,
+    rows: &[&str],
     key: (usize, usize),
     s: System,
     baseline: System,
     full_n: u64,
     absent: &BTreeMap<System, String>,
     notes: &mut Vec<String>,
-    workload: &str,
 ) -> String {
+    let workload = rows.get(key.1).copied().unwrap_or("?");
     let mut note = |text: String| {
         let at = notes.iter().position(|n| *n == text).unwrap_or_else(|| {
             notes.push(text);
@@ -200,7 +236,7 @@ fn cell_text(
             note(format!("{} {workload}: a later run failed: {why}", s.name()))
         );
     }
-    if let Some(r) = ratio(cells, key, baseline, s).filter(|_| s != baseline) {
+    if let Some(r) = ratio(cells, rows, key, baseline, s).filter(|_| s != baseline) {
         let _ = write!(text, " · **{}**", ratio_text(r));
     }
     text
@@ -254,8 +290,27 @@ mod tests {
         assert_eq!(human(1074.9, "ns/op"), "1.07 µs");
         assert_eq!(human(2805.0, "B/task"), "2.74 KiB");
         assert_eq!(human(79.27, "ms"), "79.3 ms");
+        assert_eq!(human(45_210.0, "rt/s"), "45.2 k/s");
+        assert_eq!(human(1_234_567.0, "req/s"), "1.23 M/s");
+        assert_eq!(human(41_215.0, "ns"), "41.2 µs");
+        assert_eq!(human(9000.0, "B/conn"), "8.79 KiB");
         assert_eq!(ratio_text(1.618), "1.62×");
         assert_eq!(ratio_text(0.0201), "0.020×");
         assert_eq!(ratio_text(0.00451), "0.0045×");
+    }
+
+    fn cell(v: f64, unit: &str) -> Cell {
+        Cell { n: 1, unit: unit.into(), values: vec![v], failure: None }
+    }
+
+    #[test]
+    fn rates_invert_in_the_cost_ratio() {
+        let rows = ["echo_1"];
+        let mut cells = Cells::new();
+        cells.insert((1, 0, System::Gpm), cell(30_000.0, "rt/s"));
+        cells.insert((1, 0, System::Go), cell(20_000.0, "rt/s"));
+        assert_eq!(ratio(&cells, &rows, (1, 0), System::Gpm, System::Go), Some(1.5));
+        let cost = cost_ratio(&cells, &rows, (1, 0), System::Gpm, System::Go).unwrap();
+        assert!((cost - 1.0 / 1.5).abs() < 1e-12);
     }
 }

@@ -1,7 +1,7 @@
 //! Running one measurement: its own process, a time limit, and the `RESULT` line parsed.
 
 use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -22,12 +22,38 @@ pub enum RunResult {
 }
 
 /// Runs `cmd` to completion or until `limit`, and reads its `RESULT` line.
-pub fn run(mut cmd: Command, limit: Duration) -> RunResult {
+pub fn run(cmd: Command, limit: Duration) -> RunResult {
+    match result_lines(cmd, limit) {
+        Ok(lines) => parse_result(&lines[0]),
+        Err(failed) => failed,
+    }
+}
+
+/// Runs `cmd` to completion or until `limit`; every `RESULT` line it printed (without the
+/// prefix, at least one), or the failure: a timeout, or no `RESULT` line (the exit status
+/// and the last line of its stderr).
+pub fn result_lines(cmd: Command, limit: Duration) -> Result<Vec<String>, RunResult> {
+    let (status, stdout, stderr) = capture(cmd, limit)?;
+    let lines: Vec<String> =
+        stdout.lines().filter_map(|l| l.strip_prefix("RESULT ")).map(String::from).collect();
+    if lines.is_empty() {
+        let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
+        return Err(RunResult::Failed(format!("{status}: {}", shorten(last.trim(), 160))));
+    }
+    Ok(lines)
+}
+
+/// Runs `cmd` to completion or until `limit` (then kills it): its exit status, stdout and
+/// stderr, or [`RunResult::Timeout`] / [`RunResult::Failed`].
+pub fn capture(
+    mut cmd: Command,
+    limit: Duration,
+) -> Result<(ExitStatus, String, String), RunResult> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd.env("RUST_BACKTRACE", "0");
     let mut child = match cmd.spawn() {
         Ok(child) => child,
-        Err(e) => return RunResult::Failed(format!("cannot start: {e}")),
+        Err(e) => return Err(RunResult::Failed(format!("cannot start: {e}"))),
     };
     let stdout = drain(&mut child, true);
     let stderr = drain(&mut child, false);
@@ -41,24 +67,24 @@ pub fn run(mut cmd: Command, limit: Duration) -> RunResult {
                 break None;
             }
             Ok(None) => thread::sleep(Duration::from_millis(5)),
-            Err(e) => return RunResult::Failed(format!("wait failed: {e}")),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(RunResult::Failed(format!("wait failed: {e}")));
+            }
         }
     };
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
-    let Some(status) = status else { return RunResult::Timeout(limit) };
-    match stdout.lines().find_map(|l| l.strip_prefix("RESULT ")) {
-        Some(line) => parse_result(line),
-        None => {
-            let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
-            RunResult::Failed(format!("{status}: {}", shorten(last.trim(), 160)))
-        }
+    match status {
+        Some(status) => Ok((status, stdout, stderr)),
+        None => Err(RunResult::Timeout(limit)),
     }
 }
 
 /// Reads one of the child's pipes to the end on a helper thread (so a chatty child never
 /// blocks on a full pipe while we wait for it).
-fn drain(child: &mut Child, stdout: bool) -> thread::JoinHandle<String> {
+pub fn drain(child: &mut Child, stdout: bool) -> thread::JoinHandle<String> {
     let mut pipe: Box<dyn Read + Send> = if stdout {
         Box::new(child.stdout.take().expect("stdout is piped"))
     } else {
@@ -87,6 +113,12 @@ pub fn parse_result(line: &str) -> RunResult {
         }
         _ => RunResult::Failed(shorten(error.unwrap_or("result check failed"), 240)),
     }
+}
+
+/// The value of `key=` among the fields of a result line (before `error=`).
+pub fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let fields = line.split_once(" error=").map_or(line, |(f, _)| f);
+    fields.split_whitespace().find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
 }
 
 /// At most `max` characters of `s`, with an ellipsis when cut.

@@ -7,7 +7,7 @@
 //! diffable text file.
 
 use super::plan::System;
-use super::report::{Cells, ratio, ratio_text};
+use super::report::{Cells, cost_ratio, ratio_text};
 use std::fmt::Write as _;
 
 const WIDTH: f64 = 960.0;
@@ -65,7 +65,7 @@ pub fn chart(
     let b = baseline.name();
     let _ = writeln!(
         svg,
-        "<text x=\"20\" y=\"44\">ratio = {b} / peer (log scale). Left of 1×: {b} is lower (better); right: the peer is.</text>"
+        "<text x=\"20\" y=\"44\">ratio = {b} / peer, log scale; rates (↑ rows) inverted, as time per op. Left of 1×: {b} is better.</text>"
     );
     for (i, s) in peers.iter().enumerate() {
         let x = 20.0 + i as f64 * 110.0;
@@ -132,7 +132,7 @@ fn panel(
                 Some(_) => "failed",
                 None => "no ratio",
             };
-            bar(svg, ratio(cells, (p, row), baseline, s).ok_or(why), s, y);
+            bar(svg, cost_ratio(cells, rows, (p, row), baseline, s).ok_or(why), s, y);
         }
     }
 }

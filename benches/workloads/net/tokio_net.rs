@@ -1,0 +1,51 @@
+//! The servers on tokio: a multi-thread runtime with `procs` workers, `tokio::net`, one task
+//! per connection. The per-connection logic mirrors `echo_conn`
+//! in `mod.rs` with tokio's async reads and writes.
+
+use super::{ADDR, Kind};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Binds, spawns the accept loop, and returns the port. The runtime is kept alive (leaked)
+/// until the process exits.
+pub fn start(kind: Kind, procs: usize) -> Result<u16, String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(procs)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("runtime: {e}"))?;
+    let listener = rt.block_on(TcpListener::bind(ADDR)).map_err(|e| format!("bind: {e}"))?;
+    let port = listener.local_addr().map_err(|e| format!("local_addr: {e}"))?.port();
+    drop(rt.spawn(accept_loop(listener, kind)));
+    std::mem::forget(rt);
+    Ok(port)
+}
+
+async fn accept_loop(listener: TcpListener, kind: Kind) {
+    loop {
+        match listener.accept().await {
+            Ok((conn, _)) => {
+                let _ = conn.set_nodelay(true);
+                drop(tokio::spawn(serve_conn(kind, conn)));
+            }
+            Err(e) => {
+                eprintln!("workloads: tokio accept: {e}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+async fn serve_conn(kind: Kind, mut s: TcpStream) {
+    match kind {
+        Kind::Echo => {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = s.read(&mut buf).await {
+                if s.write_all(&buf[..n]).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
