@@ -295,8 +295,7 @@ func main() {
 				os.Exit(2)
 			}
 		}
-		_ = n
-		os.Exit(serve(workload))
+		os.Exit(serve(workload, procs, n))
 	}
 	n, known := defaultN[workload]
 	if err != nil || procs == 0 || !known {

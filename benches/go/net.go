@@ -1,16 +1,26 @@
 // The servers of the network workloads, Go's twins of benches/workloads/net/ (see
 // benches/README.md, "Network workloads"):
 //
-//	gobench serve_echo <procs>
+//	gobench serve_echo|serve_idle <procs> [n]
 //
 // Each listens on 127.0.0.1:0, prints "LISTEN port=<port>" on stdout, and serves until it is
-// killed. Go sets TCP_NODELAY on every TCP connection and raises RLIMIT_NOFILE itself.
+// killed; serve_idle instead prints a RESULT line once n connections are blocked in a read,
+// and exits. Go sets TCP_NODELAY on every TCP connection and raises RLIMIT_NOFILE itself.
 package main
 
 import (
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
+)
+
+const (
+	// idleConnSettle is how long serve_idle waits after the n-th connection blocked
+	// (IDLE_CONN_SETTLE in net/mod.rs).
+	idleConnSettle = 200 * time.Millisecond
+	// idleWait bounds the wait for the n connections.
+	idleWait = 60 * time.Second
 )
 
 // echoConn echoes what c reads until the peer closes or an error (echo_conn).
@@ -28,8 +38,24 @@ func echoConn(c net.Conn) {
 	}
 }
 
+// idleConn counts the connection, greets the client with one byte, then blocks reading 64
+// bytes until the peer closes (idle_conn).
+func idleConn(c net.Conn, started *atomic.Uint64) {
+	defer c.Close()
+	started.Add(1)
+	if _, err := c.Write([]byte("!")); err != nil { // GREETING
+		return
+	}
+	buf := make([]byte, 64)
+	for {
+		if n, err := c.Read(buf); err != nil || n == 0 {
+			return
+		}
+	}
+}
+
 // acceptLoop starts one goroutine per accepted connection (the Rust accept_loop).
-func acceptLoop(ln net.Listener, kind string) {
+func acceptLoop(ln net.Listener, kind string, started *atomic.Uint64) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -40,14 +66,16 @@ func acceptLoop(ln net.Listener, kind string) {
 		switch kind {
 		case "serve_echo":
 			go echoConn(c)
+		case "serve_idle":
+			go idleConn(c, started)
 		}
 	}
 }
 
 // serve runs one server; the process's exit code.
-func serve(kind string) int {
+func serve(kind string, procs, n uint64) int {
 	switch kind {
-	case "serve_echo":
+	case "serve_echo", "serve_idle":
 	default:
 		fmt.Println("RESULT system=go workload=" + kind + " value=NaN unit=? ok=false error=unknown server kind")
 		return 2
@@ -57,7 +85,25 @@ func serve(kind string) int {
 		fmt.Println("RESULT system=go workload="+kind+" value=NaN unit=? ok=false error=listen:", err)
 		return 1
 	}
-	go acceptLoop(ln, kind)
+	var started atomic.Uint64
+	go acceptLoop(ln, kind, &started)
+	before := rssBytes()                                          // as the Rust servers: after the runtime, the listener and the accept loop
 	fmt.Printf("LISTEN port=%d\n", ln.Addr().(*net.TCPAddr).Port) // os.Stdout is unbuffered
-	select {}                                                     // serve until killed
+	if kind != "serve_idle" {
+		select {} // serve until killed
+	}
+	deadline := time.Now().Add(idleWait)
+	for started.Load() < n {
+		if time.Now().After(deadline) {
+			fmt.Printf("RESULT system=go workload=idle_conn procs=%d n=%d value=NaN unit=? ok=false error=only %d of %d connections\n",
+				procs, n, started.Load(), n)
+			return 1
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(idleConnSettle)
+	perConn := float64(rssBytes()-min(before, rssBytes())) / float64(max(n, 1))
+	fmt.Printf("RESULT system=go workload=idle_conn procs=%d n=%d value=%.3f unit=B/conn ok=true\n",
+		procs, n, perConn)
+	return 0
 }

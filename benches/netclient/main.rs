@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! netclient echo <port> <conns> <secs>     64-byte round trips on <conns> connections
+//! netclient idle <port> <conns> <secs>     open <conns> connections and hold them idle
+//!                                          (each counts once the server's greeting is in)
 //! netclient selftest                       checks the histogram's arithmetic
 //! ```
 //!
@@ -21,9 +23,10 @@ mod echo;
 mod hist;
 mod sys;
 
+use std::io::Read;
 use std::time::Duration;
 
-const USAGE: &str = "usage: netclient echo <port> <conns> <secs> | selftest";
+const USAGE: &str = "usage: netclient echo|idle <port> <conns> <secs> | selftest";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
@@ -70,6 +73,25 @@ fn run(args: &[String]) -> Result<Vec<String>, String> {
                 format!("workload=echo metric=rate n={conns} value={rate:.3} unit=rt/s ok={ok}"),
                 format!("workload=echo metric=p99 n={conns} value={p99}.000 unit=ns ok={ok}"),
             ])
+        }
+        "idle" => {
+            let (port, conns, secs): (u16, usize, f64) =
+                (num(args, 1, "port")?, num(args, 2, "conns")?, num(args, 3, "secs")?);
+            sys::raise_nofile().map_err(|e| format!("raising RLIMIT_NOFILE: {e}"))?;
+            let hold = Duration::from_secs_f64(secs);
+            let all = sys::connect_many(port, conns, hold, true).map_err(|e| e.to_string())?;
+            eprintln!("netclient: {conns} connections open; holding them");
+            // Hold them until the server goes away (its exit closes them all) or time is up.
+            let mut first = &all[0];
+            let hold = Some(hold);
+            first
+                .set_nonblocking(false)
+                .and_then(|()| first.set_read_timeout(hold))
+                .map_err(|e| e.to_string())?;
+            let _ = first.read(&mut [0u8; 1]);
+            Ok(vec![format!(
+                "workload=idle metric=opened n={conns} value={conns} unit=conns ok=true"
+            )])
         }
         "selftest" => {
             hist::Histogram::selftest()?;

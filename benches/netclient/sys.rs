@@ -1,5 +1,6 @@
 //! What std does not wrap: epoll (level-triggered, one token per socket), non-blocking
-//! `connect` (to open many connections with several handshakes in flight).
+//! `connect` (to open thousands of connections with many handshakes in flight), and raising
+//! `RLIMIT_NOFILE` to the hard limit.
 
 use std::io;
 use std::net::{Ipv4Addr, TcpStream};
@@ -59,6 +60,21 @@ impl Epoll {
         unsafe { events.set_len(n as usize) };
         Ok(())
     }
+}
+
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the new soft limit.
+pub fn raise_nofile() -> io::Result<u64> {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `lim` is a valid rlimit for getrlimit to fill.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    lim.rlim_cur = lim.rlim_max;
+    // SAFETY: `lim` is a valid rlimit; raising the soft limit up to the hard one is allowed.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(lim.rlim_cur)
 }
 
 /// Reads the greeting of connection `i`: `true` once it is in, `false` while nothing is.

@@ -6,6 +6,12 @@
 //! has printed `LISTEN port=<port>` on stdout. Kinds:
 //!
 //! - `echo`: every connection echoes what it reads (a 4 KiB buffer); runs until killed.
+//! - `idle`: every connection counts itself, writes one greeting byte `!` (the client
+//!   opens the next connections only once earlier ones are greeted, so no accept queue
+//!   overflows) and blocks reading 64 bytes. When `n` have
+//!   started, the server waits [`IDLE_CONN_SETTLE`], reads its RSS and prints
+//!   `RESULT ... value=<(RSS now − RSS before the first accept) / n> unit=B/conn`, then exits
+//!   (closing the client's connections).
 //!
 //! Every server listens on `127.0.0.1:0`, sets `TCP_NODELAY` on each accepted connection (Go
 //! does so by default), and raises its soft `RLIMIT_NOFILE` to the hard limit first (Go and
@@ -17,14 +23,25 @@ mod may_net;
 mod threads_net;
 mod tokio_net;
 
+use crate::common::rss_bytes;
 use std::io::{Read, Write};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long `idle` lets the connections settle after the last one reported it is about to
+/// block (longer than `idle_mem`'s: 10,000 accepts and their first reads must all finish).
+pub const IDLE_CONN_SETTLE: Duration = Duration::from_millis(200);
+/// How long `idle` waits for its `n` connections before it gives up.
+const IDLE_WAIT: Duration = Duration::from_secs(60);
 
 /// What a server does with each connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// Echo every byte.
     Echo,
+    /// Block in a read, counted.
+    Idle,
 }
 
 /// The address every server binds.
@@ -33,38 +50,60 @@ pub const ADDR: &str = "127.0.0.1:0";
 #[cfg(not(feature = "gpm-column"))]
 mod gpm_net {
     use super::Kind;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU64;
 
     /// Reports that this binary was built without the gpm column.
-    pub fn start(_: Kind, _: usize) -> Result<u16, String> {
+    pub fn start(_: Kind, _: usize, _: Arc<AtomicU64>) -> Result<u16, String> {
         Err("not built yet (built without the gpm-column feature)".into())
     }
 }
 
-/// Runs `serve_<kind>` for `system` until killed; returns the exit code of a failure.
+/// Runs `serve_<kind>` for `system`; returns the process's exit code.
 pub fn main(system: &str, kind: &str, procs: usize, n: u64) -> i32 {
     let kind = match kind {
         "serve_echo" => Kind::Echo,
+        "serve_idle" => Kind::Idle,
         other => return fail(system, other, procs, n, "unknown server kind"),
     };
     if let Err(e) = raise_nofile() {
         eprintln!("workloads: raising RLIMIT_NOFILE: {e}");
     }
+    let started = Arc::new(AtomicU64::new(0));
     let port = match system {
-        "gpm" => gpm_net::start(kind, procs),
-        "tokio" => tokio_net::start(kind, procs),
-        "may" => may_net::start(kind, procs),
-        "threads" => threads_net::start(kind),
+        "gpm" => gpm_net::start(kind, procs, started.clone()),
+        "tokio" => tokio_net::start(kind, procs, started.clone()),
+        "may" => may_net::start(kind, procs, started.clone()),
+        "threads" => threads_net::start(kind, started.clone()),
         other => Err(format!("unknown system {other}")),
     };
     let port = match port {
         Ok(port) => port,
         Err(e) => return fail(system, &format!("{kind:?}"), procs, n, &e),
     };
+    let before = rss_bytes();
     println!("LISTEN port={port}");
     let _ = std::io::stdout().flush();
-    loop {
-        std::thread::sleep(Duration::from_secs(3600)); // until killed
+    if kind != Kind::Idle {
+        loop {
+            std::thread::sleep(Duration::from_secs(3600)); // until killed
+        }
     }
+    let deadline = Instant::now() + IDLE_WAIT;
+    while started.load(Ordering::Relaxed) < n {
+        if Instant::now() >= deadline {
+            let got = started.load(Ordering::Relaxed);
+            return fail(system, "idle_conn", procs, n, &format!("only {got} of {n} connections"));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(IDLE_CONN_SETTLE);
+    let per_conn = rss_bytes().saturating_sub(before) as f64 / n.max(1) as f64;
+    println!(
+        "RESULT system={system} workload=idle_conn procs={procs} n={n} value={per_conn:.3} \
+         unit=B/conn ok=true"
+    );
+    0
 }
 
 fn fail(system: &str, workload: &str, procs: usize, n: u64, why: &str) -> i32 {
@@ -90,14 +129,29 @@ pub fn echo_conn<S: Read + Write>(mut s: S) {
     }
 }
 
+/// Counts the connection in `started`, greets the client, then blocks reading until the
+/// peer closes.
+pub fn idle_conn<S: Read + Write>(mut s: S, started: &AtomicU64) {
+    started.fetch_add(1, Ordering::Relaxed);
+    if s.write_all(GREETING).is_err() {
+        return;
+    }
+    let mut buf = [0u8; 64];
+    while let Ok(1..) = s.read(&mut buf) {}
+}
+
+/// What an `idle` server writes on each connection before it blocks.
+pub const GREETING: &[u8] = b"!";
+
 /// Runs `kind`'s per-connection function on a blocking-style stream (gpm, may, threads).
-pub fn serve_conn<S: Read + Write>(kind: Kind, s: S) {
+pub fn serve_conn<S: Read + Write>(kind: Kind, s: S, started: &AtomicU64) {
     match kind {
         Kind::Echo => echo_conn(s),
+        Kind::Idle => idle_conn(s, started),
     }
 }
 
-/// Raises the soft `RLIMIT_NOFILE` to the hard limit (many connections need more than the
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit (10,000 connections need more than the
 /// usual 1,024).
 fn raise_nofile() -> std::io::Result<()> {
     let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };

@@ -4,7 +4,9 @@
 //!
 //! The protocol: the server prints `LISTEN port=<port>` on stdout once it listens (on
 //! `127.0.0.1:0`); then the client starts. echo: the client's figures are the
-//! result and the server is killed after it. Every wait has a deadline (the run's time limit); a server that exits early, a
+//! result and the server is killed after it. idle_conn: the client opens the connections
+//! and holds them; the server prints the `RESULT` line itself (its RSS per connection) and
+//! exits. Every wait has a deadline (the run's time limit); a server that exits early, a
 //! client that fails, or a missing `LISTEN` line is a failure whose note says which.
 //!
 //! Pinning (the reason, written once): the client is single-threaded and pinned to the last
@@ -63,6 +65,11 @@ fn measure(
     let secs = plan::net_secs(quick).to_string();
     let cpu = client_cpu(p);
     let left = || deadline.saturating_duration_since(Instant::now());
+    if workload == "idle_conn" {
+        let hold = limit.as_secs().to_string();
+        let cmd = pinned(cpu.as_deref(), client, &["idle", &port, &n.to_string(), &hold]);
+        return idle(&mut server, cmd, deadline, limit).map(|r| vec![r]);
+    }
     let cmd = pinned(cpu.as_deref(), client, &["echo", &port, &n.to_string(), &secs]);
     let lines = runner::result_lines(cmd, left())?;
     let metric = |m: &str| {
@@ -70,6 +77,32 @@ fn measure(
         line.map_or_else(|| failed(&format!("netclient printed no {m} line")), |l| parse_result(l))
     };
     Ok(vec![metric("rate"), metric("p99")])
+}
+
+/// idle_conn: the client holds `n` connections open; the server's `RESULT` line is the result.
+fn idle(
+    server: &mut Server,
+    client: Command,
+    deadline: Instant,
+    limit: Duration,
+) -> Result<RunResult, RunResult> {
+    let mut client = Proc::spawn(client)?;
+    loop {
+        match server.lines.recv_timeout(Duration::from_millis(50)) {
+            Ok(line) => match line.strip_prefix("RESULT ") {
+                Some(result) => return Ok(parse_result(result)),
+                None => continue,
+            },
+            Err(RecvTimeoutError::Disconnected) => return Err(server.exit_failure()),
+            Err(RecvTimeoutError::Timeout) if Instant::now() >= deadline => {
+                return Err(RunResult::Timeout(limit));
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        if let Some(why) = client.failure() {
+            return Err(RunResult::Failed(format!("netclient: {why}")));
+        }
+    }
 }
 
 /// The CPU list of the client (`None`: not pinned).
@@ -96,11 +129,14 @@ fn pinned(cpus: Option<&str>, program: &Path, args: &[&str]) -> Command {
 fn server_command(
     p: &Programs,
     system: System,
-    _workload: &str,
+    workload: &str,
     procs: usize,
     n: u64,
 ) -> Option<Command> {
-    let kind = "serve_echo";
+    let kind = match workload {
+        "idle_conn" => "serve_idle",
+        _ => "serve_echo",
+    };
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     let pin = (p.taskset && procs < cpus).then(|| format!("0-{}", procs - 1));
     let (procs, n) = (procs.to_string(), n.to_string());
@@ -115,7 +151,32 @@ fn server_command(
 /// A child process that is killed when dropped (by its handle: only our own child).
 struct Proc {
     child: Child,
+    stdout: Option<JoinHandle<String>>,
     stderr: Option<JoinHandle<String>>,
+}
+
+impl Proc {
+    fn spawn(mut cmd: Command) -> Result<Proc, RunResult> {
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(|e| RunResult::Failed(format!("cannot start: {e}")))?;
+        let stdout = Some(drain(&mut child, true));
+        let stderr = Some(drain(&mut child, false));
+        Ok(Proc { child, stdout, stderr })
+    }
+
+    /// Why the process failed, once it has exited unsuccessfully; `None` while it runs or
+    /// after a clean exit.
+    fn failure(&mut self) -> Option<String> {
+        let status = self.child.try_wait().ok()??;
+        if status.success() {
+            return None;
+        }
+        let out = self.stdout.take()?.join().unwrap_or_default();
+        let err = self.stderr.take().map(|h| h.join().unwrap_or_default()).unwrap_or_default();
+        let error = out.lines().find_map(|l| l.split_once(" error=")).map(|(_, e)| e.to_string());
+        let last = err.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_string);
+        Some(format!("{status}: {}", error.or(last).unwrap_or_else(|| "no output".into())))
+    }
 }
 
 impl Drop for Proc {
@@ -149,7 +210,7 @@ impl Server {
                 }
             }
         });
-        Ok(Server { proc: Proc { child, stderr }, lines, limit })
+        Ok(Server { proc: Proc { child, stdout: None, stderr }, lines, limit })
     }
 
     /// The port of the `LISTEN port=` line, waiting until `until`.

@@ -48,7 +48,7 @@ impl System {
 
 /// Every workload, in row order (names as the programs take them; the network ones are run
 /// by `net.rs`).
-pub const WORKLOADS: [&str; 11] = [
+pub const WORKLOADS: [&str; 12] = [
     "spawn_join",
     "pingpong",
     "skynet",
@@ -60,10 +60,11 @@ pub const WORKLOADS: [&str; 11] = [
     "echo_1",
     "echo_100",
     "echo_1k",
+    "idle_conn",
 ];
 
 /// The network workloads (`--only net` selects them all).
-pub const NET_WORKLOADS: [&str; 3] = ["echo_1", "echo_100", "echo_1k"];
+pub const NET_WORKLOADS: [&str; 4] = ["echo_1", "echo_100", "echo_1k", "idle_conn"];
 
 /// Whether `workload` is a network workload (a server and a client, see `net.rs`).
 pub fn is_net(workload: &str) -> bool {
@@ -109,6 +110,7 @@ pub fn describe(workload: &str) -> &'static str {
         "timers" => "N tasks sleep 10 ms, wall time",
         "echo_1" | "echo_100" | "echo_1k" => "↑ echo, 64 B round trips/s over n conns",
         "echo_1_p99" | "echo_100_p99" | "echo_1k_p99" => "echo, p99 round-trip latency",
+        "idle_conn" => "server RSS per idle connection",
         _ => "",
     }
 }
@@ -122,6 +124,7 @@ pub fn n_for(workload: &str, system: System, quick: bool) -> u64 {
         ("echo_1", _, _) => 1,
         ("echo_100", _, _) => 100,
         ("echo_1k", _, _) => 1000,
+        ("idle_conn", _, _) => 10_000,
         ("spawn_join" | "pingpong" | "skynet" | "ring" | "fanin", false, false) => 1_000_000,
         ("spawn_join" | "pingpong" | "skynet" | "ring" | "fanin", false, true) => 100_000,
         ("yield", false, false) => 10_000_000,
