@@ -5,6 +5,7 @@
 //! netclient echo <port> <conns> <secs>     64-byte round trips on <conns> connections
 //! netclient idle <port> <conns> <secs>     open <conns> connections and hold them idle
 //!                                          (each counts once the server's greeting is in)
+//! netclient http_check <port>              two pipelined GETs, both replies checked
 //! netclient selftest                       checks the histogram's arithmetic
 //! ```
 //!
@@ -21,12 +22,14 @@
 
 mod echo;
 mod hist;
+mod http;
 mod sys;
 
 use std::io::Read;
 use std::time::Duration;
 
-const USAGE: &str = "usage: netclient echo|idle <port> <conns> <secs> | selftest";
+const USAGE: &str =
+    "usage: netclient echo|idle <port> <conns> <secs> | http_check <port> | selftest";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
@@ -92,6 +95,10 @@ fn run(args: &[String]) -> Result<Vec<String>, String> {
             Ok(vec![format!(
                 "workload=idle metric=opened n={conns} value={conns} unit=conns ok=true"
             )])
+        }
+        "http_check" => {
+            http::check(num(args, 1, "port")?)?;
+            Ok(vec!["workload=http_check metric=ok n=2 value=2 unit=replies ok=true".into()])
         }
         "selftest" => {
             hist::Histogram::selftest()?;

@@ -7,7 +7,7 @@
 //! RESULT system=may workload=idle_mem procs=1 n=100000 value=NaN unit=B/task ok=false error=...
 //! ```
 //!
-//! `workloads <system> serve_echo|serve_idle <procs> [n]` runs a server of the
+//! `workloads <system> serve_echo|serve_http|serve_idle <procs> [n]` runs a server of the
 //! network workloads instead (see `net/mod.rs`).
 //!
 //! Systems: `gpm` (only with the `gpm-column` cargo feature, see `gpm_sys`), `tokio`, `may`,
@@ -39,7 +39,7 @@ mod gpm_sys {
 
 const USAGE: &str = "usage: workloads <gpm|tokio|may|threads> <workload> <procs> [n]\n\
     workloads: spawn_join pingpong skynet yield ring fanin idle_mem timers\n\
-    servers (see net/mod.rs): serve_echo serve_idle (n = connections to await)";
+    servers (see net/mod.rs): serve_echo serve_http serve_idle (n = connections to await)";
 
 /// The default `n` of each workload (the full run; `cargo xtask bench` passes its own).
 fn default_n(w: Workload) -> u64 {

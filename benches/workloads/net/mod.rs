@@ -2,10 +2,12 @@
 //!
 //! Each system serves with its own runtime and its own sockets (`gpm_net`, `tokio_net`,
 //! `may_net`, `threads_net`; Go's twin is `benches/go/`); the load comes from the neutral
-//! client `benches/netclient/`, which `cargo xtask bench` starts once the server
+//! client `benches/netclient/` (or `wrk`), which `cargo xtask bench` starts once the server
 //! has printed `LISTEN port=<port>` on stdout. Kinds:
 //!
 //! - `echo`: every connection echoes what it reads (a 4 KiB buffer); runs until killed.
+//! - `http`: every connection runs [`http::Session`]: one fixed reply per request head;
+//!   runs until killed.
 //! - `idle`: every connection counts itself, writes one greeting byte `!` (the client
 //!   opens the next connections only once earlier ones are greeted, so no accept queue
 //!   overflows) and blocks reading 64 bytes. When `n` have
@@ -19,6 +21,7 @@
 
 #[cfg(feature = "gpm-column")]
 mod gpm_net;
+pub mod http;
 mod may_net;
 mod threads_net;
 mod tokio_net;
@@ -40,6 +43,8 @@ const IDLE_WAIT: Duration = Duration::from_secs(60);
 pub enum Kind {
     /// Echo every byte.
     Echo,
+    /// Answer HTTP requests.
+    Http,
     /// Block in a read, counted.
     Idle,
 }
@@ -63,6 +68,7 @@ mod gpm_net {
 pub fn main(system: &str, kind: &str, procs: usize, n: u64) -> i32 {
     let kind = match kind {
         "serve_echo" => Kind::Echo,
+        "serve_http" => Kind::Http,
         "serve_idle" => Kind::Idle,
         other => return fail(system, other, procs, n, "unknown server kind"),
     };
@@ -129,6 +135,26 @@ pub fn echo_conn<S: Read + Write>(mut s: S) {
     }
 }
 
+/// Serves HTTP requests on `s` until the peer closes or an error.
+pub fn http_conn<S: Read + Write>(mut s: S) {
+    let mut session = http::Session::new();
+    loop {
+        let n = match s.read(session.spare()) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        match session.filled(n) {
+            None => return,
+            Some([]) => {}
+            Some(out) => {
+                if s.write_all(out).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 /// Counts the connection in `started`, greets the client, then blocks reading until the
 /// peer closes.
 pub fn idle_conn<S: Read + Write>(mut s: S, started: &AtomicU64) {
@@ -147,6 +173,7 @@ pub const GREETING: &[u8] = b"!";
 pub fn serve_conn<S: Read + Write>(kind: Kind, s: S, started: &AtomicU64) {
     match kind {
         Kind::Echo => echo_conn(s),
+        Kind::Http => http_conn(s),
         Kind::Idle => idle_conn(s, started),
     }
 }

@@ -1,8 +1,8 @@
 //! The servers on tokio: a multi-thread runtime with `procs` workers, `tokio::net`, one task
-//! per connection. The per-connection logic mirrors `echo_conn` and `idle_conn`
+//! per connection. The per-connection logic mirrors `echo_conn`, `http_conn` and `idle_conn`
 //! in `mod.rs` with tokio's async reads and writes.
 
-use super::{ADDR, Kind};
+use super::{ADDR, Kind, http};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -46,6 +46,20 @@ async fn serve_conn(kind: Kind, mut s: TcpStream, started: Arc<AtomicU64>) {
             while let Ok(n @ 1..) = s.read(&mut buf).await {
                 if s.write_all(&buf[..n]).await.is_err() {
                     return;
+                }
+            }
+        }
+        Kind::Http => {
+            let mut session = http::Session::new();
+            while let Ok(n @ 1..) = s.read(session.spare()).await {
+                match session.filled(n) {
+                    None => return,
+                    Some([]) => {}
+                    Some(out) => {
+                        if s.write_all(out).await.is_err() {
+                            return;
+                        }
+                    }
                 }
             }
         }

@@ -57,9 +57,9 @@ pub fn header(
         took.as_secs_f64()
     );
     let mode = if opts.quick {
-        "quick: a tenth of the full run's n for most rows (the n column)"
+        "quick: a tenth of the full run's n for most rows (the n column), 1 s of network load"
     } else {
-        "full: the issue's n (the n column)"
+        "full: the issue's n (the n column), 5 s of network load"
     };
     let _ =
         writeln!(h, "Mode: {mode}; {} repetitions per cell, each in its own process.  ", opts.reps);
@@ -110,12 +110,15 @@ pub fn header(
     let _ = writeln!(
         h,
         "How to read a cell: median over the repetitions, ±half the min–max range as a % of the \
-         median, then **{b} / that system** (below 1×: {b} is lower, i.e. better; every figure \
-         is lower-is-better). `(n=…)` marks a cell run with a smaller n than the row (OS \
+         median, then **{b} / that system** (below 1×: {b} is lower; every figure is \
+         lower-is-better except the rows marked ↑, rates, where above 1× {b} is better). `(n=…)` marks a cell run with a smaller n than the row (OS \
          threads), so its ratio is indicative only for the totals (timers). [k] points to a \
          note below the tables. Channels standing in for Go's unbuffered channel: tokio \
          `mpsc::channel(1)`, may unbounded `mpsc` (fanin bounded by a `Semphore`), threads \
-         `sync_channel(0)`. The threads column is pinned to `procs` CPUs with `taskset`. See \
+         `sync_channel(0)`. The threads column is pinned to `procs` CPUs with `taskset`. Network rows: \
+         each system's server in its own process (pinned to CPUs 0..procs when procs is below \
+         the CPU count, else on all), the load from one neutral client (`netclient`, or `wrk` \
+         for http) pinned to the last CPU; n is the number of connections. See \
          benches/README.md."
     );
     h

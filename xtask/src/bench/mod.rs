@@ -11,6 +11,7 @@ mod plan;
 mod report;
 mod runner;
 mod svg;
+mod wrk;
 
 use crate::Env;
 use options::{Options, USAGE};
@@ -30,6 +31,8 @@ struct Programs {
     client: Option<PathBuf>,
     /// The Go program.
     go: Option<PathBuf>,
+    /// `wrk`, for the http rows, or why there is none.
+    wrk: Result<PathBuf, String>,
     /// Whether `taskset` can pin the threads column to `procs` CPUs.
     taskset: bool,
 }
@@ -137,7 +140,12 @@ fn prepare(
         }
     }
     let taskset = build::output_of(Command::new("taskset").arg("-V")).is_some();
-    Ok(Programs { rust, client, go, taskset })
+    let http = opts.workloads.iter().any(|w| w.starts_with("http"));
+    let wrk = if http { wrk::find_or_install() } else { Err("not needed".into()) };
+    if let (Err(why), true) = (&wrk, http) {
+        eprintln!("bench: the http rows will fail: {why}");
+    }
+    Ok(Programs { rust, client, go, wrk, taskset })
 }
 
 /// The command for one run.

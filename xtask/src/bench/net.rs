@@ -1,9 +1,9 @@
 //! Running one network measurement: the system's server in its own process, the neutral
-//! client (`netclient`) in another, both pinned with `taskset`,
+//! client (`netclient`, or `wrk` for the http rows) in another, both pinned with `taskset`,
 //! both killed at the end whatever happened.
 //!
 //! The protocol: the server prints `LISTEN port=<port>` on stdout once it listens (on
-//! `127.0.0.1:0`); then the client starts. echo: the client's figures are the
+//! `127.0.0.1:0`); then the client starts. echo and http: the client's figures are the
 //! result and the server is killed after it. idle_conn: the client opens the connections
 //! and holds them; the server prints the `RESULT` line itself (its RSS per connection) and
 //! exits. Every wait has a deadline (the run's time limit); a server that exits early, a
@@ -59,6 +59,12 @@ fn measure(
     let deadline = Instant::now() + limit;
     let failed = |why: &str| RunResult::Failed(why.to_string());
     let client = p.client.as_deref().ok_or_else(|| failed("netclient was not built"))?;
+    let http = workload.starts_with("http");
+    let wrk = match (&p.wrk, http) {
+        (Err(why), true) => return Err(failed(why)),
+        (Ok(wrk), true) => Some(wrk.as_path()),
+        _ => None,
+    };
     let cmd = server_command(p, system, workload, procs, n).ok_or_else(|| failed("no program"))?;
     let mut server = Server::start(cmd, limit)?;
     let port = server.wait_listen((Instant::now() + LISTEN_WAIT).min(deadline))?.to_string();
@@ -70,6 +76,23 @@ fn measure(
         let cmd = pinned(cpu.as_deref(), client, &["idle", &port, &n.to_string(), &hold]);
         return idle(&mut server, cmd, deadline, limit).map(|r| vec![r]);
     }
+    if let Some(wrk) = wrk {
+        let check = pinned(cpu.as_deref(), client, &["http_check", &port]);
+        let line = runner::result_lines(check, left())?.swap_remove(0);
+        if let RunResult::Failed(why) = parse_result(&line) {
+            return Err(failed(&format!("reply check before wrk: {why}")));
+        }
+        let (conns, dur, url) = (format!("-c{n}"), format!("-d{secs}s"), url(&port));
+        let args = ["-t1", &conns, &dur, "--latency", "--timeout", "2s", &url];
+        let (status, out, err) = runner::capture(pinned(cpu.as_deref(), wrk, &args), left())?;
+        let last = err.lines().last().unwrap_or("").trim();
+        if !status.success() {
+            return Err(failed(&format!("wrk {status}: {}", shorten(last, 160))));
+        }
+        let r = super::wrk::parse(&out).map_err(|e| failed(&e))?;
+        let value = |value, unit: &str| RunResult::Value { value, unit: unit.into() };
+        return Ok(vec![value(r.req_per_sec, "req/s"), value(r.p99_ns, "ns")]);
+    }
     let cmd = pinned(cpu.as_deref(), client, &["echo", &port, &n.to_string(), &secs]);
     let lines = runner::result_lines(cmd, left())?;
     let metric = |m: &str| {
@@ -77,6 +100,11 @@ fn measure(
         line.map_or_else(|| failed(&format!("netclient printed no {m} line")), |l| parse_result(l))
     };
     Ok(vec![metric("rate"), metric("p99")])
+}
+
+/// `http://127.0.0.1:<port>/`.
+fn url(port: &str) -> String {
+    format!("http://127.0.0.1:{port}/")
 }
 
 /// idle_conn: the client holds `n` connections open; the server's `RESULT` line is the result.
@@ -134,6 +162,8 @@ fn server_command(
     n: u64,
 ) -> Option<Command> {
     let kind = match workload {
+        "http" => "serve_http",
+        "http_nethttp" => "serve_nethttp",
         "idle_conn" => "serve_idle",
         _ => "serve_echo",
     };

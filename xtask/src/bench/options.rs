@@ -14,8 +14,8 @@ options:
   --reps N             repetitions per cell (default 5, quick 3)
   --procs 1,2          procs values (default 1,2): GOMAXPROCS / worker threads / Ps
   --only W1,W2         only these workloads (spawn_join pingpong skynet yield ring fanin
-                       idle_mem timers echo_1 echo_100 echo_1k idle_conn;
-                       `net` = the four network ones; alias --workloads)
+                       idle_mem timers echo_1 echo_100 echo_1k http http_nethttp idle_conn;
+                       `net` = the six network ones; alias --workloads)
   --systems S1,S2      only these systems (gpm go tokio may threads)
   --timeout SECS       per-run limit; a run past it is killed and reported (default 60, quick 30)
   --baseline SYSTEM    the system ratios are taken against (default gpm; go when gpm has no
@@ -158,9 +158,12 @@ mod tests {
         assert!(o.micro.is_empty());
         assert!(Options::parse(&args("--micro none")).unwrap().micro.is_empty());
         let net = Options::parse(&args("--only ring,net")).unwrap().workloads;
-        assert_eq!(net, ["ring", "echo_1", "echo_100", "echo_1k", "idle_conn"]);
+        assert_eq!(
+            net,
+            ["ring", "echo_1", "echo_100", "echo_1k", "http", "http_nethttp", "idle_conn"]
+        );
         assert!(Options::parse(&args("--only echo_2")).is_err());
-        let one = Options::parse(&args("--only echo_1k")).unwrap().workloads;
-        assert_eq!(one, ["echo_1k"]);
+        let one = Options::parse(&args("--only http_nethttp")).unwrap().workloads;
+        assert_eq!(one, ["http_nethttp"]);
     }
 }

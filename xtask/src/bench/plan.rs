@@ -48,7 +48,7 @@ impl System {
 
 /// Every workload, in row order (names as the programs take them; the network ones are run
 /// by `net.rs`).
-pub const WORKLOADS: [&str; 12] = [
+pub const WORKLOADS: [&str; 14] = [
     "spawn_join",
     "pingpong",
     "skynet",
@@ -60,11 +60,14 @@ pub const WORKLOADS: [&str; 12] = [
     "echo_1",
     "echo_100",
     "echo_1k",
+    "http",
+    "http_nethttp",
     "idle_conn",
 ];
 
 /// The network workloads (`--only net` selects them all).
-pub const NET_WORKLOADS: [&str; 4] = ["echo_1", "echo_100", "echo_1k", "idle_conn"];
+pub const NET_WORKLOADS: [&str; 6] =
+    ["echo_1", "echo_100", "echo_1k", "http", "http_nethttp", "idle_conn"];
 
 /// Whether `workload` is a network workload (a server and a client, see `net.rs`).
 pub fn is_net(workload: &str) -> bool {
@@ -72,27 +75,34 @@ pub fn is_net(workload: &str) -> bool {
 }
 
 /// The rows of the table one run of `workload` fills: its own, and the p99 latency row of
-/// the echo workloads.
+/// the echo and http workloads.
 pub fn rows_of(workload: &'static str) -> Vec<&'static str> {
     match workload {
         "echo_1" => vec!["echo_1", "echo_1_p99"],
         "echo_100" => vec!["echo_100", "echo_100_p99"],
         "echo_1k" => vec!["echo_1k", "echo_1k_p99"],
+        "http" => vec!["http", "http_p99"],
+        "http_nethttp" => vec!["http_nethttp", "http_nethttp_p99"],
         w => vec![w],
     }
 }
 
-/// Whether `system` runs `workload` (all of them, so far).
-pub fn runs_on(_workload: &str, _system: System) -> bool {
-    true
+/// Whether `system` runs `workload`: Go's `net/http` row is Go's alone.
+pub fn runs_on(workload: &str, system: System) -> bool {
+    workload != "http_nethttp" || system == System::Go
 }
 
-/// The row whose baseline figure a row's ratios are taken against (its own, so far).
+/// The row whose baseline figure a row's ratios are taken against: Go's `net/http` rows are
+/// compared with the baseline's `http` rows (the baseline has no `net/http`).
 pub fn baseline_row(row: &str) -> &str {
-    row
+    match row {
+        "http_nethttp" => "http",
+        "http_nethttp_p99" => "http_p99",
+        r => r,
+    }
 }
 
-/// Seconds of load per network run (after a warm-up of a tenth).
+/// Seconds of load per network run (echo: after a warm-up of a tenth; http: wrk's `-d`).
 pub fn net_secs(quick: bool) -> u64 {
     if quick { 1 } else { 5 }
 }
@@ -110,6 +120,10 @@ pub fn describe(workload: &str) -> &'static str {
         "timers" => "N tasks sleep 10 ms, wall time",
         "echo_1" | "echo_100" | "echo_1k" => "↑ echo, 64 B round trips/s over n conns",
         "echo_1_p99" | "echo_100_p99" | "echo_1k_p99" => "echo, p99 round-trip latency",
+        "http" => "↑ HTTP/1.1 keep-alive req/s (wrk, n conns)",
+        "http_p99" => "HTTP, wrk's p99 latency",
+        "http_nethttp" => "↑ HTTP req/s, Go net/http (ratio: gpm's http row)",
+        "http_nethttp_p99" => "HTTP p99, Go net/http (ratio: gpm's http_p99)",
         "idle_conn" => "server RSS per idle connection",
         _ => "",
     }
@@ -124,6 +138,7 @@ pub fn n_for(workload: &str, system: System, quick: bool) -> u64 {
         ("echo_1", _, _) => 1,
         ("echo_100", _, _) => 100,
         ("echo_1k", _, _) => 1000,
+        ("http" | "http_nethttp", _, _) => 64,
         ("idle_conn", _, _) => 10_000,
         ("spawn_join" | "pingpong" | "skynet" | "ring" | "fanin", false, false) => 1_000_000,
         ("spawn_join" | "pingpong" | "skynet" | "ring" | "fanin", false, true) => 100_000,

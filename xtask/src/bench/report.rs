@@ -123,7 +123,8 @@ pub fn higher_is_better(unit: &str) -> bool {
 }
 
 /// `baseline / peer` for one row (`key` = procs, row index into `rows`), when both have a
-/// median. The baseline's figure comes from `plan::baseline_row` of the row.
+/// median. The baseline's figure comes from `plan::baseline_row` of the row (Go's net/http
+/// rows are compared with the baseline's http rows).
 pub fn ratio(
     cells: &Cells,
     rows: &[&str],
@@ -304,13 +305,17 @@ mod tests {
     }
 
     #[test]
-    fn rates_invert_in_the_cost_ratio() {
-        let rows = ["echo_1"];
+    fn rates_invert_in_the_cost_ratio_and_nethttp_uses_the_http_row() {
+        let rows = ["echo_1", "http", "http_nethttp"];
         let mut cells = Cells::new();
         cells.insert((1, 0, System::Gpm), cell(30_000.0, "rt/s"));
         cells.insert((1, 0, System::Go), cell(20_000.0, "rt/s"));
+        cells.insert((1, 1, System::Gpm), cell(90_000.0, "req/s"));
+        cells.insert((1, 2, System::Go), cell(60_000.0, "req/s"));
         assert_eq!(ratio(&cells, &rows, (1, 0), System::Gpm, System::Go), Some(1.5));
         let cost = cost_ratio(&cells, &rows, (1, 0), System::Gpm, System::Go).unwrap();
         assert!((cost - 1.0 / 1.5).abs() < 1e-12);
+        assert_eq!(ratio(&cells, &rows, (1, 2), System::Gpm, System::Go), Some(1.5));
+        assert_eq!(ratio(&cells, &rows, (1, 1), System::Gpm, System::Go), None);
     }
 }
