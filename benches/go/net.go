@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -132,6 +133,8 @@ func serve(kind string, procs, n uint64) int {
 		fmt.Println("RESULT system=go workload=" + kind + " value=NaN unit=? ok=false error=unknown server kind")
 		return 2
 	}
+	// Die with the process that started us (PR_SET_PDEATHSIG, as net/mod.rs die_with_parent).
+	syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0)
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // backlog: somaxconn
 	if err != nil {
 		fmt.Println("RESULT system=go workload="+kind+" value=NaN unit=? ok=false error=listen:", err)

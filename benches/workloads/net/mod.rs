@@ -8,16 +8,17 @@
 //! - `echo`: every connection echoes what it reads (a 4 KiB buffer); runs until killed.
 //! - `http`: every connection runs [`http::Session`]: one fixed reply per request head;
 //!   runs until killed.
-//! - `idle`: every connection counts itself, writes one greeting byte `!` (the client
-//!   opens the next connections only once earlier ones are greeted, so no accept queue
-//!   overflows) and blocks reading 64 bytes. When `n` have
-//!   started, the server waits [`IDLE_CONN_SETTLE`], reads its RSS and prints
+//! - `idle`: every connection counts itself, writes one greeting byte `!` (the client opens
+//!   the next connections only once earlier ones are greeted, so no accept queue overflows)
+//!   and blocks reading 64 bytes. When `n` have started, the server waits
+//!   [`IDLE_CONN_SETTLE`], reads its RSS and prints
 //!   `RESULT ... value=<(RSS now − RSS before the first accept) / n> unit=B/conn`, then exits
 //!   (closing the client's connections).
 //!
-//! Every server listens on `127.0.0.1:0`, sets `TCP_NODELAY` on each accepted connection (Go
-//! does so by default), and raises its soft `RLIMIT_NOFILE` to the hard limit first (Go and
-//! gpm do that themselves; tokio, may and std do not).
+//! Every server dies with the process that started it (`PR_SET_PDEATHSIG`), listens on
+//! `127.0.0.1:0`, sets `TCP_NODELAY` on each accepted connection (Go does so by default),
+//! and raises its soft `RLIMIT_NOFILE` to the hard limit first (Go and gpm do that
+//! themselves; tokio, may and std do not).
 
 #[cfg(feature = "gpm-column")]
 mod gpm_net;
@@ -72,6 +73,7 @@ pub fn main(system: &str, kind: &str, procs: usize, n: u64) -> i32 {
         "serve_idle" => Kind::Idle,
         other => return fail(system, other, procs, n, "unknown server kind"),
     };
+    die_with_parent();
     if let Err(e) = raise_nofile() {
         eprintln!("workloads: raising RLIMIT_NOFILE: {e}");
     }
@@ -175,6 +177,17 @@ pub fn serve_conn<S: Read + Write>(kind: Kind, s: S, started: &AtomicU64) {
         Kind::Echo => echo_conn(s),
         Kind::Http => http_conn(s),
         Kind::Idle => idle_conn(s, started),
+    }
+}
+
+/// Asks the kernel to kill this server when the process that started it dies (a killed
+/// `cargo xtask bench` must not leave a server serving forever); the xtask also kills it by
+/// handle after every run.
+fn die_with_parent() {
+    // SAFETY: prctl(PR_SET_PDEATHSIG, SIGKILL) takes plain integers and touches no memory.
+    let rc = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
+    if rc != 0 {
+        eprintln!("workloads: prctl(PR_SET_PDEATHSIG): {}", std::io::Error::last_os_error());
     }
 }
 
