@@ -10,9 +10,13 @@
 //! which lets the models explore the timeout races.
 
 #[cfg(gpm_loom)]
-pub(crate) use loom::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize, fence};
+pub(crate) use loom::sync::atomic::{
+    AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, fence,
+};
 #[cfg(not(gpm_loom))]
-pub(crate) use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize, fence};
+pub(crate) use std::sync::atomic::{
+    AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, fence,
+};
 
 pub(crate) use gpm_sched::park::WaitReason;
 pub(crate) use std::sync::atomic::Ordering;

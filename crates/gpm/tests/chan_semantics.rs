@@ -101,7 +101,7 @@ fn every_capacity_fifo_and_close() {
             }
             t.join().unwrap();
             assert_eq!(rx.recv(), Err(RecvError));
-            assert_eq!(rx.capacity(), cap);
+            assert_eq!(rx.capacity(), Some(cap));
         }
     });
 }

@@ -31,12 +31,20 @@ pub(crate) struct Chan<T> {
 pub(crate) struct Inner<T> {
     buf: VecDeque<T>,
     cap: usize,
-    /// Every `Sender` is gone (Go's `closed`).
+    /// Every `Sender` is gone, or `Sender::close` (Go's `closed`).
     closed: bool,
     /// Every `Receiver` is gone.
     rx_gone: bool,
     pub(crate) sendq: WaitQueue<T>,
     pub(crate) recvq: WaitQueue<T>,
+    /// Buffer places promised to a dynamic `Select`'s selected send (`Reservation`): they
+    /// count as taken until it sends or gives up.
+    reserved: usize,
+    /// Waiters that only want to hear that the channel changed (a dynamic `Select` or
+    /// `ready()` waiting for a send to become possible, or a receive to): woken, without a
+    /// transfer, whenever an entry is queued, the buffer grows or shrinks, or the channel
+    /// closes. Empty unless such a waiter exists, so the hot paths test one pointer.
+    pub(crate) watch: WaitQueue<T>,
 }
 
 /// Wakes a completed peer (if any); called after unlocking. By reference (the caller
@@ -52,15 +60,16 @@ impl<T> Inner<T> {
     /// A non-blocking send. `Ok` carries whom to wake.
     #[inline(always)]
     pub(crate) fn try_send(&mut self, value: T) -> Result<Option<Wake>, TrySendError<T>> {
-        if self.rx_gone {
+        if self.rx_gone || self.closed {
             return Err(TrySendError::Disconnected(value));
         }
         if let Some(mut receiver) = self.recvq.claim_first() {
             receiver.put(value);
             return Ok(Some(receiver.finish()));
         }
-        if self.buf.len() < self.cap {
+        if self.buf.len() + self.reserved < self.cap {
             self.buf.push_back(value);
+            self.poke();
             return Ok(None);
         }
         Err(TrySendError::Full(value))
@@ -75,6 +84,7 @@ impl<T> Inner<T> {
                 self.buf.push_back(sender.take().expect("chan: waiting sender has no value"));
                 sender.finish()
             });
+            self.poke();
             return Ok((value, woken));
         }
         if let Some(mut sender) = self.sendq.claim_first() {
@@ -86,7 +96,66 @@ impl<T> Inner<T> {
 
     /// Whether a send would complete (or fail) now, ignoring `me`'s own entries.
     pub(crate) fn send_ready(&self, me: &Waiter) -> bool {
-        self.rx_gone || self.buf.len() < self.cap || self.recvq.has_live(Some(me))
+        self.rx_gone
+            || self.closed
+            || self.buf.len() + self.reserved < self.cap
+            || self.recvq.has_live(Some(me))
+    }
+
+    /// Wakes the watchers, if any. They are woken under the lock (unlike a transfer's
+    /// partner): the path is rare, and waking only unparks, taking no channel lock.
+    #[inline(always)]
+    pub(crate) fn poke(&mut self) {
+        if !self.watch.is_empty() {
+            self.poke_slow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn poke_slow(&mut self) {
+        self.watch.finish_all().iter().for_each(Wake::wake);
+    }
+
+    /// A dynamic `Select`'s send: promise a buffer place (`Ok(true)`), report that the
+    /// send fails now (`Err`), or say that it would complete now only through a waiting
+    /// receiver (`Ok(false)` if one is live; `None`: not ready).
+    pub(crate) fn reserve(&mut self) -> Option<Result<bool, ()>> {
+        if self.rx_gone || self.closed {
+            Some(Err(()))
+        } else if self.buf.len() + self.reserved < self.cap {
+            self.reserved += 1;
+            Some(Ok(true))
+        } else if self.recvq.has_live(None) {
+            Some(Ok(false))
+        } else {
+            None
+        }
+    }
+
+    /// Whether [`Inner::reserve`] would succeed now (for `ready()`).
+    pub(crate) fn reserve_ready(&self) -> bool {
+        self.rx_gone
+            || self.closed
+            || self.buf.len() + self.reserved < self.cap
+            || self.recvq.has_live(None)
+    }
+
+    /// Whether a receive would complete (or fail) now (for `ready()`).
+    pub(crate) fn recv_ready_any(&self) -> bool {
+        !self.buf.is_empty() || self.closed || self.sendq.has_live(None)
+    }
+
+    /// Gives a promised buffer place back (the selected send was dropped unsent).
+    pub(crate) fn unreserve(&mut self) {
+        self.reserved -= 1;
+        self.poke();
+    }
+
+    /// Sends into a promised buffer place (or to a receiver that queued meanwhile).
+    pub(crate) fn send_reserved(&mut self, value: T) -> Result<Option<Wake>, TrySendError<T>> {
+        self.reserved -= 1;
+        self.try_send(value)
     }
 
     /// Whether a receive would complete (or fail) now, ignoring `me`'s own entries.
@@ -104,6 +173,8 @@ impl<T> Chan<T> {
             rx_gone: false,
             sendq: WaitQueue::new(),
             recvq: WaitQueue::new(),
+            reserved: 0,
+            watch: WaitQueue::new(),
         };
         Self {
             inner: Lock::new(inner),
@@ -130,8 +201,10 @@ impl<T> Chan<T> {
         self.lock().closed
     }
 
-    pub(crate) fn is_rx_gone(&self) -> bool {
-        self.lock().rx_gone
+    /// Whether a send fails now: every `Receiver` is gone, or the channel was closed.
+    pub(crate) fn is_send_disconnected(&self) -> bool {
+        let inner = self.lock();
+        inner.rx_gone || inner.closed
     }
 
     /// A send that blocks until `deadline` (`None`: forever). Go's `chansend`.
@@ -160,6 +233,7 @@ impl<T> Chan<T> {
         // SAFETY: `waiter` and `slot` outlive the entry: `Blocked` removes it (or sees it
         // claimed) before either is dropped, on every path including unwinding.
         unsafe { inner.sendq.push(&waiter, 0, &slot) };
+        inner.poke();
         drop(inner);
         let blocked = Blocked { chan: self, waiter: &waiter, slot: &slot, send: true };
         let outcome = blocked.wait(WaitReason::ChanSend, deadline);
@@ -198,6 +272,7 @@ impl<T> Chan<T> {
         let slot: Slot<T> = Slot::new(None);
         // SAFETY: as in `send`: `Blocked` unqueues the entry before `waiter`/`slot` drop.
         unsafe { inner.recvq.push(&waiter, 0, &slot) };
+        inner.poke();
         drop(inner);
         let blocked = Blocked { chan: self, waiter: &waiter, slot: &slot, send: false };
         let outcome = blocked.wait(WaitReason::ChanReceive, deadline);
@@ -212,15 +287,20 @@ impl<T> Chan<T> {
         }
     }
 
-    /// The last `Sender` went: close, waking every blocked receiver (their slots stay
-    /// empty, which reads as "disconnected").
-    pub(crate) fn close(&self) {
-        let woken = {
+    /// The last `Sender` went, or `Sender::close`: close, waking every blocked receiver
+    /// (their slots stay empty, which reads as "disconnected") and failing every blocked
+    /// sender (their slots keep their messages). `true` if this call closed the channel.
+    pub(crate) fn close(&self) -> bool {
+        let (first, woken) = {
             let mut inner = self.lock();
-            inner.closed = true;
-            inner.recvq.finish_all()
+            let first = !std::mem::replace(&mut inner.closed, true);
+            let mut woken = inner.recvq.finish_all();
+            woken.append(&mut inner.sendq.finish_all());
+            woken.append(&mut inner.watch.finish_all());
+            (first, woken)
         };
         woken.iter().for_each(Wake::wake);
+        first
     }
 
     /// The last `Receiver` went: fail every blocked sender (their slots keep their
@@ -229,11 +309,25 @@ impl<T> Chan<T> {
         let (woken, dropped) = {
             let mut inner = self.lock();
             inner.rx_gone = true;
-            (inner.sendq.finish_all(), std::mem::take(&mut inner.buf))
+            let mut woken = inner.sendq.finish_all();
+            woken.append(&mut inner.watch.finish_all());
+            (woken, std::mem::take(&mut inner.buf))
         };
         woken.iter().for_each(Wake::wake);
-        drop(dropped);
+        drop_in_order(dropped);
     }
+}
+
+/// Drops `buf`'s messages front to back. If one's `Drop` panics, the panic goes on to the
+/// caller and the messages after it are leaked (crossbeam-channel's behaviour): dropping
+/// them during that unwind would abort the process on a second panic.
+pub(crate) fn drop_in_order<T>(buf: VecDeque<T>) {
+    let mut buf = std::mem::ManuallyDrop::new(buf);
+    while let Some(msg) = buf.pop_front() {
+        drop(msg);
+    }
+    // SAFETY: taken once; on an unwind above this line is skipped and `buf` leaks.
+    drop(unsafe { std::mem::ManuallyDrop::take(&mut buf) });
 }
 
 /// A blocked single operation: waits, and on every exit — normal, timeout or unwinding out
@@ -282,7 +376,7 @@ impl<T> Drop for Chan<T> {
         if !panicking() {
             let inner = self.inner.lock();
             debug_assert!(
-                inner.sendq.is_empty() && inner.recvq.is_empty(),
+                inner.sendq.is_empty() && inner.recvq.is_empty() && inner.watch.is_empty(),
                 "chan: dropped with waiters"
             );
         }

@@ -202,6 +202,11 @@ pub(crate) struct Claimed<'q, T> {
 }
 
 impl<T> Claimed<'_, T> {
+    /// The `select!` arm (or watch marker) the entry was queued with.
+    pub(crate) fn arm(&self) -> usize {
+        self.arm
+    }
+
     /// Takes the value out of the waiter's slot (a blocked sender's message).
     #[inline]
     pub(crate) fn take(&mut self) -> Option<T> {

@@ -40,3 +40,4 @@ pub fn spawn<T: Send + 'static>(
 pub fn sleep_ms(ms: u64) {
     std::thread::sleep(Duration::from_millis(ms));
 }
+pub mod both;
