@@ -5,6 +5,8 @@
 //!   between the bench thread and an echo thread (crossbeam: `bounded(0)` likewise).
 //! - `fanin`: per-message time of 4 producer threads sending into one `bounded(1024)`
 //!   channel drained by the bench thread.
+//! - `unbounded`: the same fan-in into an `unbounded()` channel (crossbeam: its
+//!   `unbounded()`, the list flavor gpm's is ported from).
 //!
 //! `gpm` and `crossbeam` run on plain threads (gpm blocks a thread with the same
 //! park/unpark a goroutine uses); `gpm_goroutines_p1` / `_p2` run the same exchange between
@@ -144,6 +146,24 @@ fn fanin_goroutines(procs: usize) -> impl FnMut(&mut criterion::Bencher<'_>) {
     }
 }
 
+fn gpm_unbounded(_cap: usize) -> (gpm::chan::Sender<u64>, gpm::chan::Receiver<u64>) {
+    gpm::chan::unbounded()
+}
+
+fn crossbeam_unbounded(
+    _cap: usize,
+) -> (crossbeam_channel::Sender<u64>, crossbeam_channel::Receiver<u64>) {
+    crossbeam_channel::unbounded()
+}
+
+fn unbounded(c: &mut Criterion) {
+    let mut group = c.benchmark_group("unbounded");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("gpm", fanin_fn!(gpm_unbounded));
+    group.bench_function("crossbeam", fanin_fn!(crossbeam_unbounded));
+    group.finish();
+}
+
 fn pingpong(c: &mut Criterion) {
     let mut group = c.benchmark_group("pingpong");
     group.throughput(Throughput::Elements(1));
@@ -170,6 +190,6 @@ criterion_group! {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3))
         .sample_size(20);
-    targets = pingpong, fanin
+    targets = pingpong, fanin, unbounded
 }
 criterion_main!(benches);

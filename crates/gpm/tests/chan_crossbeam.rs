@@ -5,7 +5,6 @@
 
 mod chan_support;
 
-use chan_support::both::Mode;
 use gpm::chan::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError, bounded,
     never, unbounded,
@@ -135,8 +134,8 @@ both!(list_spsc_order, |m| {
     h.join();
 });
 
-/// Every message is dropped exactly once, whether received, left in the channel when the
-/// last receiver goes, or left when the senders go last.
+// Every message is dropped exactly once, whether received, left in the channel when the
+// last receiver goes, or left when the senders go last.
 both!(list_drops, |_m| {
     static DROPS: AtomicUsize = AtomicUsize::new(0);
     struct D;

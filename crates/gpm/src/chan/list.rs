@@ -409,18 +409,19 @@ impl<T> List<T> {
     /// A receive that blocks until `deadline` (`None`: forever); `Err(Empty)`: timed out.
     pub(crate) fn recv(&self, deadline: Option<Instant>) -> Result<T, TryRecvError> {
         loop {
-            // A sender may be a few instructions from writing: spin briefly (multicore
-            // only) before parking.
+            // Before parking, back off as crossbeam does (spin, then yield the thread a few
+            // times; multicore only): a message is often a few hundred nanoseconds away,
+            // and a park plus the sender's wake-up costs microseconds.
             let mut backoff = Backoff::new();
             loop {
                 match self.try_recv() {
                     Err(TryRecvError::Empty) => {}
                     done => return done,
                 }
-                if !multicore() || backoff.step >= Backoff::SPIN_LIMIT {
+                if !multicore() || backoff.step > Backoff::YIELD_LIMIT {
                     break;
                 }
-                backoff.spin();
+                backoff.snooze();
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(TryRecvError::Empty);

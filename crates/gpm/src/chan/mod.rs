@@ -13,6 +13,26 @@
 //! t.join().unwrap();
 //! ```
 //!
+//! Also [`unbounded`] (a send never blocks), the timer channels [`after`], [`at`] and
+//! [`tick`], [`never`], Go's `close` as [`Sender::close`], and a dynamic [`Select`] for a
+//! set of operations built at run time.
+//!
+//! # Flavors
+//! A handle holds one of: Go's `hchan` for [`bounded`] (below), crossbeam-channel's
+//! lock-free list for [`unbounded`] (`list.rs`), a timer (`timer.rs`), or nothing
+//! ([`never`]); see `flavor.rs`.
+//!
+//! # Differences from crossbeam-channel
+//! The API and its documented behaviour are crossbeam-channel's; these differ on purpose:
+//! - a `select!` send arm's message is evaluated before the select runs (Go's rule) and
+//!   dropped if another arm wins;
+//! - [`Sender::close`] exists (Go's `close`); sending on a closed channel is an `Err`;
+//! - [`Sender::never`] makes a send arm that is never ready (Go's nil channel);
+//! - a [`Select`] send on `bounded(0)`, once selected, hands its message to a waiting
+//!   receiver, and waits for another if a competing sender took that one in between
+//!   (crossbeam pairs it with the receiver it selected: see `select/dynamic.rs`);
+//! - `select!` takes at most 32 operation arms (as crossbeam's); [`Select`] has no limit.
+//!
 //! # Design (Go's `hchan`)
 //! One lock per channel over a ring buffer and two wait queues of blocked senders and
 //! receivers (`hchan.rs`, `waitq.rs`). A blocked operation's entry points at a waiter
