@@ -88,8 +88,6 @@ pub(crate) struct Inner {
     state: AtomicU64,
     sched: Weak<Sched>,
     f: Callback,
-    /// Whether firing could still matter to anyone (`FuncTimer::watching`).
-    alive: Option<Box<dyn Fn() -> bool + Send + Sync>>,
 }
 
 impl fmt::Debug for Inner {
@@ -101,7 +99,7 @@ impl fmt::Debug for Inner {
 impl Inner {
     /// A heap entry armed with `seq` is still the live arming.
     pub(crate) fn is_armed_with(&self, seq: u64) -> bool {
-        self.state.load(Relaxed) == seq | ARMED && self.alive.as_ref().is_none_or(|alive| alive())
+        self.state.load(Relaxed) == seq | ARMED
     }
 
     /// The entry armed with `seq` expired (at `when`, in the runtime's ns): run the
@@ -168,20 +166,8 @@ impl FuncTimer {
     where
         F: Fn(&Fired<'_>) + Send + Sync + 'static,
     {
-        let inner = Inner { state: AtomicU64::new(0), sched, f: Box::new(f), alive: None };
+        let inner = Inner { state: AtomicU64::new(0), sched, f: Box::new(f) };
         FuncTimer { inner: Arc::new(inner) }
-    }
-
-    /// Lets the runtime drop an arming's heap entry, when it prunes its heap, once `alive`
-    /// says its firing cannot matter any more (a one-shot whose receiver is gone): a
-    /// detached timer with a far deadline then costs nothing after its last user left.
-    ///
-    /// # Panics
-    /// After the timer was armed.
-    pub fn watching(mut self, alive: impl Fn() -> bool + Send + Sync + 'static) -> FuncTimer {
-        let inner = Arc::get_mut(&mut self.inner).expect("FuncTimer::watching: set before arming");
-        inner.alive = Some(Box::new(alive));
-        self
     }
 
     /// Gives the handle up without stopping the timer: an arming in flight still fires

@@ -2,8 +2,10 @@
 //! [`Ticker`], [`after_func`] and [`timeout`].
 //!
 //! Every receiver here is an ordinary [`chan::Receiver`](crate::chan::Receiver), usable in
-//! `select!`; receiving parks a goroutine and blocks a plain thread. The timers are the
-//! runtime's own (`gpm_sched::FuncTimer`, kept in the per-P timer heaps that `sleep` uses),
+//! `select!`; receiving parks a goroutine and blocks a plain thread. [`after`], [`at`] and
+//! [`tick`] are the channel flavours of [`chan`](crate::chan) (crossbeam's): the receive
+//! itself waits for the due time, so they need no timer and no runtime. The timers of
+//! [`Timer`], [`Ticker`] and [`after_func`] are the runtime's own (`gpm_sched::FuncTimer`, kept in the per-P timer heaps that `sleep` uses),
 //! not a goroutine each: an armed timer costs a heap entry. They belong to the caller's
 //! runtime (the default runtime on a plain thread); on a plain thread with no runtime at
 //! all, a small single-thread runtime started at the first use keeps them.
@@ -16,8 +18,7 @@
 //!   value from being received, even if the deadline had passed.
 //! * A ticker drops the ticks a slow reader misses, and its next tick stays on the
 //!   period's grid.
-//! * Dropping a `Timer` or `Ticker` stops it; the receivers of [`after`], [`at`] and
-//!   [`tick`] stop their timer when dropped (a pending one-shot fires into nothing, once).
+//! * Dropping a `Timer` or `Ticker` stops it.
 
 mod timer;
 
@@ -28,6 +29,7 @@ use gpm_sched::{Fired, FuncTimer, Runtime};
 
 use crate::chan::{self, Receiver};
 
+pub use crate::chan::{after, at};
 pub use gpm_sched::sleep;
 pub use timer::{AfterFunc, Ticker, Timer};
 
@@ -50,41 +52,10 @@ fn fallback() -> &'static Runtime {
     })
 }
 
-/// A channel that receives the time once, at least `d` from now (Go's `time.After`,
-/// crossbeam's `after`).
-///
-/// ```
-/// use std::time::Duration;
-/// let rx = gpm::time::after(Duration::from_millis(5));
-/// let fired_at = rx.recv().unwrap();
-/// assert!(fired_at.elapsed() < Duration::from_secs(5));
-/// ```
-pub fn after(d: Duration) -> Receiver<Instant> {
-    at(Instant::now().checked_add(d).unwrap_or_else(far_future))
-}
-
-/// A channel that receives the time once, at or after `when` (crossbeam's `at`).
-///
-/// ```
-/// use std::time::{Duration, Instant};
-/// let when = Instant::now() + Duration::from_millis(5);
-/// assert!(gpm::time::at(when).recv().unwrap() >= when);
-/// ```
-pub fn at(when: Instant) -> Receiver<Instant> {
-    let (tx, rx) = chan::bounded(1);
-    let watch = tx.clone();
-    let t = func_timer(move |_| {
-        let _ = tx.try_send(Instant::now());
-    })
-    .watching(move || !watch.is_disconnected());
-    t.reset(when);
-    t.detach();
-    rx
-}
-
-/// A channel that receives the time every `d`, dropping ticks a slow reader misses (Go's
-/// `time.Tick`). It stops when the receiver is dropped. A zero `d` gives a channel that
-/// never receives, as Go's `Tick` gives `nil`.
+/// A channel that receives the due instant every `d` (Go's `time.Tick`, on
+/// [`chan::tick`]); a slow reader gets one message for the ticks it missed. A zero `d`
+/// gives a channel that never receives, as Go's `Tick` gives `nil` (crossbeam's `tick`
+/// would tick without pause).
 ///
 /// ```
 /// use std::time::Duration;
@@ -97,18 +68,7 @@ pub fn tick(d: Duration) -> Receiver<Instant> {
     if d.is_zero() {
         return chan::never();
     }
-    let (tx, rx) = chan::bounded(1);
-    let watch = tx.clone();
-    let t = func_timer(move |fired| {
-        if let Err(chan::TrySendError::Disconnected(_)) = tx.try_send(Instant::now()) {
-            return;
-        }
-        fired.rearm(timer::next_tick(fired.when(), d));
-    })
-    .watching(move || !watch.is_disconnected());
-    t.reset(Instant::now().checked_add(d).unwrap_or_else(far_future));
-    t.detach();
-    rx
+    chan::tick(d)
 }
 
 /// Runs `f` as a goroutine after at least `d` (Go's `time.AfterFunc`), each time the timer
