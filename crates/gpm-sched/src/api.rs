@@ -121,6 +121,7 @@ pub fn yield_now() {
 }
 
 /// Sleeps at least `d`: parks the goroutine on a timer, or sleeps the plain thread.
+#[track_caller]
 pub fn sleep(d: Duration) {
     if current_g().is_none() {
         std::thread::sleep(d);

@@ -113,7 +113,12 @@ pub(crate) struct G {
     pub(crate) wait_reason: AtomicU8,
     /// When the current wait began, ns since the runtime's epoch.
     pub(crate) wait_since: AtomicU64,
+    /// Where the goroutine was spawned (`#[track_caller]` of `go`).
     pub(crate) location: AtomicPtr<Location<'static>>,
+    /// Where the current (or last) park was called from: the user's blocking call, passed
+    /// down by `#[track_caller]` (`park::Current::park_deadline`). Written by the G before
+    /// it switches, read by dumps (Relaxed: informational, as `wait_reason`).
+    pub(crate) wait_location: AtomicPtr<Location<'static>>,
     pub(crate) name: Mutex<Option<Box<str>>>,
     pub(crate) has_name: AtomicBool,
     /// The M this G is locked to (`lock_os_thread`), or null.
@@ -170,6 +175,7 @@ impl G {
             wait_reason: AtomicU8::new(0),
             wait_since: AtomicU64::new(0),
             location: AtomicPtr::new(std::ptr::null_mut()),
+            wait_location: AtomicPtr::new(std::ptr::null_mut()),
             name: Mutex::new(None),
             has_name: AtomicBool::new(false),
             locked_m: AtomicPtr::new(std::ptr::null_mut()),
@@ -200,6 +206,13 @@ impl G {
 
     pub(crate) fn wait_reason(&self) -> WaitReason {
         WaitReason::from_u8(self.wait_reason.load(Relaxed))
+    }
+
+    /// Where the G's current park was called from, if recorded.
+    pub(crate) fn wait_location(&self) -> Option<&'static Location<'static>> {
+        let loc = self.wait_location.load(Relaxed);
+        // SAFETY: only `&'static Location`s are stored (`park_switch`).
+        (!loc.is_null()).then(|| unsafe { &*loc })
     }
 
     /// Switches to the M (the G's owner half). Reads no thread-local itself (`unwinding` is

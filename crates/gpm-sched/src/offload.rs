@@ -60,6 +60,7 @@ unsafe impl<F: Send, R: Send> Send for CallPtr<F, R> {}
 /// Runs `f` on a helper thread and parks the calling goroutine (of `sched`, a single-thread
 /// runtime) until it returns; a panic in `f` is resumed here. Falls back to running `f`
 /// here if no helper can be started.
+#[track_caller]
 pub(crate) fn run<F: FnOnce() -> R + Send, R: Send>(sched: &Sched, f: F) -> R {
     let mut call = Call { f: Some(f), out: None, done: AtomicBool::new(false) };
     let waker = unparker();

@@ -385,6 +385,7 @@ impl<T> JoinHandle<T> {
     /// (or `Err(Cancelled)` if its runtime was dropped first). From a goroutine this parks
     /// the goroutine; from a plain thread it blocks the thread.
     #[inline]
+    #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
         // The handle's drop (detach) must not run: the guard below frees instead.
         let this = ManuallyDrop::new(self);

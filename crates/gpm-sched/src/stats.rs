@@ -1,6 +1,15 @@
 //! `Runtime::stats()` (a snapshot of counters and queue lengths) and `Runtime::dump()`
-//! (every goroutine with id, name, state, wait reason, wait time and spawn location, in
-//! the spirit of Go's goroutine dump).
+//! (every goroutine with id, name, state, wait reason, wait time, where it waits and where
+//! it was spawned, in the spirit of Go's goroutine dump).
+//!
+//! ```text
+//! goroutine 7 [chan receive, 12 ms]:
+//!   name: worker-3
+//!   waiting at src/main.rs:21:20
+//!   created at src/main.rs:18:9
+//! ```
+//! "waiting at" is the blocking call the goroutine parked in, recorded by the park
+//! (`#[track_caller]` down from the public blocking functions to `park::park_deadline`).
 //!
 //! Both read other threads' state without stopping them: each number is exact when read,
 //! but the set is not one atomic picture unless the runtime is quiescent.
@@ -128,6 +137,11 @@ pub(crate) fn dump(sched: &Sched) -> String {
             && let Some(name) = lock(&g.name).as_deref()
         {
             let _ = writeln!(out, "  name: {name}");
+        }
+        if status == GStatus::Waiting
+            && let Some(at) = g.wait_location()
+        {
+            let _ = writeln!(out, "  waiting at {}:{}:{}", at.file(), at.line(), at.column());
         }
         let loc = g.location.load(Relaxed);
         if !loc.is_null() {

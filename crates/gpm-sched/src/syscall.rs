@@ -36,6 +36,7 @@ use crate::g::{Action, GRef, GStatus};
 /// ([`Builder::stack_size`](crate::Builder::stack_size), or
 /// [`RuntimeBuilder::stack_size`](crate::RuntimeBuilder::stack_size) for all), or run the
 /// call on a thread of your own and wait for its answer from the goroutine (a channel).
+#[track_caller]
 pub fn blocking<F, R>(f: F) -> R
 where
     F: FnOnce() -> R + Send,

@@ -143,6 +143,7 @@ impl Waiter {
     /// abort. A claimer that beat the abort always unparks after `DONE`, so the wait after a
     /// lost abort has no deadline and is short (the claimer is inside a critical section).
     #[inline(always)]
+    #[track_caller]
     pub(crate) fn wait(&self, reason: WaitReason, deadline: Option<Instant>) -> Outcome {
         let mut deadline = deadline;
         loop {

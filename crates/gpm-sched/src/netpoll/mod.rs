@@ -323,7 +323,8 @@ impl PollFd {
 
     /// Waits until `dir` may be ready (then the caller retries its operation), the
     /// deadline passes (`TimedOut`), or a deadline is moved (returns `Ok` early: the caller
-    /// retries and comes back).
+    /// retries and comes back). `#[track_caller]`: a goroutine's dump names the caller.
+    #[track_caller]
     pub fn wait(&self, dir: Interest) -> io::Result<()> {
         let deadline = self.deadline(dir);
         if deadline.is_some_and(|d| d <= Instant::now()) {
@@ -355,6 +356,7 @@ impl PollFd {
         reg.as_ref().ok().filter(|r| std::ptr::eq(r.sched.as_ptr(), sched))
     }
 
+    #[track_caller]
     fn wait_goroutine(
         &self,
         reg: &Reg,

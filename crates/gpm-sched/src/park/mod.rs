@@ -33,6 +33,7 @@
 //! protocol between the parking M and its wakers), `parker.rs` (how an OS thread sleeps: an
 //! idle M, sysmon, a plain thread in `park*`).
 
+use std::panic::Location;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -393,28 +394,36 @@ impl Current {
     /// As [`park_deadline`], for this context (which must be the caller's: `!Send` sees to
     /// it).
     #[inline]
+    #[track_caller]
     pub fn park_deadline(&self, reason: WaitReason, deadline: Option<Instant>) -> bool {
         match self.g {
-            Some(g) => park_goroutine(g, reason, deadline),
+            Some(g) => park_goroutine(g, reason, deadline, Location::caller()),
             None => park_thread(deadline),
         }
     }
 }
 
 /// Parks until unparked (consuming the permit).
+///
+/// The park functions are `#[track_caller]`: a goroutine's dump line (`Runtime::dump`)
+/// names the place they were called from, or, through a chain of `#[track_caller]`
+/// functions (every blocking call of the façade), the user's blocking call.
 #[inline]
+#[track_caller]
 pub fn park(reason: WaitReason) {
     while !park_deadline(reason, None) {}
 }
 
 /// Parks until unparked (`true`) or until `timeout` has passed (`false`).
 #[inline]
+#[track_caller]
 pub fn park_timeout(reason: WaitReason, timeout: Duration) -> bool {
     park_deadline(reason, Instant::now().checked_add(timeout))
 }
 
 /// Parks until unparked (`true`) or until `deadline` (`false`); `None` waits forever.
 #[inline]
+#[track_caller]
 pub fn park_deadline(reason: WaitReason, deadline: Option<Instant>) -> bool {
     current().park_deadline(reason, deadline)
 }
@@ -475,24 +484,37 @@ pub fn multicore() -> bool {
 
 /// The goroutine half: see the module docs and `state.rs`. Inlined into its caller with the
 /// switch (see `G::suspend`).
+/// `at`: the blocking call, for dumps (a `&'static`, so passing it costs a register).
 #[inline(always)]
-fn park_goroutine(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> bool {
+fn park_goroutine(
+    g: GRef,
+    reason: WaitReason,
+    deadline: Option<Instant>,
+    at: &'static Loc,
+) -> bool {
     if g.status() == GStatus::Syscall {
-        return park_in_syscall(g, reason, deadline);
+        return park_in_syscall(g, reason, deadline, at);
     }
-    park_switch(g, reason, deadline)
+    park_switch(g, reason, deadline, at)
 }
+
+type Loc = Location<'static>;
 
 /// Parking inside `blocking`: leave the syscall around the park (`syscall.rs`).
 #[cold]
 #[inline(never)]
-fn park_in_syscall(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> bool {
-    crate::syscall::around_switch(g, || park_switch(g, reason, deadline))
+fn park_in_syscall(
+    g: GRef,
+    reason: WaitReason,
+    deadline: Option<Instant>,
+    at: &'static Loc,
+) -> bool {
+    crate::syscall::around_switch(g, || park_switch(g, reason, deadline, at))
 }
 
 /// The park proper, outside `blocking`.
 #[inline(always)]
-fn park_switch(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> bool {
+fn park_switch(g: GRef, reason: WaitReason, deadline: Option<Instant>, at: &'static Loc) -> bool {
     if g.park.try_consume() {
         return true;
     }
@@ -504,6 +526,7 @@ fn park_switch(g: GRef, reason: WaitReason, deadline: Option<Instant>) -> bool {
     // SAFETY: `g.m` is this G's M, set before this resume (module docs of `context`).
     let sched = unsafe { (*g.m.get()).sched() };
     g.wait_reason.store(reason as u8, Ordering::Relaxed);
+    g.wait_location.store(at as *const Loc as *mut Loc, Ordering::Relaxed);
     g.wait_since.store(sched.coarse_now.load(Ordering::Relaxed), Ordering::Relaxed);
     g.deadline.set(deadline);
     g.set_status(GStatus::Waiting);

@@ -209,6 +209,7 @@ impl<T> Chan<T> {
 
     /// A send that blocks until `deadline` (`None`: forever). Go's `chansend`.
     #[inline(always)]
+    #[track_caller]
     pub(crate) fn send(
         &self,
         value: T,
@@ -253,6 +254,7 @@ impl<T> Chan<T> {
     /// A receive that blocks until `deadline` (`None`: forever). Go's `chanrecv`.
     /// `Err(Empty)` means the deadline passed.
     #[inline(always)]
+    #[track_caller]
     pub(crate) fn recv(&self, deadline: Option<Instant>) -> Result<T, TryRecvError> {
         let mut inner = self.lock();
         match inner.try_recv() {
@@ -341,6 +343,7 @@ struct Blocked<'a, T> {
 
 impl<T> Blocked<'_, T> {
     #[inline(always)]
+    #[track_caller]
     fn wait(self, reason: WaitReason, deadline: Option<Instant>) -> Outcome {
         let outcome = self.waiter.wait(reason, deadline);
         if outcome == Outcome::Done(0) {

@@ -176,6 +176,7 @@ impl<T> Sender<T> {
     /// takes it. Fails, handing the value back, once every `Receiver` is gone or the
     /// channel was closed.
     #[inline]
+    #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         match &self.flavor {
             SenderFlavor::Hchan(c) => c.send(value, None).map_err(|e| SendError(e.into_inner())),
@@ -203,11 +204,13 @@ impl<T> Sender<T> {
     }
 
     /// Sends, blocking for at most `timeout`.
+    #[track_caller]
     pub fn send_timeout(&self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
         self.send_until(value, Instant::now().checked_add(timeout))
     }
 
     /// Sends, blocking until `deadline` at the latest.
+    #[track_caller]
     pub fn send_deadline(&self, value: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
         self.send_until(value, Some(deadline))
     }
@@ -300,6 +303,7 @@ impl<T> Receiver<T> {
     /// Receives a message, blocking (parking the goroutine) until one arrives. Fails once
     /// the channel is empty and every `Sender` is gone (buffered messages drain first).
     #[inline]
+    #[track_caller]
     pub fn recv(&self) -> Result<T, RecvError> {
         self.recv_inner(None).map_err(|_| RecvError)
     }
@@ -322,15 +326,18 @@ impl<T> Receiver<T> {
     }
 
     /// Receives, blocking for at most `timeout`.
+    #[track_caller]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         self.recv_until(Instant::now().checked_add(timeout))
     }
 
     /// Receives, blocking until `deadline` at the latest.
+    #[track_caller]
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
         self.recv_until(Some(deadline))
     }
 
+    #[track_caller]
     fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
         self.recv_inner(deadline).map_err(|e| match e {
             TryRecvError::Empty => RecvTimeoutError::Timeout,
@@ -503,6 +510,7 @@ pub struct IntoIter<T> {
 
 impl<T> Iterator for Iter<'_, T> {
     type Item = T;
+    #[track_caller]
     fn next(&mut self) -> Option<T> {
         self.rx.recv().ok()
     }
@@ -517,6 +525,7 @@ impl<T> Iterator for TryIter<'_, T> {
 
 impl<T> Iterator for IntoIter<T> {
     type Item = T;
+    #[track_caller]
     fn next(&mut self) -> Option<T> {
         self.rx.recv().ok()
     }

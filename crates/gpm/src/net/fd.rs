@@ -113,6 +113,7 @@ impl<S: AsRawFd> NetFd<S> {
     /// Runs `op` on the socket until it does not return `WouldBlock`, waiting for `dir` in
     /// between; see the module docs.
     #[inline]
+    #[track_caller]
     pub(crate) fn io<R>(
         &self,
         dir: Interest,
@@ -129,6 +130,7 @@ impl<S: AsRawFd> NetFd<S> {
     }
 
     #[cold]
+    #[track_caller]
     fn io_slow<R>(&self, dir: Interest, mut op: impl FnMut(&S) -> io::Result<R>) -> io::Result<R> {
         let _turn = self.locks[idx(dir)].lock();
         let _op = self.begin(dir);

@@ -96,6 +96,7 @@ pub(crate) fn connect(
     done
 }
 
+#[track_caller]
 fn wait_connected(sock: &Socket, pfd: &PollFd) -> io::Result<()> {
     loop {
         pfd.wait(Interest::Write)?;

@@ -54,6 +54,7 @@ impl TcpListener {
 
     /// Accepts a connection, parking until one arrives; returns it (non-blocking,
     /// close-on-exec) and the peer's address.
+    #[track_caller]
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (sock, addr) = self.inner.io(Interest::Read, |l| socket::accept(l))?;
         let addr = addr.as_socket().ok_or_else(|| {

@@ -41,11 +41,13 @@ impl UdpSocket {
     }
 
     /// Receives one datagram, parking until one arrives; its length and sender.
+    #[track_caller]
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.inner.io(Interest::Read, |s| s.recv_from(buf))
     }
 
     /// As `recv_from`, leaving the datagram queued.
+    #[track_caller]
     pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.inner.io(Interest::Read, |s| s.peek_from(buf))
     }
@@ -53,6 +55,7 @@ impl UdpSocket {
     /// Sends `buf` to `addr` (its first resolved address, as std), parking while the
     /// send buffer is full. Each call resolves `addr` (in [`blocking`](crate::blocking)
     /// from a goroutine): pass a `SocketAddr`, or `connect` and `send`, on hot paths.
+    #[track_caller]
     pub fn send_to<A: ToSocketAddrs + Send>(&self, buf: &[u8], addr: A) -> io::Result<usize> {
         let to = socket::resolve(addr)?.into_iter().next().ok_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidInput, "no addresses to send data to")
@@ -67,16 +70,19 @@ impl UdpSocket {
     }
 
     /// Sends `buf` to the connected peer.
+    #[track_caller]
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.inner.io(Interest::Write, |s| s.send(buf))
     }
 
     /// Receives one datagram from the connected peer.
+    #[track_caller]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.io(Interest::Read, |s| s.recv(buf))
     }
 
     /// As `recv`, leaving the datagram queued.
+    #[track_caller]
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.io(Interest::Read, |s| s.peek(buf))
     }

@@ -30,6 +30,7 @@ impl UnixListener {
 
     /// Accepts a connection, parking until one arrives; returns it (non-blocking,
     /// close-on-exec) and the peer's address.
+    #[track_caller]
     pub fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (sock, _) = self.inner.io(Interest::Read, |l| socket::accept(l))?;
         let s: net::UnixStream = sock.into();

@@ -61,6 +61,7 @@ pub struct Op<'a> {
 /// arm), or `None` when `wait` allowed giving up (`default`) and nothing was ready.
 /// `biased`: poll in the arms' order (`select_biased!`), not a random one.
 #[doc(hidden)]
+#[track_caller]
 pub fn run(ops: &mut [Op<'_>], wait: Wait, biased: bool) -> Option<usize> {
     let order = Order::new(ops.len(), biased);
     run_arms(&mut OpSlice(ops), &order, wait)
@@ -151,6 +152,7 @@ fn poll(order: &[u32], arms: &mut dyn Arms) -> Option<usize> {
 /// Registers every arm, parks, and unregisters (Go's `selectgo` passes 2 and 3). `None`:
 /// nothing completed (an arm turned ready while registering, a timer arm's due time, the
 /// deadline, or a wake-up whose operation another party completed first).
+#[track_caller]
 fn block(order: &[u32], arms: &mut dyn Arms, deadline: Option<Instant>) -> Option<usize> {
     let waiter = Waiter::new();
     let mut park_until = deadline;

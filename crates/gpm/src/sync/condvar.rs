@@ -39,11 +39,13 @@ impl Condvar {
     }
 
     /// Unlocks `guard`'s mutex, parks until notified, and locks it again.
+    #[track_caller]
     pub fn wait<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         self.wait_until(guard, None).0
     }
 
     /// Waits until `condition` is false, re-checking after every wake-up.
+    #[track_caller]
     pub fn wait_while<'a, T: ?Sized>(
         &self,
         mut guard: MutexGuard<'a, T>,
@@ -56,6 +58,7 @@ impl Condvar {
     }
 
     /// As [`Condvar::wait`], giving up after `timeout`.
+    #[track_caller]
     pub fn wait_timeout<'a, T: ?Sized>(
         &self,
         guard: MutexGuard<'a, T>,
@@ -65,6 +68,7 @@ impl Condvar {
         self.wait_until(guard, deadline)
     }
 
+    #[track_caller]
     fn wait_until<'a, T: ?Sized>(
         &self,
         guard: MutexGuard<'a, T>,

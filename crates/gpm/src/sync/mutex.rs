@@ -35,6 +35,7 @@ impl RawMutex {
     }
 
     #[inline]
+    #[track_caller]
     pub(crate) fn lock(&self) {
         // Acquire; pairs with the Release in `unlock`.
         if self.state.compare_exchange(0, LOCKED, Ordering::Acquire, Ordering::Relaxed).is_err() {
@@ -63,6 +64,7 @@ impl RawMutex {
 
     /// Go's `lockSlow`: spin briefly while the holder runs, else queue on the semaphore.
     #[cold]
+    #[track_caller]
     fn lock_slow(&self) {
         let mut wait_start: Option<Instant> = None;
         let mut starving = false;
@@ -211,6 +213,7 @@ impl<T> Mutex<T> {
 
 impl<T: ?Sized> Mutex<T> {
     /// Locks, parking (or blocking the thread) until the lock is available.
+    #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         // A scheduling point before taking the lock (never while holding it).
         preempt_point();

@@ -83,6 +83,7 @@ impl<T> RwLock<T> {
 
 impl<T: ?Sized> RwLock<T> {
     /// Locks for reading, parking while a writer holds or waits for the lock.
+    #[track_caller]
     pub fn read(&self) -> RwLockReadGuard<'_, T> {
         preempt_point(); // a scheduling point before taking the lock
         if self.reader_count.fetch_add(1, Ordering::SeqCst) + 1 < 0 {
@@ -112,6 +113,7 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// Locks for writing, parking until every reader and writer is gone.
+    #[track_caller]
     pub fn write(&self) -> RwLockWriteGuard<'_, T> {
         preempt_point(); // a scheduling point before taking the lock
         self.w.lock();

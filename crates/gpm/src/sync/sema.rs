@@ -59,6 +59,7 @@ impl Sema {
 
     /// Takes one count, parking while there is none. `lifo` queues at the front (a waiter
     /// that was already woken once and lost the race, as Go's `SemacquireMutex`).
+    #[track_caller]
     pub(crate) fn acquire(&self, lifo: bool, reason: WaitReason) {
         if !self.try_acquire() {
             self.acquire_slow(lifo, reason);
@@ -66,6 +67,7 @@ impl Sema {
     }
 
     #[cold]
+    #[track_caller]
     fn acquire_slow(&self, lifo: bool, reason: WaitReason) {
         loop {
             let waiter = Waiter::new();

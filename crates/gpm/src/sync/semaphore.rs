@@ -28,6 +28,7 @@ impl Semaphore {
     }
 
     /// Takes a permit, parking (or blocking the thread) until one is free.
+    #[track_caller]
     pub fn acquire(&self) -> SemaphorePermit<'_> {
         preempt_point(); // a scheduling point even when a permit is free
         self.sema.acquire(false, WaitReason::SemAcquire);

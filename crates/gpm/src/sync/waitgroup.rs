@@ -64,6 +64,7 @@ impl WaitGroup {
     }
 
     /// Parks until the counter is zero.
+    #[track_caller]
     pub fn wait(&self) {
         preempt_point(); // a scheduling point even when there is nothing to wait for
         let mut state = self.inner.state.load(Ordering::SeqCst);
