@@ -103,6 +103,7 @@
 mod api;
 mod cancelled;
 mod context;
+mod deadlock;
 mod g;
 mod gfree;
 mod gls;
@@ -135,6 +136,7 @@ mod tests;
 
 pub use api::{Builder, go, num_goroutines, sleep, yield_now};
 pub use cancelled::Cancelled;
+pub use deadlock::Deadlock;
 pub use g::GStatus;
 pub use gls::LocalKey;
 pub use lockosthread::{lock_os_thread, unlock_os_thread};

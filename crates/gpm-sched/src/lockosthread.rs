@@ -112,7 +112,9 @@ pub(crate) fn wait_locked<'s>(
             if sched.is_shutdown() {
                 return p;
             }
+            crate::deadlock::locked_m_sleeps(sched);
             m.parker.park(None);
+            crate::deadlock::locked_m_woke(sched);
             // Acquire; pairs with the Release in `hand_to_locked_m`: the G's P is visible
             // to `take_nextp` below.
             let ng = m.next_g.swap(std::ptr::null_mut(), Acquire);

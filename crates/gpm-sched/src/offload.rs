@@ -82,7 +82,7 @@ pub(crate) fn run<F: FnOnce() -> R + Send, R: Send>(sched: &Sched, f: F) -> R {
         let waker = waker;
         // SAFETY: as above; after this store the call may be gone, and `waker` is ours.
         unsafe { (*ptr.0).done.store(true, Release) };
-        waker.unpark();
+        waker.wake();
         // Release; pairs with the Acquire load of the home M's wait (`schedule::m_main`):
         // the call is over before its thread may end.
         sched.counters.offloaded.fetch_sub(1, Release);

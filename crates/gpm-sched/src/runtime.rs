@@ -94,6 +94,7 @@ pub struct RuntimeBuilder {
     max_threads: Option<usize>,
     stack_size: Option<usize>,
     name: Option<String>,
+    detect_deadlock: Option<bool>,
 }
 
 impl RuntimeBuilder {
@@ -128,6 +129,29 @@ impl RuntimeBuilder {
     /// A name for diagnostics.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Deadlock detection (Go's `checkdead`; default off, or on with
+    /// `GPM_DEBUG=checkdead=1`, which this call overrides). When every goroutine is parked
+    /// and nothing the runtime knows of can wake one — every thread idle, no goroutine in
+    /// [`blocking`](crate::blocking) or waiting on the network, no timer armed, every queue
+    /// empty — it prints `gpm: all goroutines are asleep - deadlock!` and a
+    /// [dump](Runtime::dump) on stderr, and every [`block_on`](Runtime::block_on) waiting
+    /// on this runtime panics in its caller with a [`Deadlock`](crate::Deadlock) payload:
+    /// a test fails with a dump instead of hanging. Nothing is reported while no thread
+    /// waits on the runtime (`block_on`, or another blocking gpm call).
+    ///
+    /// Plain threads can wake goroutines too (a channel send from a thread), which Go's
+    /// rule does not know about. A thread counts as a possible waker while it is awake once
+    /// gpm has seen it — it has blocked in a gpm call, or woken a goroutine — and as asleep
+    /// while it blocks in a gpm call without a timeout (`block_on`'s own caller waits so on
+    /// its goroutine). Detection assumes that a thread gpm has never seen, and a goroutine
+    /// of another runtime, will not wake a goroutine of this one: a thread that only
+    /// sleeps and then sends on a channel for its first gpm call is reported as a deadlock
+    /// if everything else was asleep. Leave detection off for such programs.
+    pub fn detect_deadlock(mut self, on: bool) -> Self {
+        self.detect_deadlock = Some(on);
         self
     }
 
@@ -209,7 +233,8 @@ impl RuntimeBuilder {
         let name = self.name.unwrap_or_else(|| "gpm".to_string());
         gpm_stack::install_overflow_handler();
         warn_if_no_heavy_fence();
-        let sched = Arc::new(Sched::new(procs, max_threads, stack_size, name, single)?);
+        let options = crate::sched::Options { detect_deadlock: self.detect_deadlock };
+        let sched = Arc::new(Sched::new(procs, max_threads, stack_size, name, single, options)?);
         // Owned from here: an error below drops it, which stops what was started.
         let mut rt = Runtime { sched: sched.clone(), sysmon: None };
         if single {
@@ -316,13 +341,23 @@ impl Runtime {
     /// Runs `f` as a goroutine (under this runtime's contract: [`RuntimeBuilder::build`]'s
     /// `# Safety` if it migrates) and blocks the calling thread (or parks the calling
     /// goroutine) until it returns; a panic in `f` is resumed here.
+    ///
+    /// With [deadlock detection](RuntimeBuilder::detect_deadlock) on, a deadlock of the
+    /// runtime while it waits resumes a panic here whose payload is a
+    /// [`Deadlock`](crate::Deadlock) (the goroutine is left parked, detached).
     #[track_caller]
     pub fn block_on<F, T>(&self, f: F) -> T
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        match self.go(f).join() {
+        let h = self.go(f);
+        let r = if self.sched.deadlock.enabled {
+            crate::deadlock::join_block_on(&self.sched, h)
+        } else {
+            h.join()
+        };
+        match r {
             Ok(v) => v,
             Err(payload) => resume_unwind(payload),
         }

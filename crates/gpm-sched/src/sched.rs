@@ -101,6 +101,16 @@ pub(crate) struct Sched {
     /// it once.
     pub(crate) poller: OnceLock<Arc<crate::netpoll::Poller>>,
     pub(crate) poller_init: Mutex<()>,
+    /// Deadlock detection (`deadlock.rs`), and what happens to goroutine panics
+    /// (`panics.rs`).
+    pub(crate) deadlock: crate::deadlock::Detector,
+}
+
+/// The settings of a `Sched` beyond its size (`RuntimeBuilder`).
+#[derive(Debug, Default)]
+pub(crate) struct Options {
+    /// `RuntimeBuilder::detect_deadlock`; `None`: `GPM_DEBUG=checkdead`.
+    pub(crate) detect_deadlock: Option<bool>,
 }
 
 impl Sched {
@@ -110,8 +120,11 @@ impl Sched {
         stack_size: usize,
         name: String,
         single: bool,
+        options: Options,
     ) -> io::Result<Sched> {
         let pool = StackPool::new(stack_size)?;
+        let debug = DebugConfig::from_env();
+        let detect = options.detect_deadlock.unwrap_or(debug.checkdead);
         Ok(Sched {
             ps: (0..procs).map(P::new).collect(),
             procs: procs as u32,
@@ -136,7 +149,7 @@ impl Sched {
             finished_nop: AtomicU64::new(0),
             counters: Counters::default(),
             sysmon: Parker::new(),
-            debug: DebugConfig::from_env(),
+            debug,
             timer_watcher: AtomicBool::new(false),
             watcher: Mutex::new(None),
             name,
@@ -147,6 +160,7 @@ impl Sched {
             cancel_over: AtomicBool::new(false),
             poller: OnceLock::new(),
             poller_init: Mutex::new(()),
+            deadlock: crate::deadlock::Detector::new(detect),
         })
     }
 
@@ -371,6 +385,8 @@ impl Sched {
                 idle.push(m.clone());
             }
         }
+        // Go's `mput` checks here: this may be the last M to go idle.
+        crate::deadlock::check(self);
         loop {
             if self.is_shutdown() {
                 self.remove_idle_m(m);
@@ -411,6 +427,13 @@ impl Sched {
     /// Ms parked on the idle list.
     pub(crate) fn idle_ms(&self) -> usize {
         lock(&self.idle_ms).len()
+    }
+
+    /// Runs `f` with the number of Ms on the idle list, holding its lock: no idle M is
+    /// handed a P meanwhile (`deadlock.rs`).
+    pub(crate) fn with_idle_ms<R>(&self, f: impl FnOnce(usize) -> R) -> R {
+        let idle = lock(&self.idle_ms);
+        f(idle.len())
     }
 
     pub(crate) fn register_m(&self, m: Arc<M>) {

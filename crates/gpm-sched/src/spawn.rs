@@ -387,6 +387,15 @@ impl<T> JoinHandle<T> {
     #[inline]
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
+        let r = self.join_unless(|| false);
+        r.expect("JoinHandle::join: gave up without a reason")
+    }
+
+    /// `join`, giving up (`None`: the goroutine is detached) when `give_up` says so after a
+    /// wake-up: `block_on` with deadlock detection (`deadlock.rs`), woken by the report.
+    #[inline(always)]
+    #[track_caller]
+    pub(crate) fn join_unless(self, give_up: impl Fn() -> bool) -> Option<std::thread::Result<T>> {
         // The handle's drop (detach) must not run: the guard below frees instead.
         let this = ManuallyDrop::new(self);
         let packet = this.packet;
@@ -404,6 +413,10 @@ impl<T> JoinHandle<T> {
             if p.state.wait() {
                 let guard = Joining(packet);
                 while !p.state.is_released() {
+                    if give_up() {
+                        // As a joiner unwinding out of its park: `Joining` detaches.
+                        return None;
+                    }
                     me.park_deadline(WaitReason::Join, None);
                 }
                 std::mem::forget(guard);
@@ -414,7 +427,7 @@ impl<T> JoinHandle<T> {
         let r = unsafe { (*p.result.get()).take() };
         // SAFETY: as above; nothing of the task is used after, and its result is taken.
         unsafe { Packet::free_joined(packet, me.goroutine()) };
-        r.expect("JoinHandle::join: result taken twice")
+        Some(r.expect("JoinHandle::join: result taken twice"))
     }
 
     /// Whether the goroutine has finished (its result is ready).

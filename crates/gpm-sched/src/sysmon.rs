@@ -74,6 +74,7 @@ pub(crate) fn sysmon_main(sched: Arc<Sched>) {
             if idle > 50 {
                 delay = (delay * 2).min(MAX_DELAY);
             }
+            crate::deadlock::check(&sched);
         }
         if now >= next_trim {
             crate::gfree::trim_global(&sched);

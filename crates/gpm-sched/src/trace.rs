@@ -10,11 +10,18 @@ use std::sync::atomic::Ordering::*;
 
 use crate::sched::{Sched, lock};
 
+/// The keys `GPM_DEBUG` knows, for the warning (the table is in the façade's crate docs).
+const KNOWN: &str = "schedtrace=MS, scheddetail=0|1, checkdead=0|1, dump_on_signal=0|1";
+
 /// Parsed `GPM_DEBUG` settings.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct DebugConfig {
     pub(crate) schedtrace_ms: Option<u64>,
     pub(crate) scheddetail: bool,
+    /// `checkdead=1`: deadlock detection (`deadlock.rs`) unless the builder says otherwise.
+    pub(crate) checkdead: bool,
+    /// `dump_on_signal=1`: SIGQUIT prints every goroutine (sysmon, `signal.rs`).
+    pub(crate) dump_on_signal: bool,
 }
 
 impl DebugConfig {
@@ -43,15 +50,14 @@ impl DebugConfig {
                     Err(_) => bad.push(kv),
                 },
                 Some(("scheddetail", "0" | "1")) => c.scheddetail = kv.ends_with('1'),
+                Some(("checkdead", "0" | "1")) => c.checkdead = kv.ends_with('1'),
+                Some(("dump_on_signal", "0" | "1")) => c.dump_on_signal = kv.ends_with('1'),
                 _ => bad.push(kv),
             }
         }
         let warning = (!bad.is_empty()).then(|| {
             let bad: Vec<String> = bad.iter().map(|kv| format!("{kv:?}")).collect();
-            format!(
-                "gpm: GPM_DEBUG: ignoring {} (known settings: schedtrace=MS, scheddetail=0|1)",
-                bad.join(", ")
-            )
+            format!("gpm: GPM_DEBUG: ignoring {} (known settings: {KNOWN})", bad.join(", "))
         });
         (c, warning)
     }
@@ -105,25 +111,30 @@ mod tests {
 
     #[test]
     fn parses_go_style_settings() {
-        let (c, warning) = DebugConfig::parse("schedtrace=1000,scheddetail=1");
+        let (c, warning) =
+            DebugConfig::parse("schedtrace=1000,scheddetail=1,checkdead=1,dump_on_signal=1");
         assert_eq!(c.schedtrace_ms, Some(1000));
-        assert!(c.scheddetail);
+        assert!(c.scheddetail && c.checkdead && c.dump_on_signal);
         assert_eq!(warning, None);
+        let (c, _) = DebugConfig::parse("checkdead=0,dump_on_signal=0");
+        assert!(!c.checkdead && !c.dump_on_signal);
         let (c, warning) = DebugConfig::parse(" schedtrace=0 , scheddetail=0,");
         assert_eq!((c.schedtrace_ms, c.scheddetail, warning), (None, false, None));
     }
 
     #[test]
     fn unknown_keys_and_bad_numbers_give_one_warning() {
-        let (c, warning) =
-            DebugConfig::parse("x=1,schedtrace=abc,scheddetail=2,gctrace,schedtrace=5");
+        let (c, warning) = DebugConfig::parse(
+            "x=1,schedtrace=abc,scheddetail=2,gctrace,checkdead=yes,schedtrace=5",
+        );
         assert_eq!(c.schedtrace_ms, Some(5), "the good setting still applies");
         assert!(!c.scheddetail);
         assert_eq!(
             warning.as_deref(),
             Some(
                 "gpm: GPM_DEBUG: ignoring \"x=1\", \"schedtrace=abc\", \"scheddetail=2\", \
-                 \"gctrace\" (known settings: schedtrace=MS, scheddetail=0|1)"
+                 \"gctrace\", \"checkdead=yes\" (known settings: schedtrace=MS, \
+                 scheddetail=0|1, checkdead=0|1, dump_on_signal=0|1)"
             )
         );
     }

@@ -175,6 +175,17 @@ impl Unparker {
     /// Makes the permit available and wakes the owner if it is parked.
     #[inline]
     pub fn unpark(&self) {
+        if let Inner::Goroutine { .. } = self.inner {
+            // A plain thread waking a goroutine is one deadlock detection must know.
+            crate::deadlock::threads::note_waker();
+        }
+        self.wake();
+    }
+
+    /// `unpark` from the runtime's own threads (sysmon, `blocking`'s helpers), which are
+    /// not wakers deadlock detection counts.
+    #[inline]
+    pub(crate) fn wake(&self) {
         match &self.inner {
             Inner::Thread(t) => t.unpark(),
             Inner::Goroutine { sched, g, generation } => unpark_local(sched, *g, *generation),
@@ -235,13 +246,21 @@ impl WaitHandle {
     #[inline]
     pub unsafe fn into_wake(self) -> Wake {
         let inner = match self.inner {
-            WaitInner::Thread(u) => WakeInner::Owned(u),
+            WaitInner::Thread(u) => {
+                // A plain thread completing another's wait is one deadlock detection must
+                // know too (`note_waker` tells threads from goroutines).
+                crate::deadlock::threads::note_waker();
+                WakeInner::Owned(u)
+            }
             WaitInner::Goroutine { sched, g, generation } => {
                 match crate::context::current_g() {
                     Some(me) if std::ptr::eq(sched_of(me), sched) => {
                         WakeInner::Local { sched, g, generation }
                     }
-                    _ => {
+                    me => {
+                        if me.is_none() {
+                            crate::deadlock::threads::note_waker();
+                        }
                         // SAFETY: the owner waits (caller's contract), so its runtime is
                         // alive (type docs).
                         let sched = unsafe { &*sched }.arc();
@@ -432,7 +451,12 @@ fn park_thread(deadline: Option<Instant>) -> bool {
     let me = thread_waiter();
     let Inner::Thread(me) = &me.inner else { unreachable!("thread_waiter: a thread") };
     spin_for_permit(me);
-    me.park(deadline)
+    match deadline {
+        // Asleep for deadlock detection while it sleeps (`deadlock/threads.rs`): with a
+        // deadline it wakes by itself, and counts as awake.
+        None => me.park_asleep(),
+        Some(_) => me.park(deadline),
+    }
 }
 
 /// Before a plain thread blocks: watch the permit for a moment (doubling `spin_loop` runs,
@@ -565,13 +589,32 @@ fn preempt_now(g: GRef) {
 /// (`context.rs`). Under loom, loom's thread-local: one waiter per model thread.
 #[inline(never)]
 fn thread_waiter() -> Unparker {
-    #[cfg(not(gpm_loom))]
-    thread_local! {
-        static WAITER: Unparker = Unparker { inner: Inner::Thread(Arc::new(Parker::new())) };
+    WAITER.with(|w| w.0.clone())
+}
+
+/// Makes the calling plain thread's waiter if it has none: the thread is one deadlock
+/// detection knows from now on (`deadlock/threads.rs`). Never switches.
+#[inline(never)]
+pub(crate) fn touch_thread_waiter() {
+    WAITER.with(|_| ());
+}
+
+/// A plain thread's permit, and its place among the threads deadlock detection knows
+/// while the thread lives.
+struct ThreadWaiter(Unparker, #[allow(dead_code)] crate::deadlock::threads::Seen);
+
+impl ThreadWaiter {
+    fn new() -> ThreadWaiter {
+        let parker = Unparker { inner: Inner::Thread(Arc::new(Parker::new())) };
+        ThreadWaiter(parker, crate::deadlock::threads::Seen::new())
     }
-    #[cfg(gpm_loom)]
-    loom::thread_local! {
-        static WAITER: Unparker = Unparker { inner: Inner::Thread(Arc::new(Parker::new())) };
-    }
-    WAITER.with(Unparker::clone)
+}
+
+#[cfg(not(gpm_loom))]
+thread_local! {
+    static WAITER: ThreadWaiter = ThreadWaiter::new();
+}
+#[cfg(gpm_loom)]
+loom::thread_local! {
+    static WAITER: ThreadWaiter = ThreadWaiter::new();
 }

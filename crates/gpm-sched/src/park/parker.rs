@@ -20,6 +20,9 @@ use crate::sync::{AtomicU32, Ordering::*, Thread, current, deadline_passed, park
 const EMPTY: u32 = 0;
 const NOTIFIED: u32 = 1;
 const PARKED: u32 = 2;
+/// `PARKED`, by a plain thread that counts as asleep for deadlock detection while it is
+/// in this state (`park_asleep`; `deadlock/threads.rs` says why the waker uncounts it).
+const PARKED_ASLEEP: u32 = 3;
 
 /// A parker owned by one thread; any thread may `unpark` it.
 #[derive(Debug)]
@@ -37,15 +40,28 @@ impl Parker {
     /// Sleeps until `unpark` (consuming its permit) or `deadline`; returns whether the permit
     /// was consumed. Only the owning thread may call it.
     pub(crate) fn park(&self, deadline: Option<Instant>) -> bool {
+        self.park_as(PARKED, deadline)
+    }
+
+    /// `park(None)` for a plain thread in a gpm call: counted asleep from the moment it
+    /// commits to sleeping until its waker's swap (`deadlock/threads.rs`).
+    pub(crate) fn park_asleep(&self) -> bool {
+        self.park_as(PARKED_ASLEEP, None)
+    }
+
+    fn park_as(&self, parked: u32, deadline: Option<Instant>) -> bool {
         // Acquire: pairs with the Release swap in `unpark`, so what the waker wrote before
         // waking us (an M's `nextp`, a queued item) is visible.
         if self.state.compare_exchange(NOTIFIED, EMPTY, Acquire, Relaxed).is_ok() {
             return true;
         }
-        if self.state.compare_exchange(EMPTY, PARKED, Relaxed, Relaxed).is_err() {
+        if self.state.compare_exchange(EMPTY, parked, Relaxed, Relaxed).is_err() {
             // NOTIFIED arrived in between; Acquire as above.
             self.state.swap(EMPTY, Acquire);
             return true;
+        }
+        if parked == PARKED_ASLEEP {
+            crate::deadlock::threads::went_to_sleep();
         }
         loop {
             match deadline {
@@ -73,8 +89,13 @@ impl Parker {
     /// Makes the permit available; wakes the owner if it sleeps.
     pub(crate) fn unpark(&self) {
         // Release: pairs with the Acquire in `park`.
-        if self.state.swap(NOTIFIED, Release) == PARKED {
-            self.thread.unpark();
+        match self.state.swap(NOTIFIED, Release) {
+            PARKED => self.thread.unpark(),
+            PARKED_ASLEEP => {
+                crate::deadlock::threads::woken();
+                self.thread.unpark();
+            }
+            _ => {}
         }
     }
 }
