@@ -114,6 +114,7 @@ mod netpoll;
 mod offload;
 mod ownership;
 mod p;
+mod panics;
 pub mod park;
 mod prefetch;
 mod runnext;
@@ -141,6 +142,7 @@ pub use g::GStatus;
 pub use gls::LocalKey;
 pub use lockosthread::{lock_os_thread, unlock_os_thread};
 pub use netpoll::{Interest, PollFd, connect_in_progress};
+pub use panics::GoroutinePanic;
 pub use runtime::{
     DEFAULT_MAX_THREADS, MAX_PROCS, MAX_STACK_SIZE, Runtime, RuntimeBuilder, default_runtime, init,
     init_single_thread,

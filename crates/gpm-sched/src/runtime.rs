@@ -95,6 +95,7 @@ pub struct RuntimeBuilder {
     stack_size: Option<usize>,
     name: Option<String>,
     detect_deadlock: Option<bool>,
+    on_panic: Option<crate::panics::Handler>,
 }
 
 impl RuntimeBuilder {
@@ -152,6 +153,27 @@ impl RuntimeBuilder {
     /// if everything else was asleep. Leave detection off for such programs.
     pub fn detect_deadlock(mut self, on: bool) -> Self {
         self.detect_deadlock = Some(on);
+        self
+    }
+
+    /// What to do with a goroutine's panic that no [`join`](JoinHandle::join) will
+    /// receive: the goroutine's handle was dropped (detached) before it finished. `handler`
+    /// gets the [`GoroutinePanic`](crate::GoroutinePanic) (id, name, payload), on the
+    /// goroutine's own stack as its last step (it may use gpm: send the panic on a
+    /// channel, say); a panic in `handler` is reported on stderr and ignored. Counted in
+    /// [`Stats::detached_panics`].
+    ///
+    /// Without a handler nothing more happens: every goroutine panic is printed when it
+    /// happens, as std prints a thread's, naming the goroutine:
+    /// `goroutine 17 'worker-3' panicked at src/main.rs:9:5:` (gpm installs a panic hook
+    /// for that when the first runtime is built, over the one in place, which still
+    /// handles panics outside goroutines). A handle dropped after its goroutine finished
+    /// drops the payload with it.
+    pub fn on_panic(
+        mut self,
+        handler: impl Fn(crate::GoroutinePanic) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_panic = Some(crate::panics::Handler(Arc::new(handler)));
         self
     }
 
@@ -232,8 +254,12 @@ impl RuntimeBuilder {
         check_stack_size(stack_size)?;
         let name = self.name.unwrap_or_else(|| "gpm".to_string());
         gpm_stack::install_overflow_handler();
+        crate::panics::install_hook();
         warn_if_no_heavy_fence();
-        let options = crate::sched::Options { detect_deadlock: self.detect_deadlock };
+        let options = crate::sched::Options {
+            detect_deadlock: self.detect_deadlock,
+            on_panic: self.on_panic,
+        };
         let sched = Arc::new(Sched::new(procs, max_threads, stack_size, name, single, options)?);
         // Owned from here: an error below drops it, which stops what was started.
         let mut rt = Runtime { sched: sched.clone(), sysmon: None };

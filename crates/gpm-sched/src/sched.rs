@@ -39,6 +39,9 @@ pub(crate) struct Counters {
     /// Panics that escaped goroutines being cancelled by the runtime's drop
     /// (`runtime/cancel.rs`).
     pub(crate) cancel_panics: AtomicU64,
+    /// Goroutines that ended in a panic, and those of them nobody joins (`panics.rs`).
+    pub(crate) panics: AtomicU64,
+    pub(crate) detached_panics: AtomicU64,
 }
 
 /// The runtime's shared scheduler state.
@@ -101,9 +104,10 @@ pub(crate) struct Sched {
     /// it once.
     pub(crate) poller: OnceLock<Arc<crate::netpoll::Poller>>,
     pub(crate) poller_init: Mutex<()>,
-    /// Deadlock detection (`deadlock.rs`), and what happens to goroutine panics
-    /// (`panics.rs`).
+    /// Deadlock detection (`deadlock.rs`).
     pub(crate) deadlock: crate::deadlock::Detector,
+    /// The handler of panics nobody joins (`panics.rs`).
+    pub(crate) on_panic: Option<crate::panics::Handler>,
 }
 
 /// The settings of a `Sched` beyond its size (`RuntimeBuilder`).
@@ -111,6 +115,8 @@ pub(crate) struct Sched {
 pub(crate) struct Options {
     /// `RuntimeBuilder::detect_deadlock`; `None`: `GPM_DEBUG=checkdead`.
     pub(crate) detect_deadlock: Option<bool>,
+    /// `RuntimeBuilder::on_panic`.
+    pub(crate) on_panic: Option<crate::panics::Handler>,
 }
 
 impl Sched {
@@ -161,6 +167,7 @@ impl Sched {
             poller: OnceLock::new(),
             poller_init: Mutex::new(()),
             deadlock: crate::deadlock::Detector::new(detect),
+            on_panic: options.on_panic,
         })
     }
 

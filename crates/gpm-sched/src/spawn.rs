@@ -169,8 +169,21 @@ impl<T> Packet<T> {
                     Waiter::None => p.state.release(),
                 }
             }
-            // SAFETY: the handle is gone: the task is ours to free.
-            Left::Nobody => unsafe { Packet::free(this) },
+            Left::Nobody => {
+                if last_step {
+                    // A panic nobody joins goes to the runtime's handler (`panics.rs`).
+                    // SAFETY: the handle is gone: nobody else reads the result now.
+                    if let Some(Err(_)) = unsafe { &*p.result.get() } {
+                        // SAFETY: as above.
+                        let r = unsafe { (*p.result.get()).take() };
+                        if let Some(Err(payload)) = r {
+                            crate::panics::unjoined(p.sched, p.id, payload);
+                        }
+                    }
+                }
+                // SAFETY: the handle is gone: the task is ours to free.
+                unsafe { Packet::free(this) }
+            }
             Left::Handle => {}
         }
     }
@@ -327,6 +340,9 @@ where
                 // completer reports `Cancelled` on the way).
                 resume_unwind(payload);
             }
+            // SAFETY: `g.m` is the M running this goroutine (the caller), alive with its
+            // runtime.
+            crate::panics::count(unsafe { &*crate::park::sched_of(g) });
             completer.finish(Err(payload));
         } else {
             completer.finish(r);

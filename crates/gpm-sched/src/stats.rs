@@ -78,6 +78,12 @@ pub struct Stats {
     /// *during* a cancelled goroutine's unwind is not counted: it aborts the process (see
     /// [`Runtime`](crate::Runtime)).
     pub cancel_panics: u64,
+    /// Goroutines that ended in a panic (the runtime's own cancellation is not counted).
+    pub panics: u64,
+    /// Of [`panics`](Stats::panics), those nobody was to join: the goroutine's handle had
+    /// been dropped when it ended. Each went to the
+    /// [`on_panic`](crate::RuntimeBuilder::on_panic) handler, if there is one.
+    pub detached_panics: u64,
 }
 
 pub(crate) fn snapshot(sched: &Sched) -> Stats {
@@ -97,6 +103,8 @@ pub(crate) fn snapshot(sched: &Sched) -> Stats {
         thread_limit_hits: sched.counters.thread_limit_hits.load(Relaxed),
         stack_failures: sched.counters.stack_failures.load(Relaxed),
         cancel_panics: sched.counters.cancel_panics.load(Relaxed),
+        panics: sched.counters.panics.load(Relaxed),
+        detached_panics: sched.counters.detached_panics.load(Relaxed),
         ..Stats::default()
     };
     s.timers = sched.ps.iter().map(|p| p.timers.len()).sum();

@@ -118,8 +118,8 @@
 //! thread.
 
 pub use gpm_sched::{
-    Builder, Cancelled, Deadlock, JoinHandle, Runtime, RuntimeBuilder, Stats, blocking, go,
-    lock_os_thread, num_goroutines, sleep, unlock_os_thread, yield_now,
+    Builder, Cancelled, Deadlock, GoroutinePanic, JoinHandle, Runtime, RuntimeBuilder, Stats,
+    blocking, go, lock_os_thread, num_goroutines, sleep, unlock_os_thread, yield_now,
 };
 
 /// park / unpark, the primitive every blocking type is built on (for writing your own).
