@@ -34,6 +34,9 @@
 //! * **stealing** (`steal.rs`): 4 passes in a random coprime order, `runnext` last.
 //! * **timers** (`timers/`): per-P 4-ary heaps of parked Gs and function timers (`FuncTimer`); one watcher M parks until the nearest deadline.
 //! * **locked threads** (`lockosthread.rs`): Go's `startlockedm` / `stoplockedm`.
+//! * **deadlock detection** (`deadlock.rs`, opt-in): Go's `checkdead` under the idle-M
+//!   lock; plain threads gpm has seen count as wakers unless parked in a gpm call
+//!   (`deadlock/threads.rs`, counted on the parker's word).
 //!
 //! # Where the current G is found
 //! The crate has three thread-locals, each read only in `#[inline(never)]` functions that

@@ -261,6 +261,11 @@ impl RuntimeBuilder {
             on_panic: self.on_panic,
         };
         let sched = Arc::new(Sched::new(procs, max_threads, stack_size, name, single, options)?);
+        if sched.debug.dump_on_signal
+            && let Err(e) = gpm_stack::watch_sigquit()
+        {
+            eprintln!("gpm: GPM_DEBUG=dump_on_signal=1: cannot handle SIGQUIT ({e}); ignored");
+        }
         // Owned from here: an error below drops it, which stops what was started.
         let mut rt = Runtime { sched: sched.clone(), sysmon: None };
         if single {

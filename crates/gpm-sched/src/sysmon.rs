@@ -14,7 +14,9 @@
 //!   the Gs at the tail of the global queue, behind whatever backlog kept their own P busy;
 //!   and a busy P's M fires its timers at its next schedule, into `runnext`;
 //! * about once a second, gives the stacks of surplus dead Gs back (`gfree::trim_global`);
-//! * prints `GPM_DEBUG=schedtrace` lines.
+//! * prints `GPM_DEBUG=schedtrace` lines, and a goroutine dump after each SIGQUIT with
+//!   `GPM_DEBUG=dump_on_signal=1` (gpm-stack's handler only counts the signals);
+//! * checks for a deadlock in idle rounds, when detection is on (`deadlock.rs`).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::*;
@@ -52,6 +54,7 @@ pub(crate) fn sysmon_main(sched: Arc<Sched>) {
     let mut idle = 0u32;
     let mut next_trim = TRIM_EVERY_NS;
     let mut next_trace = sched.debug.schedtrace_ms.map(|ms| ms * 1_000_000);
+    let mut quits = sched.debug.dump_on_signal.then(gpm_stack::sigquits);
     while !sched.is_shutdown() {
         sleep_on(&sched.sysmon, delay);
         let now = sched.nanotime();
@@ -85,6 +88,13 @@ pub(crate) fn sysmon_main(sched: Arc<Sched>) {
         {
             crate::trace::schedtrace(&sched, now);
             next_trace = Some(now + ms * 1_000_000);
+        }
+        if let Some(seen) = &mut quits
+            && gpm_stack::sigquits() != *seen
+        {
+            *seen = gpm_stack::sigquits();
+            let dump = crate::stats::dump(&sched);
+            eprintln!("SIGQUIT: goroutines of runtime `{}`:\n\n{dump}", sched.name);
         }
     }
 }

@@ -39,6 +39,8 @@
 //! * Fences (`fence.rs`): [`asymmetric_light`] / [`asymmetric_heavy`], a compiler barrier
 //!   paired with `membarrier(2)`, for a store-load handshake whose one side runs all the time
 //!   and whose other side runs rarely (a scheduler's P ownership against its monitor thread).
+//! * SIGQUIT (`sigquit.rs`): [`watch_sigquit`] makes the signal count ([`sigquits`])
+//!   instead of ending the process, for a scheduler that prints a dump when it changes.
 //! * `tsan.rs`: under `--cfg gpm_tsan` (with `-Zsanitizer=thread`), each coroutine is a
 //!   ThreadSanitizer fiber and every switch is announced to TSan; otherwise empty.
 //! * `sys.rs`: the raw calls (`mmap`, `madvise` and its batched form `process_madvise`,
@@ -93,6 +95,7 @@ mod guard;
 mod migrate;
 mod overflow;
 mod pool;
+mod sigquit;
 mod stack;
 mod sys;
 mod tsan;
@@ -110,5 +113,6 @@ pub use pool::{
     DEFAULT_KEEP_RESIDENT, DEFAULT_LOCAL_CAPACITY, DEFAULT_SHARED_CAPACITY, StackPool,
     StackPoolBuilder,
 };
+pub use sigquit::{sigquits, watch_sigquit};
 pub use stack::{DEFAULT_STACK_SIZE, MIN_STACK_SIZE, Stack, StackBuilder};
 pub use sys::map_populated;

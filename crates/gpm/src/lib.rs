@@ -42,8 +42,41 @@
 //! Blocking calls inside a goroutine — [`chan`], [`sync`], [`sleep`], [`JoinHandle::join`] —
 //! park the goroutine, not the thread. A call that blocks the *thread* (file I/O, FFI,
 //! `std::thread::sleep`, a std lock) belongs in [`blocking`], which lets the scheduler hand
-//! the P to another thread while it waits. `GPM_DEBUG=schedtrace=1000` prints Go's
-//! `SCHED` line every second; [`Runtime::stats`] and [`Runtime::dump`] show the rest.
+//! the P to another thread while it waits. [`Runtime::stats`] and [`Runtime::dump`] show
+//! what the scheduler is doing; so does `GPM_DEBUG` (below).
+//!
+//! # Diagnosis
+//! [`Runtime::dump`] lists every goroutine as Go's goroutine dump does: id, name, state,
+//! for a parked one its wait reason, how long it has waited and *where*: the source line
+//! of the blocking call it parked in (the public blocking calls are `#[track_caller]`),
+//! then where it was spawned:
+//! ```text
+//! goroutine 7 [chan receive, 12 ms]:
+//!   name: worker-3
+//!   waiting at src/main.rs:21:20
+//!   created at src/main.rs:18:9
+//! ```
+//! A panic in a goroutine names it (`goroutine 7 'worker-3' panicked at src/main.rs:30:9:`),
+//! and one nobody will join (its handle was dropped) goes to
+//! [`RuntimeBuilder::on_panic`]'s handler and is counted in [`Stats::detached_panics`].
+//! With deadlock detection on ([`RuntimeBuilder::detect_deadlock`]), a runtime whose
+//! goroutines are all asleep with nothing left to wake them prints
+//! `gpm: all goroutines are asleep - deadlock!` and the dump, and [`Runtime::block_on`]
+//! panics with a [`Deadlock`] instead of hanging.
+//!
+//! # `GPM_DEBUG`
+//! Settings read when a runtime is built, in Go's `GODEBUG` syntax
+//! (`GPM_DEBUG=schedtrace=1000,checkdead=1`); an unknown key or a bad value is ignored with
+//! one warning on stderr.
+//!
+//! | key | value | effect |
+//! | --- | --- | --- |
+//! | `schedtrace` | ms | sysmon prints Go's `SCHED` line every that many ms (`0`: off) |
+//! | `scheddetail` | `0` / `1` | with `schedtrace`, a line per P and M and the goroutine dump too |
+//! | `checkdead` | `0` / `1` | deadlock detection, as [`RuntimeBuilder::detect_deadlock`] (which overrides it) |
+//! | `dump_on_signal` | `0` / `1` | SIGQUIT prints every goroutine of each runtime on stderr, as Go's does; unlike Go, the process goes on |
+//!
+//! `GPM_MAXPROCS` (a number of Ps) is read as Go's `GOMAXPROCS`.
 //!
 //! # Soundness: goroutines move between threads
 //! A goroutine parked on one thread may resume on another, and Rust's type system does
