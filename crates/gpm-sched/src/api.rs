@@ -114,8 +114,13 @@ pub fn yield_now() {
         Some(g) if g.status() == crate::g::GStatus::Syscall => {
             // Inside `blocking`: leave the syscall around the yield (`syscall.rs`).
             crate::syscall::around_switch(g, || g.suspend(Action::Yield));
+            crate::abort::check(g);
         }
-        Some(g) => g.suspend(Action::Yield),
+        Some(g) => {
+            g.suspend(Action::Yield);
+            // A scheduling point: a pending cancellation is delivered here (`abort.rs`).
+            crate::abort::check(g);
+        }
         None => std::thread::yield_now(),
     }
 }
@@ -140,6 +145,35 @@ pub fn sleep(d: Duration) {
         // A permit meant for someone else's wake-up: put it back.
         unparker().unpark();
     }
+}
+
+/// The running goroutine's id and name, or `None` on a plain thread (and on an M's own
+/// stack). Never switches. The façade's `gpm::current` wraps it.
+///
+/// ```
+/// assert!(gpm_sched::current_goroutine().is_none()); // a plain thread
+/// let rt = gpm_sched::Runtime::single_thread()?;
+/// let (id, seen) = rt.block_on(|| {
+///     let h = gpm_sched::Builder::new()
+///         .name("me")
+///         .go(|| gpm_sched::current_goroutine().unwrap())
+///         .unwrap();
+///     let id = h.id();
+///     (id, h.join().unwrap())
+/// });
+/// assert_eq!(seen, (id, Some("me".to_string())));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[inline(never)]
+pub fn current_goroutine() -> Option<(u64, Option<String>)> {
+    let g = current_g()?;
+    let id = g.id.load(std::sync::atomic::Ordering::Relaxed);
+    let name = if g.has_name.load(std::sync::atomic::Ordering::Relaxed) {
+        crate::sched::lock(&g.name).as_deref().map(String::from)
+    } else {
+        None
+    };
+    Some((id, name))
 }
 
 /// Goroutines alive (spawned, not finished) in the current runtime.

@@ -1,25 +1,52 @@
 //! `Cancelled`: the `join` error of a goroutine that did not run to its end, and why (its
-//! runtime was dropped, or no stack could be mapped for its first run).
+//! runtime was dropped, its handle cancelled it, or no stack could be mapped for its first
+//! run).
 
 use std::sync::Arc;
 
 /// The payload of a `JoinHandle::join` error when the goroutine did not run to its end:
-/// its runtime was dropped before it finished (its stack was unwound), or no stack could be
-/// mapped for its first run ([`is_no_stack`](Cancelled::is_no_stack); see [`crate::go`]).
-/// Its `Display` says which, with the OS error for the latter.
+/// its runtime was dropped before it finished (its stack was unwound), its handle
+/// cancelled it ([`is_aborted`](Cancelled::is_aborted); see
+/// [`JoinHandle::abort`](crate::JoinHandle::abort)), or no stack could be mapped for its
+/// first run ([`is_no_stack`](Cancelled::is_no_stack); see [`crate::go`]). Its `Display`
+/// says which, with the OS error for the last.
+///
+/// ```
+/// let rt = gpm_sched::Runtime::single_thread()?;
+/// rt.block_on(|| {
+///     let h = gpm_sched::go(|| gpm_sched::sleep(std::time::Duration::from_secs(3600)));
+///     gpm_sched::yield_now(); // let it park in its sleep
+///     h.abort();
+///     let err = h.join().unwrap_err();
+///     let why = err.downcast_ref::<gpm_sched::Cancelled>().unwrap();
+///     assert!(why.is_aborted());
+/// });
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cancelled {
-    /// Why no stack could be mapped (the OS error), or `None`: the runtime was dropped.
+    /// Why no stack could be mapped (the OS error), or `None`.
     no_stack: Option<Arc<str>>,
+    /// Cancelled through its handle (`JoinHandle::abort`), not by a runtime drop.
+    aborted: bool,
 }
 
 impl Cancelled {
     /// The runtime was dropped first.
-    pub(crate) const DROPPED: Cancelled = Cancelled { no_stack: None };
+    pub(crate) const DROPPED: Cancelled = Cancelled { no_stack: None, aborted: false };
+
+    /// `JoinHandle::abort` (`abort.rs`).
+    pub(crate) const ABORTED: Cancelled = Cancelled { no_stack: None, aborted: true };
 
     /// No stack could be mapped for the goroutine's first run, for `why`.
     pub(crate) fn no_stack(why: Arc<str>) -> Cancelled {
-        Cancelled { no_stack: Some(why) }
+        Cancelled { no_stack: Some(why), aborted: false }
+    }
+
+    /// Whether the goroutine was cancelled through its handle
+    /// ([`JoinHandle::abort`](crate::JoinHandle::abort)).
+    pub fn is_aborted(&self) -> bool {
+        self.aborted
     }
 
     /// Whether the goroutine never ran because no stack could be mapped for it (rather
@@ -32,6 +59,7 @@ impl Cancelled {
 impl std::fmt::Display for Cancelled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.no_stack {
+            None if self.aborted => f.write_str("goroutine cancelled through its JoinHandle"),
             None => f.write_str("goroutine cancelled: its runtime was dropped"),
             Some(why) => write!(
                 f,

@@ -110,6 +110,10 @@ pub(crate) struct G {
     pub(crate) preempt: AtomicBool,
     /// Set by runtime drop before the coroutine is unwound: a caught panic is re-raised.
     pub(crate) cancelling: AtomicBool,
+    /// A cancellation asked by `JoinHandle::abort` and its hand-shake bits (`abort.rs`).
+    pub(crate) abort: AtomicU8,
+    /// owner: shields that hold a requested cancellation off (`abort::CancelShield`).
+    pub(crate) abort_shield: Cell<u32>,
     pub(crate) wait_reason: AtomicU8,
     /// When the current wait began, ns since the runtime's epoch.
     pub(crate) wait_since: AtomicU64,
@@ -172,6 +176,8 @@ impl G {
             timed_out: AtomicBool::new(false),
             preempt: AtomicBool::new(false),
             cancelling: AtomicBool::new(false),
+            abort: AtomicU8::new(0),
+            abort_shield: Cell::new(0),
             wait_reason: AtomicU8::new(0),
             wait_since: AtomicU64::new(0),
             location: AtomicPtr::new(std::ptr::null_mut()),

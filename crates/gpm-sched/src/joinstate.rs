@@ -4,7 +4,8 @@
 //! # States
 //! | state      | set by                                                   | next                |
 //! |------------|----------------------------------------------------------|---------------------|
-//! | `RUNNING`  | spawn                                                    | `WAITING`, `DETACHED`, `DONE` |
+//! | `RUNNING`  | spawn, or the handle's [`JoinState::unpin`]              | `WAITING`, `DETACHED`, `PINNED`, `DONE` |
+//! | `PINNED`   | the handle cancelling the goroutine ([`JoinState::pin`], CAS) | `RUNNING`, `DONE` |
 //! | `WAITING`  | the joiner ([`JoinState::wait`], CAS), after writing its waiter | `DONE`, `DETACHED` |
 //! | `DETACHED` | the handle dropped unjoined ([`JoinState::detach`], CAS), or a joiner unwinding out of its wait ([`JoinState::abandon`], CAS) | `DONE` |
 //! | `DONE`     | the goroutine ([`JoinState::finish`], swap), after writing the result | `RELEASED` |
@@ -25,6 +26,11 @@
 //!   `RELEASED` (a few instructions, no user code) and the joiner waits for `RELEASED`,
 //!   then frees.
 //!
+//! - A handle cancelling the goroutine (`abort.rs`) CASes `RUNNING → PINNED` while it
+//!   touches the G and back with [`JoinState::unpin`]; a finish that swaps `DONE` over
+//!   `PINNED` waits on its G for the handle to be done ([`Left::Pinned`]), and the handle,
+//!   whose unpin then fails, says so on the G. The handle still frees, as after `RUNNING`.
+//!
 //! So exactly one party frees, and nobody touches the task after it is freed. The loom
 //! model in `src/tests/loom_joinstate.rs` checks it with the three parties racing.
 //!
@@ -40,8 +46,10 @@ use crate::sync::{AtomicU8, Ordering::*};
 const RUNNING: u8 = 0;
 const WAITING: u8 = 1;
 const DETACHED: u8 = 2;
-const DONE: u8 = 3;
-const RELEASED: u8 = 4;
+/// Below `DONE`: `is_done` must not see a pinned task as finished.
+const PINNED: u8 = 3;
+const DONE: u8 = 4;
+const RELEASED: u8 = 5;
 
 /// What the goroutine's [`JoinState::finish`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +60,9 @@ pub(crate) enum Left {
     Joiner,
     /// Nobody: the caller frees the task.
     Nobody,
+    /// The handle is cancelling the goroutine and touching its G: wait for its word on the
+    /// G (`abort::wait_ack`), then as `Handle`.
+    Pinned,
 }
 
 /// The shared word (module docs).
@@ -76,6 +87,7 @@ impl JoinState {
         match self.0.swap(DONE, AcqRel) {
             WAITING => Left::Joiner,
             DETACHED => Left::Nobody,
+            PINNED => Left::Pinned,
             _ => Left::Handle,
         }
     }
@@ -112,6 +124,22 @@ impl JoinState {
     #[inline]
     pub(crate) fn detach(&self) -> bool {
         self.0.compare_exchange(RUNNING, DETACHED, AcqRel, Acquire).is_ok()
+    }
+
+    /// The handle, to cancel the goroutine (`abort.rs`): `true` if it has not finished; it
+    /// then cannot finish past its swap until [`unpin`](JoinState::unpin). Acquire: the
+    /// handle's later touches of the G come after this.
+    #[inline]
+    pub(crate) fn pin(&self) -> bool {
+        self.0.compare_exchange(RUNNING, PINNED, Acquire, Relaxed).is_ok()
+    }
+
+    /// The pinning handle, done with the G. `false`: the goroutine finished meanwhile
+    /// ([`Left::Pinned`]) and waits for the handle's word on its G. Release; pairs with the
+    /// finish's AcqRel swap.
+    #[inline]
+    pub(crate) fn unpin(&self) -> bool {
+        self.0.compare_exchange(PINNED, RUNNING, Release, Relaxed).is_ok()
     }
 
     /// A registered joiner unwinding out of its wait. `true`: the goroutine will free;

@@ -103,6 +103,7 @@
 //! * Readying a parked G under the waker's lock until the parker is off CPU: a lock across
 //!   a stack switch; parking only on the M after the switch does the same job without one.
 
+mod abort;
 mod api;
 mod cancelled;
 mod context;
@@ -138,7 +139,8 @@ mod trace;
 #[cfg(test)]
 mod tests;
 
-pub use api::{Builder, go, num_goroutines, sleep, yield_now};
+pub use api::{Builder, current_goroutine, go, num_goroutines, sleep, yield_now};
+pub use abort::CancelShield;
 pub use cancelled::Cancelled;
 pub use deadlock::Deadlock;
 pub use g::GStatus;

@@ -95,9 +95,13 @@ pub(crate) fn run<F: FnOnce() -> R + Send, R: Send>(sched: &Sched, f: F) -> R {
         job();
     }
     let wait = Wait(&call.done);
+    // A cancellation (`abort.rs`) waits for the call's end: unwinding here would hold the
+    // runtime's one thread in `Wait` until then.
+    let shield = crate::abort::CancelShield::new();
     while !call.done.load(Acquire) {
         park(WaitReason::Blocking);
     }
+    drop(shield);
     drop(wait);
     match call.out.take().expect("offload: done without a result") {
         Ok(r) => r,

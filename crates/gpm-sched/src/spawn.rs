@@ -54,9 +54,15 @@ struct Packet<T> {
     class: u8,
     /// The goroutine's id (for `JoinHandle::id`).
     id: u64,
-    /// The runtime the goroutine runs on (compared by the joiner; dereferenced only by the
-    /// goroutine, which runs on it).
+    /// The runtime the goroutine runs on (compared by the joiner; dereferenced by the
+    /// goroutine, which runs on it, and by a handle that pinned the task: `abort.rs`).
     sched: *const Sched,
+    /// The goroutine's G (its suspender and locals are reached through it; a cancelling
+    /// handle reaches it while the task is pinned).
+    g: GRef,
+    /// The goroutine's name, for `JoinHandle::name` (a copy of the G's, which the G's next
+    /// life replaces).
+    name: Option<Box<str>>,
     /// Written by the finisher before `DONE`; read by the joiner after seeing `DONE`.
     result: UnsafeCell<Option<std::thread::Result<T>>>,
     /// Written by the joiner before `WAITING`; read by the finisher between `DONE` and
@@ -92,6 +98,13 @@ impl<T> Packet<T> {
                 // SAFETY: as above; dropped once, and the task is not read again.
                 unsafe { std::ptr::drop_in_place(waiter) };
             }
+            // SAFETY: as above; the name is read only through the handle, which is gone.
+            let name = unsafe { &raw mut (*this.as_ptr()).name };
+            // SAFETY: as above; dropped once.
+            if unsafe { (*name).is_some() } {
+                // SAFETY: as above.
+                unsafe { std::ptr::drop_in_place(name) };
+            }
             // SAFETY: a block of this class from `create`, no longer used; the calling
             // goroutine owns its own spare.
             if let Err(block) = unsafe { me.spare_task.keep(class, this.cast()) } {
@@ -105,8 +118,8 @@ impl<T> Packet<T> {
     }
 
     /// Frees the whole task. A task in a block is freed here, with no call through a
-    /// pointer: the rest of a task has nothing to drop (`g` is a copy, `f` was taken or
-    /// dropped by the job), so the packet's own drop is the task's.
+    /// pointer: the rest of a task has nothing to drop (`f` was taken or dropped by the
+    /// job), so the packet's own drop is the task's.
     ///
     /// # Safety
     /// `this` is a live task's packet that the free protocol gives the caller, freed once.
@@ -139,6 +152,8 @@ impl<T> Packet<T> {
         let p = unsafe { this.as_ref() };
         // SAFETY: only the finisher writes `result`, once, before `DONE`.
         unsafe { *p.result.get() = Some(r) };
+        // Read before the swap: a handle that pinned the task may free it right after.
+        let g = p.g;
         match p.state.finish() {
             Left::Joiner => {
                 // Read by reference, field by field, not moved out (ARCHITECTURE.md: store
@@ -185,6 +200,7 @@ impl<T> Packet<T> {
                 unsafe { Packet::free(this) }
             }
             Left::Handle => {}
+            Left::Pinned => crate::abort::wait_ack(g),
         }
     }
 }
@@ -194,8 +210,6 @@ impl<T> Packet<T> {
 struct Task<F, T> {
     /// First, so a `Packet<T>` pointer is a `Task<F, T>` pointer.
     packet: Packet<T>,
-    /// The goroutine's G (its suspender and locals are reached through it).
-    g: GRef,
     /// Taken by the job's `run`, or dropped by its `drop`: exactly one of them, once
     /// (`RawJob`'s contract), so no flag is needed.
     f: UnsafeCell<ManuallyDrop<F>>,
@@ -253,6 +267,7 @@ where
         sched: &Sched,
         g: GRef,
         id: u64,
+        name: Option<Box<str>>,
         f: F,
     ) -> NonNull<Packet<T>> {
         let (task, class) = match Self::CLASS {
@@ -282,10 +297,11 @@ where
             (&raw mut (*p).class).write(class);
             (&raw mut (*p).id).write(id);
             (&raw mut (*p).sched).write(sched);
+            (&raw mut (*p).g).write(g);
+            (&raw mut (*p).name).write(name);
             (&raw mut (*p).result).write(UnsafeCell::new(None));
             (&raw mut (*p).waiter).write(UnsafeCell::new(Waiter::None));
             (&raw mut (*p).free_boxed).write(Self::free_boxed);
-            (&raw mut (*t).g).write(g);
             (&raw mut (*t).f).write(UnsafeCell::new(ManuallyDrop::new(f)));
         }
         task.cast()
@@ -323,13 +339,20 @@ where
         let task = data.cast::<Task<F, T>>().as_ptr();
         // SAFETY: the task is alive until its finish (the completer's), which is the last use.
         let (g, f) = unsafe {
-            let g = (*task).g;
+            let g = (*task).packet.g;
             // Run once, and `drop_unrun` is not called (caller's contract): `f` is ours.
             (g, ManuallyDrop::take(&mut *(*task).f.get()))
         };
         let completer = Completer(Some(data.cast::<Packet<T>>()));
         g.suspender.set(s);
+        if crate::abort::requested(g) {
+            // Cancelled before its first run (`abort.rs`): the closure is dropped unrun.
+            return Self::aborted_unrun(g, f, completer);
+        }
         let r = catch_unwind(AssertUnwindSafe(f));
+        // The job is over: a cancellation requested from now on is not delivered (a park
+        // in a goroutine-local's destructor would unwind out of the job).
+        g.abort_shield.set(g.abort_shield.get() + 1);
         // Goroutine-locals die with the goroutine, on its own stack (their destructors may
         // block). A panic in one is reported by the hook and otherwise ignored.
         // SAFETY: the running goroutine owns its G's owner fields, and its job has returned.
@@ -349,6 +372,18 @@ where
         }
     }
 
+    /// The job's start found a cancellation pending: drop `f` (a panic in its destructor
+    /// is the join's error, as a panic in a run would be) and report `Cancelled`.
+    #[cold]
+    #[inline(never)]
+    fn aborted_unrun(g: GRef, f: F, completer: Completer<T>) {
+        g.abort_shield.set(g.abort_shield.get() + 1);
+        match catch_unwind(AssertUnwindSafe(move || drop(f))) {
+            Ok(()) => completer.finish(Err(Box::new(Cancelled::ABORTED))),
+            Err(payload) => completer.finish(Err(payload)),
+        }
+    }
+
     /// The job dropped unrun (its G was cancelled before it ever ran): `Cancelled`, with
     /// the reason `gfree::bind` left on the G if no stack could be had.
     ///
@@ -360,7 +395,7 @@ where
         // task is alive until the finish below.
         let g = unsafe {
             ManuallyDrop::drop(&mut *(*task).f.get());
-            (*task).g
+            (*task).packet.g
         };
         let completer = Completer(Some(data.cast::<Packet<T>>()));
         match g.no_stack.take() {
@@ -455,6 +490,78 @@ impl<T> JoinHandle<T> {
     pub fn id(&self) -> u64 {
         self.packet().id
     }
+
+    /// The goroutine's name, if it was given one ([`Builder::name`](crate::Builder::name)).
+    ///
+    /// ```
+    /// let rt = gpm_sched::Runtime::single_thread()?;
+    /// rt.block_on(|| {
+    ///     let h = gpm_sched::Builder::new().name("worker-1").go(|| 7).unwrap();
+    ///     assert_eq!(h.name(), Some("worker-1"));
+    ///     assert_eq!(gpm_sched::go(|| 7).name(), None);
+    ///     assert_eq!(h.join().unwrap(), 7);
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.packet().name.as_deref()
+    }
+
+    /// Cancels the goroutine (tokio's `JoinHandle::abort`): it unwinds from its next
+    /// scheduling point — a park (a channel operation, a lock, `sleep`, `join`, `select!`)
+    /// or a yield — running its destructors, and its [`join`](JoinHandle::join) returns
+    /// `Err` holding [`Cancelled`] (whose [`is_aborted`](Cancelled::is_aborted) is true). A
+    /// parked goroutine is woken for it; one that has not run yet never runs; one that has
+    /// finished is not affected (its join returns its result). Returns at once, without
+    /// waiting for the unwind.
+    ///
+    /// Limits: a goroutine computing without a scheduling point is cancelled only when it
+    /// reaches one; code that catches the unwind (`catch_unwind`) and carries on is no
+    /// longer cancelled; a wait that cannot be undone holds the cancellation until it is
+    /// over (`gpm::scope`'s wait for its goroutines, `RwLock`'s waits, a
+    /// [`CancelShield`](crate::CancelShield)). A value a channel handed to the goroutine as
+    /// it was cancelled is dropped with it.
+    ///
+    /// ```
+    /// let rt = gpm_sched::Runtime::single_thread()?;
+    /// rt.block_on(|| {
+    ///     let h = gpm_sched::go(|| loop {
+    ///         gpm_sched::sleep(std::time::Duration::from_millis(1));
+    ///     });
+    ///     gpm_sched::sleep(std::time::Duration::from_millis(5));
+    ///     h.abort();
+    ///     assert!(h.join().unwrap_err().is::<gpm_sched::Cancelled>());
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn abort(&self) {
+        let p = self.packet();
+        if !p.state.pin() {
+            return; // finished (or another thread is cancelling it right now)
+        }
+        // SAFETY: pinned: the goroutine has not finished, so its G is in this task's life
+        // and its runtime (`p.sched`) is alive until the unpin or the ack (`abort.rs`).
+        unsafe { crate::abort::request(&*p.sched, p.g) };
+        if !p.state.unpin() {
+            // SAFETY: as above; the finishing goroutine waits for this.
+            unsafe { crate::abort::ack(p.g) };
+        }
+    }
+
+    /// [`abort`](JoinHandle::abort), by the name Go and gpm's design use.
+    ///
+    /// ```
+    /// let rt = gpm_sched::Runtime::single_thread()?;
+    /// rt.block_on(|| {
+    ///     let h = gpm_sched::go(|| gpm_sched::sleep(std::time::Duration::from_secs(3600)));
+    ///     h.cancel();
+    ///     assert!(h.join().unwrap_err().is::<gpm_sched::Cancelled>());
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn cancel(&self) {
+        self.abort();
+    }
 }
 
 impl<T> Drop for JoinHandle<T> {
@@ -505,8 +612,13 @@ where
 {
     let mut f = Some(f);
     // The task for `g` with id `id`, as its join handle.
-    let mut make = |cache: Option<&mut Cache>, spawner: Option<GRef>, g: GRef, id: u64| {
-        let packet = Task::create(cache, spawner, sched, g, id, f.take().expect("spawn_on: job"));
+    let mut make = |cache: Option<&mut Cache>,
+                    spawner: Option<GRef>,
+                    g: GRef,
+                    id: u64,
+                    copy: Option<Box<str>>| {
+        let f = f.take().expect("spawn_on: job");
+        let packet = Task::create(cache, spawner, sched, g, id, copy, f);
         JoinHandle::<T> { packet }
     };
     // The handle and an error come out through `out` and `failed`, and the closure returns
@@ -527,7 +639,7 @@ where
             }
         };
         let id = p.next_goid(&sched.goid);
-        let handle = make(Some(&mut p.core().tasks), me, g, id);
+        let handle = make(Some(&mut p.core().tasks), me, g, id, name_copy(name));
         let packet = handle.packet;
         out = Some(handle);
         // SAFETY: the task's one job.
@@ -545,7 +657,7 @@ where
     }
     let g = gfget(sched, None, stack_size, true)?;
     let id = sched.goid.fetch_add(1, Relaxed);
-    let handle = make(None, None, g, id);
+    let handle = make(None, None, g, id, name_copy(name));
     let packet = handle.packet;
     // SAFETY: the task's one job.
     start(g, id, name, location, || unsafe { Task::<F, T>::job(packet) });
@@ -553,6 +665,13 @@ where
     sched.global.push(g);
     sched.wake_if_needed();
     Ok(handle)
+}
+
+/// The handle's copy of a goroutine's name (`Packet::name`); `None` on the common path,
+/// with nothing to copy.
+#[inline(always)]
+fn name_copy(name: &Option<String>) -> Option<Box<str>> {
+    name.as_deref().map(Box::from)
 }
 
 /// Loads the job into `g` and starts its new life (status `Runnable`). Inlined: it is a
@@ -576,6 +695,7 @@ fn start(
     }
     g.preempt.store(false, Relaxed);
     g.cancelling.store(false, Relaxed);
+    crate::abort::reset(g);
     g.timed_out.store(false, Relaxed);
     g.lock_count.set(0);
     g.locked_m.store(std::ptr::null_mut(), Relaxed);

@@ -507,7 +507,9 @@ pub fn multicore() -> bool {
 }
 
 /// The goroutine half: see the module docs and `state.rs`. Inlined into its caller with the
-/// switch (see `G::suspend`).
+/// switch (see `G::suspend`). A park is a scheduling point: a cancellation requested by
+/// the goroutine's handle is delivered on the way out (`abort.rs`; the request left a
+/// permit, so a park that comes after it returns at once).
 /// `at`: the blocking call, for dumps (a `&'static`, so passing it costs a register).
 #[inline(always)]
 fn park_goroutine(
@@ -516,10 +518,13 @@ fn park_goroutine(
     deadline: Option<Instant>,
     at: &'static Loc,
 ) -> bool {
-    if g.status() == GStatus::Syscall {
-        return park_in_syscall(g, reason, deadline, at);
-    }
-    park_switch(g, reason, deadline, at)
+    let woken = if g.status() == GStatus::Syscall {
+        park_in_syscall(g, reason, deadline, at)
+    } else {
+        park_switch(g, reason, deadline, at)
+    };
+    crate::abort::check(g);
+    woken
 }
 
 type Loc = Location<'static>;
@@ -582,6 +587,7 @@ fn preempt_now(g: GRef) {
     if g.status() != GStatus::Syscall {
         g.preempt.store(false, Ordering::Relaxed);
         g.suspend(Action::Preempted);
+        crate::abort::check(g);
     }
 }
 
