@@ -139,8 +139,8 @@ mod trace;
 #[cfg(test)]
 mod tests;
 
-pub use api::{Builder, current_goroutine, go, num_goroutines, sleep, yield_now};
 pub use abort::CancelShield;
+pub use api::{Builder, current_goroutine, go, num_goroutines, sleep, yield_now};
 pub use cancelled::Cancelled;
 pub use deadlock::Deadlock;
 pub use g::GStatus;

@@ -25,6 +25,9 @@ pub(crate) use gpm_sched::park::{
     Current, WaitHandle, Wake, current, park_deadline, preempt_point,
 };
 
+/// Holds a cancellation (`JoinHandle::abort`) off during a wait that cannot be undone.
+pub(crate) use gpm_sched::CancelShield;
+
 #[cfg(gpm_loom)]
 type RawLock<T> = loom::sync::Mutex<T>;
 #[cfg(not(gpm_loom))]

@@ -5,6 +5,7 @@
 //! notify is not in the list yet, so it cannot steal that notification (Go's
 //! TestCondSignalStealing). A timed-out waiter aborts its `Waiter` first; a notifier that
 //! meets the aborted entry skips it and wakes the next one, so no notification is lost.
+//! A waiter cancelled in its park after a notify picked it passes the notification on.
 
 use super::mutex::MutexGuard;
 use crate::shim::{AtomicUsize, Lock, Ordering, WaitReason, Wake};
@@ -146,11 +147,20 @@ struct Queued<'a> {
 impl Drop for Queued<'_> {
     fn drop(&mut self) {
         self.waiter.try_abort();
-        let mut list = self.cv.list.lock();
-        let before = list.len();
-        list.retain(|e| !e.is(self.waiter));
-        if list.len() < before {
-            self.cv.nwait.fetch_sub(1, Ordering::SeqCst);
+        let notified = {
+            let mut list = self.cv.list.lock();
+            let before = list.len();
+            list.retain(|e| !e.is(self.waiter));
+            if list.len() < before {
+                self.cv.nwait.fetch_sub(1, Ordering::SeqCst);
+            }
+            // Under the lock: a notifier claims and finishes under it.
+            self.waiter.outcome() == Some(Outcome::Done(0))
+        };
+        if notified {
+            // Only when unwinding out of the park (a normal wake-up forgets `Queued`): the
+            // notification was meant for a waiter that will not act on it.
+            self.cv.notify_one();
         }
     }
 }

@@ -8,6 +8,15 @@
 //! to starvation mode, where unlock hands ownership straight to the first waiter and
 //! newcomers queue behind it, so no waiter starves. Starvation mode ends when the waiter
 //! that gets the lock is the last one or waited under 1 ms.
+//!
+//! A waiter cancelled in its park (`JoinHandle::abort`, a runtime drop) leaves through
+//! `Sema`'s unqueueing, then gives back its place in the waiter count (`forget_waiter`).
+//! The count is the waiters minus the wake-ups in flight (each normal-mode wake takes one
+//! off and sets `WOKEN`); one leaving takes one off if any is left. If none is, a wake-up
+//! meant for it is in flight: it stays, with its `WOKEN`, for the next waiter, which takes
+//! it as a spurious wake-up and queues again. So the count never falls below the waiters
+//! (an unlock always wakes one when there is one); it may count one too many, which costs
+//! one spurious wake-up later. `WOKEN` and the wake-ups still pair one to one, as in Go.
 
 use super::sema::Sema;
 use crate::shim::{AtomicI32, Ordering, WaitReason, multicore, preempt_point};
@@ -116,7 +125,9 @@ impl RawMutex {
             }
             let queue_lifo = wait_start.is_some();
             let start = *wait_start.get_or_insert_with(Instant::now);
+            let queued = Counted(self);
             self.sema.acquire(queue_lifo, WaitReason::SyncMutexLock);
+            std::mem::forget(queued);
             starving = starving || start.elapsed() > STARVATION_THRESHOLD;
             old = self.state.load(Ordering::Relaxed);
             if old & STARVING != 0 {
@@ -135,6 +146,19 @@ impl RawMutex {
             }
             awoke = true;
             iter = 0;
+        }
+    }
+
+    /// A waiter cancelled in its park leaves the waiter count (module docs).
+    #[cold]
+    fn forget_waiter(&self) {
+        let mut old = self.state.load(Ordering::Relaxed);
+        while old >> WAITER_SHIFT != 0 {
+            let new = old - (1 << WAITER_SHIFT);
+            match self.state.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return,
+                Err(now) => old = now,
+            }
         }
     }
 
@@ -160,6 +184,16 @@ impl RawMutex {
             }
             old = self.state.load(Ordering::Relaxed);
         }
+    }
+}
+
+/// A waiter counted in the state word; dropped only when unwinding out of its park (a
+/// cancelled goroutine): leaves the count.
+struct Counted<'a>(&'a RawMutex);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.forget_waiter();
     }
 }
 

@@ -8,10 +8,15 @@
 //! write side adds `MAX_READERS` back and releases every reader that queued meanwhile.
 //! The counters are used together (one's value decides the other's update), so every
 //! access is SeqCst, as in Go.
+//!
+//! Cancellation (`JoinHandle::abort`) waits for these two waits to end: a reader counted
+//! in `reader_count`, or a writer that announced itself, cannot take that back without
+//! another party's count going wrong (a writer would wait for a reader that never unlocks).
+//! The writers' queue on the inner `RawMutex` is cancelled at once.
 
 use super::mutex::RawMutex;
 use super::sema::Sema;
-use crate::shim::{AtomicI32, Ordering, WaitReason, preempt_point};
+use crate::shim::{AtomicI32, CancelShield, Ordering, WaitReason, preempt_point};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -87,7 +92,8 @@ impl<T: ?Sized> RwLock<T> {
     pub fn read(&self) -> RwLockReadGuard<'_, T> {
         preempt_point(); // a scheduling point before taking the lock
         if self.reader_count.fetch_add(1, Ordering::SeqCst) + 1 < 0 {
-            // A writer is pending: wait for it.
+            // A writer is pending: wait for it (not cut short by a cancellation: module docs).
+            let _shield = CancelShield::new();
             self.reader_sem.acquire(false, WaitReason::SyncRwLockRead);
         }
         RwLockReadGuard { lock: self, _marker: PhantomData }
@@ -120,6 +126,7 @@ impl<T: ?Sized> RwLock<T> {
         // Announce the writer; `r` readers were already inside.
         let r = self.reader_count.fetch_add(-MAX_READERS, Ordering::SeqCst);
         if r != 0 && self.reader_wait.fetch_add(r, Ordering::SeqCst) + r != 0 {
+            let _shield = CancelShield::new(); // module docs
             self.writer_sem.acquire(false, WaitReason::SyncRwLockWrite);
         }
         RwLockWriteGuard { lock: self, _marker: PhantomData }

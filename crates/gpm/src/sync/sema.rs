@@ -57,6 +57,22 @@ impl Sema {
         }
     }
 
+    /// Takes `n` counts at once if that many are available (`Semaphore::try_acquire_many`).
+    #[inline]
+    pub(crate) fn try_acquire_n(&self, n: u32) -> bool {
+        let mut v = self.count.load(Ordering::Relaxed);
+        loop {
+            if v < n {
+                return false;
+            }
+            // SeqCst: as `try_acquire`.
+            match self.count.compare_exchange_weak(v, v - n, Ordering::SeqCst, Ordering::Relaxed) {
+                Ok(_) => return true,
+                Err(now) => v = now,
+            }
+        }
+    }
+
     /// Takes one count, parking while there is none. `lifo` queues at the front (a waiter
     /// that was already woken once and lost the race, as Go's `SemacquireMutex`).
     #[track_caller]

@@ -79,7 +79,9 @@ impl WaitGroup {
                 Ordering::SeqCst,
             ) {
                 Ok(_) => {
+                    let counted = Counted(&self.inner);
                     self.inner.sema.acquire(false, WaitReason::SyncWaitGroupWait);
+                    std::mem::forget(counted);
                     assert!(
                         self.inner.state.load(Ordering::SeqCst) == 0,
                         "sync: WaitGroup is reused before previous Wait has returned"
@@ -94,6 +96,30 @@ impl WaitGroup {
     /// The counter now (a snapshot, for diagnostics).
     pub fn count(&self) -> isize {
         (self.inner.state.load(Ordering::SeqCst) >> 32) as i32 as isize
+    }
+}
+
+/// A waiter counted in the state word; dropped only when unwinding out of its park (a
+/// cancelled goroutine). While the counter is above zero it leaves the waiter count; once
+/// it is zero, the `add` that brought it there is releasing one count per waiter, so it
+/// takes one (the `add` releases without parking: the wait is short), and the next waiter
+/// finds none of this round's left over.
+struct Counted<'a>(&'a Inner);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        let inner = self.0;
+        let mut state = inner.state.load(Ordering::SeqCst);
+        while (state >> 32) as i32 > 0 && state as u32 > 0 {
+            match inner.state.compare_exchange(state, state - 1, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(_) => return,
+                Err(now) => state = now,
+            }
+        }
+        while !inner.sema.try_acquire() {
+            std::thread::yield_now();
+        }
     }
 }
 
