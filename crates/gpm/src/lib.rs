@@ -143,6 +143,27 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! # Structured concurrency and cancellation
+//! [`scope`] runs goroutines that borrow from the caller's stack and returns when all have
+//! finished (`std::thread::scope`). A [`JoinSet`] joins goroutines in the order they finish,
+//! limits how many run at once, and cancels the rest at the first error (tokio's
+//! `JoinSet`, Go's `errgroup`). [`JoinHandle::abort`] cancels one goroutine: it unwinds
+//! from its next park or yield, and its `join` returns `Err` holding [`Cancelled`]. A
+//! [`CancellationToken`] is a signal goroutines watch (Go's `Context`): `is_cancelled`, or a
+//! `recv(token.cancelled())` arm in [`select!`]. [`current`] names the running goroutine.
+//! ```
+//! let rt = gpm::Runtime::single_thread()?;
+//! rt.block_on(|| {
+//!     let mut group = gpm::JoinSet::new();
+//!     group.set_limit(Some(4));
+//!     for i in 0..16u64 {
+//!         group.spawn(move || if i == 7 { Err(i) } else { Ok(i) });
+//!     }
+//!     assert_eq!(group.wait(), Err(7)); // the rest are cancelled
+//! });
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
 //! Dropping a [`Runtime`] cancels goroutines that have not finished: their stacks are
 //! unwound (destructors run) and their `join` returns `Err` holding [`Cancelled`].
 //! Destructors of cancelled goroutines must not block: drop does not hang on one, but
@@ -151,8 +172,9 @@
 //! thread.
 
 pub use gpm_sched::{
-    Builder, Cancelled, Deadlock, GoroutinePanic, JoinHandle, Runtime, RuntimeBuilder, Stats,
-    blocking, go, lock_os_thread, num_goroutines, sleep, unlock_os_thread, yield_now,
+    Builder, CancelShield, Cancelled, Deadlock, GoroutinePanic, JoinHandle, Runtime,
+    RuntimeBuilder, Stats, blocking, go, lock_os_thread, num_goroutines, sleep, unlock_os_thread,
+    yield_now,
 };
 
 /// park / unpark, the primitive every blocking type is built on (for writing your own).
@@ -164,10 +186,19 @@ pub use gpm_sched::{LocalKey, local};
 pub use gpm_sched::{default_runtime, init, init_single_thread};
 
 pub mod chan;
+mod current;
+mod joinset;
 pub mod net;
+mod scope;
 #[doc(hidden)]
 pub mod select;
 mod shim;
 pub mod sync;
 pub mod time;
+mod token;
 mod waiter;
+
+pub use current::{Goroutine, current};
+pub use joinset::JoinSet;
+pub use scope::{Scope, ScopedJoinHandle, scope};
+pub use token::{CancellationToken, DropGuard};
