@@ -9,6 +9,11 @@
 //! task around the state (`spawn.rs`'s `Packet`) is reduced to those three cells, and the
 //! joiner parks as a thread (loom's `park`), not as a goroutine.
 //!
+//! The cancelling handle (`abort.rs`) is modelled too: it pins the task, touches the G (a
+//! read of a cell the goroutine writes when it goes on to its G's next life), and unpins
+//! or, if the goroutine finished meanwhile, acks on the G; the goroutine that met the pin
+//! waits for the ack. A touch of the G after the goroutine went on is a race loom reports.
+//!
 //! Teeth: with `finish`'s swap made `Relaxed`, loom reports the race on the result.
 //! Not caught: `release` moved before the goroutine's read of the waiter (loom's clocks
 //! advance only at atomic operations, so a plain read right after the store looks ordered
@@ -31,6 +36,10 @@ struct ModelTask {
     /// Written by whoever frees; a touch of the task after it is a race.
     freed: UnsafeCell<bool>,
     frees: AtomicUsize,
+    /// The G (outlives the task): its `ACK` bit, and a cell the goroutine writes when it
+    /// goes on to its next life.
+    ack: loom::sync::atomic::AtomicBool,
+    next_life: UnsafeCell<bool>,
 }
 
 impl ModelTask {
@@ -41,6 +50,8 @@ impl ModelTask {
             waiter: UnsafeCell::new(None),
             freed: UnsafeCell::new(false),
             frees: AtomicUsize::new(0),
+            ack: loom::sync::atomic::AtomicBool::new(false),
+            next_life: UnsafeCell::new(false),
         })
     }
 
@@ -74,6 +85,26 @@ impl ModelTask {
             }
             Left::Nobody => self.free(),
             Left::Handle => {}
+            Left::Pinned => {
+                while !self.ack.load(Acquire) {
+                    thread::yield_now();
+                }
+            }
+        }
+        // The G goes on to its next life (`abort::reset` and the next job).
+        // SAFETY: loom checks that no cancelling handle touches the G now.
+        self.next_life.with_mut(|n| unsafe { *n = true });
+    }
+
+    /// `JoinHandle::abort`: pin, touch the G, unpin or ack.
+    fn abort(&self) {
+        if !self.state.pin() {
+            return;
+        }
+        // SAFETY: a read of the G's life marker; loom reports it racing the next life.
+        self.next_life.with(|n| assert!(!unsafe { *n }, "the G was touched in its next life"));
+        if !self.state.unpin() {
+            self.ack.store(true, Release);
         }
     }
 
@@ -83,6 +114,37 @@ impl ModelTask {
         // SAFETY: the finisher wrote it before DONE and is done with the task.
         assert_eq!(self.result.with_mut(|r| unsafe { (*r).take() }), Some(7));
         self.free();
+    }
+}
+
+/// A handle that cancels the goroutine racing its finish, then joins or detaches.
+#[test]
+fn abort_racing_the_finish_touches_only_this_life() {
+    for join in [true, false] {
+        loom::model(move || {
+            let task = ModelTask::new();
+            let g = {
+                let task = task.clone();
+                thread::spawn(move || task.finish())
+            };
+            task.abort();
+            if join {
+                if !task.state.is_done() {
+                    // SAFETY: only the joiner writes the waiter, before registering.
+                    task.waiter.with_mut(|w| unsafe { *w = Some(thread::current()) });
+                    if task.state.wait() {
+                        while !task.state.is_released() {
+                            thread::park();
+                        }
+                    }
+                }
+                task.take_and_free();
+            } else if !task.state.detach() {
+                task.take_and_free();
+            }
+            g.join().unwrap();
+            assert_eq!(task.frees.load(Relaxed), 1, "exactly one free");
+        });
     }
 }
 
