@@ -1,6 +1,7 @@
 //! gpm: Go's goroutines for Rust. The façade over the G-P-M scheduler: `go`, `Runtime`,
-//! channels with `select!`, sync primitives, `sleep`, `blocking`, and `net`
-//! (sockets whose blocking calls park the goroutine on the netpoller).
+//! channels with `select!`, sync primitives, `sleep`, `blocking`, `net`
+//! (sockets whose blocking calls park the goroutine on the netpoller), and `pool` (a
+//! goroutine pool, ants').
 //!
 //! Architecture Invariant: the façade adds API, never scheduling policy; policy lives in
 //! gpm-sched.
@@ -189,6 +190,7 @@ pub mod chan;
 mod current;
 mod joinset;
 pub mod net;
+pub mod pool;
 mod scope;
 #[doc(hidden)]
 pub mod select;

@@ -1,0 +1,413 @@
+//! `Core<J>`: what every pool flavour shares — the idle-worker queue, the counters, the
+//! waits — generic over the job a worker runs (`Task` for `Pool`, the argument for
+//! `PoolWithFunc`). The protocol and the races it prevents are in `mod.rs`; the worker's
+//! side of it is `worker.rs`.
+
+use super::error::PoolError;
+use super::options::Options;
+use super::worker::{self, Msg, Slot};
+use crate::sync::{Condvar, Mutex, MutexGuard};
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use std::time::{Duration, Instant};
+
+/// What a worker does with a job.
+pub(crate) type Runner<J> = Box<dyn Fn(J) + Send + Sync>;
+
+/// How long `submit` may wait for a worker.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Wait {
+    /// As long as it takes (or [`PoolError::Overload`] on a nonblocking pool).
+    Block,
+    /// Until this instant, then [`PoolError::Timeout`].
+    Until(Instant),
+    /// Not at all: [`PoolError::Overload`].
+    Never,
+}
+
+pub(crate) struct Core<J> {
+    /// The idle queue and the settings that change; every decision about a worker is taken
+    /// under it.
+    state: Mutex<State<J>>,
+    /// Blocked submitters: woken one per worker that turns idle or exits, all on `tune` up
+    /// and on `release`.
+    submitters: Condvar,
+    /// The purge goroutine's sleep; `release`/`reboot` cut it short.
+    purger: Condvar,
+    /// `wait` (in-flight reaches 0) and `release_timeout` (goroutines reach 0).
+    quiet: Condvar,
+    /// Workers that may run a task (ants' `Running`): idle or busy, not told to exit.
+    /// Written under `state` only (so a decision sees it exact); read anywhere.
+    running: AtomicUsize,
+    /// Goroutines of the pool not yet returned: workers, told to exit or not, and the purge.
+    alive: AtomicUsize,
+    /// Callers parked in `submit`. Written under `state`.
+    waiting: AtomicUsize,
+    /// Tasks handed to a worker and not finished.
+    inflight: AtomicUsize,
+    /// Mirrors of `State::capacity` (0 = unlimited) and `State::closed` for the getters.
+    capacity: AtomicUsize,
+    closed: AtomicBool,
+    opts: Options,
+    run: Runner<J>,
+}
+
+struct State<J> {
+    /// Idle workers, in the order they went idle (`since` ascending): LIFO takes the back,
+    /// FIFO (`pre_alloc`) the front, the purge a prefix.
+    idle: VecDeque<Idle<J>>,
+    capacity: Option<usize>,
+    closed: bool,
+    /// The life of the pool (`reboot` starts a new one); a purge goroutine of an older life
+    /// exits.
+    epoch: u64,
+}
+
+struct Idle<J> {
+    slot: Arc<Slot<J>>,
+    since: Instant,
+}
+
+impl<J: Send + 'static> Core<J> {
+    pub(crate) fn new(opts: Options, run: Runner<J>) -> Result<Arc<Core<J>>, PoolError> {
+        opts.check()?;
+        let mut idle = VecDeque::new();
+        if opts.pre_alloc {
+            let cap = opts.capacity.unwrap_or(0);
+            idle.try_reserve_exact(cap).map_err(|e| {
+                PoolError::InvalidOption(format!(
+                    "pre_alloc: no memory for a queue of {cap} workers ({e}); lower the \
+                     capacity or drop pre_alloc"
+                ))
+            })?;
+        }
+        let core = Arc::new(Core {
+            state: Mutex::new(State { idle, capacity: opts.capacity, closed: false, epoch: 0 }),
+            submitters: Condvar::new(),
+            purger: Condvar::new(),
+            quiet: Condvar::new(),
+            running: AtomicUsize::new(0),
+            alive: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
+            inflight: AtomicUsize::new(0),
+            capacity: AtomicUsize::new(opts.capacity.unwrap_or(0)),
+            closed: AtomicBool::new(false),
+            opts,
+            run,
+        });
+        core.start_purge(0);
+        Ok(core)
+    }
+
+    /// Hands `job` to an idle worker, or starts one under the capacity, or waits as `wait`
+    /// allows (module docs of `mod.rs`: "submit"). A refused job comes back with the error.
+    pub(crate) fn submit(self: &Arc<Self>, job: J, wait: Wait) -> Result<(), (PoolError, J)> {
+        // Acquire; pairs with the Release in `release`: a cheap early answer only, the
+        // check that counts is under the lock.
+        if self.closed.load(Acquire) {
+            return Err((PoolError::Closed, job));
+        }
+        let mut st = self.state.lock();
+        loop {
+            if st.closed {
+                return Err((PoolError::Closed, job));
+            }
+            let popped = if self.opts.pre_alloc { st.idle.pop_front() } else { st.idle.pop_back() };
+            if let Some(idle) = popped {
+                self.inflight.fetch_add(1, Relaxed);
+                drop(st);
+                self.hand(&idle.slot, job);
+                return Ok(());
+            }
+            let running = self.running.load(Relaxed);
+            if st.capacity.is_none_or(|c| running < c) {
+                self.running.store(running + 1, Relaxed);
+                self.alive.fetch_add(1, Relaxed);
+                self.inflight.fetch_add(1, Relaxed);
+                drop(st);
+                self.start_worker(job);
+                return Ok(());
+            }
+            let waiting = self.waiting.load(Relaxed);
+            let max = self.opts.max_blocking_tasks;
+            let refuse = matches!(wait, Wait::Never) || self.opts.nonblocking;
+            if refuse || (max != 0 && waiting >= max) {
+                return Err((PoolError::Overload, job));
+            }
+            self.waiting.store(waiting + 1, Relaxed);
+            st = match wait {
+                Wait::Until(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => self.submitters.wait_timeout(st, left).0,
+                    _ => {
+                        self.waiting.fetch_sub(1, Relaxed);
+                        return Err((PoolError::Timeout, job));
+                    }
+                },
+                _ => self.submitters.wait(st),
+            };
+            self.waiting.fetch_sub(1, Relaxed);
+        }
+    }
+
+    /// Gives `job` to a worker this caller took off the idle queue.
+    fn hand(&self, slot: &Slot<J>, job: J) {
+        if let Err(Msg::Run(job)) = slot.hand(Msg::Run(job)) {
+            self.lost(job);
+        }
+    }
+
+    /// Starts a worker goroutine with its first job; `running`, `alive` and `inflight` are
+    /// already counted, and are given back if the spawn panics (no runtime).
+    fn start_worker(self: &Arc<Self>, job: J) {
+        struct Undo<'a, J: Send + 'static>(&'a Arc<Core<J>>);
+        impl<J: Send + 'static> Drop for Undo<'_, J> {
+            fn drop(&mut self) {
+                let st = self.0.state.lock();
+                self.0.running.fetch_sub(1, Relaxed);
+                drop(st);
+                self.0.inflight.fetch_sub(1, Relaxed);
+                self.0.exited();
+            }
+        }
+        let undo = Undo(self);
+        let core = self.clone();
+        drop(crate::go(move || worker::run(core, job)));
+        std::mem::forget(undo);
+    }
+
+    /// Runs one job on a worker; a panic goes to the handler, and the worker goes on.
+    pub(crate) fn run_job(&self, job: J) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| (self.run)(job))) {
+            let report = || match &self.opts.panic_handler {
+                Some(handler) => handler(payload),
+                None => drop(payload), // the panic hook has printed it
+            };
+            // A handler (or a payload's drop) that panics loses only this report.
+            let _ = catch_unwind(AssertUnwindSafe(report));
+        }
+        self.finish_job();
+    }
+
+    fn finish_job(&self) {
+        // AcqRel; pairs with the Acquire in `wait`: the task's effects are visible to a
+        // waiter that sees the count it left.
+        if self.inflight.fetch_sub(1, AcqRel) == 1 {
+            // Under the lock: a `wait` that saw a non-zero count under it is queued by now.
+            let _st = self.state.lock();
+            self.quiet.notify_all();
+        }
+    }
+
+    /// Worker side, after a job: back onto the idle queue (`true`), or retire when the pool
+    /// is closed or above its capacity after a `tune` down (`false`; `running` already
+    /// counts it out, in the same critical section as the decision).
+    pub(crate) fn revert(&self, slot: &Arc<Slot<J>>) -> bool {
+        let mut st = self.state.lock();
+        let running = self.running.load(Relaxed);
+        if st.closed || st.capacity.is_some_and(|c| running > c) {
+            self.running.store(running - 1, Relaxed);
+            drop(st);
+            self.submitters.notify_one();
+            return false;
+        }
+        // Read under the lock, so the queue stays ordered by `since`.
+        st.idle.push_back(Idle { slot: slot.clone(), since: Instant::now() });
+        drop(st);
+        self.submitters.notify_one();
+        true
+    }
+
+    /// A worker or the purge goroutine returns.
+    pub(crate) fn exited(&self) {
+        // AcqRel; pairs with the Acquire in `release_timeout`.
+        if self.alive.fetch_sub(1, AcqRel) == 1 {
+            let _st = self.state.lock();
+            self.quiet.notify_all();
+        }
+    }
+
+    /// A job that reached a worker whose goroutine was cancelled (its runtime dropped): it
+    /// is dropped unrun (a `spawn` handle then reports it), and the worker counted out.
+    pub(crate) fn lost(&self, job: J) {
+        let st = self.state.lock();
+        self.running.fetch_sub(1, Relaxed);
+        drop(st);
+        self.submitters.notify_one();
+        drop(job);
+        self.finish_job();
+    }
+
+    /// A cancelled worker that was idle: takes it off the queue if it is still there
+    /// (`true`: counted out here); `false` if somebody took it first (then whoever took it
+    /// counts it out: `lost`, or the one that told it to exit).
+    pub(crate) fn unqueue(&self, slot: &Arc<Slot<J>>) -> bool {
+        let mut st = self.state.lock();
+        let Some(at) = st.idle.iter().position(|i| Arc::ptr_eq(&i.slot, slot)) else {
+            return false;
+        };
+        st.idle.remove(at);
+        self.running.fetch_sub(1, Relaxed);
+        drop(st);
+        self.submitters.notify_one();
+        true
+    }
+
+    /// A busy worker cancelled outside a job: counted out.
+    pub(crate) fn drop_busy(&self) {
+        let st = self.state.lock();
+        self.running.fetch_sub(1, Relaxed);
+        drop(st);
+        self.submitters.notify_one();
+    }
+
+    /// Tells the workers taken off the idle queue to exit (`running` counted them out).
+    fn dismiss(slots: impl IntoIterator<Item = Idle<J>>) {
+        for idle in slots {
+            // A cancelled worker (`Err`) was counted out by whoever took it: nothing to do.
+            let _ = idle.slot.hand(Msg::Exit);
+        }
+    }
+
+    fn start_purge(self: &Arc<Self>, epoch: u64) {
+        if self.opts.disable_purge {
+            return;
+        }
+        self.alive.fetch_add(1, Relaxed);
+        let core = self.clone();
+        drop(crate::go(move || core.purge(epoch)));
+    }
+
+    /// The purge goroutine: every `expiry`, ends the workers idle for longer (ants'
+    /// `purgeStaleWorkers`). The sleep is a timed wait on the runtime's timers.
+    fn purge(&self, epoch: u64) {
+        let expiry = self.opts.expiry;
+        let mut st = self.state.lock();
+        loop {
+            if st.closed || st.epoch != epoch {
+                break;
+            }
+            st = self.purger.wait_timeout(st, expiry).0;
+            if st.closed || st.epoch != epoch {
+                break;
+            }
+            let Some(cutoff) = Instant::now().checked_sub(expiry) else { continue };
+            let stale = st.idle.partition_point(|i| i.since <= cutoff);
+            if stale == 0 {
+                continue;
+            }
+            let gone: Vec<Idle<J>> = st.idle.drain(..stale).collect();
+            self.running.fetch_sub(gone.len(), Relaxed);
+            drop(st);
+            Self::dismiss(gone);
+            self.submitters.notify_all();
+            st = self.state.lock();
+        }
+        drop(st);
+        self.exited();
+    }
+
+    /// Changes the capacity; idle workers above it exit now, busy ones when their task ends.
+    pub(crate) fn tune(&self, capacity: usize) -> Result<(), PoolError> {
+        if capacity == 0 {
+            return Err(PoolError::InvalidOption(
+                "tune(0): a pool needs at least one worker; release() it to stop it".into(),
+            ));
+        }
+        let mut st = self.state.lock();
+        let grew = st.capacity.is_some_and(|old| capacity > old);
+        st.capacity = Some(capacity);
+        self.capacity.store(capacity, Relaxed);
+        let excess = self.running.load(Relaxed).saturating_sub(capacity).min(st.idle.len());
+        let gone: Vec<Idle<J>> = st.idle.drain(..excess).collect(); // the coldest first
+        self.running.fetch_sub(gone.len(), Relaxed);
+        drop(st);
+        Self::dismiss(gone);
+        if grew {
+            self.submitters.notify_all();
+        }
+        Ok(())
+    }
+
+    /// Closes the pool: idle workers exit now, busy ones after their task; blocked
+    /// submitters return [`PoolError::Closed`]; the purge goroutine ends. Idempotent.
+    pub(crate) fn release(&self) {
+        let mut st = self.state.lock();
+        if st.closed {
+            return;
+        }
+        st.closed = true;
+        // Release; pairs with the Acquire in `submit`'s early check.
+        self.closed.store(true, Release);
+        let gone: Vec<Idle<J>> = st.idle.drain(..).collect();
+        self.running.fetch_sub(gone.len(), Relaxed);
+        drop(st);
+        Self::dismiss(gone);
+        self.submitters.notify_all();
+        self.purger.notify_all();
+    }
+
+    /// `release`, then waits until every goroutine of the pool has returned.
+    pub(crate) fn release_timeout(&self, timeout: Duration) -> Result<(), PoolError> {
+        self.release();
+        let deadline = Instant::now().checked_add(timeout);
+        let mut st = self.state.lock();
+        // Acquire; pairs with the AcqRel in `exited`.
+        while self.alive.load(Acquire) > 0 {
+            st = match deadline.map(|d| d.saturating_duration_since(Instant::now())) {
+                Some(left) if left.is_zero() => return Err(PoolError::Timeout),
+                Some(left) => self.quiet.wait_timeout(st, left).0,
+                None => self.quiet.wait(st),
+            };
+        }
+        Ok(())
+    }
+
+    /// Reopens a released pool (a new purge goroutine); a no-op on an open one.
+    pub(crate) fn reboot(self: &Arc<Self>) {
+        let mut st = self.state.lock();
+        if !st.closed {
+            return;
+        }
+        st.closed = false;
+        st.epoch += 1;
+        let epoch = st.epoch;
+        self.closed.store(false, Release);
+        drop(st);
+        self.start_purge(epoch);
+    }
+
+    /// Parks until no task handed to a worker is unfinished.
+    pub(crate) fn wait(&self) {
+        let mut st: MutexGuard<'_, State<J>> = self.state.lock();
+        // Acquire; pairs with the AcqRel in `finish_job`.
+        while self.inflight.load(Acquire) > 0 {
+            st = self.quiet.wait(st);
+        }
+    }
+
+    pub(crate) fn running(&self) -> usize {
+        self.running.load(Relaxed)
+    }
+
+    pub(crate) fn waiting(&self) -> usize {
+        self.waiting.load(Relaxed)
+    }
+
+    pub(crate) fn inflight(&self) -> usize {
+        self.inflight.load(Relaxed)
+    }
+
+    pub(crate) fn cap(&self) -> Option<usize> {
+        Some(self.capacity.load(Relaxed)).filter(|&c| c != 0)
+    }
+
+    pub(crate) fn free(&self) -> Option<usize> {
+        self.cap().map(|c| c.saturating_sub(self.running()))
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Acquire)
+    }
+}
