@@ -502,3 +502,60 @@ fn dropping_the_pool_releases_it() {
         eventually("the tasks of a dropped pool finish", || counted.load(Relaxed) == 4);
     });
 }
+
+/// A runtime dropped under a pool cancels the workers it runs: busy and idle workers count
+/// themselves out, a blocked task's handle reports an error, and the pool is left empty and
+/// usable for `release_timeout`.
+#[test]
+fn runtime_drop_cancels_workers() {
+    deadline(30, || {
+        // SAFETY: the tasks hold no thread-local and no std lock guard across a park.
+        let rt = unsafe { gpm::Runtime::builder().procs(2).build() }.unwrap();
+        let (tx, rx) = gate();
+        let (pool, handles) = rt.block_on(move || {
+            let pool = Pool::new(8).unwrap();
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let rx = rx.clone();
+                    pool.spawn(move || hold(&rx)).unwrap()
+                })
+                .collect();
+            // Four more workers that go idle.
+            let idle: Vec<_> = (0..8).map(|_| pool.spawn(|| ()).unwrap()).collect();
+            idle.into_iter().for_each(|h| h.join().unwrap());
+            assert_eq!(pool.running(), 8);
+            (pool, handles)
+        });
+        drop(rt);
+        assert_eq!(pool.running(), 0, "cancelled workers counted out");
+        for h in handles {
+            assert!(h.join().is_err(), "a task cancelled mid-way reports an error");
+        }
+        pool.release_timeout(Duration::from_secs(5)).unwrap();
+        drop(tx);
+    });
+}
+
+/// A task that unwinds with a payload other than a panic message (`panic_any`) is reported
+/// as `FOREIGN_UNWIND` and takes its worker with it; the pool counts it out and goes on.
+#[test]
+fn foreign_unwind_replaces_the_worker() {
+    on_goroutine(20, || {
+        let reports = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let r = reports.clone();
+        let pool = Pool::builder()
+            .capacity(1)
+            .panic_handler(move |p| r.lock().unwrap().push(p.downcast_ref::<&str>().copied()))
+            .build()
+            .unwrap();
+        pool.submit(|| std::panic::panic_any(7u8)).unwrap();
+        let h = pool.spawn(|| -> u8 { std::panic::panic_any(8u8) }).unwrap();
+        let err = h.join().unwrap_err();
+        assert_eq!(err.downcast_ref::<&str>(), Some(&gpm::pool::TASK_DROPPED));
+        pool.wait();
+        eventually("both workers counted out", || pool.running() == 0);
+        let seen = reports.lock().unwrap().clone();
+        assert_eq!(seen, [Some(gpm::pool::FOREIGN_UNWIND); 2]);
+        assert_eq!(pool.spawn(|| 9).unwrap().join().unwrap(), 9);
+    });
+}

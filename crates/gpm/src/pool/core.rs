@@ -7,14 +7,43 @@ use super::error::PoolError;
 use super::options::Options;
 use super::worker::{self, Msg, Slot};
 use crate::sync::{Condvar, Mutex, MutexGuard};
+use std::any::Any;
 use std::collections::VecDeque;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use std::time::{Duration, Instant};
 
 /// What a worker does with a job.
 pub(crate) type Runner<J> = Box<dyn Fn(J) + Send + Sync>;
+
+/// What the panic handler gets for a task whose unwind was not a panic message: a payload
+/// of `panic_any`/`resume_unwind`, or the runtime cancelling the worker when it is dropped.
+/// The unwind goes on and the worker exits ([module docs](super), "Panics").
+///
+/// ```
+/// # gpm::init_single_thread();
+/// use std::sync::{Arc, Mutex};
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let s = seen.clone();
+/// let pool = gpm::pool::Pool::builder()
+///     .panic_handler(move |p| s.lock().unwrap().push(p.downcast_ref::<&str>().copied()))
+///     .build()?;
+/// pool.submit(|| std::panic::panic_any(42u32))?;
+/// pool.wait();
+/// # while seen.lock().unwrap().is_empty() { std::thread::yield_now() }
+/// assert_eq!(seen.lock().unwrap()[0], Some(gpm::pool::FOREIGN_UNWIND));
+/// # Ok::<(), gpm::pool::PoolError>(())
+/// ```
+pub const FOREIGN_UNWIND: &str = "gpm::pool: a task unwound with a payload that is not a panic message (panic_any, \
+     resume_unwind, or its runtime cancelling it); its worker exits";
+
+/// Whether `payload` is what `panic!` makes (a `&str` or a `String`): a panic the worker
+/// can survive. Anything else may be the runtime's cancellation of the goroutine, which
+/// must go on unwinding to the goroutine's root.
+pub(crate) fn is_panic_message(payload: &(dyn Any + Send)) -> bool {
+    payload.is::<&'static str>() || payload.is::<String>()
+}
 
 /// How long `submit` may wait for a worker.
 #[derive(Clone, Copy, Debug)]
@@ -177,17 +206,27 @@ impl<J: Send + 'static> Core<J> {
         std::mem::forget(undo);
     }
 
-    /// Runs one job on a worker; a panic goes to the handler, and the worker goes on.
+    /// Runs one job on a worker; a panic goes to the handler, and the worker goes on —
+    /// unless its payload is not a panic message (module docs: "Panics"), which unwinds
+    /// on after the report and takes the worker with it.
     pub(crate) fn run_job(&self, job: J) {
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| (self.run)(job))) {
-            let report = || match &self.opts.panic_handler {
-                Some(handler) => handler(payload),
-                None => drop(payload), // the panic hook has printed it
-            };
-            // A handler (or a payload's drop) that panics loses only this report.
-            let _ = catch_unwind(AssertUnwindSafe(report));
-        }
+        let outcome = catch_unwind(AssertUnwindSafe(|| (self.run)(job)));
         self.finish_job();
+        let Err(payload) = outcome else { return };
+        if !is_panic_message(&*payload) {
+            self.report(Box::new(FOREIGN_UNWIND));
+            resume_unwind(payload);
+        }
+        self.report(payload);
+    }
+
+    fn report(&self, payload: Box<dyn Any + Send>) {
+        let report = || match &self.opts.panic_handler {
+            Some(handler) => handler(payload),
+            None => drop(payload), // the panic hook has printed it
+        };
+        // A handler (or a payload's drop) that panics loses only this report.
+        let _ = catch_unwind(AssertUnwindSafe(report));
     }
 
     fn finish_job(&self) {
@@ -282,6 +321,14 @@ impl<J: Send + 'static> Core<J> {
     /// The purge goroutine: every `expiry`, ends the workers idle for longer (ants'
     /// `purgeStaleWorkers`). The sleep is a timed wait on the runtime's timers.
     fn purge(&self, epoch: u64) {
+        /// Counts the purge out however it ends (also unwound by a runtime drop).
+        struct Exit<'a, J: Send + 'static>(&'a Core<J>);
+        impl<J: Send + 'static> Drop for Exit<'_, J> {
+            fn drop(&mut self) {
+                self.0.exited();
+            }
+        }
+        let _exit = Exit(self);
         let expiry = self.opts.expiry;
         let mut st = self.state.lock();
         loop {
@@ -304,8 +351,6 @@ impl<J: Send + 'static> Core<J> {
             self.submitters.notify_all();
             st = self.state.lock();
         }
-        drop(st);
-        self.exited();
     }
 
     /// Changes the capacity; idle workers above it exit now, busy ones when their task ends.

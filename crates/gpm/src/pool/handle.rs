@@ -3,6 +3,7 @@
 //! task to the handle: the task sends its value or its panic; a task dropped unrun (its
 //! worker's runtime was dropped) closes the channel instead.
 
+use super::core::is_panic_message;
 use crate::chan::Receiver;
 use std::fmt;
 
@@ -26,7 +27,10 @@ pub struct JoinHandle<T> {
 
 impl<T> JoinHandle<T> {
     /// Waits for the task (parks a goroutine, blocks a thread): `Ok(value)`, `Err(payload)`
-    /// if it panicked, or `Err` holding [`TASK_DROPPED`] if it was dropped unrun.
+    /// if it panicked, or `Err` holding [`TASK_DROPPED`] if it was dropped before it
+    /// finished (its worker's runtime was dropped; also for a task that unwound with a
+    /// payload other than a panic message, such as `panic_any`'s, which goes to the pool's
+    /// panic handler instead).
     ///
     /// ```
     /// # gpm::init_single_thread();
@@ -64,8 +68,12 @@ where
     T: Send + 'static,
 {
     let (tx, rx) = crate::chan::bounded(1);
-    let task = move || {
-        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    let task = move || match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(value) => drop(tx.send(Ok(value))),
+        Err(payload) if is_panic_message(&*payload) => drop(tx.send(Err(payload))),
+        // Not a panic message: may be the runtime cancelling the worker, which must unwind
+        // on (`core.rs`); `tx` is dropped on the way and `join` reports `TASK_DROPPED`.
+        Err(payload) => std::panic::resume_unwind(payload),
     };
     (task, JoinHandle { rx })
 }

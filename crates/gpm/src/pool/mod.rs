@@ -69,6 +69,14 @@
 //!   itself out once (`worker.rs`), and a task handed to one meanwhile is dropped and
 //!   counted, so `wait` and `release_timeout` do not wait for it.
 //!
+//! **Panics.** A task that panics (`panic!`, whose payload is a message) is caught on its
+//! worker: the payload goes to the panic handler, or to the `JoinHandle` of a `spawn`, and
+//! the worker takes the next task. A task that unwinds with any other payload is reported
+//! to the handler as [`FOREIGN_UNWIND`] and left to unwind its worker, which the pool counts
+//! out (a later submit starts a new one): that is how the runtime cancels a goroutine when
+//! it is dropped (an unwind with a private payload), and swallowing it would leave the
+//! worker parking on a thread that no longer runs goroutines.
+//!
 //! Rejected: a channel per worker (ants' `chan func()`): a channel's lock, waiter queue and
 //! buffer per worker to carry one message at a time; the mailbox does it with a short lock
 //! and the worker's own park. Spawning a goroutine per task under a semaphore: it binds a
@@ -96,6 +104,7 @@ mod pool;
 mod with_func;
 mod worker;
 
+pub use core::FOREIGN_UNWIND;
 pub use error::PoolError;
 pub use handle::{JoinHandle, TASK_DROPPED};
 pub use multi::{LoadBalancing, MultiPool};

@@ -150,7 +150,9 @@ impl Options {
     /// Called on the worker with the payload of every task (of `submit`, `invoke`) that
     /// panics; the worker then goes on. Without one the payload is dropped: the panic hook
     /// has already printed the message, as for any thread. A task of `spawn` hands its
-    /// panic to its `JoinHandle` instead.
+    /// panic to its `JoinHandle` instead. An unwind whose payload is not a panic message
+    /// reaches the handler as [`FOREIGN_UNWIND`](super::FOREIGN_UNWIND) (see the
+    /// [module docs](super), "Panics").
     ///
     /// ```
     /// # gpm::init_single_thread();
