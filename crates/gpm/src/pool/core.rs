@@ -92,11 +92,14 @@ struct State<J> {
     /// The life of the pool (`reboot` starts a new one); a purge goroutine of an older life
     /// exits.
     epoch: u64,
+    /// Purge rounds so far: the clock idle workers are stamped with (`purge`).
+    tick: u64,
 }
 
 struct Idle<J> {
     slot: Arc<Slot<J>>,
-    since: Instant,
+    /// `State::tick` when the worker went idle.
+    since: u64,
 }
 
 impl<J: Send + 'static> Core<J> {
@@ -113,7 +116,13 @@ impl<J: Send + 'static> Core<J> {
             })?;
         }
         let core = Arc::new(Core {
-            state: Mutex::new(State { idle, capacity: opts.capacity, closed: false, epoch: 0 }),
+            state: Mutex::new(State {
+                idle,
+                capacity: opts.capacity,
+                closed: false,
+                epoch: 0,
+                tick: 0,
+            }),
             submitters: Condvar::new(),
             purger: Condvar::new(),
             quiet: Condvar::new(),
@@ -252,7 +261,8 @@ impl<J: Send + 'static> Core<J> {
             return false;
         }
         // Read under the lock, so the queue stays ordered by `since`.
-        st.idle.push_back(Idle { slot: slot.clone(), since: Instant::now() });
+        let since = st.tick;
+        st.idle.push_back(Idle { slot: slot.clone(), since });
         drop(st);
         self.submitters.notify_one();
         true
@@ -320,6 +330,11 @@ impl<J: Send + 'static> Core<J> {
 
     /// The purge goroutine: every `expiry`, ends the workers idle for longer (ants'
     /// `purgeStaleWorkers`). The sleep is a timed wait on the runtime's timers.
+    ///
+    /// Idle workers are stamped with the round (`tick`), not the time: no clock read per
+    /// task. A worker stamped `s` went idle after round `s` began; at round `t`, the ones
+    /// with `s + 2 <= t` went idle before round `t - 1`, at least one `expiry` ago, and
+    /// exit. So an idle worker lives between one and two `expiry`s, as in ants.
     fn purge(&self, epoch: u64) {
         /// Counts the purge out however it ends (also unwound by a runtime drop).
         struct Exit<'a, J: Send + 'static>(&'a Core<J>);
@@ -330,17 +345,28 @@ impl<J: Send + 'static> Core<J> {
         }
         let _exit = Exit(self);
         let expiry = self.opts.expiry;
+        let mut next = Instant::now().checked_add(expiry);
         let mut st = self.state.lock();
         loop {
             if st.closed || st.epoch != epoch {
                 break;
             }
-            st = self.purger.wait_timeout(st, expiry).0;
-            if st.closed || st.epoch != epoch {
-                break;
+            // A round every `expiry`, however the wait ended; none if `expiry` overflows.
+            let left = next.map(|n| n.saturating_duration_since(Instant::now()));
+            match left {
+                None => {
+                    st = self.purger.wait(st);
+                    continue;
+                }
+                Some(left) if !left.is_zero() => {
+                    st = self.purger.wait_timeout(st, left).0;
+                    continue;
+                }
+                Some(_) => next = Instant::now().checked_add(expiry),
             }
-            let Some(cutoff) = Instant::now().checked_sub(expiry) else { continue };
-            let stale = st.idle.partition_point(|i| i.since <= cutoff);
+            st.tick += 1;
+            let tick = st.tick;
+            let stale = st.idle.partition_point(|i| i.since + 2 <= tick);
             if stale == 0 {
                 continue;
             }

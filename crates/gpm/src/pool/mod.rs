@@ -42,8 +42,8 @@
 //!   or retires if the pool is closed or above its capacity.
 //! - **The purge** is a goroutine per pool that sleeps `expiry` on the runtime's timers (a
 //!   timed condition-variable wait), then takes the workers idle longer than `expiry` — a
-//!   prefix of the queue, which is ordered by the time they went idle — and tells them to
-//!   exit.
+//!   prefix of the queue, which is ordered by when they went idle, counted in purge rounds
+//!   so that going idle reads no clock — and tells them to exit.
 //!
 //! The races each step prevents:
 //! - *submit vs expiry*: a worker is taken off the queue, by a submitter or by the purge,
