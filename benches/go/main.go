@@ -280,6 +280,9 @@ func run(workload string, procs, n uint64) outcome {
 
 func main() {
 	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "pool" {
+		os.Exit(poolMain(args[1:])) // its own table: `cargo xtask bench pool`
+	}
 	if len(args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: gobench <workload> <procs> [n]")
 		os.Exit(2)

@@ -20,6 +20,8 @@ mod common;
 mod gpm_sys;
 mod may_sys;
 mod net;
+#[cfg(feature = "gpm-column")]
+mod pool;
 mod threads_sys;
 mod tokio_sys;
 
@@ -67,6 +69,10 @@ fn main() {
             std::process::exit(2);
         }
         std::process::exit(net::main(system, kind, procs, n));
+    }
+    #[cfg(feature = "gpm-column")]
+    if args[0] == "pool" {
+        pool::main(&args[1..]); // its own table: `cargo xtask bench pool`
     }
     let (system, workload, procs, n) = match parse(&args) {
         Ok(parsed) => parsed,

@@ -61,13 +61,15 @@ fn target_dir(cargo: &str, root: &Path) -> PathBuf {
 }
 
 const USAGE: &str = "usage: cargo xtask bench [--help | options]   (the macro suite)\n\
-                     \x20      cargo xtask bench queue|stack|chan      (criterion micro-benchmarks)";
+                     \x20      cargo xtask bench queue|stack|chan      (criterion micro-benchmarks)\n\
+                     \x20      cargo xtask bench pool [--help | options] (goroutine pools, ants' shape)";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let env = Env::new();
     let result = match args.first().map(String::as_str) {
         Some("bench") => match args.get(1).map(String::as_str) {
+            Some("pool") => bench::pool::main(&env, &args[2..]),
             Some(target) if !target.starts_with('-') => micro::main(&env, target, &args[2..]),
             _ => bench::main(&env, &args[1..]),
         },

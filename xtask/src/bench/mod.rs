@@ -8,6 +8,7 @@ mod machine;
 mod net;
 mod options;
 mod plan;
+pub mod pool;
 mod report;
 mod runner;
 mod svg;

@@ -144,3 +144,19 @@ mod tests {
         assert_eq!(check, RunResult::Failed("result check failed".into()));
     }
 }
+
+/// As [`run`], also returning the program's stdout (for fields beyond `value`).
+pub fn run_capture(cmd: Command, limit: Duration) -> (RunResult, String) {
+    let (status, stdout, stderr) = match capture(cmd, limit) {
+        Ok(out) => out,
+        Err(failed) => return (failed, String::new()),
+    };
+    let result = match stdout.lines().find_map(|l| l.strip_prefix("RESULT ")) {
+        Some(line) => parse_result(line),
+        None => {
+            let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
+            RunResult::Failed(format!("{status}: {}", shorten(last.trim(), 160)))
+        }
+    };
+    (result, stdout)
+}
