@@ -87,7 +87,7 @@ pub fn main(env: &Env, args: &[String]) -> Result<(), String> {
     let mut csv = String::from("variant,procs,n,rep,wall_ms,peak_rss_bytes,status\n");
     let mut md = format!(
         "# pool: {} tasks, each sleeps 10 ms; bounded rows at most 50,000 at once\n\n",
-        opts.n
+        super::plan::short_n(opts.n)
     );
     for &procs in &opts.procs {
         let mut cells: Vec<(Cell, Cell)> = vec![Default::default(); ROWS.len()];

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// What a worker does with a job.
 pub(crate) type Runner<J> = Box<dyn Fn(J) + Send + Sync>;
@@ -59,47 +59,47 @@ pub(crate) enum Wait {
 pub(crate) struct Core<J> {
     /// The idle queue and the settings that change; every decision about a worker is taken
     /// under it.
-    state: Mutex<State<J>>,
+    pub(super) state: Mutex<State<J>>,
     /// Blocked submitters: woken one per worker that turns idle or exits, all on `tune` up
     /// and on `release`.
-    submitters: Condvar,
+    pub(super) submitters: Condvar,
     /// The purge goroutine's sleep; `release`/`reboot` cut it short.
-    purger: Condvar,
+    pub(super) purger: Condvar,
     /// `wait` (in-flight reaches 0) and `release_timeout` (goroutines reach 0).
-    quiet: Condvar,
+    pub(super) quiet: Condvar,
     /// Workers that may run a task (ants' `Running`): idle or busy, not told to exit.
     /// Written under `state` only (so a decision sees it exact); read anywhere.
-    running: AtomicUsize,
+    pub(super) running: AtomicUsize,
     /// Goroutines of the pool not yet returned: workers, told to exit or not, and the purge.
-    alive: AtomicUsize,
+    pub(super) alive: AtomicUsize,
     /// Callers parked in `submit`. Written under `state`.
-    waiting: AtomicUsize,
+    pub(super) waiting: AtomicUsize,
     /// Tasks handed to a worker and not finished.
-    inflight: AtomicUsize,
+    pub(super) inflight: AtomicUsize,
     /// Mirrors of `State::capacity` (0 = unlimited) and `State::closed` for the getters.
-    capacity: AtomicUsize,
-    closed: AtomicBool,
-    opts: Options,
-    run: Runner<J>,
+    pub(super) capacity: AtomicUsize,
+    pub(super) closed: AtomicBool,
+    pub(super) opts: Options,
+    pub(super) run: Runner<J>,
 }
 
-struct State<J> {
+pub(super) struct State<J> {
     /// Idle workers, in the order they went idle (`since` ascending): LIFO takes the back,
     /// FIFO (`pre_alloc`) the front, the purge a prefix.
-    idle: VecDeque<Idle<J>>,
-    capacity: Option<usize>,
-    closed: bool,
+    pub(super) idle: VecDeque<Idle<J>>,
+    pub(super) capacity: Option<usize>,
+    pub(super) closed: bool,
     /// The life of the pool (`reboot` starts a new one); a purge goroutine of an older life
     /// exits.
-    epoch: u64,
+    pub(super) epoch: u64,
     /// Purge rounds so far: the clock idle workers are stamped with (`purge`).
-    tick: u64,
+    pub(super) tick: u64,
 }
 
-struct Idle<J> {
-    slot: Arc<Slot<J>>,
+pub(super) struct Idle<J> {
+    pub(super) slot: Arc<Slot<J>>,
     /// `State::tick` when the worker went idle.
-    since: u64,
+    pub(super) since: u64,
 }
 
 impl<J: Send + 'static> Core<J> {
@@ -309,144 +309,6 @@ impl<J: Send + 'static> Core<J> {
         self.running.fetch_sub(1, Relaxed);
         drop(st);
         self.submitters.notify_one();
-    }
-
-    /// Tells the workers taken off the idle queue to exit (`running` counted them out).
-    fn dismiss(slots: impl IntoIterator<Item = Idle<J>>) {
-        for idle in slots {
-            // A cancelled worker (`Err`) was counted out by whoever took it: nothing to do.
-            let _ = idle.slot.hand(Msg::Exit);
-        }
-    }
-
-    fn start_purge(self: &Arc<Self>, epoch: u64) {
-        if self.opts.disable_purge {
-            return;
-        }
-        self.alive.fetch_add(1, Relaxed);
-        let core = self.clone();
-        drop(crate::go(move || core.purge(epoch)));
-    }
-
-    /// The purge goroutine: every `expiry`, ends the workers idle for longer (ants'
-    /// `purgeStaleWorkers`). The sleep is a timed wait on the runtime's timers.
-    ///
-    /// Idle workers are stamped with the round (`tick`), not the time: no clock read per
-    /// task. A worker stamped `s` went idle after round `s` began; at round `t`, the ones
-    /// with `s + 2 <= t` went idle before round `t - 1`, at least one `expiry` ago, and
-    /// exit. So an idle worker lives between one and two `expiry`s, as in ants.
-    fn purge(&self, epoch: u64) {
-        /// Counts the purge out however it ends (also unwound by a runtime drop).
-        struct Exit<'a, J: Send + 'static>(&'a Core<J>);
-        impl<J: Send + 'static> Drop for Exit<'_, J> {
-            fn drop(&mut self) {
-                self.0.exited();
-            }
-        }
-        let _exit = Exit(self);
-        let expiry = self.opts.expiry;
-        let mut next = Instant::now().checked_add(expiry);
-        let mut st = self.state.lock();
-        loop {
-            if st.closed || st.epoch != epoch {
-                break;
-            }
-            // A round every `expiry`, however the wait ended; none if `expiry` overflows.
-            let left = next.map(|n| n.saturating_duration_since(Instant::now()));
-            match left {
-                None => {
-                    st = self.purger.wait(st);
-                    continue;
-                }
-                Some(left) if !left.is_zero() => {
-                    st = self.purger.wait_timeout(st, left).0;
-                    continue;
-                }
-                Some(_) => next = Instant::now().checked_add(expiry),
-            }
-            st.tick += 1;
-            let tick = st.tick;
-            let stale = st.idle.partition_point(|i| i.since + 2 <= tick);
-            if stale == 0 {
-                continue;
-            }
-            let gone: Vec<Idle<J>> = st.idle.drain(..stale).collect();
-            self.running.fetch_sub(gone.len(), Relaxed);
-            drop(st);
-            Self::dismiss(gone);
-            self.submitters.notify_all();
-            st = self.state.lock();
-        }
-    }
-
-    /// Changes the capacity; idle workers above it exit now, busy ones when their task ends.
-    pub(crate) fn tune(&self, capacity: usize) -> Result<(), PoolError> {
-        if capacity == 0 {
-            return Err(PoolError::InvalidOption(
-                "tune(0): a pool needs at least one worker; release() it to stop it".into(),
-            ));
-        }
-        let mut st = self.state.lock();
-        let grew = st.capacity.is_some_and(|old| capacity > old);
-        st.capacity = Some(capacity);
-        self.capacity.store(capacity, Relaxed);
-        let excess = self.running.load(Relaxed).saturating_sub(capacity).min(st.idle.len());
-        let gone: Vec<Idle<J>> = st.idle.drain(..excess).collect(); // the coldest first
-        self.running.fetch_sub(gone.len(), Relaxed);
-        drop(st);
-        Self::dismiss(gone);
-        if grew {
-            self.submitters.notify_all();
-        }
-        Ok(())
-    }
-
-    /// Closes the pool: idle workers exit now, busy ones after their task; blocked
-    /// submitters return [`PoolError::Closed`]; the purge goroutine ends. Idempotent.
-    pub(crate) fn release(&self) {
-        let mut st = self.state.lock();
-        if st.closed {
-            return;
-        }
-        st.closed = true;
-        // Release; pairs with the Acquire in `submit`'s early check.
-        self.closed.store(true, Release);
-        let gone: Vec<Idle<J>> = st.idle.drain(..).collect();
-        self.running.fetch_sub(gone.len(), Relaxed);
-        drop(st);
-        Self::dismiss(gone);
-        self.submitters.notify_all();
-        self.purger.notify_all();
-    }
-
-    /// `release`, then waits until every goroutine of the pool has returned.
-    pub(crate) fn release_timeout(&self, timeout: Duration) -> Result<(), PoolError> {
-        self.release();
-        let deadline = Instant::now().checked_add(timeout);
-        let mut st = self.state.lock();
-        // Acquire; pairs with the AcqRel in `exited`.
-        while self.alive.load(Acquire) > 0 {
-            st = match deadline.map(|d| d.saturating_duration_since(Instant::now())) {
-                Some(left) if left.is_zero() => return Err(PoolError::Timeout),
-                Some(left) => self.quiet.wait_timeout(st, left).0,
-                None => self.quiet.wait(st),
-            };
-        }
-        Ok(())
-    }
-
-    /// Reopens a released pool (a new purge goroutine); a no-op on an open one.
-    pub(crate) fn reboot(self: &Arc<Self>) {
-        let mut st = self.state.lock();
-        if !st.closed {
-            return;
-        }
-        st.closed = false;
-        st.epoch += 1;
-        let epoch = st.epoch;
-        self.closed.store(false, Release);
-        drop(st);
-        self.start_purge(epoch);
     }
 
     /// Parks until no task handed to a worker is unfinished.

@@ -97,6 +97,7 @@ mod common;
 mod core;
 mod error;
 mod handle;
+mod lifecycle;
 mod multi;
 mod options;
 #[allow(clippy::module_inception)]
