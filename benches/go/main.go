@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +34,14 @@ type outcome struct {
 	value float64
 	ok    bool
 	err   string
+	extra []metric // further figures, each its own RESULT line with metric=<name>
+}
+
+// metric is one further figure of a run (the timers lateness percentiles, in ns).
+type metric struct {
+	name  string
+	value float64
+	unit  string
 }
 
 func perOp(elapsed time.Duration, ops uint64, ok bool, what string) outcome {
@@ -232,21 +241,26 @@ func idleMem(n uint64) outcome {
 }
 
 func timers(n uint64) outcome {
-	var joined atomic.Uint64
+	late := make([]int64, n) // how late each goroutine woke, ns (-1: early)
 	var wg sync.WaitGroup
 	start := time.Now()
 	wg.Add(int(n))
 	for i := uint64(0); i < n; i++ {
-		go func() {
+		go func(i uint64) {
 			defer wg.Done()
+			due := time.Now().Add(timerSleep)
 			time.Sleep(timerSleep)
-			joined.Add(1)
-		}()
+			late[i] = max(int64(time.Since(due)), -1)
+		}(i)
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
 	ms := float64(elapsed.Nanoseconds()) / 1e6
-	return checked(ms, joined.Load() == n && elapsed >= timerSleep, "joined count")
+	slices.Sort(late)
+	pct := func(q uint64) float64 { return float64(late[(n-1)*q/100]) }
+	o := checked(ms, n > 0 && late[0] >= 0 && elapsed >= timerSleep, "a sleep returned early")
+	o.extra = []metric{{"late_p50", pct(50), "ns"}, {"late_p99", pct(99), "ns"}}
+	return o
 }
 
 var units = map[string]string{"idle_mem": "B/task", "timers": "ms"}
@@ -323,6 +337,10 @@ func main() {
 		line += " error=" + o.err
 	}
 	fmt.Println(line)
+	for _, m := range o.extra {
+		fmt.Printf("RESULT system=go workload=%s metric=%s procs=%d n=%d value=%.3f unit=%s ok=%t\n",
+			workload, m.name, procs, n, m.value, m.unit, o.ok)
+	}
 	if !o.ok {
 		os.Exit(1)
 	}

@@ -5,7 +5,7 @@
 //! `RESULT ...` line that `cargo xtask bench` parses. The semantics are written down in
 //! `benches/README.md`; the Go program in `benches/go/` mirrors them line by line.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Tasks in the `ring` workload (the token makes `n` hops around them).
 pub const RING_TASKS: usize = 1000;
@@ -86,6 +86,9 @@ pub struct Outcome {
     pub ok: bool,
     /// A short explanation when `ok` is false.
     pub detail: String,
+    /// Further figures of the same run, each printed as its own `RESULT` line with
+    /// `metric=<name>` (the `timers` lateness percentiles): (name, value, unit).
+    pub extra: Vec<(&'static str, f64, &'static str)>,
 }
 
 impl Outcome {
@@ -96,16 +99,31 @@ impl Outcome {
             value,
             ok,
             detail: if ok { String::new() } else { format!("check failed: {what}") },
+            extra: Vec::new(),
         }
     }
 
-    /// Wall time in milliseconds (the `timers` workload).
-    pub fn wall_ms(elapsed: Duration, ok: bool, what: &str) -> Outcome {
+    /// The `timers` workload: wall time in milliseconds, and the tasks' lateness
+    /// (`late_ns`, one per task joined, from [`timed_sleep`]) as its p50 and p99 in ns.
+    /// Fails if fewer than `n` tasks were joined, or one woke early.
+    pub fn timers(elapsed: Duration, mut late_ns: Vec<u64>, n: u64) -> Outcome {
         let value = elapsed.as_secs_f64() * 1e3;
+        late_ns.sort_unstable();
+        let early = late_ns.last() == Some(&EARLY);
+        let ok = late_ns.len() as u64 == n && elapsed >= TIMER_SLEEP && !early;
+        let pct = |q: usize| {
+            late_ns.get(late_ns.len().saturating_sub(1) * q / 100).map_or(f64::NAN, |&v| v as f64)
+        };
+        let detail = match (ok, early) {
+            (true, _) => String::new(),
+            (false, true) => "check failed: a sleep returned early".into(),
+            (false, false) => "check failed: joined count".into(),
+        };
         Outcome {
             value,
             ok,
-            detail: if ok { String::new() } else { format!("check failed: {what}") },
+            detail,
+            extra: vec![("late_p50", pct(50), "ns"), ("late_p99", pct(99), "ns")],
         }
     }
 
@@ -113,13 +131,33 @@ impl Outcome {
     pub fn bytes_per_task(before: u64, after: u64, tasks: u64, ok: bool) -> Outcome {
         let value = after.saturating_sub(before) as f64 / tasks.max(1) as f64;
         let detail = if ok { String::new() } else { "check failed: not every task woke".into() };
-        Outcome { value, ok, detail }
+        Outcome { value, ok, detail, extra: Vec::new() }
     }
 
     /// A run that could not be done at all (e.g. the system is not built in).
     pub fn failed(detail: impl Into<String>) -> Outcome {
-        Outcome { value: f64::NAN, ok: false, detail: detail.into() }
+        Outcome { value: f64::NAN, ok: false, detail: detail.into(), extra: Vec::new() }
     }
+}
+
+/// What [`timed_sleep`] returns for a sleep that ended before its due time.
+pub const EARLY: u64 = u64::MAX;
+
+/// The due time of a `timers` task that starts sleeping now.
+pub fn due() -> Instant {
+    Instant::now() + TIMER_SLEEP
+}
+
+/// How late, in ns, a task due at `due` woke ([`EARLY`] if it woke before).
+pub fn late_ns(due: Instant) -> u64 {
+    Instant::now().checked_duration_since(due).map_or(EARLY, |d| d.as_nanos() as u64)
+}
+
+/// One `timers` task: sleeps [`TIMER_SLEEP`] with `sleep`; returns how late it woke.
+pub fn timed_sleep(sleep: impl FnOnce(Duration)) -> u64 {
+    let due = due();
+    sleep(TIMER_SLEEP);
+    late_ns(due)
 }
 
 /// The sum `0 + 1 + … + (n - 1)`: what spawn_join, skynet and fanin must add up to.

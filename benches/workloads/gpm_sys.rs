@@ -7,8 +7,8 @@
 //! `gpm::sleep`. The semantics match `tokio_sys`, `may_sys`, `threads_sys` and `benches/go`.
 
 use crate::common::{
-    IDLE_SETTLE, Outcome, RING_TASKS, SKYNET_FANOUT, TIMER_SLEEP, Workload, rss_bytes, share,
-    share_start, triangle,
+    IDLE_SETTLE, Outcome, RING_TASKS, SKYNET_FANOUT, Workload, rss_bytes, share, share_start,
+    timed_sleep, triangle,
 };
 use gpm::chan::bounded;
 use std::sync::Arc;
@@ -183,15 +183,7 @@ fn idle_mem(n: u64) -> Outcome {
 
 fn timers(n: u64) -> Outcome {
     let start = Instant::now();
-    let handles: Vec<_> = (0..n)
-        .map(|_| {
-            gpm::go(|| {
-                gpm::sleep(TIMER_SLEEP);
-                1
-            })
-        })
-        .collect();
-    let joined = join_sum(handles);
-    let elapsed = start.elapsed();
-    Outcome::wall_ms(elapsed, joined == Some(n) && elapsed >= TIMER_SLEEP, "joined count")
+    let handles: Vec<_> = (0..n).map(|_| gpm::go(|| timed_sleep(gpm::sleep))).collect();
+    let late: Vec<u64> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+    Outcome::timers(start.elapsed(), late, n)
 }

@@ -122,4 +122,12 @@ fn print_result(system: &str, w: Workload, procs: usize, n: u64, o: &Outcome) {
         line.push_str(&format!(" error={}", o.detail.replace('\n', " ")));
     }
     println!("{line}");
+    for (metric, value, unit) in &o.extra {
+        println!(
+            "RESULT system={system} workload={} metric={metric} procs={procs} n={n} value={value:.3} \
+             unit={unit} ok={}",
+            w.name(),
+            o.ok
+        );
+    }
 }

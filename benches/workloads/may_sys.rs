@@ -8,8 +8,8 @@
 //! (65530 by default) is exhausted and the spawn fails. That failure is reported, not hidden.
 
 use crate::common::{
-    IDLE_SETTLE, Outcome, RING_TASKS, SKYNET_FANOUT, TIMER_SLEEP, Workload, rss_bytes, share,
-    share_start, triangle,
+    IDLE_SETTLE, Outcome, RING_TASKS, SKYNET_FANOUT, Workload, rss_bytes, share, share_start,
+    timed_sleep, triangle,
 };
 use may::coroutine::{Builder, JoinHandle};
 use may::sync::mpsc;
@@ -273,19 +273,11 @@ fn timers(n: u64) -> Outcome {
     let start = Instant::now();
     let mut handles = Vec::with_capacity(n as usize);
     for _ in 0..n {
-        match go(|| {
-            may::coroutine::sleep(TIMER_SLEEP);
-            1
-        }) {
+        match go(|| timed_sleep(may::coroutine::sleep)) {
             Ok(h) => handles.push(h),
             Err(e) => return Outcome::failed(e),
         }
     }
-    match join_all(handles) {
-        Ok(joined) => {
-            let elapsed = start.elapsed();
-            Outcome::wall_ms(elapsed, joined == n && elapsed >= TIMER_SLEEP, "joined count")
-        }
-        Err(e) => Outcome::failed(e),
-    }
+    let late: Vec<u64> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+    Outcome::timers(start.elapsed(), late, n)
 }

@@ -7,8 +7,8 @@
 //! `n` (said so in the table).
 
 use crate::common::{
-    IDLE_SETTLE, Outcome, RING_TASKS, SKYNET_FANOUT, TIMER_SLEEP, Workload, rss_bytes, share,
-    share_start, triangle,
+    IDLE_SETTLE, Outcome, RING_TASKS, SKYNET_FANOUT, Workload, rss_bytes, share, share_start,
+    timed_sleep, triangle,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
@@ -233,15 +233,13 @@ fn idle_mem(n: u64) -> Outcome {
 
 fn timers(n: u64) -> Outcome {
     let start = Instant::now();
-    let joined = spawn_and_join(n, |_| {
-        thread::sleep(TIMER_SLEEP);
-        1
-    });
-    match joined {
-        Ok(joined) => {
-            let elapsed = start.elapsed();
-            Outcome::wall_ms(elapsed, joined == n && elapsed >= TIMER_SLEEP, "joined count")
+    let mut handles = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        match spawn(|| timed_sleep(thread::sleep)) {
+            Ok(h) => handles.push(h),
+            Err(e) => return Outcome::failed(format!("{e} after {i} threads")),
         }
-        Err(e) => Outcome::failed(e),
     }
+    let late: Vec<u64> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+    Outcome::timers(start.elapsed(), late, n)
 }

@@ -5,8 +5,8 @@
 //! spawned task (not on the `block_on` thread), so exactly `procs` threads do the work.
 
 use crate::common::{
-    IDLE_SETTLE, Outcome, RING_TASKS, SKYNET_FANOUT, TIMER_SLEEP, Workload, rss_bytes, share,
-    share_start, triangle,
+    IDLE_SETTLE, Outcome, RING_TASKS, SKYNET_FANOUT, TIMER_SLEEP, Workload, due, late_ns,
+    rss_bytes, share, share_start, triangle,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -196,11 +196,18 @@ async fn idle_mem(n: u64) -> Outcome {
 
 async fn timers(n: u64) -> Outcome {
     let start = Instant::now();
-    let handles: Vec<_> = (0..n).map(|_| tokio::spawn(tokio::time::sleep(TIMER_SLEEP))).collect();
-    let mut joined = 0;
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            tokio::spawn(async {
+                let due = due();
+                tokio::time::sleep(TIMER_SLEEP).await;
+                late_ns(due)
+            })
+        })
+        .collect();
+    let mut late = Vec::with_capacity(n as usize);
     for h in handles {
-        joined += u64::from(h.await.is_ok());
+        late.extend(h.await.ok());
     }
-    let elapsed = start.elapsed();
-    Outcome::wall_ms(elapsed, joined == n && elapsed >= TIMER_SLEEP, "joined count")
+    Outcome::timers(start.elapsed(), late, n)
 }

@@ -203,11 +203,10 @@ fn run_all(opts: &Options, p: &Programs, absent: &BTreeMap<System, String>) -> V
                     let results = if plan::is_net(workload) {
                         net::run(p, s, workload, procs, n, opts.quick, opts.timeout)
                     } else {
-                        let result = match command(p, s, workload, procs, n) {
-                            Some(cmd) => runner::run(cmd, opts.timeout),
-                            None => RunResult::Failed("no program".into()),
-                        };
-                        vec![(workload, result)]
+                        match command(p, s, workload, procs, n) {
+                            Some(cmd) => runner::rows(cmd, opts.timeout, workload),
+                            None => vec![(workload, RunResult::Failed("no program".into()))],
+                        }
                     };
                     let secs = t.elapsed().as_secs_f64();
                     let run = Run { done, total, system: s, workload, procs, rep, n, secs };

@@ -74,8 +74,8 @@ pub fn is_net(workload: &str) -> bool {
     NET_WORKLOADS.contains(&workload)
 }
 
-/// The rows of the table one run of `workload` fills: its own, and the p99 latency row of
-/// the echo and http workloads.
+/// The rows of the table one run of `workload` fills: its own, the p99 latency row of the
+/// echo and http workloads, and the lateness rows of `timers`.
 pub fn rows_of(workload: &'static str) -> Vec<&'static str> {
     match workload {
         "echo_1" => vec!["echo_1", "echo_1_p99"],
@@ -83,6 +83,7 @@ pub fn rows_of(workload: &'static str) -> Vec<&'static str> {
         "echo_1k" => vec!["echo_1k", "echo_1k_p99"],
         "http" => vec!["http", "http_p99"],
         "http_nethttp" => vec!["http_nethttp", "http_nethttp_p99"],
+        "timers" => vec!["timers", "timers_late_p50", "timers_late_p99"],
         w => vec![w],
     }
 }
@@ -118,6 +119,8 @@ pub fn describe(workload: &str) -> &'static str {
         "fanin" => "2×procs producers → chan(1024), per msg",
         "idle_mem" => "RSS per blocked task",
         "timers" => "N tasks sleep 10 ms, wall time",
+        "timers_late_p50" => "median lateness of a wake-up",
+        "timers_late_p99" => "p99 lateness of a wake-up",
         "echo_1" | "echo_100" | "echo_1k" => "↑ echo, 64 B round trips/s over n conns",
         "echo_1_p99" | "echo_100_p99" | "echo_1k_p99" => "echo, p99 round-trip latency",
         "http" => "↑ HTTP/1.1 keep-alive req/s (wrk, n conns)",

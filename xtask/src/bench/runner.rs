@@ -160,3 +160,35 @@ pub fn run_capture(cmd: Command, limit: Duration) -> (RunResult, String) {
     };
     (result, stdout)
 }
+
+/// The rows one run of `workload` fills (`plan::rows_of`): its first `RESULT` line without
+/// a `metric=` field fills the workload's row, a line with `metric=m` the row
+/// `<workload>_<m>` (the `timers` lateness rows).
+pub fn rows(
+    cmd: Command,
+    limit: Duration,
+    workload: &'static str,
+) -> Vec<(&'static str, RunResult)> {
+    let rows = super::plan::rows_of(workload);
+    if rows.len() == 1 {
+        return vec![(workload, run(cmd, limit))];
+    }
+    let lines = match result_lines(cmd, limit) {
+        Ok(lines) => lines,
+        Err(failed) => return rows.into_iter().map(|r| (r, failed.clone())).collect(),
+    };
+    let row_of = |l: &str| match field(l, "metric") {
+        None => Some(workload.to_string()),
+        Some(m) => Some(format!("{workload}_{m}")),
+    };
+    rows.into_iter()
+        .map(|row| {
+            let line = lines.iter().find(|l| row_of(l).as_deref() == Some(row));
+            let result = line.map_or_else(
+                || RunResult::Failed(format!("no RESULT line for {row}")),
+                |l| parse_result(l),
+            );
+            (row, result)
+        })
+        .collect()
+}
