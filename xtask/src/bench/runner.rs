@@ -129,22 +129,6 @@ pub fn shorten(s: &str, max: usize) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{RunResult, parse_result};
-
-    #[test]
-    fn parses_result_lines() {
-        let ok = parse_result("system=go workload=ring procs=2 n=10 value=12.5 unit=ns/op ok=true");
-        assert_eq!(ok, RunResult::Value { value: 12.5, unit: "ns/op".into() });
-        let bad =
-            parse_result("system=may n=1 value=NaN unit=B/task ok=false error=panicked: x = y");
-        assert_eq!(bad, RunResult::Failed("panicked: x = y".into()));
-        let check = parse_result("system=go value=1 unit=ms ok=false");
-        assert_eq!(check, RunResult::Failed("result check failed".into()));
-    }
-}
-
 /// As [`run`], also returning the program's stdout (for fields beyond `value`).
 pub fn run_capture(cmd: Command, limit: Duration) -> (RunResult, String) {
     let (status, stdout, stderr) = match capture(cmd, limit) {
@@ -191,4 +175,20 @@ pub fn rows(
             (row, result)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RunResult, parse_result};
+
+    #[test]
+    fn parses_result_lines() {
+        let ok = parse_result("system=go workload=ring procs=2 n=10 value=12.5 unit=ns/op ok=true");
+        assert_eq!(ok, RunResult::Value { value: 12.5, unit: "ns/op".into() });
+        let bad =
+            parse_result("system=may n=1 value=NaN unit=B/task ok=false error=panicked: x = y");
+        assert_eq!(bad, RunResult::Failed("panicked: x = y".into()));
+        let check = parse_result("system=go value=1 unit=ms ok=false");
+        assert_eq!(check, RunResult::Failed("result check failed".into()));
+    }
 }
