@@ -289,6 +289,7 @@ impl<T> List<T> {
 
     /// Sends `msg` (never blocks); `Err` hands it back if every receiver is gone.
     #[inline]
+    #[track_caller]
     pub(crate) fn send(&self, msg: T) -> Result<(), T> {
         let token = self.start_send();
         if token.block.is_null() {
@@ -407,6 +408,7 @@ impl<T> List<T> {
     }
 
     /// A receive that blocks until `deadline` (`None`: forever); `Err(Empty)`: timed out.
+    #[track_caller]
     pub(crate) fn recv(&self, deadline: Option<Instant>) -> Result<T, TryRecvError> {
         loop {
             // Before parking, back off as crossbeam does (spin, then yield the thread a few

@@ -71,7 +71,7 @@ pub use error::{
 pub(crate) use flavor::{ReceiverFlavor, SenderFlavor};
 pub(crate) use hchan::wake;
 
-use crate::shim::Ordering;
+use crate::shim::{Ordering, WaitReason};
 use hchan::Chan;
 use list::List;
 use std::fmt;
@@ -182,7 +182,7 @@ impl<T> Sender<T> {
             SenderFlavor::Hchan(c) => c.send(value, None).map_err(|e| SendError(e.into_inner())),
             SenderFlavor::List(l) => l.send(value).map_err(SendError),
             SenderFlavor::Never => {
-                timer::sleep_until(None);
+                timer::sleep_until(WaitReason::ChanSend, None);
                 unreachable!("chan: a send on a never channel returned")
             }
         }
@@ -220,7 +220,7 @@ impl<T> Sender<T> {
             SenderFlavor::Hchan(c) => c.send(value, deadline),
             SenderFlavor::List(l) => l.send(value).map_err(SendTimeoutError::Disconnected),
             SenderFlavor::Never => {
-                timer::sleep_until(deadline);
+                timer::sleep_until(WaitReason::ChanSend, deadline);
                 Err(SendTimeoutError::Timeout(value))
             }
         }
@@ -347,6 +347,7 @@ impl<T> Receiver<T> {
 
     /// `Err(Empty)`: the deadline passed.
     #[inline]
+    #[track_caller]
     fn recv_inner(&self, deadline: Option<Instant>) -> Result<T, TryRecvError> {
         match &self.flavor {
             ReceiverFlavor::Hchan(c) => c.recv(deadline),
@@ -354,7 +355,7 @@ impl<T> Receiver<T> {
             ReceiverFlavor::At(a, f) => a.recv(deadline).map(f),
             ReceiverFlavor::Tick(t, f) => t.recv(deadline).map(f),
             ReceiverFlavor::Never => {
-                timer::sleep_until(deadline);
+                timer::sleep_until(WaitReason::ChanReceive, deadline);
                 Err(TryRecvError::Empty)
             }
         }

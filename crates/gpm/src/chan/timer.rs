@@ -11,10 +11,13 @@ use super::error::TryRecvError;
 use crate::shim::{AtomicU64, AtomicUsize, Ordering, WaitReason, park_deadline};
 use std::time::{Duration, Instant};
 
-/// Parks until `deadline` (forever if `None`), ignoring stale wake-ups.
-pub(crate) fn sleep_until(deadline: Option<Instant>) {
+/// Parks until `deadline` (forever if `None`), ignoring stale wake-ups; a dump shows it
+/// waiting for `reason` (a channel operation: Go shows a receive from `time.After` or a nil
+/// channel as one).
+#[track_caller]
+pub(crate) fn sleep_until(reason: WaitReason, deadline: Option<Instant>) {
     while deadline.is_none_or(|d| Instant::now() < d) {
-        if !park_deadline(WaitReason::Sleep, deadline) {
+        if !park_deadline(reason, deadline) {
             break;
         }
     }
@@ -44,19 +47,20 @@ impl At {
     }
 
     /// `Err(Empty)`: the deadline passed first.
+    #[track_caller]
     pub(crate) fn recv(&self, deadline: Option<Instant>) -> Result<Instant, TryRecvError> {
         if self.received.load(Ordering::Relaxed) == 0 {
             if deadline.is_some_and(|d| d < self.when) {
-                sleep_until(deadline);
+                sleep_until(WaitReason::ChanReceive, deadline);
                 return Err(TryRecvError::Empty);
             }
-            sleep_until(Some(self.when));
+            sleep_until(WaitReason::ChanReceive, Some(self.when));
             if let Ok(when) = self.try_recv() {
                 return Ok(when);
             }
         }
         // Taken by another receiver: nothing will ever arrive.
-        sleep_until(deadline);
+        sleep_until(WaitReason::ChanReceive, deadline);
         Err(TryRecvError::Empty)
     }
 
@@ -111,19 +115,20 @@ impl Tick {
     }
 
     /// `Err(Empty)`: the deadline passed first.
+    #[track_caller]
     pub(crate) fn recv(&self, deadline: Option<Instant>) -> Result<Instant, TryRecvError> {
         loop {
             let next = self.next.load(Ordering::Acquire);
             let due = self.at(next);
             if deadline.is_some_and(|d| d < due) {
-                sleep_until(deadline);
+                sleep_until(WaitReason::ChanReceive, deadline);
                 return Err(TryRecvError::Empty);
             }
             let after =
                 next.max(self.since_start(Instant::now())).saturating_add(nanos(self.period));
             if self.next.compare_exchange(next, after, Ordering::AcqRel, Ordering::Acquire).is_ok()
             {
-                sleep_until(Some(due));
+                sleep_until(WaitReason::ChanReceive, Some(due));
                 return Ok(due);
             }
         }

@@ -321,6 +321,7 @@ impl<'a> Select<'a> {
         self.ops.swap_remove(pos);
     }
 
+    #[track_caller]
     fn run(&mut self, wait: Wait, ready_mode: bool) -> Option<usize> {
         let order = Order::new(self.ops.len(), self.biased);
         if ready_mode {
@@ -351,6 +352,7 @@ impl<'a> Select<'a> {
     ///
     /// # Panics
     /// If there are no operations (it would block forever), as crossbeam's.
+    #[track_caller]
     pub fn select(&mut self) -> SelectedOperation<'a> {
         assert!(!self.ops.is_empty(), "Select::select: no operations (it would block forever)");
         let pos = self.run(Wait::Block, false).expect("Select::select: returned nothing");
@@ -358,6 +360,7 @@ impl<'a> Select<'a> {
     }
 
     /// Blocks for at most `timeout`.
+    #[track_caller]
     pub fn select_timeout(
         &mut self,
         timeout: Duration,
@@ -366,6 +369,7 @@ impl<'a> Select<'a> {
     }
 
     /// Blocks until `deadline` at the latest.
+    #[track_caller]
     pub fn select_deadline(
         &mut self,
         deadline: Instant,
@@ -373,6 +377,7 @@ impl<'a> Select<'a> {
         self.select_until(Some(deadline))
     }
 
+    #[track_caller]
     fn select_until(
         &mut self,
         deadline: Option<Instant>,
@@ -391,6 +396,7 @@ impl<'a> Select<'a> {
     ///
     /// # Panics
     /// If there are no operations.
+    #[track_caller]
     pub fn ready(&mut self) -> usize {
         assert!(!self.ops.is_empty(), "Select::ready: no operations (it would block forever)");
         let pos = self.run(Wait::Block, true).expect("Select::ready: returned nothing");
@@ -398,15 +404,18 @@ impl<'a> Select<'a> {
     }
 
     /// As [`ready`](Self::ready), for at most `timeout`.
+    #[track_caller]
     pub fn ready_timeout(&mut self, timeout: Duration) -> Result<usize, ReadyTimeoutError> {
         self.ready_until(Instant::now().checked_add(timeout))
     }
 
     /// As [`ready`](Self::ready), until `deadline` at the latest.
+    #[track_caller]
     pub fn ready_deadline(&mut self, deadline: Instant) -> Result<usize, ReadyTimeoutError> {
         self.ready_until(Some(deadline))
     }
 
+    #[track_caller]
     fn ready_until(&mut self, deadline: Option<Instant>) -> Result<usize, ReadyTimeoutError> {
         let pos = self.run(Wait::Until(deadline), true).ok_or(ReadyTimeoutError)?;
         Ok(self.ops[pos].0)

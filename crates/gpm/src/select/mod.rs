@@ -114,6 +114,7 @@ impl Order {
 }
 
 /// The select loop over the arms in `order`.
+#[track_caller]
 pub(crate) fn run_arms(arms: &mut dyn Arms, order: &Order, wait: Wait) -> Option<usize> {
     let order = order.get();
     let deadline = match wait {
