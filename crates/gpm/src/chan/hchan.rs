@@ -366,11 +366,12 @@ impl<T> Drop for Blocked<'_, T> {
 }
 
 /// `std::thread::panicking`, which reads a thread-local, behind a call that is never
-/// inlined: `Chan::drop` can be inlined into a goroutine function that parks, and a
-/// thread-local address kept in a register across that switch would name the old thread's
-/// slot after a migration (the migration rule in gpm-stack's docs). Never switches.
+/// inlined: `Chan::drop` (or `SelectedOperation::drop`) can be inlined into a goroutine
+/// function that parks, and a thread-local address kept in a register across that switch
+/// would name the old thread's slot after a migration (the migration rule in gpm-stack's
+/// docs). Never switches.
 #[inline(never)]
-fn panicking() -> bool {
+pub(crate) fn panicking() -> bool {
     std::thread::panicking()
 }
 

@@ -57,6 +57,8 @@
 mod error;
 mod flavor;
 mod hchan;
+
+pub(crate) use hchan::panicking;
 pub(crate) mod list;
 mod timer;
 pub(crate) mod waitq;

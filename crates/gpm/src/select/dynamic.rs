@@ -491,7 +491,7 @@ impl Drop for SelectedOperation<'_> {
     fn drop(&mut self) {
         if !self.done {
             self.op.release();
-            if !std::thread::panicking() {
+            if !crate::chan::panicking() {
                 panic!("dropped `SelectedOperation` without completing the operation");
             }
         }
