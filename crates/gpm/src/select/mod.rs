@@ -136,12 +136,17 @@ pub(crate) fn run_arms(arms: &mut dyn Arms, order: &Order, wait: Wait) -> Option
             while park_deadline(WaitReason::Select, deadline) {}
             return None;
         }
-        if let Some(i) = block(order, arms, deadline) {
-            return Some(i);
-        }
-        // Woken without a result (a timer arm's due time, a lost race): poll again.
-        if let Some(i) = poll(order, arms) {
-            return Some(i);
+        match block(order, arms, deadline) {
+            Blocked::Done(i) => return Some(i),
+            // The select's own deadline: a last look, as at the top of the loop. (Not by
+            // the clock: a park may time out a little early, and under loom no time passes.)
+            Blocked::TimedOut => return poll(order, arms),
+            // Woken without a result (a timer arm's due time, a lost race): poll again.
+            Blocked::Again => {
+                if let Some(i) = poll(order, arms) {
+                    return Some(i);
+                }
+            }
         }
     }
 }
@@ -150,11 +155,20 @@ fn poll(order: &[u32], arms: &mut dyn Arms) -> Option<usize> {
     order.iter().map(|&i| i as usize).find(|&i| arms.arm(i).try_now())
 }
 
-/// Registers every arm, parks, and unregisters (Go's `selectgo` passes 2 and 3). `None`:
-/// nothing completed (an arm turned ready while registering, a timer arm's due time, the
-/// deadline, or a wake-up whose operation another party completed first).
+/// How a blocked select ended.
+enum Blocked {
+    /// Arm `i` completed.
+    Done(usize),
+    /// The park reached the select's own deadline.
+    TimedOut,
+    /// Nothing completed: an arm turned ready while registering, a timer arm's due time
+    /// came, or a wake-up's operation was completed by another party first.
+    Again,
+}
+
+/// Registers every arm, parks, and unregisters (Go's `selectgo` passes 2 and 3).
 #[track_caller]
-fn block(order: &[u32], arms: &mut dyn Arms, deadline: Option<Instant>) -> Option<usize> {
+fn block(order: &[u32], arms: &mut dyn Arms, deadline: Option<Instant>) -> Blocked {
     let waiter = Waiter::new();
     let mut park_until = deadline;
     let mut reg = Registration { order, arms: &mut *arms, waiter: &waiter, count: 0 };
@@ -182,9 +196,12 @@ fn block(order: &[u32], arms: &mut dyn Arms, deadline: Option<Instant>) -> Optio
     match waiter.outcome().expect("select: unsettled after unregistering") {
         Outcome::Done(i) => {
             let i = i & !crate::chan::list::WATCH_BIT;
-            arms.arm(i).complete().then_some(i)
+            if arms.arm(i).complete() { Blocked::Done(i) } else { Blocked::Again }
         }
-        Outcome::Aborted => None,
+        Outcome::Aborted if !ready && deadline.is_some() && park_until == deadline => {
+            Blocked::TimedOut
+        }
+        Outcome::Aborted => Blocked::Again,
     }
 }
 
