@@ -273,9 +273,12 @@ impl RuntimeBuilder {
             // after, and never starts another.
             sched.start_home_m()?;
         }
+        // SIGQUITs counted before this runtime existed are not its to answer; read here, not
+        // in the sysmon thread, which may start after the first signal.
+        let quits = sched.debug.dump_on_signal.then(gpm_stack::sigquits);
         let sysmon = std::thread::Builder::new()
             .name("gpm-sysmon".into())
-            .spawn(move || crate::sysmon::sysmon_main(sched))?;
+            .spawn(move || crate::sysmon::sysmon_main(sched, quits))?;
         rt.sysmon = Some(sysmon);
         Ok(rt)
     }

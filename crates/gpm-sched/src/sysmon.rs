@@ -48,13 +48,14 @@ struct Seen {
     runnext_tick: Option<u64>,
 }
 
-pub(crate) fn sysmon_main(sched: Arc<Sched>) {
+/// `quits`: the SIGQUIT count when the runtime was built (`GPM_DEBUG=dump_on_signal=1`).
+pub(crate) fn sysmon_main(sched: Arc<Sched>, quits: Option<u64>) {
     let mut seen = vec![Seen::default(); sched.ps.len()];
     let mut delay = MIN_DELAY;
     let mut idle = 0u32;
     let mut next_trim = TRIM_EVERY_NS;
     let mut next_trace = sched.debug.schedtrace_ms.map(|ms| ms * 1_000_000);
-    let mut quits = sched.debug.dump_on_signal.then(gpm_stack::sigquits);
+    let mut quits = quits;
     while !sched.is_shutdown() {
         sleep_on(&sched.sysmon, delay);
         let now = sched.nanotime();

@@ -28,8 +28,9 @@ fn child_entry() {
     }
     // SAFETY: raising a signal at this process; its handler only counts it.
     assert_eq!(unsafe { libc::raise(libc::SIGQUIT) }, 0);
-    // sysmon prints within a round (at most 10 ms when idle).
-    std::thread::sleep(Duration::from_millis(300));
+    // sysmon prints within a round (at most 10 ms when idle); a loaded machine may delay
+    // its thread far longer.
+    std::thread::sleep(Duration::from_millis(1500));
     u.unpark();
     h.join().unwrap();
     println!("child: still alive");
