@@ -100,7 +100,7 @@ impl Waiter {
     /// # Safety
     /// The caller won `try_claim` on this waiter, still holds the queue lock it claimed
     /// under, and calls this once.
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn finish(&self, arm: usize) -> Wake {
         // SAFETY: the winning claimer is the only party touching the cell until DONE is
         // published; the owner reads it only after an abort it won (impossible now).

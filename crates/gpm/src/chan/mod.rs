@@ -177,9 +177,22 @@ impl<T> Sender<T> {
     /// Sends `value`, blocking (parking the goroutine) until there is room or a receiver
     /// takes it. Fails, handing the value back, once every `Receiver` is gone or the
     /// channel was closed.
-    #[inline]
+    ///
+    /// Inlined down to the park, as the channel's own send is: the other flavours go
+    /// through one call, so this one stays small enough to inline.
+    #[inline(always)]
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        match &self.flavor {
+            SenderFlavor::Hchan(c) => c.send(value, None).map_err(|e| SendError(e.into_inner())),
+            _ => self.send_other(value),
+        }
+    }
+
+    /// `send` on the flavours other than the channel proper.
+    #[inline(never)]
+    #[track_caller]
+    fn send_other(&self, value: T) -> Result<(), SendError<T>> {
         match &self.flavor {
             SenderFlavor::Hchan(c) => c.send(value, None).map_err(|e| SendError(e.into_inner())),
             SenderFlavor::List(l) => l.send(value).map_err(SendError),
@@ -304,7 +317,7 @@ impl<T> Sender<T> {
 impl<T> Receiver<T> {
     /// Receives a message, blocking (parking the goroutine) until one arrives. Fails once
     /// the channel is empty and every `Sender` is gone (buffered messages drain first).
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     pub fn recv(&self) -> Result<T, RecvError> {
         self.recv_inner(None).map_err(|_| RecvError)
@@ -347,10 +360,21 @@ impl<T> Receiver<T> {
         })
     }
 
-    /// `Err(Empty)`: the deadline passed.
-    #[inline]
+    /// `Err(Empty)`: the deadline passed. Inlined down to the park for the channel proper
+    /// (see `Sender::send`); the other flavours go through one call.
+    #[inline(always)]
     #[track_caller]
     fn recv_inner(&self, deadline: Option<Instant>) -> Result<T, TryRecvError> {
+        match &self.flavor {
+            ReceiverFlavor::Hchan(c) => c.recv(deadline),
+            _ => self.recv_other(deadline),
+        }
+    }
+
+    /// `recv_inner` on the flavours other than the channel proper.
+    #[inline(never)]
+    #[track_caller]
+    fn recv_other(&self, deadline: Option<Instant>) -> Result<T, TryRecvError> {
         match &self.flavor {
             ReceiverFlavor::Hchan(c) => c.recv(deadline),
             ReceiverFlavor::List(l) => l.recv(deadline),
