@@ -227,7 +227,7 @@ fn owned_p_made_only_where_its_contract_is_argued() {
     let allowed = [
         ("OwnedP::claim(", "gpm-sched/src/m.rs"),
         ("OwnedP::assume(", "gpm-sched/src/runtime/shutdown.rs"),
-        ("OwnedP::acquire(", "gpm-sched/src/sched.rs"),
+        ("OwnedP::acquire(", "gpm-sched/src/sched/mod.rs"),
     ];
     let mut found = Vec::new();
     for (_, f) in library_files() {

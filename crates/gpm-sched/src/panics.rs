@@ -17,7 +17,7 @@
 //!
 //! # Panics nobody joins
 //! A goroutine whose `JoinHandle` was dropped before it finished has nobody to receive
-//! its panic: its last step (`spawn.rs`, `Packet::finish`) hands the payload to the
+//! its panic: its last step (`spawn/mod.rs`, `Packet::finish`) hands the payload to the
 //! runtime's `on_panic` handler, on the goroutine's own stack (the handler may use gpm).
 //! Without a handler nothing more is done: the hook printed the message when the panic
 //! happened, which is what std does for a detached thread. A handle dropped *after* its

@@ -1,4 +1,4 @@
-//! Task memory: the blocks that hold goroutine tasks (`spawn.rs`), cached per P as Go
+//! Task memory: the blocks that hold goroutine tasks (`spawn/`), cached per P as Go
 //! caches its `g`s and its heap spans per P, instead of one `malloc` and one `free` per
 //! spawn.
 //!

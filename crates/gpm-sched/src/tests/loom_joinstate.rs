@@ -6,7 +6,7 @@
 //! `is_released`, `detach`, `abandon`): the task's result and waiter are loom cells and the
 //! free is a write to a third, so a read after the free, or a free not ordered after the
 //! other party's last read, is a race loom reports; the models count exactly one free. The
-//! task around the state (`spawn.rs`'s `Packet`) is reduced to those three cells, and the
+//! task around the state (`spawn/mod.rs`'s `Packet`) is reduced to those three cells, and the
 //! joiner parks as a thread (loom's `park`), not as a goroutine.
 //!
 //! The cancelling handle (`abort.rs`) is modelled too: it pins the task, touches the G (a
