@@ -125,6 +125,27 @@ pub fn yield_now() {
     }
 }
 
+/// Whether the calling goroutine's P has work waiting on it: `backlog` or more runnable
+/// goroutines in its queue, or a timer due. `false` on a plain thread. For a producer that
+/// readies goroutines in a loop without blocking (`gpm::pool`'s `submit`): yielding when
+/// this says so keeps the goroutines it readied, and the timers its P holds, from waiting
+/// behind it.
+pub fn work_waiting(backlog: usize) -> bool {
+    let m = crate::context::current_m();
+    if m.is_null() {
+        return false;
+    }
+    // SAFETY: a non-null current M is alive on this thread (`context.rs`), and this
+    // function never switches, so the M read is the one running the caller.
+    let m = unsafe { &*m };
+    let Some((p, _)) = m.p() else { return false };
+    if p.runq_len() >= backlog {
+        return true;
+    }
+    let next = p.timers.next();
+    next != u64::MAX && next <= m.sched().nanotime()
+}
+
 /// Sleeps at least `d`: parks the goroutine on a timer, or sleeps the plain thread.
 #[track_caller]
 pub fn sleep(d: Duration) {

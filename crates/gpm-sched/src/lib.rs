@@ -140,7 +140,7 @@ mod trace;
 mod tests;
 
 pub use abort::CancelShield;
-pub use api::{Builder, current_goroutine, go, num_goroutines, sleep, yield_now};
+pub use api::{Builder, current_goroutine, go, num_goroutines, sleep, work_waiting, yield_now};
 pub use cancelled::Cancelled;
 pub use deadlock::Deadlock;
 pub use g::GStatus;

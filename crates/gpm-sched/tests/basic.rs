@@ -260,3 +260,29 @@ fn parking_during_unwind_stays_on_thread() {
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(|| panic!("x"))));
     assert!(r.is_err());
 }
+
+/// `work_waiting`: false on a plain thread; in a goroutine of a one-P runtime it counts the
+/// goroutines queued on the P (`runnext` included) against the threshold, and says true
+/// for a due timer even with nothing queued.
+#[test]
+fn work_waiting_counts_the_p_queue_and_due_timers() {
+    let _w = common::watchdog(20, "work_waiting_counts_the_p_queue_and_due_timers");
+    assert!(!gpm_sched::work_waiting(0), "a plain thread has no P");
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
+    rt.block_on(|| {
+        assert!(!gpm_sched::work_waiting(1), "nothing queued yet");
+        let hs: Vec<_> = (0..3).map(|_| gpm_sched::go(|| {})).collect();
+        assert!(gpm_sched::work_waiting(3), "three spawned goroutines wait on the one P");
+        assert!(!gpm_sched::work_waiting(4), "only three wait");
+        hs.into_iter().for_each(|h| h.join().unwrap());
+        assert!(!gpm_sched::work_waiting(1), "all three ran");
+        // A sleeper's timer, due while this goroutine spins without a scheduling point.
+        let sleeper = gpm_sched::go(|| gpm_sched::sleep(std::time::Duration::from_millis(5)));
+        gpm_sched::yield_now(); // the sleeper parks on its timer
+        assert!(!gpm_sched::work_waiting(1), "the timer is not due yet");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        assert!(gpm_sched::work_waiting(usize::MAX), "the sleeper's timer is due");
+        sleeper.join().unwrap();
+    });
+}

@@ -75,6 +75,35 @@ fn wait_to_get_worker() {
 
 gpm::local! { static TASKS_HERE: Cell<u32> = Cell::new(0); }
 
+/// A submitter that never blocks does not run ahead of its workers: on one P, submitting
+/// 20,000 short tasks from a goroutine reuses a few dozen workers instead of starting one
+/// per task up to the capacity (the pacing of `mod.rs`). Without it, the workers handed
+/// tasks would wait in the run queue until the loop ends, none would come back idle, and
+/// `running` would reach 20,000.
+#[test]
+fn busy_submitter_reuses_workers() {
+    deadline(60, || {
+        // SAFETY: the tasks hold no thread-local and no std lock guard across a park.
+        let rt = unsafe { gpm::Runtime::builder().procs(1).build() }.unwrap();
+        rt.block_on(|| {
+            let pool = Pool::new(50_000).unwrap();
+            let done = Arc::new(AtomicUsize::new(0));
+            for _ in 0..20_000 {
+                let done = done.clone();
+                pool.submit(move || {
+                    done.fetch_add(1, Relaxed);
+                })
+                .unwrap();
+            }
+            pool.wait();
+            assert_eq!(done.load(Relaxed), 20_000);
+            let workers = pool.running();
+            assert!(workers <= 200, "{workers} workers started for 20,000 short tasks on one P");
+            pool.release_timeout(Duration::from_secs(10)).unwrap();
+        });
+    });
+}
+
 #[test]
 fn get_worker_from_cache() {
     on_goroutine(20, || {

@@ -45,6 +45,11 @@ pub(crate) fn is_panic_message(payload: &(dyn Any + Send)) -> bool {
     payload.is::<&'static str>() || payload.is::<String>()
 }
 
+/// The queue length on the submitter's P at which `submit` yields first (module docs,
+/// "Pacing"): an eighth of the local ring, so a handed worker waits behind a few dozen
+/// others at most, and a submitter that keeps up pays nothing.
+const PACE_BACKLOG: usize = 32;
+
 /// How long `submit` may wait for a worker.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Wait {
@@ -146,6 +151,10 @@ impl<J: Send + 'static> Core<J> {
         // check that counts is under the lock.
         if self.closed.load(Acquire) {
             return Err((PoolError::Closed, job));
+        }
+        // Pacing (module docs): let the goroutines this P already has queued run first.
+        if gpm_sched::work_waiting(PACE_BACKLOG) {
+            crate::yield_now();
         }
         let mut st = self.state.lock();
         loop {

@@ -37,6 +37,15 @@
 //!   with `Overload` (nonblocking, a `try_` call, or `max_blocking_tasks` reached) or park
 //!   on the submitters' condition variable until a worker goes idle or exits, or the
 //!   deadline passes.
+//! - **Pacing.** A submit from a goroutine first yields if its P has `PACE_BACKLOG` or
+//!   more goroutines queued, or a timer due (`gpm_sched::work_waiting`). A submitter that
+//!   never blocks otherwise runs ahead of the workers it feeds: each task it hands out waits
+//!   in the run queue behind the ones before, no worker comes back idle in time, and every
+//!   submit starts a new worker — the pool then holds its full capacity of stacks for work
+//!   that a fraction of them could run, and the timers of the submitter's P wait for
+//!   sysmon's preemption. Yielding puts the submitter behind what it queued, so workers
+//!   are reused as soon as they finish. A submit from a plain thread does not pace (it
+//!   holds no P).
 //! - **A worker** runs its task (a panic goes to the handler, the worker survives), then
 //!   under the lock either goes back on the queue (time-stamped) and wakes one submitter,
 //!   or retires if the pool is closed or above its capacity.
