@@ -114,12 +114,19 @@ struct ScopeData {
 impl ScopeData {
     /// Waits for every goroutine (module docs: shielded, and again if unwound out).
     fn wait_all(&self) {
-        let again = WaitAgain(&self.running);
-        let shield = CancelShield::new();
-        self.running.wait();
-        drop(shield);
-        std::mem::forget(again);
+        wait_scoped(&self.running);
     }
+}
+
+/// Waits for `running` to reach zero before a scope may return: shielded from
+/// cancellation, and again if a runtime drop unwinds the caller out of the wait (module
+/// docs). Also `gpm::pool`'s `Pool::scope`.
+pub(crate) fn wait_scoped(running: &WaitGroup) {
+    let again = WaitAgain(running);
+    let shield = CancelShield::new();
+    running.wait();
+    drop(shield);
+    std::mem::forget(again);
 }
 
 /// Dropped only when a runtime drop unwinds the caller out of `wait_all`: waits again, on

@@ -69,7 +69,13 @@ struct Inner {
     children: Vec<Arc<Node>>,
     /// The done channel, made on the first `cancelled()`; its sender is dropped by `cancel`.
     done: Option<(Sender<()>, Receiver<()>)>,
+    /// Functions `cancel` runs (after the lock is released), by key (`on_cancel`).
+    hooks: Vec<(u64, Hook)>,
+    next_hook: u64,
 }
+
+/// What `on_cancel` runs.
+type Hook = Box<dyn FnOnce() + Send>;
 
 impl Node {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -104,16 +110,18 @@ impl CancellationToken {
     pub fn cancel(&self) {
         let mut todo = vec![self.node.clone()];
         while let Some(node) = todo.pop() {
-            let (done, children) = {
+            let (done, children, hooks) = {
                 let mut inner = node.lock();
                 if node.cancelled.load(Relaxed) {
                     continue;
                 }
                 // Release; pairs with the Acquire in `is_cancelled`.
                 node.cancelled.store(true, Release);
-                (inner.done.take(), std::mem::take(&mut inner.children))
+                let hooks = std::mem::take(&mut inner.hooks);
+                (inner.done.take(), std::mem::take(&mut inner.children), hooks)
             };
             drop(done); // disconnects every receiver handed out
+            hooks.into_iter().for_each(|(_, hook)| hook());
             todo.extend(children);
         }
     }
@@ -199,6 +207,34 @@ impl CancellationToken {
     /// ```
     pub fn drop_guard(self) -> DropGuard {
         DropGuard { token: Some(self) }
+    }
+}
+
+impl CancellationToken {
+    /// Has `cancel` run `hook` (on the cancelling caller, after the flag is set and no
+    /// lock of the token is held); the key takes it back (`remove_on_cancel`). `None`, with
+    /// `hook` dropped unrun, if the token is already cancelled: the caller sees that as
+    /// the cancellation itself. For waits that cannot be a `select!` arm (`gpm::pool`'s
+    /// submitters on a condition variable).
+    pub(crate) fn on_cancel(&self, hook: Hook) -> Option<u64> {
+        let mut inner = self.node.lock();
+        if self.node.cancelled.load(Relaxed) {
+            return None;
+        }
+        let key = inner.next_hook;
+        inner.next_hook += 1;
+        inner.hooks.push((key, hook));
+        Some(key)
+    }
+
+    /// Takes back the hook `on_cancel` returned `key` for, if it has not run.
+    pub(crate) fn remove_on_cancel(&self, key: u64) {
+        let hook = {
+            let mut inner = self.node.lock();
+            let at = inner.hooks.iter().position(|(k, _)| *k == key);
+            at.map(|at| inner.hooks.swap_remove(at).1)
+        };
+        drop(hook); // outside the lock: it may own anything
     }
 }
 

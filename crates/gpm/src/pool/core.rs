@@ -6,6 +6,7 @@
 use super::error::PoolError;
 use super::options::Options;
 use super::worker::{self, Msg, Slot};
+use crate::CancellationToken;
 use crate::sync::{Condvar, Mutex, MutexGuard};
 use std::any::Any;
 use std::collections::VecDeque;
@@ -50,15 +51,29 @@ pub(crate) fn is_panic_message(payload: &(dyn Any + Send)) -> bool {
 /// others at most, and a submitter that keeps up pays nothing.
 const PACE_BACKLOG: usize = 32;
 
+/// A cancellable submit's hook on its token, taken back when the submit returns.
+struct OnCancel<'t> {
+    token: &'t CancellationToken,
+    key: u64,
+}
+
+impl Drop for OnCancel<'_> {
+    fn drop(&mut self) {
+        self.token.remove_on_cancel(self.key);
+    }
+}
+
 /// How long `submit` may wait for a worker.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Wait {
+pub(crate) enum Wait<'t> {
     /// As long as it takes (or [`PoolError::Overload`] on a nonblocking pool).
     Block,
     /// Until this instant, then [`PoolError::Timeout`].
     Until(Instant),
     /// Not at all: [`PoolError::Overload`].
     Never,
+    /// Until the token is cancelled, then [`PoolError::Cancelled`].
+    Cancel(&'t CancellationToken),
 }
 
 pub(crate) struct Core<J> {
@@ -146,16 +161,22 @@ impl<J: Send + 'static> Core<J> {
 
     /// Hands `job` to an idle worker, or starts one under the capacity, or waits as `wait`
     /// allows (module docs of `mod.rs`: "submit"). A refused job comes back with the error.
-    pub(crate) fn submit(self: &Arc<Self>, job: J, wait: Wait) -> Result<(), (PoolError, J)> {
+    pub(crate) fn submit(self: &Arc<Self>, job: J, wait: Wait<'_>) -> Result<(), (PoolError, J)> {
         // Acquire; pairs with the Release in `release`: a cheap early answer only, the
         // check that counts is under the lock.
         if self.closed.load(Acquire) {
             return Err((PoolError::Closed, job));
         }
+        if let Wait::Cancel(token) = wait
+            && token.is_cancelled()
+        {
+            return Err((PoolError::Cancelled, job));
+        }
         // Pacing (module docs): let the goroutines this P already has queued run first.
         if gpm_sched::work_waiting(PACE_BACKLOG) {
             crate::yield_now();
         }
+        let mut hook: Option<OnCancel<'_>> = None;
         let mut st = self.state.lock();
         loop {
             if st.closed {
@@ -183,6 +204,17 @@ impl<J: Send + 'static> Core<J> {
             if refuse || (max != 0 && waiting >= max) {
                 return Err((PoolError::Overload, job));
             }
+            if let Wait::Cancel(token) = wait
+                && hook.is_none()
+            {
+                // Registered under the lock, before the first wait: a cancel from now on
+                // wakes the wait below (its hook takes this lock to notify, so it cannot
+                // fall between the check and the wait); one before, `on_cancel` refuses.
+                match token.on_cancel(self.wake_submitters()) {
+                    Some(key) => hook = Some(OnCancel { token, key }),
+                    None => return Err((PoolError::Cancelled, job)),
+                }
+            }
             self.waiting.store(waiting + 1, Relaxed);
             st = match wait {
                 Wait::Until(deadline) => match deadline.checked_duration_since(Instant::now()) {
@@ -195,9 +227,27 @@ impl<J: Send + 'static> Core<J> {
                 _ => self.submitters.wait(st),
             };
             self.waiting.fetch_sub(1, Relaxed);
+            if let Wait::Cancel(token) = wait
+                && token.is_cancelled()
+            {
+                // The wake-up may have been a worker's, meant for any submitter: pass it on.
+                self.submitters.notify_one();
+                return Err((PoolError::Cancelled, job));
+            }
         }
     }
 
+    /// The hook a cancellable submit leaves on its token: wakes every parked submitter,
+    /// under the pool's lock (see `submit`).
+    fn wake_submitters(self: &Arc<Self>) -> Box<dyn FnOnce() + Send> {
+        let core = Arc::downgrade(self);
+        Box::new(move || {
+            if let Some(core) = core.upgrade() {
+                let _st = core.state.lock();
+                core.submitters.notify_all();
+            }
+        })
+    }
     /// Gives `job` to a worker this caller took off the idle queue.
     fn hand(&self, slot: &Slot<J>, job: J) {
         if let Err(Msg::Run(job)) = slot.hand(Msg::Run(job)) {

@@ -28,6 +28,9 @@ pub enum PoolError {
     Timeout,
     /// A setting out of range; the message names the value and what to use instead.
     InvalidOption(String),
+    /// The cancellation token of a `*_with_token` call was cancelled before a worker was
+    /// free; the task was not run.
+    Cancelled,
 }
 
 impl fmt::Display for PoolError {
@@ -46,6 +49,10 @@ impl fmt::Display for PoolError {
                  every worker finished (release_timeout)",
             ),
             PoolError::InvalidOption(why) => write!(f, "gpm::pool: invalid option: {why}"),
+            PoolError::Cancelled => f.write_str(
+                "gpm::pool: the submit's cancellation token was cancelled before a worker was \
+                 free; the task was dropped unrun",
+            ),
         }
     }
 }

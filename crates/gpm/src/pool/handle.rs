@@ -62,10 +62,10 @@ impl<T> JoinHandle<T> {
 }
 
 /// `f` wrapped to send its value (or panic) to the returned handle.
-pub(crate) fn with_handle<F, T>(f: F) -> (impl FnOnce() + Send + 'static, JoinHandle<T>)
+pub(crate) fn with_handle<'a, F, T>(f: F) -> (impl FnOnce() + Send + 'a, JoinHandle<T>)
 where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'a,
+    T: Send + 'a,
 {
     let (tx, rx) = crate::chan::bounded(1);
     let task = move || match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {

@@ -96,10 +96,10 @@
 //! Where workers run: a worker is a goroutine of the runtime of the call that started it —
 //! the submitter's runtime, or the default runtime on a plain thread (which must then be
 //! started: `gpm::init()`); the purge runs on the builder's. Keep a pool within one
-//! runtime; dropping a runtime cancels the workers it runs. Not provided (yet): a
-//! cancellation token for submits (gpm has none; use a deadline), a scoped pool whose
-//! tasks borrow (waits for `gpm::scope`), a logger hook (a panic is printed by the panic
-//! hook, as for any thread, and then passed to the panic handler).
+//! runtime; dropping a runtime cancels the workers it runs. Submits can wait with a
+//! deadline or a [`CancellationToken`](crate::CancellationToken) (`submit_with_token`), and
+//! [`Pool::scope`] takes tasks that borrow. Not provided: a logger hook (a panic is printed
+//! by the panic hook, as for any thread, and then passed to the panic handler).
 
 #[macro_use]
 mod common;
@@ -111,6 +111,7 @@ mod multi;
 mod options;
 #[allow(clippy::module_inception)]
 mod pool;
+mod scoped;
 mod with_func;
 mod worker;
 
@@ -120,4 +121,5 @@ pub use handle::{JoinHandle, TASK_DROPPED};
 pub use multi::{LoadBalancing, MultiPool};
 pub use options::{DEFAULT_EXPIRY, Options, PanicHandler};
 pub use pool::{Pool, Task};
+pub use scoped::PoolScope;
 pub use with_func::PoolWithFunc;

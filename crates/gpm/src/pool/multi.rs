@@ -6,6 +6,7 @@ use super::error::PoolError;
 use super::handle::{JoinHandle, with_handle};
 use super::options::Options;
 use super::pool::{Pool, Task, until};
+use crate::CancellationToken;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
@@ -111,6 +112,23 @@ impl MultiPool {
         self.submit_with(Box::new(f), until(timeout))
     }
 
+    /// As [`submit`](Self::submit), waiting for a worker of the picked pool until `token`
+    /// is cancelled (see [`Pool::submit_with_token`]).
+    ///
+    /// ```
+    /// # gpm::init_single_thread();
+    /// use gpm::pool::{LoadBalancing, MultiPool};
+    /// let multi = MultiPool::new(2, 2, LoadBalancing::RoundRobin)?;
+    /// multi.submit_with_token(|| (), &gpm::CancellationToken::new())?;
+    /// # Ok::<(), gpm::pool::PoolError>(())
+    /// ```
+    pub fn submit_with_token<F>(&self, f: F, token: &CancellationToken) -> Result<(), PoolError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.submit_with(Box::new(f), Wait::Cancel(token))
+    }
+
     /// As [`Pool::spawn`] on the pool the balancing picks.
     ///
     /// ```
@@ -132,7 +150,7 @@ impl MultiPool {
 
     /// Submits on the picked pool; an overloaded round-robin pick hands the same task to
     /// the least busy pool instead (ants' `MultiPool.Submit`).
-    fn submit_with(&self, task: Task, wait: Wait) -> Result<(), PoolError> {
+    fn submit_with(&self, task: Task, wait: Wait<'_>) -> Result<(), PoolError> {
         match self.pick(self.lb).core.submit(task, wait) {
             Err((PoolError::Overload, task)) if self.lb == LoadBalancing::RoundRobin => {
                 let least = self.pick(LoadBalancing::LeastTasks);

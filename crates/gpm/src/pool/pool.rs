@@ -5,6 +5,7 @@ use super::core::{Core, Wait};
 use super::error::PoolError;
 use super::handle::{JoinHandle, with_handle};
 use super::options::Options;
+use crate::CancellationToken;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -120,8 +121,7 @@ impl Pool {
     }
 
     /// As [`submit`](Pool::submit), waiting at most `timeout` for a worker:
-    /// [`PoolError::Timeout`] then. (gpm has no cancellation token yet: a deadline is the
-    /// way to bound the wait.)
+    /// [`PoolError::Timeout`] then.
     ///
     /// ```
     /// # gpm::init_single_thread();
@@ -156,6 +156,32 @@ impl Pool {
         F: FnOnce() + Send + 'static,
     {
         self.core.submit(Box::new(f), Wait::Until(deadline)).map_err(|(e, _)| e)
+    }
+
+    /// As [`submit`](Pool::submit), waiting for a worker until `token` is cancelled:
+    /// [`PoolError::Cancelled`] then (at once if it already is), and `f` is dropped unrun
+    /// (Go's `ctx.Done()` in a submit's `select`, ants#237). A task that reached a worker
+    /// runs to its end: pass the token into `f` to stop it early.
+    ///
+    /// ```
+    /// # gpm::init_single_thread();
+    /// use gpm::CancellationToken;
+    /// use gpm::pool::{Pool, PoolError};
+    /// let pool = Pool::new(1)?;
+    /// let (tx, rx) = gpm::chan::bounded::<()>(0);
+    /// pool.submit(move || { let _ = rx.recv(); })?; // holds the only worker
+    /// let token = CancellationToken::new();
+    /// let t = token.clone();
+    /// gpm::go(move || t.cancel()); // cancels the wait below
+    /// assert_eq!(pool.submit_with_token(|| (), &token), Err(PoolError::Cancelled));
+    /// drop(tx);
+    /// # Ok::<(), PoolError>(())
+    /// ```
+    pub fn submit_with_token<F>(&self, f: F, token: &CancellationToken) -> Result<(), PoolError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.core.submit(Box::new(f), Wait::Cancel(token)).map_err(|(e, _)| e)
     }
 
     /// As [`submit`](Pool::submit), returning a [`JoinHandle`] for `f`'s value; a panic in
@@ -196,7 +222,7 @@ impl Pool {
 }
 
 /// The deadline `timeout` from now (none if it overflows: wait as long as it takes).
-pub(crate) fn until(timeout: Duration) -> Wait {
+pub(crate) fn until(timeout: Duration) -> Wait<'static> {
     Instant::now().checked_add(timeout).map_or(Wait::Block, Wait::Until)
 }
 

@@ -4,6 +4,7 @@
 use super::core::{Core, Wait};
 use super::error::PoolError;
 use super::pool::until;
+use crate::CancellationToken;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -96,6 +97,23 @@ impl<T: Send + 'static> PoolWithFunc<T> {
     /// ```
     pub fn invoke_deadline(&self, arg: T, deadline: Instant) -> Result<(), PoolError> {
         self.core.submit(arg, Wait::Until(deadline)).map_err(|(e, _)| e)
+    }
+
+    /// As [`invoke`](Self::invoke), waiting for a worker until `token` is cancelled:
+    /// [`PoolError::Cancelled`] then, and `arg` is dropped (see
+    /// [`Pool::submit_with_token`](super::Pool::submit_with_token)).
+    ///
+    /// ```
+    /// # gpm::init_single_thread();
+    /// let pool = gpm::pool::PoolWithFunc::new(2, |n: u32| assert!(n > 0))?;
+    /// let token = gpm::CancellationToken::new();
+    /// pool.invoke_with_token(1, &token)?; // a worker is free: runs
+    /// token.cancel();
+    /// assert_eq!(pool.invoke_with_token(2, &token), Err(gpm::pool::PoolError::Cancelled));
+    /// # Ok::<(), gpm::pool::PoolError>(())
+    /// ```
+    pub fn invoke_with_token(&self, arg: T, token: &CancellationToken) -> Result<(), PoolError> {
+        self.core.submit(arg, Wait::Cancel(token)).map_err(|(e, _)| e)
     }
 
     pool_common_methods!("let pool = gpm::pool::PoolWithFunc::new(4, |n: u64| drop(n))?;");
