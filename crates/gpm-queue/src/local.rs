@@ -207,6 +207,14 @@ impl<T: Send> Local<T> {
         self.next_full || self.ring_may_have_items()
     }
 
+    /// Whether the next [`push_next`](Self::push_next) may spill half the ring to the global
+    /// queue (`runnext` is taken and the ring full), from the owner's cached view: `false`
+    /// is exact, `true` may be stale (thieves may have made room).
+    #[inline]
+    pub fn push_next_may_spill(&self) -> bool {
+        self.next_full && self.tail.wrapping_sub(self.steal_bound) >= CAP
+    }
+
     /// A hint before a [`push_next`](Self::push_next) a little later: fetches the `runnext`
     /// line for writing now. A thief polling this queue pulls that line away, and the CAS in
     /// `push_next` then stalls until it is back; fetched ahead, the wait overlaps the
@@ -364,5 +372,25 @@ mod tests {
             assert_eq!(q.pop(), Some(7));
             std::iter::from_fn(|| g.pop()).for_each(drop);
         }
+    }
+
+    /// `push_next_may_spill` says `true` exactly when the next `push_next` displaces a
+    /// `runnext` item into a full ring (and then spills), and `false` otherwise.
+    #[test]
+    fn push_next_may_spill_predicts_the_spill() {
+        let g = Global::new();
+        let (mut q, _s) = local();
+        assert!(!q.push_next_may_spill(), "empty");
+        for i in 0..CAP {
+            q.push(i, &g);
+        }
+        assert!(!q.push_next_may_spill(), "ring full, runnext empty: no spill");
+        q.push_next(1000, &g);
+        assert_eq!(g.len(), 0);
+        assert!(q.push_next_may_spill(), "ring full and runnext taken");
+        q.push_next(1001, &g);
+        assert!(g.len() > 0, "the push spilled");
+        assert!(!q.push_next_may_spill(), "room again after the spill");
+        std::iter::from_fn(|| g.pop()).for_each(drop);
     }
 }

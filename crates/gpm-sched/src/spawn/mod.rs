@@ -416,6 +416,14 @@ where
 /// goroutine that only spawns would otherwise keep its M (sysmon hands its P on, and it
 /// spawns on from the global queue), where Go's asynchronous preemption stops it; the
 /// wake-ups of earlier goroutines then wait behind everything it spawned.
+///
+/// Spawning into a full queue ends the slice too (better than Go, which lets the spawner
+/// run on to the end of its 10 ms): each push then spills half the ring to the global queue,
+/// so a spawner left running queues a whole slice of spawns there — tens of thousands —
+/// and every goroutine a timer or a wake-up readies meanwhile, displaced from `runnext`
+/// into that spill, waits behind all of them. Yielding at the first spill puts the spawner
+/// behind what it spilled: the global queue holds about one ring of its goroutines at a
+/// time, and a wake-up waits for a few hundred goroutines at most.
 pub(crate) fn spawn_on<F, T>(
     sched: &Sched,
     m: *const crate::m::M,
@@ -464,6 +472,13 @@ where
         // SAFETY: the task's one job.
         start(g, id, name, location, || unsafe { Task::<F, T>::job(packet) });
         p.bump(|p| &p.spawned);
+        if let Some(me) = me
+            && p.runq().push_next_may_spill()
+        {
+            // This push spills half the ring to the global queue: the spawner's slice
+            // ends here (see the doc comment: spawning into a full queue).
+            me.preempt.store(true, Relaxed);
+        }
         *preempted = me.is_some_and(|me| me.preempt.load(Relaxed));
         crate::runnext::push(sched, p, g)
     });
