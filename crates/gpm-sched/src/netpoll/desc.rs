@@ -6,6 +6,10 @@
 //! goroutine waiting (Go's `pdNil` / `pdReady` / the G; Go's `pdWait` is not needed here,
 //! because gpm's park keeps a permit, see below).
 //!
+//! Before its I/O, the one goroutine using a direction drops a `READY` left by an earlier
+//! edge ([`Sema::clear_ready`], Go's `pollReset`): that I/O sees the data the edge
+//! announced, and a permit kept would only make its next `EAGAIN` retry once for nothing.
+//!
 //! A waiter ([`Sema::wait`]): takes `READY` (then tries its I/O again), or puts its G
 //! where `NIL` was ([`Sema::prepare`]), re-checks what can end the wait (the deadline; a
 //! close), and parks. When the park returns it takes the word back ([`Sema::withdraw`]):
@@ -103,6 +107,18 @@ impl Sema {
             if self.0.compare_exchange(NIL, me, AcqRel, Relaxed).is_ok() {
                 return Prepared::Waiting;
             }
+        }
+    }
+
+    /// Go's `pollReset`, before the caller's I/O on this direction, while it holds the
+    /// direction (nobody else is between an `EAGAIN` and a park here): a permit left by an
+    /// earlier edge is stale — the I/O about to run sees what that edge announced — so it
+    /// is dropped, and the next `EAGAIN` parks at once instead of retrying once for nothing.
+    /// An edge after this leaves its permit. A plain load first: most calls find `NIL`.
+    pub(crate) fn clear_ready(&self) {
+        // Acquire (READY): the edge's data happens before the I/O, as in `prepare`.
+        if self.0.load(Relaxed) == READY {
+            let _ = self.0.compare_exchange(READY, NIL, Acquire, Relaxed);
         }
     }
 

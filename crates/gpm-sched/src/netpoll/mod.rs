@@ -302,6 +302,21 @@ impl PollFd {
         }
     }
 
+    /// Drops a readiness permit an earlier edge left on `dir` (Go's `pollReset`; tokio's
+    /// `clear_ready`). Call it right before the operation's syscall, holding the direction
+    /// (no other goroutine may be between its `WouldBlock` and its [`wait`](Self::wait) on
+    /// `dir`): the syscall sees what that edge announced, and the `wait` after a
+    /// `WouldBlock` then parks at once instead of returning for one more try. An edge that
+    /// comes after the call is kept. Optional: without it, a stale permit costs one
+    /// `WouldBlock` retry.
+    #[inline]
+    pub fn clear_ready(&self, dir: Interest) {
+        if let Some(Ok(reg)) = self.reg.get() {
+            // SAFETY: `reg.desc` is alive while `reg.poller` is.
+            sema(unsafe { &*reg.desc }, dir).clear_ready();
+        }
+    }
+
     /// Sets (or clears) the deadline of `dir`, and wakes a goroutine waiting in that
     /// direction to re-read it (Go's `SetReadDeadline` / `SetWriteDeadline`).
     pub fn set_deadline(&self, dir: Interest, deadline: Option<Instant>) {

@@ -31,6 +31,9 @@
 //! waiter as an edge); a close would take the setter's path, `wake(false)` after a state
 //! change.
 //!
+//! The waiter first drops a stale permit (`Sema::clear_ready`, as `NetFd` does before each
+//! operation); two models start with one, left by an earlier edge.
+//!
 //! Teeth: the deadline model deadlocks with `Sema::wait`'s re-check skipped; with `unblock`
 //! returning after a plain load when it has nothing to change (the store-buffering race
 //! between the setter's deadline and the waiter's G, which this model found in `unblock`
@@ -39,7 +42,9 @@
 //! where an edge should leave `READY`, and with `prepare` taking `READY` Relaxed (the
 //! retried read may miss the data). With `withdraw` leaving its own G in the word, the G's
 //! address is left behind; with `wake` handing back a G its unpark did not take, a G that
-//! never parked is readied. Not caught: `unblock`'s CAS only Release (its Acquire is for the
+//! never parked is readied. The stale-permit edge model deadlocks with
+//! `clear_ready`'s CAS Relaxed (the read it precedes may miss the edge's data, and the
+//! permit is gone). Not caught: `unblock`'s CAS only Release (its Acquire is for the
 //! G's address, on which no data rides: the G's hand-over is `ParkState`'s).
 
 use loom::sync::Arc;
@@ -82,8 +87,9 @@ struct World {
 }
 
 impl World {
-    /// Made on the waiter's thread (the `Parker` is that thread's).
-    fn new(stale_permit: bool) -> Arc<World> {
+    /// Made on the waiter's thread (the `Parker` is that thread's). `stale_ready`: the
+    /// word starts `READY`, left by an earlier edge whose data an earlier read consumed.
+    fn new(stale_permit: bool, stale_ready: bool) -> Arc<World> {
         let world = Arc::new(World {
             g: G::new(None),
             sema: Sema::default(),
@@ -95,6 +101,9 @@ impl World {
             readied: AtomicUsize::new(0),
             m: Parker::new(),
         });
+        if stale_ready {
+            assert!(world.sema.wake(true).is_none(), "no G waits yet");
+        }
         let g = world.gref();
         g.set_status(GStatus::Running);
         if stale_permit {
@@ -108,9 +117,11 @@ impl World {
     }
 
     /// The goroutine: its read, retried after each `PollFd::wait` until it is not
-    /// `WouldBlock` (`gpm::net`'s `NetFd`), the wait's goroutine path inlined.
+    /// `WouldBlock` (`gpm::net`'s `NetFd`, which first drops a stale permit holding the
+    /// direction: `PollFd::clear_ready`), the wait's goroutine path inlined.
     fn waiter(&self) -> End {
         let g = self.gref();
+        self.sema.clear_ready();
         loop {
             // SeqCst, here and in `edge`: the kernel's one order of the fd's state.
             if self.data.load(SeqCst) {
@@ -211,7 +222,12 @@ impl World {
 
 /// Runs the waiter on the model's main thread against the given wakers.
 fn run(stale_permit: bool, wakers: &'static [fn(&World)]) -> End {
-    let world = World::new(stale_permit);
+    run_with(stale_permit, false, wakers)
+}
+
+/// `run`, the word starting `READY` if `stale_ready`.
+fn run_with(stale_permit: bool, stale_ready: bool, wakers: &'static [fn(&World)]) -> End {
+    let world = World::new(stale_permit, stale_ready);
     let threads: Vec<_> = wakers
         .iter()
         .map(|&f| {
@@ -261,4 +277,24 @@ fn edge_against_the_parks_timer() {
             run(stale_permit, &[World::edge, World::timer_fires]);
         });
     }
+}
+
+/// A permit left by an earlier edge is dropped before the read, and the edge racing the
+/// read and the park is still never lost (`Sema::clear_ready` takes only a `READY`, and
+/// Acquire: an edge it takes happened before the read, which sees its data).
+#[test]
+fn stale_readiness_is_dropped_and_a_new_edge_kept() {
+    for stale_permit in [false, true] {
+        loom::model(move || {
+            assert_eq!(run_with(stale_permit, true, &[World::edge]), End::Data);
+        });
+    }
+}
+
+/// With a stale `READY` and a deadline moved: the waiter ends, having seen the deadline.
+#[test]
+fn stale_readiness_and_a_deadline() {
+    loom::model(|| {
+        assert_eq!(run_with(false, true, &[World::deadline_passes]), End::TimedOut);
+    });
 }

@@ -4,12 +4,16 @@
 //! # An operation
 //! 1. A Go deadline already passed fails the operation at once (as Go's `prepareRead`),
 //!    even when data is waiting.
-//! 2. The syscall is tried once, without a lock: most reads and writes of a busy socket
-//!    succeed here.
-//! 3. On `WouldBlock`, the direction's lock is taken (Go's `fdMutex` read or write lock:
-//!    the poller lets one goroutine wait per direction of an fd), the std timeout turns
-//!    into a deadline for this operation, and the syscall is retried after each
-//!    `PollFd::wait` until it gives anything but `WouldBlock`.
+//! 2. The direction's lock is taken (Go's `fdMutex` read or write lock: the poller lets one
+//!    goroutine wait per direction of an fd; uncontended, one `try_lock`), and a readiness
+//!    permit an earlier edge left is dropped (`PollFd::clear_ready`, Go's `pollReset`):
+//!    the syscall sees what that edge announced. Dropping it is safe only under the lock:
+//!    another reader between its `EAGAIN` and its park would lose the edge it waits for.
+//! 3. The syscall; most reads and writes of a busy socket succeed here.
+//! 4. On `WouldBlock`, the std timeout turns into a deadline for this operation, and the
+//!    syscall is retried after each `PollFd::wait` until it gives anything but
+//!    `WouldBlock`. The first wait parks at once: no stale permit is left to make it
+//!    return for one more `EAGAIN`.
 //!
 //! # Timeouts and deadlines
 //! Go's deadlines are absolute and set from anywhere, also while an operation waits
@@ -28,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use gpm_sched::{Interest, PollFd};
 
-use crate::sync::Mutex;
+use crate::sync::{Mutex, MutexGuard};
 
 /// A non-blocking socket `S` registered (lazily) with the netpoller.
 #[derive(Debug)]
@@ -122,23 +126,44 @@ impl<S: AsRawFd> NetFd<S> {
         if self.timing.has_deadline[idx(dir)].load(Relaxed) {
             self.check_deadline(dir)?;
         }
-        match op(&self.sock) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io_slow(dir, op),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => self.io_slow(dir, op),
-            r => r,
+        let turn = match self.locks[idx(dir)].try_lock() {
+            Some(turn) => turn,
+            None => self.locks[idx(dir)].lock(),
+        };
+        self.pfd.clear_ready(dir);
+        loop {
+            match op(&self.sock) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return self.io_slow(turn, dir, op);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                r => return r,
+            }
         }
     }
 
+    /// After a `WouldBlock`, holding the direction: waits, retries, until the operation
+    /// gives anything else.
     #[cold]
     #[track_caller]
-    fn io_slow<R>(&self, dir: Interest, mut op: impl FnMut(&S) -> io::Result<R>) -> io::Result<R> {
-        let _turn = self.locks[idx(dir)].lock();
+    fn io_slow<R>(
+        &self,
+        turn: MutexGuard<'_, ()>,
+        dir: Interest,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
         let _op = self.begin(dir);
         loop {
-            match op(&self.sock) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.pfd.wait(dir)?,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                r => return r,
+            self.pfd.wait(dir)?;
+            loop {
+                match op(&self.sock) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    r => {
+                        drop(turn);
+                        return r;
+                    }
+                }
             }
         }
     }
