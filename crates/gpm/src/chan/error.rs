@@ -3,114 +3,174 @@
 
 use std::fmt;
 
-/// `send` failed: every `Receiver` is gone. Holds the message that could not be sent.
+/// [`Sender::send`](super::Sender::send) failed: every `Receiver` is gone or the channel was
+/// closed. Holds the message that could not be sent ([`into_inner`](Self::into_inner)).
+///
+/// ```
+/// let (tx, rx) = gpm::chan::bounded(1);
+/// drop(rx);
+/// let err = tx.send(String::from("lost")).unwrap_err();
+/// assert_eq!(err.to_string(), "sending on a disconnected channel");
+/// assert_eq!(err.into_inner(), "lost"); // the message comes back
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy)]
 pub struct SendError<T>(pub T);
 
-/// `try_send` failed.
+/// [`Sender::try_send`](super::Sender::try_send) failed. Both variants hold the message
+/// ([`into_inner`](Self::into_inner)); [`is_full`](Self::is_full) and
+/// [`is_disconnected`](Self::is_disconnected) tell them apart.
+///
+/// ```
+/// use gpm::chan::TrySendError;
+/// let (tx, rx) = gpm::chan::bounded(0);
+/// let err = tx.try_send(1).unwrap_err(); // unbuffered, and no receiver waits
+/// assert!(err.is_full() && !err.is_disconnected());
+/// drop(rx);
+/// let err = tx.try_send(2).unwrap_err();
+/// assert_eq!(err, TrySendError::Disconnected(2));
+/// assert_eq!(err.into_inner(), 2); // the message comes back
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy)]
 pub enum TrySendError<T> {
     /// The buffer is full (or, unbuffered, no receiver is waiting).
     Full(T),
-    /// Every `Receiver` is gone.
+    /// Every `Receiver` is gone, or the channel was closed.
     Disconnected(T),
 }
 
-/// `send_timeout` failed.
+/// [`Sender::send_timeout`](super::Sender::send_timeout) (or `send_deadline`) failed. Both
+/// variants hold the message ([`into_inner`](Self::into_inner));
+/// [`is_timeout`](Self::is_timeout) and [`is_disconnected`](Self::is_disconnected) tell
+/// them apart.
+///
+/// ```
+/// use std::time::Duration;
+/// let (tx, _rx) = gpm::chan::bounded(0);
+/// let err = tx.send_timeout('x', Duration::from_millis(1)).unwrap_err();
+/// assert!(err.is_timeout() && !err.is_disconnected());
+/// assert_eq!(err.into_inner(), 'x');
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy)]
 pub enum SendTimeoutError<T> {
     /// The message could not be sent before the deadline.
     Timeout(T),
-    /// Every `Receiver` is gone.
+    /// Every `Receiver` is gone, or the channel was closed.
     Disconnected(T),
 }
 
-/// `recv` failed: the channel is empty and every `Sender` is gone.
+/// [`Receiver::recv`](super::Receiver::recv) failed: the channel is empty and closed
+/// (every `Sender` is gone, or it was closed).
+///
+/// ```
+/// let (tx, rx) = gpm::chan::bounded::<i32>(1);
+/// drop(tx);
+/// assert_eq!(rx.recv(), Err(gpm::chan::RecvError));
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
 pub struct RecvError;
 
-/// `try_recv` failed.
+/// [`Receiver::try_recv`](super::Receiver::try_recv) failed; [`is_empty`](Self::is_empty)
+/// and [`is_disconnected`](Self::is_disconnected) tell the variants apart.
+///
+/// ```
+/// use gpm::chan::TryRecvError;
+/// let (tx, rx) = gpm::chan::bounded::<i32>(1);
+/// assert!(rx.try_recv().unwrap_err().is_empty());
+/// drop(tx);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
 pub enum TryRecvError {
     /// The channel is empty (or, unbuffered, no sender is waiting).
     Empty,
-    /// The channel is empty and every `Sender` is gone.
+    /// The channel is empty and closed.
     Disconnected,
 }
 
-/// `recv_timeout` failed.
+/// [`Receiver::recv_timeout`](super::Receiver::recv_timeout) (or `recv_deadline`) failed;
+/// [`is_timeout`](Self::is_timeout) and [`is_disconnected`](Self::is_disconnected) tell
+/// the variants apart.
+///
+/// ```
+/// use std::time::Duration;
+/// let (_tx, rx) = gpm::chan::bounded::<i32>(1);
+/// let err = rx.recv_timeout(Duration::from_millis(1)).unwrap_err();
+/// assert!(err.is_timeout() && !err.is_disconnected());
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
 pub enum RecvTimeoutError {
     /// Nothing arrived before the deadline.
     Timeout,
-    /// The channel is empty and every `Sender` is gone.
+    /// The channel is empty and closed.
     Disconnected,
 }
 
 impl<T> SendError<T> {
-    /// The message that was not sent.
+    /// The message that was not sent (example at [`SendError`]).
     pub fn into_inner(self) -> T {
         self.0
     }
 }
 
 impl<T> TrySendError<T> {
-    /// The message that was not sent.
+    /// The message that was not sent (example at [`TrySendError`]).
     pub fn into_inner(self) -> T {
         match self {
             Self::Full(v) | Self::Disconnected(v) => v,
         }
     }
 
-    /// Whether the send failed because the channel was full.
+    /// Whether the send failed because the channel was full (example at [`TrySendError`]).
     pub fn is_full(&self) -> bool {
         matches!(self, Self::Full(_))
     }
 
-    /// Whether the send failed because every `Receiver` is gone.
+    /// Whether the send failed because every `Receiver` is gone or the channel was closed
+    /// (example at [`TrySendError`]).
     pub fn is_disconnected(&self) -> bool {
         matches!(self, Self::Disconnected(_))
     }
 }
 
 impl<T> SendTimeoutError<T> {
-    /// The message that was not sent.
+    /// The message that was not sent (example at [`SendTimeoutError`]).
     pub fn into_inner(self) -> T {
         match self {
             Self::Timeout(v) | Self::Disconnected(v) => v,
         }
     }
 
-    /// Whether the send timed out.
+    /// Whether the send timed out (example at [`SendTimeoutError`]).
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Timeout(_))
     }
 
-    /// Whether the send failed because every `Receiver` is gone.
+    /// Whether the send failed because every `Receiver` is gone or the channel was closed
+    /// (example at [`SendTimeoutError`]).
     pub fn is_disconnected(&self) -> bool {
         matches!(self, Self::Disconnected(_))
     }
 }
 
 impl TryRecvError {
-    /// Whether the channel was empty.
+    /// Whether the channel was empty (example at [`TryRecvError`]).
     pub fn is_empty(&self) -> bool {
         matches!(self, Self::Empty)
     }
 
-    /// Whether the channel is empty and closed.
+    /// Whether the channel is empty and closed (example at [`TryRecvError`]).
     pub fn is_disconnected(&self) -> bool {
         matches!(self, Self::Disconnected)
     }
 }
 
 impl RecvTimeoutError {
-    /// Whether the receive timed out.
+    /// Whether the receive timed out (example at [`RecvTimeoutError`]).
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Timeout)
     }
 
-    /// Whether the channel is empty and closed.
+    /// Whether the channel is empty and closed (example at [`RecvTimeoutError`]).
     pub fn is_disconnected(&self) -> bool {
         matches!(self, Self::Disconnected)
     }

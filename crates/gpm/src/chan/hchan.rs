@@ -8,6 +8,15 @@
 //!   tail (Go's `recv`), so FIFO order is kept;
 //! - no user code runs under the lock: messages dropped by a disconnect are dropped after
 //!   unlocking, and wake-ups (`unpark`) happen after unlocking.
+//!
+//! A blocked operation's entry (`waitq.rs`) points at a waiter word (`waiter.rs`, at the
+//! crate root) and a value slot on the blocked party's own stack; the completer moves the
+//! value directly (a send to a waiting receiver never touches the buffer), claims the
+//! waiter with one CAS — which is what lets one `select!` sit in many queues and be
+//! completed by exactly one — and unparks it after unlocking. From a goroutine, that
+//! unpark puts the woken G in the current P's `runnext`: Go's fast ping-pong. An operation
+//! that completes without blocking calls `preempt_point()`, so a goroutine spinning on a
+//! ready channel still yields when its time slice is used up.
 
 use super::error::{SendTimeoutError, TryRecvError, TrySendError};
 use super::waitq::{Slot, WaitQueue};
