@@ -34,6 +34,7 @@ pub(crate) trait ArmImpl {
 }
 
 /// A `recv(r) -> v` arm.
+// doc(hidden): built by the `select!` expansion only.
 #[doc(hidden)]
 pub struct RecvArm<'a, T> {
     rx: &'a Receiver<T>,
@@ -42,6 +43,7 @@ pub struct RecvArm<'a, T> {
 }
 
 /// A `send(s, m) -> res` arm.
+// doc(hidden): built by the `select!` expansion only.
 #[doc(hidden)]
 pub struct SendArm<'a, T> {
     tx: &'a Sender<T>,

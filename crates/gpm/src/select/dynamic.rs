@@ -1,51 +1,59 @@
 //! [`Select`]: crossbeam-channel's dynamic select, for a set of operations built at run
-//! time (a `Vec<Receiver<T>>`, more than `select!`'s 32 arms).
-//!
-//! It drives the same loop as `select!` (`run_arms`). A receive operation is a `select!`
-//! receive arm: it completes while selecting, and [`SelectedOperation::recv`] hands over
-//! the message it holds. A send operation has no message until
-//! [`SelectedOperation::send`], so selecting it *reserves* the send instead:
-//! - `bounded(n > 0)`: a buffer place is promised (counted as taken by other senders) until
-//!   the send fills it or the `SelectedOperation` is dropped;
-//! - `unbounded`: nothing to reserve; a send always completes;
-//! - `bounded(0)`: the send is ready when a receiver is waiting, and `send` hands the message
-//!   to a waiting receiver — if another sender took that receiver in between, `send` waits
-//!   for the next one (a deliberate difference from crossbeam, which hands the message to
-//!   the very receiver it selected: gpm's receivers are completed with the value in one
-//!   step, under the channel lock, and a selected send has no value yet).
-//!
-//! A blocked `Select` waits for a send to become possible in the channel's `watch` queue,
-//! which every change of the channel wakes.
-//!
-//! `ready()` and friends report an operation that would not block, without performing it;
-//! they wait in the `watch` queues (`bounded`) or as watchers among an `unbounded`
-//! channel's receivers (which a sender's wake-up passes on; see `list.rs`).
+//! time, and the [`SelectedOperation`] it hands back. How each operation is selected (a
+//! send is reserved, not performed) is in `dyn_ops.rs`.
 
-use super::arms::{ArmImpl, RecvArm};
-use super::{Arms, Order, Wait, run_arms};
-use crate::chan::list::WATCH_BIT;
+use super::arms::RecvArm;
+use super::dyn_ops::{DynArms, DynOp, ReadyArms, ReadyOp, SendOp, SendState};
+use super::error::{ReadyTimeoutError, SelectTimeoutError, TryReadyError, TrySelectError};
+use super::{Order, Wait, run_arms};
 use crate::chan::waitq::Slot;
-use crate::chan::{
-    Receiver, ReceiverFlavor, RecvError, SendError, Sender, SenderFlavor, TrySendError, wake,
-};
-use crate::waiter::Waiter;
+use crate::chan::{Receiver, RecvError, SendError, Sender, SenderFlavor, TrySendError, wake};
 use std::fmt;
 use std::time::{Duration, Instant};
 
-/// A dynamic select over any number of send and receive operations (crossbeam-channel's
+/// A dynamic select over any number of send and receive operations, for a set known only
+/// at run time or larger than [`select!`](crate::select!)'s 32 arms (crossbeam-channel's
 /// `Select`).
 ///
+/// Add operations with [`send`](Self::send) and [`recv`](Self::recv), each of which returns
+/// the operation's index; [`select`](Self::select) (or [`try_select`](Self::try_select),
+/// [`select_timeout`](Self::select_timeout)) waits for one and hands back a
+/// [`SelectedOperation`], which you then complete on the same channel. When several are
+/// ready, one is picked at random ([`new_biased`](Self::new_biased): the first added). The
+/// [`ready`](Self::ready) family only reports which operation would not block. A blocked
+/// select parks the goroutine, or blocks a plain thread.
+///
+/// Fan-in from a set of channels until every one is closed:
 /// ```
-/// use gpm::chan::{Select, bounded};
-/// let chans: Vec<_> = (0..3).map(|_| bounded::<usize>(1)).collect();
-/// chans[2].0.send(7).unwrap();
-/// let mut sel = Select::new();
-/// for (_, rx) in &chans {
-///     sel.recv(rx);
-/// }
-/// let oper = sel.select();
-/// let i = oper.index();
-/// assert_eq!((i, oper.recv(&chans[i].1)), (2, Ok(7)));
+/// let rt = gpm::Runtime::single_thread()?;
+/// let total = rt.block_on(|| {
+///     let rxs: Vec<_> = (0..4u64)
+///         .map(|n| {
+///             let (tx, rx) = gpm::chan::bounded(0);
+///             gpm::go(move || (0..n).for_each(|v| tx.send(v).unwrap()));
+///             rx
+///         })
+///         .collect();
+///     let mut sel = gpm::chan::Select::new();
+///     for rx in &rxs {
+///         sel.recv(rx);
+///     }
+///     let (mut open, mut total) = (rxs.len(), 0);
+///     while open > 0 {
+///         let op = sel.select();
+///         let i = op.index();
+///         match op.recv(&rxs[i]) {
+///             Ok(v) => total += v,
+///             Err(_) => {
+///                 sel.remove(i); // closed: stop selecting it
+///                 open -= 1;
+///             }
+///         }
+///     }
+///     total
+/// });
+/// assert_eq!(total, 1 + (1 + 2)); // 0..1, 0..2 and 0..3
+/// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct Select<'a> {
     ops: Vec<(usize, Box<dyn DynOp + 'a>)>,
@@ -53,9 +61,25 @@ pub struct Select<'a> {
     biased: bool,
 }
 
-/// A selected operation, to be completed with [`send`](Self::send) or
-/// [`recv`](Self::recv) on the channel it was selected for (dropping it uncompleted
-/// panics, as crossbeam's).
+/// An operation chosen by a [`Select`], to be completed with [`send`](Self::send) or
+/// [`recv`](Self::recv) on the channel it was selected for. [`index`](Self::index) says
+/// which one it is. Dropping it without completing it panics, as crossbeam's.
+///
+/// ```
+/// use gpm::chan::{Select, bounded};
+/// let (tx, rx) = bounded(1);
+/// let (_tx2, rx2) = bounded::<i32>(1);
+/// tx.send(7).unwrap();
+/// let mut sel = Select::new();
+/// let a = sel.recv(&rx);
+/// let b = sel.recv(&rx2);
+/// let op = sel.select();
+/// match op.index() {
+///     i if i == a => assert_eq!(op.recv(&rx), Ok(7)),
+///     i if i == b => unreachable!("nothing was sent on rx2: {:?}", op.recv(&rx2)),
+///     _ => unreachable!(),
+/// }
+/// ```
 #[must_use = "a selected operation must be completed with `send` or `recv`"]
 pub struct SelectedOperation<'a> {
     index: usize,
@@ -63,243 +87,68 @@ pub struct SelectedOperation<'a> {
     done: bool,
 }
 
-/// The dynamic `Select`'s view of an operation.
-trait DynOp: ArmImpl {
-    fn id(&self) -> *const ();
-    fn is_send(&self) -> bool;
-    /// `ready()` mode: whether the operation would not block now.
-    fn is_ready(&self) -> bool;
-    /// `ready()` mode: queue a watch entry unless ready now (`true`).
-    fn watch(&self, waiter: &Waiter, index: usize) -> bool;
-    fn unwatch(&self);
-    /// The concrete operation, for [`SelectedOperation`]'s typed access.
-    fn as_ptr(&mut self) -> *mut ();
-    /// Gives back what selecting reserved (a dropped, uncompleted send).
-    fn release(&mut self) {}
-    /// A fresh, unselected copy (for `Select::clone`).
-    fn fresh<'s>(&self) -> Box<dyn DynOp + 's>
-    where
-        Self: 's;
-}
-
-/// How a selected send will complete.
-enum SendState {
-    Unselected,
-    /// A buffer place is promised (`bounded(n > 0)`).
-    Reserved,
-    /// Through `Sender::send` (unbounded, or unbuffered with a receiver waiting).
-    Plain,
-    /// The send fails (disconnected or closed).
-    Disconnected,
-}
-
-struct SendOp<'a, T> {
-    tx: &'a Sender<T>,
-    /// The watch entry's slot (never holds a value).
-    slot: Slot<T>,
-    state: SendState,
-}
-
-impl<T> ArmImpl for SendOp<'_, T> {
-    fn try_now(&mut self) -> bool {
-        self.state = match self.tx.flavor() {
-            SenderFlavor::Hchan(c) => match c.lock().reserve() {
-                Some(Ok(true)) => SendState::Reserved,
-                Some(Ok(false)) => SendState::Plain,
-                Some(Err(())) => SendState::Disconnected,
-                None => return false,
-            },
-            SenderFlavor::List(_) => SendState::Plain,
-            SenderFlavor::Never => return false,
-        };
-        true
-    }
-
-    fn register(&self, waiter: &Waiter, index: usize) -> bool {
-        self.watch(waiter, index)
-    }
-
-    fn unregister(&self) {
-        self.unwatch();
-    }
-
-    fn complete(&mut self) -> bool {
-        self.try_now()
-    }
-}
-
-impl<T> DynOp for SendOp<'_, T> {
-    fn id(&self) -> *const () {
-        self.tx.flavor().id()
-    }
-
-    fn is_send(&self) -> bool {
-        true
-    }
-
-    fn is_ready(&self) -> bool {
-        match self.tx.flavor() {
-            SenderFlavor::Hchan(c) => c.lock().reserve_ready(),
-            SenderFlavor::List(_) => true,
-            SenderFlavor::Never => false,
-        }
-    }
-
-    fn watch(&self, waiter: &Waiter, index: usize) -> bool {
-        match self.tx.flavor() {
-            SenderFlavor::Hchan(c) => {
-                let mut inner = c.lock();
-                if inner.reserve_ready() {
-                    return true;
-                }
-                // SAFETY: the operation is boxed (its slot does not move) and the `Select`
-                // loop unwatches every operation before the waiter or the box goes.
-                unsafe { inner.watch.push(waiter, index, &self.slot) };
-                false
-            }
-            SenderFlavor::List(_) => true,
-            SenderFlavor::Never => false,
-        }
-    }
-
-    fn unwatch(&self) {
-        if let SenderFlavor::Hchan(c) = self.tx.flavor() {
-            c.lock().watch.remove(&self.slot);
-        }
-    }
-
-    fn as_ptr(&mut self) -> *mut () {
-        (self as *mut Self).cast()
-    }
-
-    fn release(&mut self) {
-        if let (SendState::Reserved, SenderFlavor::Hchan(c)) = (&self.state, self.tx.flavor()) {
-            c.lock().unreserve();
-        }
-        self.state = SendState::Unselected;
-    }
-
-    fn fresh<'s>(&self) -> Box<dyn DynOp + 's>
-    where
-        Self: 's,
-    {
-        Box::new(SendOp { tx: self.tx, slot: Slot::new(None), state: SendState::Unselected })
-    }
-}
-
-impl<T> DynOp for RecvArm<'_, T> {
-    fn id(&self) -> *const () {
-        self.receiver().flavor().id()
-    }
-
-    fn is_send(&self) -> bool {
-        false
-    }
-
-    fn is_ready(&self) -> bool {
-        match self.receiver().flavor() {
-            ReceiverFlavor::Hchan(c) => c.lock().recv_ready_any(),
-            ReceiverFlavor::List(l) => l.is_ready(),
-            ReceiverFlavor::At(a, _) => a.is_ready(),
-            ReceiverFlavor::Tick(t, _) => t.is_ready(),
-            ReceiverFlavor::Never => false,
-        }
-    }
-
-    fn watch(&self, waiter: &Waiter, index: usize) -> bool {
-        match self.receiver().flavor() {
-            ReceiverFlavor::Hchan(c) => {
-                let mut inner = c.lock();
-                if inner.recv_ready_any() {
-                    return true;
-                }
-                // SAFETY: as in `SendOp::watch`.
-                unsafe { inner.watch.push(waiter, index, self.slot()) };
-                false
-            }
-            ReceiverFlavor::List(l) => {
-                // SAFETY: as in `SendOp::watch`; the arm's bit marks a watcher.
-                unsafe { l.push_waiter(waiter, index | WATCH_BIT, self.slot()) };
-                if l.is_ready() {
-                    l.remove_waiter(self.slot());
-                    return true;
-                }
-                false
-            }
-            _ => DynOp::is_ready(self),
-        }
-    }
-
-    fn unwatch(&self) {
-        match self.receiver().flavor() {
-            ReceiverFlavor::Hchan(c) => c.lock().watch.remove(self.slot()),
-            ReceiverFlavor::List(l) => l.remove_waiter(self.slot()),
-            _ => {}
-        }
-    }
-
-    fn as_ptr(&mut self) -> *mut () {
-        (self as *mut Self).cast()
-    }
-
-    fn fresh<'s>(&self) -> Box<dyn DynOp + 's>
-    where
-        Self: 's,
-    {
-        Box::new(RecvArm::new(self.receiver()))
-    }
-}
-
-/// The operations, selected by performing them.
-struct DynArms<'x, 'a> {
-    ops: &'x mut [(usize, Box<dyn DynOp + 'a>)],
-}
-
-/// `ready()` mode: an operation seen through its readiness methods.
-struct ReadyOp<'x>(&'x mut dyn DynOp);
-
-impl ArmImpl for ReadyOp<'_> {
-    fn try_now(&mut self) -> bool {
-        self.0.is_ready()
-    }
-    fn register(&self, waiter: &Waiter, index: usize) -> bool {
-        self.0.watch(waiter, index)
-    }
-    fn unregister(&self) {
-        self.0.unwatch();
-    }
-    fn complete(&mut self) -> bool {
-        self.0.is_ready()
-    }
-    fn deadline(&self) -> Option<Instant> {
-        self.0.deadline()
-    }
-}
-
-impl Arms for DynArms<'_, '_> {
-    fn arm(&mut self, i: usize) -> &mut dyn ArmImpl {
-        &mut *self.ops[i].1
-    }
-}
-
 impl<'a> Select<'a> {
     /// An empty select: its operations are picked at random when several are ready.
+    ///
+    /// ```
+    /// let (tx, rx) = gpm::chan::bounded(1);
+    /// let mut sel = gpm::chan::Select::new();
+    /// assert_eq!(sel.recv(&rx), 0); // indices count from 0, in the order added
+    /// tx.send(1).unwrap();
+    /// assert_eq!(sel.select().recv(&rx), Ok(1));
+    /// ```
     pub fn new() -> Self {
         Self { ops: Vec::new(), next_index: 0, biased: false }
     }
 
-    /// An empty select that picks the first added of several ready operations.
+    /// An empty select that picks the first added of several ready operations
+    /// ([`select_biased!`](crate::select_biased!)'s rule).
+    ///
+    /// ```
+    /// let (tx1, rx1) = gpm::chan::bounded(1);
+    /// let (tx2, rx2) = gpm::chan::bounded(1);
+    /// tx1.send(1).unwrap();
+    /// tx2.send(2).unwrap();
+    /// let mut sel = gpm::chan::Select::new_biased();
+    /// let first = sel.recv(&rx1);
+    /// sel.recv(&rx2);
+    /// let op = sel.select();
+    /// assert_eq!(op.index(), first); // both are ready: the first added wins
+    /// assert_eq!(op.recv(&rx1), Ok(1));
+    /// ```
     pub fn new_biased() -> Self {
         Self { biased: true, ..Self::new() }
     }
 
-    /// Adds a send on `s`; returns the operation's index.
+    /// Adds a send on `s`; returns the operation's index. The message is given only once
+    /// the operation is selected, to [`SelectedOperation::send`].
+    ///
+    /// ```
+    /// let (tx, rx) = gpm::chan::bounded(1);
+    /// let mut sel = gpm::chan::Select::new();
+    /// let i = sel.send(&tx);
+    /// let op = sel.select(); // the buffer has room: ready
+    /// assert_eq!(op.index(), i);
+    /// op.send(&tx, "hi").unwrap();
+    /// assert_eq!(rx.recv(), Ok("hi"));
+    /// ```
     pub fn send<T>(&mut self, s: &'a Sender<T>) -> usize {
         let op = SendOp { tx: s, slot: Slot::new(None), state: SendState::Unselected };
         self.push(Box::new(op))
     }
 
-    /// Adds a receive on `r`; returns the operation's index.
+    /// Adds a receive on `r`; returns the operation's index. The message is taken when the
+    /// operation is selected, and handed over by [`SelectedOperation::recv`].
+    ///
+    /// ```
+    /// let (tx, rx) = gpm::chan::bounded(1);
+    /// tx.send(3).unwrap();
+    /// let mut sel = gpm::chan::Select::new();
+    /// let i = sel.recv(&rx);
+    /// let op = sel.select();
+    /// assert_eq!(op.index(), i);
+    /// assert_eq!(op.recv(&rx), Ok(3));
+    /// ```
     pub fn recv<T>(&mut self, r: &'a Receiver<T>) -> usize {
         self.push(Box::new(RecvArm::new(r)))
     }
@@ -311,10 +160,25 @@ impl<'a> Select<'a> {
         i
     }
 
-    /// Removes the operation with `index` (indices of the others do not change).
+    /// Removes the operation with `index` (indices of the others do not change): for
+    /// example a receive on a channel that turned out closed (see [`Select`]'s example).
     ///
     /// # Panics
     /// If there is no operation with that index.
+    ///
+    /// ```
+    /// let (tx1, rx1) = gpm::chan::bounded(1);
+    /// let (tx2, rx2) = gpm::chan::bounded(1);
+    /// tx1.send(1).unwrap();
+    /// tx2.send(2).unwrap();
+    /// let mut sel = gpm::chan::Select::new();
+    /// let a = sel.recv(&rx1);
+    /// let b = sel.recv(&rx2);
+    /// sel.remove(a);
+    /// let op = sel.select();
+    /// assert_eq!(op.index(), b);
+    /// assert_eq!(op.recv(&rx2), Ok(2));
+    /// ```
     pub fn remove(&mut self, index: usize) {
         let pos = self.ops.iter().position(|(i, _)| *i == index);
         let pos = pos.unwrap_or_else(|| panic!("Select::remove: no operation with index {index}"));
@@ -342,16 +206,37 @@ impl<'a> Select<'a> {
         SelectedOperation { index, op, done: false }
     }
 
-    /// Selects a ready operation without blocking.
+    /// Selects a ready operation without blocking: [`TrySelectError`] if none is ready now.
+    ///
+    /// ```
+    /// let (tx, rx) = gpm::chan::bounded(1);
+    /// let mut sel = gpm::chan::Select::new();
+    /// sel.recv(&rx);
+    /// assert!(sel.try_select().is_err());
+    /// tx.send(1).unwrap();
+    /// assert_eq!(sel.try_select().unwrap().recv(&rx), Ok(1));
+    /// ```
     pub fn try_select(&mut self) -> Result<SelectedOperation<'a>, TrySelectError> {
         let pos = self.run(Wait::NoWait, false).ok_or(TrySelectError)?;
         Ok(self.selected(pos))
     }
 
-    /// Blocks (parks the goroutine) until an operation is selected.
+    /// Blocks (parks the goroutine, or blocks a plain thread) until an operation is ready,
+    /// and selects it. A receive on a closed channel, or a send on one whose receivers are
+    /// gone, is ready: completing it returns the `Err`. See also
+    /// [`try_select`](Self::try_select) and [`select_timeout`](Self::select_timeout).
     ///
     /// # Panics
     /// If there are no operations (it would block forever), as crossbeam's.
+    ///
+    /// ```
+    /// let (tx, rx) = gpm::chan::bounded(0);
+    /// let t = std::thread::spawn(move || tx.send(5).unwrap());
+    /// let mut sel = gpm::chan::Select::new();
+    /// sel.recv(&rx);
+    /// assert_eq!(sel.select().recv(&rx), Ok(5)); // waits for the thread's send
+    /// t.join().unwrap();
+    /// ```
     #[track_caller]
     pub fn select(&mut self) -> SelectedOperation<'a> {
         assert!(!self.ops.is_empty(), "Select::select: no operations (it would block forever)");
@@ -359,7 +244,20 @@ impl<'a> Select<'a> {
         self.selected(pos)
     }
 
-    /// Blocks for at most `timeout`.
+    /// As [`select`](Self::select), blocking for at most `timeout`: [`SelectTimeoutError`]
+    /// if nothing was ready by then. [`select_deadline`](Self::select_deadline) takes an
+    /// instant instead.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let (tx, rx) = gpm::chan::bounded(1);
+    /// let mut sel = gpm::chan::Select::new();
+    /// sel.recv(&rx);
+    /// assert!(sel.select_timeout(Duration::from_millis(5)).is_err());
+    /// tx.send(1).unwrap();
+    /// let op = sel.select_deadline(Instant::now() + Duration::from_millis(5)).unwrap();
+    /// assert_eq!(op.recv(&rx), Ok(1));
+    /// ```
     #[track_caller]
     pub fn select_timeout(
         &mut self,
@@ -368,7 +266,8 @@ impl<'a> Select<'a> {
         self.select_until(Instant::now().checked_add(timeout))
     }
 
-    /// Blocks until `deadline` at the latest.
+    /// As [`select`](Self::select), blocking until `deadline` at the latest (example at
+    /// [`select_timeout`](Self::select_timeout)).
     #[track_caller]
     pub fn select_deadline(
         &mut self,
@@ -386,16 +285,40 @@ impl<'a> Select<'a> {
         Ok(self.selected(pos))
     }
 
-    /// The index of an operation that would not block now, without performing it.
+    /// The index of an operation that would not block now, without performing it:
+    /// [`TryReadyError`] if none. The operation is not reserved: another party may take the
+    /// chance first, so follow up with a `try_` call.
+    ///
+    /// ```
+    /// let (tx, rx) = gpm::chan::bounded(1);
+    /// let mut sel = gpm::chan::Select::new();
+    /// let r = sel.recv(&rx);
+    /// assert!(sel.try_ready().is_err());
+    /// tx.send(1).unwrap();
+    /// assert_eq!(sel.try_ready(), Ok(r));
+    /// assert_eq!(rx.try_recv(), Ok(1)); // the message is still there
+    /// ```
     pub fn try_ready(&mut self) -> Result<usize, TryReadyError> {
         let pos = self.run(Wait::NoWait, true).ok_or(TryReadyError)?;
         Ok(self.ops[pos].0)
     }
 
-    /// Blocks until an operation would not block, and returns its index.
+    /// Blocks until an operation would not block, and returns its index, without
+    /// performing it (see [`try_ready`](Self::try_ready)). See also
+    /// [`ready_timeout`](Self::ready_timeout).
     ///
     /// # Panics
     /// If there are no operations.
+    ///
+    /// ```
+    /// let (tx, rx) = gpm::chan::bounded(1);
+    /// let t = std::thread::spawn(move || tx.send(1).unwrap());
+    /// let mut sel = gpm::chan::Select::new();
+    /// let r = sel.recv(&rx);
+    /// assert_eq!(sel.ready(), r);
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// t.join().unwrap();
+    /// ```
     #[track_caller]
     pub fn ready(&mut self) -> usize {
         assert!(!self.ops.is_empty(), "Select::ready: no operations (it would block forever)");
@@ -403,13 +326,25 @@ impl<'a> Select<'a> {
         self.ops[pos].0
     }
 
-    /// As [`ready`](Self::ready), for at most `timeout`.
+    /// As [`ready`](Self::ready), for at most `timeout`: [`ReadyTimeoutError`] if nothing
+    /// was ready by then. [`ready_deadline`](Self::ready_deadline) takes an instant instead.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let (tx, rx) = gpm::chan::bounded::<i32>(0);
+    /// let mut sel = gpm::chan::Select::new();
+    /// sel.send(&tx); // unbuffered, and nobody receives
+    /// assert!(sel.ready_timeout(Duration::from_millis(5)).is_err());
+    /// drop(rx); // a send that would fail at once is ready too
+    /// assert_eq!(sel.ready_deadline(Instant::now() + Duration::from_millis(5)), Ok(0));
+    /// ```
     #[track_caller]
     pub fn ready_timeout(&mut self, timeout: Duration) -> Result<usize, ReadyTimeoutError> {
         self.ready_until(Instant::now().checked_add(timeout))
     }
 
-    /// As [`ready`](Self::ready), until `deadline` at the latest.
+    /// As [`ready`](Self::ready), until `deadline` at the latest (example at
+    /// [`ready_timeout`](Self::ready_timeout)).
     #[track_caller]
     pub fn ready_deadline(&mut self, deadline: Instant) -> Result<usize, ReadyTimeoutError> {
         self.ready_until(Some(deadline))
@@ -422,22 +357,15 @@ impl<'a> Select<'a> {
     }
 }
 
-/// `ready()` mode's arms.
-struct ReadyArms<'x, 'y>(&'x mut [ReadyOp<'y>]);
-
-impl Arms for ReadyArms<'_, '_> {
-    fn arm(&mut self, i: usize) -> &mut dyn ArmImpl {
-        &mut self.0[i]
-    }
-}
-
 impl<'a> SelectedOperation<'a> {
-    /// The index of the selected operation (as returned when it was added).
+    /// The index of the selected operation, as returned when it was added (example at
+    /// [`SelectedOperation`]).
     pub fn index(&self) -> usize {
         self.index
     }
 
-    /// Completes the selected send with `msg`.
+    /// Completes the selected send with `msg`: [`SendError`] (holding `msg`) if the
+    /// receivers are gone or the channel was closed (example at [`Select::send`]).
     ///
     /// # Panics
     /// If the selected operation is not a send on `s`'s channel.
@@ -469,7 +397,8 @@ impl<'a> SelectedOperation<'a> {
         }
     }
 
-    /// Completes the selected receive.
+    /// Completes the selected receive: the message, or [`RecvError`] if the channel is
+    /// closed and empty (examples at [`SelectedOperation`] and [`Select`]).
     ///
     /// # Panics
     /// If the selected operation is not a receive on `r`'s channel.
@@ -522,38 +451,3 @@ impl fmt::Debug for SelectedOperation<'_> {
         f.debug_struct("SelectedOperation").field("index", &self.index).finish()
     }
 }
-
-macro_rules! unit_error {
-    ($(#[$m:meta])* $name:ident, $msg:literal) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub struct $name;
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str($msg)
-            }
-        }
-        impl std::error::Error for $name {}
-    };
-}
-
-unit_error!(
-    /// `Select::try_select` found no ready operation.
-    TrySelectError,
-    "all operations in select would block"
-);
-unit_error!(
-    /// `Select::select_timeout` timed out.
-    SelectTimeoutError,
-    "timed out waiting on select"
-);
-unit_error!(
-    /// `Select::try_ready` found no ready operation.
-    TryReadyError,
-    "all operations in select would block"
-);
-unit_error!(
-    /// `Select::ready_timeout` timed out.
-    ReadyTimeoutError,
-    "timed out waiting on ready"
-);

@@ -22,18 +22,70 @@
 /// }
 /// ```
 ///
-/// Arms: `recv(r) -> v => body` (`v: Result<T, RecvError>`), `send(s, msg) -> res => body`
-/// (`res: Result<(), SendError<T>>`), at most one of `default => body` (also spelt
-/// `default() =>`; run if no operation is ready now) or `default(timeout) => body` (run if
-/// none becomes ready within `timeout`). Without `default` the select blocks (parks the
-/// goroutine). When several operations are ready, one is picked at random
-/// ([`select_biased!`](crate::select_biased!) picks the first). A channel whose other side
-/// is gone is ready (its arm gets the `Err`); a [`never`](crate::chan::never) channel never
-/// is, which disables an arm. The same channel may appear in several arms; a send and a
-/// receive on one channel in one select never complete each other. Channel and message
-/// expressions are evaluated once, in order, before waiting (a send arm's message is
-/// dropped if another arm wins). At most 32 operation arms; for more, or a number known
-/// only at run time, use [`Select`](crate::chan::Select).
+/// # Arms
+/// - `recv(r) -> v => body`: receives from `r` (a [`Receiver`](crate::chan::Receiver));
+///   `v: Result<T, RecvError>`, `Err` once the channel is closed and empty.
+/// - `send(s, msg) -> res => body`: sends `msg` on `s` (a [`Sender`](crate::chan::Sender));
+///   `res: Result<(), SendError<T>>`, `Err` (holding `msg`) once the receivers are gone or
+///   the channel was closed.
+/// - `default => body` (also spelt `default() =>`): run if no operation is ready now.
+/// - `default(timeout) => body`: run if none becomes ready within `timeout`.
+///
+/// At most one `default` arm; without one, the select blocks: it parks the goroutine, or
+/// blocks a plain thread. When several operations are ready, one is picked at random
+/// ([`select_biased!`](crate::select_biased!) picks the first written). A channel whose
+/// other side is gone is ready (its arm gets the `Err`); a [`never`](crate::chan::never())
+/// channel never is, which disables an arm. The same channel may appear in several arms; a
+/// send and a receive on one channel in one select never complete each other. Channel and
+/// message expressions are evaluated once, in order, before waiting (a send arm's message
+/// is dropped if another arm wins). An arm's body may be a block or an expression followed
+/// by a comma, and the whole `select!` is an expression whose value is the chosen body's.
+/// At most 32 operation arms; for more, or a number known only at run time, use
+/// [`Select`](crate::chan::Select).
+///
+/// # Examples
+/// A goroutine serving requests until told to stop:
+/// ```
+/// let rt = gpm::Runtime::single_thread()?;
+/// rt.block_on(|| {
+///     let (req_tx, req_rx) = gpm::chan::bounded::<u32>(0);
+///     let (quit_tx, quit_rx) = gpm::chan::bounded::<()>(0);
+///     let (out_tx, out_rx) = gpm::chan::unbounded();
+///     let server = gpm::go(move || loop {
+///         gpm::select! {
+///             recv(req_rx) -> n => out_tx.send(n.unwrap() * 2).unwrap(),
+///             recv(quit_rx) -> _ => return,
+///         }
+///     });
+///     req_tx.send(1).unwrap();
+///     req_tx.send(2).unwrap();
+///     quit_tx.send(()).unwrap();
+///     server.join().unwrap();
+///     assert_eq!(out_rx.try_iter().collect::<Vec<_>>(), [2, 4]);
+/// });
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// A send that never waits (drop the message when the buffer is full), and a receive with
+/// a timeout, as a value:
+/// ```
+/// use std::time::Duration;
+/// let (tx, rx) = gpm::chan::bounded(1);
+/// let mut dropped = 0;
+/// for i in 0..3 {
+///     gpm::select! {
+///         send(tx, i) -> res => res.unwrap(),
+///         default => dropped += 1,
+///     }
+/// }
+/// assert_eq!((rx.try_recv(), dropped), (Ok(0), 2));
+///
+/// let got = gpm::select! {
+///     recv(rx) -> v => v.ok(),
+///     default(Duration::from_millis(5)) => None,
+/// };
+/// assert_eq!(got, None); // nothing more was sent
+/// ```
 #[macro_export]
 macro_rules! select {
     ($($tokens:tt)*) => {
@@ -41,8 +93,9 @@ macro_rules! select {
     };
 }
 
-/// As [`select!`], but when several operations are ready the first in the written order
-/// wins (crossbeam-channel's `select_biased!`).
+/// As [`select!`] (the same arms), but when several operations are ready the first in the
+/// written order wins (crossbeam-channel's `select_biased!`): for priorities, such as a
+/// stop signal that must win over a busy work channel.
 ///
 /// ```
 /// let (tx1, rx1) = gpm::chan::bounded(1);
@@ -62,6 +115,7 @@ macro_rules! select_biased {
 }
 
 /// Starts the parser with the arm labels (index and variable name), 32 of them.
+// doc(hidden): expansion plumbing of `select!`; exported only because macros must be.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __gpm_select_start {
@@ -80,6 +134,7 @@ macro_rules! __gpm_select_start {
 }
 
 /// `select!`'s parser: `biased [scrutinee] [arms] [default] [labels] input...`.
+// doc(hidden): expansion plumbing of `select!`, as above.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __gpm_select_parse {
@@ -151,6 +206,7 @@ macro_rules! __gpm_select_parse {
 }
 
 /// `select!`'s code generator.
+// doc(hidden): expansion plumbing of `select!`, as above.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __gpm_select_emit {
@@ -179,6 +235,7 @@ macro_rules! __gpm_select_emit {
 }
 
 /// One arm object from its scrutinee element.
+// doc(hidden): expansion plumbing of `select!`, as above.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __gpm_select_arm {

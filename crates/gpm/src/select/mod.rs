@@ -21,13 +21,14 @@
 //! the select runs (Go's rule), and dropped if another arm wins.
 
 mod arms;
+mod dyn_ops;
 mod dynamic;
+mod error;
 mod macros;
 
 pub use arms::{RecvArm, SendArm};
-pub use dynamic::{
-    ReadyTimeoutError, Select, SelectTimeoutError, SelectedOperation, TryReadyError, TrySelectError,
-};
+pub use dynamic::{Select, SelectedOperation};
+pub use error::{ReadyTimeoutError, SelectTimeoutError, TryReadyError, TrySelectError};
 
 use crate::shim::{WaitReason, park_deadline, preempt_point, random_below};
 use crate::waiter::{Outcome, Waiter};
@@ -35,9 +36,12 @@ use arms::ArmImpl;
 use std::time::{Duration, Instant};
 
 /// The most arms one `select!` may have (a dynamic [`Select`] has no limit).
+// doc(hidden): the limit is stated in `select!`'s docs; the constant is the macro's.
+#[doc(hidden)]
 pub const MAX_ARMS: usize = 32;
 
 /// How long a select may wait (built by the `select!` macro).
+// doc(hidden): called by the `select!` expansion only; users have `select!` and `Select`.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
 pub enum Wait {
@@ -52,6 +56,7 @@ pub enum Wait {
 }
 
 /// One `select!` arm, type-erased (built by the `select!` macro).
+// doc(hidden): called by the `select!` expansion only; users have `select!` and `Select`.
 #[doc(hidden)]
 pub struct Op<'a> {
     arm: &'a mut (dyn ArmImpl + 'a),
@@ -60,6 +65,7 @@ pub struct Op<'a> {
 /// Runs a select over `ops`: returns the index of the completed arm (its result is in the
 /// arm), or `None` when `wait` allowed giving up (`default`) and nothing was ready.
 /// `biased`: poll in the arms' order (`select_biased!`), not a random one.
+// doc(hidden): called by the `select!` expansion only; users have `select!` and `Select`.
 #[doc(hidden)]
 #[track_caller]
 pub fn run(ops: &mut [Op<'_>], wait: Wait, biased: bool) -> Option<usize> {
