@@ -5,8 +5,7 @@
 //! # Quick example: an echo server
 //! ```
 //! use std::io::{Read, Write};
-//! // SAFETY: these goroutines hold no thread-local and no thread-bound value across a park.
-//! let rt = unsafe { gpm::Runtime::builder().procs(2).build() }?;
+//! let rt = gpm::Runtime::single_thread()?;
 //! rt.block_on(|| -> std::io::Result<()> {
 //!     let listener = gpm::net::TcpListener::bind("127.0.0.1:0")?;
 //!     let addr = listener.local_addr()?;
@@ -37,9 +36,9 @@
 //!
 //! # What blocks, and how
 //! Every socket is in non-blocking mode. A call tries its syscall; when the kernel says
-//! `WouldBlock`, the caller waits on the socket's [`PollFd`]:
-//! - a goroutine parks, and the scheduler readies it when epoll reports the socket ready
-//!   (the thread goes on running other goroutines);
+//! `WouldBlock`, the caller waits for the socket to be ready:
+//! - a goroutine parks, and the runtime wakes it when the socket is ready (its thread
+//!   goes on running other goroutines meanwhile);
 //! - a plain thread (or a goroutine of another runtime than the one the socket first
 //!   waited on) blocks in `poll(2)`. So every call works everywhere.
 //!
@@ -60,52 +59,19 @@
 //! returns `Ok(0)` or an error) or set a deadline in the past.
 //!
 //! Files are not sockets: epoll cannot wait for them, so file I/O stays `std::fs`, called
-//! inside [`blocking`](crate::blocking) from a goroutine so the scheduler can hand the P
-//! to another thread while it waits.
+//! inside [`blocking`](crate::blocking) from a goroutine, so that the runtime's other
+//! goroutines keep running while it waits.
 //!
 //! # Readiness of any fd
-//! [`PollFd`] and [`Interest`] are the netpoller's own handle, for an fd of any kind
-//! epoll accepts (a pipe, an eventfd, a socket from another library): put the fd in
-//! non-blocking mode, retry the syscall, and on `WouldBlock` wait. Drop the `PollFd`
-//! before closing the fd (declare it first in a struct).
-//! ```
-//! use gpm::net::{Interest, PollFd};
-//! use std::io::{Read, Write};
-//! use std::os::fd::AsRawFd;
-//! use std::os::unix::net::UnixStream;
-//!
-//! struct Conn {
-//!     pfd: PollFd, // dropped first
-//!     sock: UnixStream,
-//! }
-//! let (a, mut b) = UnixStream::pair()?;
-//! a.set_nonblocking(true)?;
-//! let conn = Conn { pfd: PollFd::new(a.as_raw_fd()), sock: a };
-//! // SAFETY: no goroutine here holds a thread-local across a park.
-//! let rt = unsafe { gpm::Runtime::builder().procs(2).build() }?;
-//! let n = rt.block_on(move || {
-//!     let writer = gpm::go(move || b.write_all(b"ready").unwrap());
-//!     let mut buf = [0u8; 8];
-//!     let n = loop {
-//!         match (&conn.sock).read(&mut buf) {
-//!             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-//!                 conn.pfd.wait(Interest::Read).unwrap()
-//!             }
-//!             r => break r.unwrap(),
-//!         }
-//!     };
-//!     writer.join().unwrap();
-//!     n
-//! });
-//! assert!(n > 0);
-//! # Ok::<(), std::io::Error>(())
-//! ```
-//!
-//! # Layout
-//! `fd.rs` (`NetFd`: the try / lock / wait loop, timeouts and deadlines), `socket.rs`
-//! (setup on socket2: resolution, backlog, accept4, connect, peek), then one file per
-//! type: `tcp_listener.rs`, `tcp_stream.rs`, `udp.rs`, `unix_listener.rs`,
-//! `unix_stream.rs`, `unix_datagram.rs`.
+//! [`PollFd`] and [`Interest`] are the runtime's own readiness handle, for an fd of any
+//! kind epoll accepts (a pipe, an eventfd, a socket from another library): put the fd in
+//! non-blocking mode, retry the syscall, and on `WouldBlock` wait (see [`PollFd`]'s
+//! example).
+
+// Layout: `fd.rs` (`NetFd`: the try / lock / wait loop, timeouts and deadlines), `socket.rs`
+// (setup on socket2: resolution, backlog, accept4, connect, peek), then one file per type:
+// `tcp_listener.rs`, `tcp_stream.rs`, `udp.rs`, `unix_listener.rs`, `unix_stream.rs`,
+// `unix_datagram.rs`.
 
 mod fd;
 mod socket;
@@ -123,6 +89,53 @@ pub use unix_datagram::UnixDatagram;
 pub use unix_listener::{UnixIncoming, UnixListener};
 pub use unix_stream::UnixStream;
 
-/// The netpoller's readiness handle for any fd, and the direction to wait for (see the
-/// module docs, "Readiness of any fd").
-pub use gpm_sched::{Interest, PollFd};
+/// Waits for any fd to be ready, as the socket types do: put the fd in non-blocking mode,
+/// retry the syscall, and on `WouldBlock` call [`wait`](PollFd::wait). Drop the `PollFd`
+/// before closing the fd (declare it first in a struct).
+///
+/// ```
+/// use gpm::net::{Interest, PollFd};
+/// use std::io::{Read, Write};
+/// use std::os::fd::AsRawFd;
+/// use std::os::unix::net::UnixStream;
+///
+/// struct Conn {
+///     pfd: PollFd, // dropped first
+///     sock: UnixStream,
+/// }
+/// let (a, mut b) = UnixStream::pair()?;
+/// a.set_nonblocking(true)?;
+/// let conn = Conn { pfd: PollFd::new(a.as_raw_fd()), sock: a };
+/// let rt = gpm::Runtime::single_thread()?;
+/// let n = rt.block_on(move || {
+///     let writer = gpm::go(move || b.write_all(b"ready").unwrap());
+///     let mut buf = [0u8; 8];
+///     let n = loop {
+///         match (&conn.sock).read(&mut buf) {
+///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+///                 conn.pfd.wait(Interest::Read).unwrap() // parks until readable
+///             }
+///             r => break r.unwrap(),
+///         }
+///     };
+///     writer.join().unwrap();
+///     n
+/// });
+/// assert!(n > 0);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub use gpm_sched::PollFd;
+
+/// The direction a [`PollFd`] waits for: readable or writable.
+///
+/// ```
+/// use gpm::net::{Interest, PollFd};
+/// use std::os::fd::AsRawFd;
+/// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+/// a.set_nonblocking(true)?;
+/// let pfd = PollFd::new(a.as_raw_fd());
+/// pfd.wait(Interest::Write)?; // an empty socket buffer: writable at once
+/// drop(pfd); // before `a` closes the fd
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub use gpm_sched::Interest;
