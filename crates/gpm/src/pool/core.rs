@@ -1,6 +1,6 @@
 //! `Core<J>`: what every pool flavour shares — the idle-worker queue, the counters, the
 //! waits — generic over the job a worker runs (`Task` for `Pool`, the argument for
-//! `PoolWithFunc`). The protocol and the races it prevents are in `mod.rs`; the worker's
+//! `PoolWithFunc`). The protocol and the races it prevents are in `README.md`; the worker's
 //! side of it is `worker.rs`.
 
 use super::error::PoolError;
@@ -46,7 +46,7 @@ pub(crate) fn is_panic_message(payload: &(dyn Any + Send)) -> bool {
     payload.is::<&'static str>() || payload.is::<String>()
 }
 
-/// The queue length on the submitter's P at which `submit` yields first (module docs,
+/// The queue length on the submitter's P at which `submit` yields first (`README.md`,
 /// "Pacing"): an eighth of the local ring, so a handed worker waits behind a few dozen
 /// others at most, and a submitter that keeps up pays nothing.
 const PACE_BACKLOG: usize = 32;
@@ -160,7 +160,7 @@ impl<J: Send + 'static> Core<J> {
     }
 
     /// Hands `job` to an idle worker, or starts one under the capacity, or waits as `wait`
-    /// allows (module docs of `mod.rs`: "submit"). A refused job comes back with the error.
+    /// allows (`README.md`: "submit"). A refused job comes back with the error.
     pub(crate) fn submit(self: &Arc<Self>, job: J, wait: Wait<'_>) -> Result<(), (PoolError, J)> {
         // Acquire; pairs with the Release in `release`: a cheap early answer only, the
         // check that counts is under the lock.
@@ -172,7 +172,7 @@ impl<J: Send + 'static> Core<J> {
         {
             return Err((PoolError::Cancelled, job));
         }
-        // Pacing (module docs): let the goroutines this P already has queued run first.
+        // Pacing (`README.md`): let the goroutines this P already has queued run first.
         if gpm_sched::work_waiting(PACE_BACKLOG) {
             crate::yield_now();
         }
@@ -275,7 +275,7 @@ impl<J: Send + 'static> Core<J> {
     }
 
     /// Runs one job on a worker; a panic goes to the handler, and the worker goes on —
-    /// unless its payload is not a panic message (module docs: "Panics"), which unwinds
+    /// unless its payload is not a panic message (`README.md`: "Panics"), which unwinds
     /// on after the report and takes the worker with it.
     pub(crate) fn run_job(&self, job: J) {
         let outcome = catch_unwind(AssertUnwindSafe(|| (self.run)(job)));

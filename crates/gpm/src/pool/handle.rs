@@ -7,7 +7,24 @@ use super::core::is_panic_message;
 use crate::chan::Receiver;
 use std::fmt;
 
-/// The payload `join` returns for a task dropped before it finished.
+/// The payload [`JoinHandle::join`] returns for a task dropped before it finished: its
+/// worker's runtime was dropped (which cancels the worker), or the task unwound with a
+/// payload that is not a panic message.
+///
+/// ```
+/// let rt = gpm::Runtime::single_thread()?;
+/// let handle = rt.block_on(|| {
+///     let pool = gpm::pool::Pool::new(1).unwrap();
+///     pool.spawn(|| loop {
+///         gpm::sleep(std::time::Duration::from_millis(1)); // never finishes
+///     })
+///     .unwrap()
+/// });
+/// drop(rt); // cancels the worker, and the task with it
+/// let payload = handle.join().unwrap_err();
+/// assert_eq!(payload.downcast_ref::<&str>(), Some(&gpm::pool::TASK_DROPPED));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub const TASK_DROPPED: &str =
     "gpm::pool: the task was dropped before it finished (the runtime of its worker was dropped)";
 

@@ -1,6 +1,6 @@
 //! A pool's life beyond single tasks: the purge goroutine (idle workers expire), `tune`,
 //! `release`, `release_timeout` and `reboot` — the second half of `Core`'s methods
-//! (`core.rs` has the per-task half). The races they prevent are listed in `mod.rs`.
+//! (`core.rs` has the per-task half). The races they prevent are listed in `README.md`.
 
 use super::core::{Core, Idle};
 use super::error::PoolError;

@@ -11,6 +11,19 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 /// How a [`MultiPool`] picks the pool for a task.
+///
+/// ```
+/// # gpm::init_single_thread();
+/// use gpm::pool::{LoadBalancing, MultiPool};
+/// let multi = MultiPool::new(2, 1, LoadBalancing::RoundRobin)?;
+/// let (tx, rx) = gpm::chan::bounded::<()>(0);
+/// multi.submit(move || drop(rx.recv()))?; // holds the first pool's only worker
+/// multi.submit(|| ())?; // round robin: the second pool
+/// drop(tx);
+/// multi.wait();
+/// assert_eq!(multi.pools().iter().filter(|p| p.running() == 1).count(), 2);
+/// # Ok::<(), gpm::pool::PoolError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoadBalancing {
     /// Each pool in turn. A pool that is full on a non-waiting submit hands over to

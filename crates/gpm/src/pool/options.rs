@@ -10,10 +10,44 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What a pool calls with the payload of a task that panicked.
+/// What a pool calls with the payload of a task that panicked, as
+/// [`Options::panic_handler`] stores it: one handler can be shared by several pools.
+///
+/// ```
+/// # gpm::init_single_thread();
+/// use gpm::pool::{PanicHandler, Pool};
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// let (tx, rx) = gpm::chan::unbounded();
+/// let handler: PanicHandler = Arc::new(move |payload| {
+///     tx.send(payload.downcast_ref::<&str>().copied()).unwrap();
+/// });
+/// let pools = (0..2)
+///     .map(|_| {
+///         let h = handler.clone();
+///         Pool::builder().panic_handler(move |p| h(p)).build()
+///     })
+///     .collect::<Result<Vec<_>, _>>()?;
+/// for pool in &pools {
+///     pool.submit(|| panic!("boom"))?;
+/// }
+/// for _ in &pools {
+///     assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(Some("boom")));
+/// }
+/// # Ok::<(), gpm::pool::PoolError>(())
+/// ```
 pub type PanicHandler = Arc<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
 
 /// The default [`expiry`](Options::expiry): one second, as ants.
+///
+/// ```
+/// # gpm::init_single_thread();
+/// use gpm::pool::{DEFAULT_EXPIRY, Pool};
+/// assert_eq!(DEFAULT_EXPIRY, std::time::Duration::from_secs(1));
+/// let pool = Pool::builder().expiry(DEFAULT_EXPIRY * 10).build()?; // idle workers live longer
+/// # drop(pool);
+/// # Ok::<(), gpm::pool::PoolError>(())
+/// ```
 pub const DEFAULT_EXPIRY: Duration = Duration::from_secs(1);
 
 /// A pool's settings, and its builder: `Pool::builder().capacity(1000).build()`.
@@ -152,20 +186,21 @@ impl Options {
     /// has already printed the message, as for any thread. A task of `spawn` hands its
     /// panic to its `JoinHandle` instead. An unwind whose payload is not a panic message
     /// reaches the handler as [`FOREIGN_UNWIND`](super::FOREIGN_UNWIND) (see the
-    /// [module docs](super), "Panics").
+    /// [module docs](super), "Panics"). The handler runs after the task is counted
+    /// finished, so [`Pool::wait`] may return before it has run: to see its effect, wait
+    /// for the handler itself, as here.
     ///
     /// ```
     /// # gpm::init_single_thread();
-    /// use std::sync::atomic::{AtomicUsize, Ordering};
-    /// use std::sync::Arc;
-    /// let caught = Arc::new(AtomicUsize::new(0));
-    /// let c = caught.clone();
+    /// use std::time::Duration;
+    /// let (tx, rx) = gpm::chan::unbounded();
     /// let pool = gpm::pool::Pool::builder()
-    ///     .panic_handler(move |_payload| { c.fetch_add(1, Ordering::Relaxed); })
+    ///     .panic_handler(move |payload| {
+    ///         tx.send(payload.downcast_ref::<&str>().copied()).unwrap();
+    ///     })
     ///     .build()?;
     /// pool.submit(|| panic!("boom"))?;
-    /// pool.wait();
-    /// assert_eq!(caught.load(Ordering::Relaxed), 1);
+    /// assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(Some("boom")));
     /// # Ok::<(), gpm::pool::PoolError>(())
     /// ```
     pub fn panic_handler(

@@ -10,7 +10,29 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A job of a [`Pool`]: a boxed closure.
+/// A job of a [`Pool`]: a boxed closure. [`Pool::submit`] takes any closure; a `Task` is
+/// for code that stores jobs before submitting them.
+///
+/// ```
+/// # gpm::init_single_thread();
+/// use gpm::pool::{Pool, Task};
+/// let (tx, rx) = gpm::chan::unbounded();
+/// let jobs: Vec<Task> = (0..3)
+///     .map(|i| {
+///         let tx = tx.clone();
+///         Box::new(move || tx.send(i).unwrap()) as Task
+///     })
+///     .collect();
+/// let pool = Pool::new(2)?;
+/// for job in jobs {
+///     pool.submit(job)?;
+/// }
+/// pool.wait();
+/// let mut got: Vec<_> = rx.try_iter().collect();
+/// got.sort();
+/// assert_eq!(got, [0, 1, 2]);
+/// # Ok::<(), gpm::pool::PoolError>(())
+/// ```
 pub type Task = Box<dyn FnOnce() + Send + 'static>;
 
 /// A goroutine pool: at most [`cap`](Pool::cap) worker goroutines run the submitted
@@ -19,7 +41,7 @@ pub type Task = Box<dyn FnOnce() + Send + 'static>;
 /// [`release`](Pool::release)s it.
 ///
 /// ```
-/// # gpm::init_single_thread();
+/// gpm::init_single_thread(); // from a plain thread, workers run on the default runtime
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicU64, Ordering};
 /// let pool = gpm::pool::Pool::new(10)?;
