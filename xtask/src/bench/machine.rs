@@ -35,6 +35,32 @@ pub fn loadavg() -> Option<f64> {
     read("/proc/loadavg").split_whitespace().next()?.parse().ok()
 }
 
+/// The commit the tree is at and whether it differs from it: `abc123… (clean)` or
+/// `abc123… (dirty: 2 paths differ: a.rs, b.rs)`, from `git rev-parse HEAD` and
+/// `git status --porcelain` in the workspace root.
+pub fn commit(env: &Env) -> String {
+    let git = |args: &[&str]| output_of(Command::new("git").args(args).current_dir(&env.root));
+    let Some(head) = git(&["rev-parse", "HEAD"]) else {
+        return "unknown (not a git checkout, or no git)".into();
+    };
+    let status = git(&["status", "--porcelain"]).unwrap_or_default();
+    format!("{} ({})", head.trim(), dirtiness(&status))
+}
+
+/// `clean`, or `dirty: N paths differ: …` (the first three) from `git status --porcelain`.
+pub fn dirtiness(porcelain: &str) -> String {
+    let paths: Vec<&str> =
+        porcelain.lines().filter(|l| l.len() > 3).map(|l| l[3..].trim()).collect();
+    match paths.len() {
+        0 => "clean".into(),
+        n => {
+            let more = if n > 3 { ", …" } else { "" };
+            let (s, verb) = if n == 1 { ("", "differs") } else { ("s", "differ") };
+            format!("dirty: {n} path{s} {verb}: {}{more}", paths[..n.min(3)].join(", "))
+        }
+    }
+}
+
 /// The Markdown header of `report.md`. `load` is the 1-minute load average at the start and
 /// the end of the runs.
 pub fn header(
@@ -56,6 +82,7 @@ pub fn header(
         date.trim(),
         took.as_secs_f64()
     );
+    let _ = writeln!(h, "Commit: {}.  ", commit(env));
     let mode = if opts.quick {
         "quick: a tenth of the full run's n for most rows (the n column), 1 s of network load"
     } else {
@@ -78,6 +105,20 @@ pub fn header(
         read("/proc/sys/kernel/osrelease").trim(),
         read("/proc/sys/vm/max_map_count").trim()
     );
+    let procs: Vec<String> = opts.procs.iter().map(usize::to_string).collect();
+    let why = if opts.procs_default {
+        format!("the default: 1, 2 and the CPU count ({cpus}); pass `--procs 1,2,4,8` for more")
+    } else {
+        "from `--procs`".into()
+    };
+    let over = match opts.procs.iter().filter(|&&p| p > cpus).count() {
+        0 => String::new(),
+        _ => format!(
+            "; counts above {cpus} **oversubscribe** the CPUs: more workers than CPUs, so \
+             they measure the runtime under contention for CPUs, not parallel speed-up"
+        ),
+    };
+    let _ = writeln!(h, "Procs: {} ({why}){over}.  ", procs.join(", "));
     if let (Some(start), Some(end)) = load {
         // Only the start says whether something else was running: the suite's own
         // OS-thread cells start 10,000-20,000 threads, which the end figure still counts.
@@ -122,4 +163,17 @@ pub fn header(
          benches/README.md."
     );
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dirtiness;
+
+    #[test]
+    fn porcelain_says_clean_or_which_paths_differ() {
+        assert_eq!(dirtiness(""), "clean");
+        assert_eq!(dirtiness(" M README.md\n"), "dirty: 1 path differs: README.md");
+        let many = " M a.rs\nM  b.rs\n?? c.rs\n D d.rs\n";
+        assert_eq!(dirtiness(many), "dirty: 4 paths differ: a.rs, b.rs, c.rs, …");
+    }
 }

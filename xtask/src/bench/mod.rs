@@ -11,7 +11,10 @@ mod plan;
 pub mod pool;
 mod report;
 mod runner;
+mod stats;
 mod svg;
+mod svg_procs;
+mod usage;
 mod wrk;
 
 use crate::Env;
@@ -52,7 +55,7 @@ pub fn main(env: &Env, args: &[String]) -> Result<(), String> {
     let mut versions = BTreeMap::new();
     let programs = prepare(env, &opts, &mut absent, &mut versions)?;
     let load_start = machine::loadavg();
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let cpus = options::cpus();
     if let Some(load) = load_start.filter(|l| *l > cpus as f64) {
         eprintln!(
             "bench: load average {load:.1} on {cpus} CPUs: other work is running, expect noise"
@@ -63,30 +66,51 @@ pub fn main(env: &Env, args: &[String]) -> Result<(), String> {
     let rows: Vec<&'static str> = opts.workloads.iter().flat_map(|w| plan::rows_of(w)).collect();
     let cells = report::cells(&records, &rows);
     let baseline = pick_baseline(&opts, &cells);
-    let table = report::markdown(&cells, &rows, &opts.procs, &opts.systems, baseline, &absent);
+    let table =
+        report::markdown(&cells, &rows, &opts.procs, &opts.systems, baseline, &absent, cpus);
+    let costs = report::resources(&cells, &rows, &opts.procs, cpus);
     let header = machine::header(env, &opts, args, baseline, &versions, started.elapsed(), load);
-    println!("{table}");
+    println!("{table}{costs}");
     let out = env.out_dir();
-    let title = format!("gpm macro benchmarks: {} / peer", baseline.name());
-    let chart = svg::chart(&cells, &rows, &opts.procs, &opts.systems, baseline, &title);
+    let commit = machine::commit(env);
+    let title = format!("gpm macro benchmarks: {} / peer ({})", baseline.name(), short(&commit));
+    let chart = svg::chart(&cells, &rows, &opts.procs, &opts.systems, baseline, &title, cpus);
+    let scaling = svg_procs::chart(&cells, &rows, &opts.procs, &opts.systems, cpus, &commit);
     let micro = micro_tables(env, &opts);
     if !micro.is_empty() {
         println!("{micro}");
     }
     let files = [
-        ("report.md", format!("{header}{table}\n![ratios](ratios.svg)\n{micro}")),
+        (
+            "report.md",
+            format!(
+                "{header}{table}\n![ratios](ratios.svg)\n\n![each workload over procs](procs.svg)\n\
+                 {costs}{micro}"
+            ),
+        ),
         ("results.csv", report::csv(&records)),
         ("ratios.svg", chart),
+        ("procs.svg", scaling),
     ];
     for (name, text) in files {
         std::fs::write(out.join(name), text).map_err(|e| format!("{name}: {e}"))?;
     }
     eprintln!(
-        "bench: done in {:.0} s; wrote {}/{{report.md,results.csv,ratios.svg}}",
+        "bench: done in {:.0} s; wrote {}/{{report.md,results.csv,ratios.svg,procs.svg}}",
         started.elapsed().as_secs_f64(),
         out.display()
     );
     Ok(())
+}
+
+/// The commit as a chart shows it: 10 hex digits, and `dirty` when the tree was.
+fn short(commit: &str) -> String {
+    let hash: String = commit.chars().take(10).collect();
+    if commit.contains("dirty") {
+        format!("commit {hash}, dirty tree")
+    } else {
+        format!("commit {hash}")
+    }
 }
 
 /// The criterion tables of `opts.micro` (a line saying why, for a target that fails).
@@ -158,7 +182,7 @@ fn command(p: &Programs, s: System, workload: &str, procs: usize, n: u64) -> Opt
         return Some(cmd);
     }
     let exe = p.rust.as_ref()?;
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let cpus = options::cpus();
     let mut cmd = if s == System::Threads && p.taskset && procs <= cpus {
         // Threads have no procs knob: pin the process to `procs` CPUs instead.
         let mut c = Command::new("taskset");
@@ -200,22 +224,32 @@ fn run_all(opts: &Options, p: &Programs, absent: &BTreeMap<System, String>) -> V
                     }
                     let n = plan::n_for(workload, s, opts.quick);
                     let t = Instant::now();
-                    let results = if plan::is_net(workload) {
+                    let (results, usage) = if plan::is_net(workload) {
                         net::run(p, s, workload, procs, n, opts.quick, opts.timeout)
                     } else {
                         match command(p, s, workload, procs, n) {
                             Some(cmd) => runner::rows(cmd, opts.timeout, workload),
-                            None => vec![(workload, RunResult::Failed("no program".into()))],
+                            None => {
+                                (vec![(workload, RunResult::Failed("no program".into()))], None)
+                            }
                         }
                     };
                     let secs = t.elapsed().as_secs_f64();
-                    let run = Run { done, total, system: s, workload, procs, rep, n, secs };
+                    let run = Run { done, total, system: s, workload, procs, rep, n, secs, usage };
                     progress(&run, opts.reps, &results);
                     if !matches!(results[0].1, RunResult::Value { .. }) {
                         stopped.push(s);
                     }
                     for (row, result) in results {
-                        records.push(Record { system: s, workload: row, procs, n, rep, result });
+                        records.push(Record {
+                            system: s,
+                            workload: row,
+                            procs,
+                            n,
+                            rep,
+                            result,
+                            usage,
+                        });
                     }
                 }
             }
@@ -234,6 +268,7 @@ struct Run {
     rep: usize,
     n: u64,
     secs: f64,
+    usage: Option<usage::Usage>,
 }
 
 /// One progress line: the run's first row, and the others (the p99 rows) after it.
@@ -252,6 +287,13 @@ fn progress(r: &Run, reps: usize, results: &[(&'static str, RunResult)]) {
                 text(result)
             ));
         }
+    }
+    if let Some(u) = r.usage {
+        what.push_str(&format!(
+            " [cpu {:.2}×wall, rss {}]",
+            u.cpus(),
+            report::human(u.max_rss_kib as f64 * 1024.0, "B")
+        ));
     }
     eprintln!(
         "[{:>4}/{}] {:<8} {:<10} procs={} rep {}/{reps} n={:<5} {what} ({:.2} s)",

@@ -18,10 +18,11 @@
 
 use super::Programs;
 use super::plan::{self, System};
-use super::runner::{self, RunResult, drain, field, parse_result, shorten};
+use super::runner::{self, RunResult, RunRows, drain, field, parse_result, shorten};
+use super::usage::{Reaper, Usage};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -29,7 +30,8 @@ use std::time::{Duration, Instant};
 /// How long a server may take to print its `LISTEN` line.
 const LISTEN_WAIT: Duration = Duration::from_secs(10);
 
-/// Runs `workload` against `system`'s server: one result per row of `plan::rows_of`.
+/// Runs `workload` against `system`'s server: one result per row of `plan::rows_of`, and
+/// what the server process cost (from its start to its exit or kill).
 pub fn run(
     p: &Programs,
     system: System,
@@ -38,20 +40,33 @@ pub fn run(
     n: u64,
     quick: bool,
     limit: Duration,
-) -> Vec<(&'static str, RunResult)> {
+) -> RunRows {
     let rows = plan::rows_of(workload);
-    let results = match measure(p, system, workload, procs, n, quick, limit) {
+    let cmd = match server_command(p, system, workload, procs, n) {
+        Some(cmd) => cmd,
+        None => {
+            return (
+                rows.into_iter().map(|r| (r, RunResult::Failed("no program".into()))).collect(),
+                None,
+            );
+        }
+    };
+    let mut server = match Server::start(cmd, limit) {
+        Ok(server) => server,
+        Err(failed) => return (rows.into_iter().map(|r| (r, failed.clone())).collect(), None),
+    };
+    let results = match measure(p, &mut server, workload, n, quick, limit) {
         Ok(results) => results,
         Err(failed) => vec![failed; rows.len()],
     };
-    rows.into_iter().zip(results).collect()
+    let usage = server.stop();
+    (rows.into_iter().zip(results).collect(), usage)
 }
 
 fn measure(
     p: &Programs,
-    system: System,
+    server: &mut Server,
     workload: &str,
-    procs: usize,
     n: u64,
     quick: bool,
     limit: Duration,
@@ -65,8 +80,6 @@ fn measure(
         (Ok(wrk), true) => Some(wrk.as_path()),
         _ => None,
     };
-    let cmd = server_command(p, system, workload, procs, n).ok_or_else(|| failed("no program"))?;
-    let mut server = Server::start(cmd, limit)?;
     let port = server.wait_listen((Instant::now() + LISTEN_WAIT).min(deadline))?.to_string();
     let secs = plan::net_secs(quick).to_string();
     let cpu = client_cpu(p);
@@ -74,17 +87,18 @@ fn measure(
     if workload == "idle_conn" {
         let hold = limit.as_secs().to_string();
         let cmd = pinned(cpu.as_deref(), client, &["idle", &port, &n.to_string(), &hold]);
-        return idle(&mut server, cmd, deadline, limit).map(|r| vec![r]);
+        return idle(server, cmd, deadline, limit).map(|r| vec![r]);
     }
     if let Some(wrk) = wrk {
         let check = pinned(cpu.as_deref(), client, &["http_check", &port]);
-        let line = runner::result_lines(check, left())?.swap_remove(0);
+        let line = runner::result_lines(check, left())?.0.swap_remove(0);
         if let RunResult::Failed(why) = parse_result(&line) {
             return Err(failed(&format!("reply check before wrk: {why}")));
         }
         let (conns, dur, url) = (format!("-c{n}"), format!("-d{secs}s"), url(&port));
         let args = ["-t1", &conns, &dur, "--latency", "--timeout", "2s", &url];
-        let (status, out, err) = runner::capture(pinned(cpu.as_deref(), wrk, &args), left())?;
+        let runner::Output { status, stdout: out, stderr: err, .. } =
+            runner::capture(pinned(cpu.as_deref(), wrk, &args), left())?;
         let last = err.lines().last().unwrap_or("").trim();
         if !status.success() {
             return Err(failed(&format!("wrk {status}: {}", shorten(last, 160))));
@@ -94,7 +108,7 @@ fn measure(
         return Ok(vec![value(r.req_per_sec, "req/s"), value(r.p99_ns, "ns")]);
     }
     let cmd = pinned(cpu.as_deref(), client, &["echo", &port, &n.to_string(), &secs]);
-    let lines = runner::result_lines(cmd, left())?;
+    let (lines, _) = runner::result_lines(cmd, left())?;
     let metric = |m: &str| {
         let line = lines.iter().find(|l| field(l, "metric") == Some(m));
         line.map_or_else(|| failed(&format!("netclient printed no {m} line")), |l| parse_result(l))
@@ -180,7 +194,7 @@ fn server_command(
 
 /// A child process that is killed when dropped (by its handle: only our own child).
 struct Proc {
-    child: Child,
+    child: Reaper,
     stdout: Option<JoinHandle<String>>,
     stderr: Option<JoinHandle<String>>,
 }
@@ -188,16 +202,18 @@ struct Proc {
 impl Proc {
     fn spawn(mut cmd: Command) -> Result<Proc, RunResult> {
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(|e| RunResult::Failed(format!("cannot start: {e}")))?;
-        let stdout = Some(drain(&mut child, true));
-        let stderr = Some(drain(&mut child, false));
+        let started = Instant::now();
+        let child = cmd.spawn().map_err(|e| RunResult::Failed(format!("cannot start: {e}")))?;
+        let mut child = Reaper::new(child, started);
+        let stdout = Some(drain(child.child_mut(), true));
+        let stderr = Some(drain(child.child_mut(), false));
         Ok(Proc { child, stdout, stderr })
     }
 
     /// Why the process failed, once it has exited unsuccessfully; `None` while it runs or
     /// after a clean exit.
     fn failure(&mut self) -> Option<String> {
-        let status = self.child.try_wait().ok()??;
+        let (status, _) = self.child.wait(false).ok()??;
         if status.success() {
             return None;
         }
@@ -206,13 +222,6 @@ impl Proc {
         let error = out.lines().find_map(|l| l.split_once(" error=")).map(|(_, e)| e.to_string());
         let last = err.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_string);
         Some(format!("{status}: {}", error.or(last).unwrap_or_else(|| "no output".into())))
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -228,10 +237,12 @@ impl Server {
     fn start(mut cmd: Command, limit: Duration) -> Result<Server, RunResult> {
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         cmd.env("RUST_BACKTRACE", "0");
-        let mut child =
+        let started = Instant::now();
+        let child =
             cmd.spawn().map_err(|e| RunResult::Failed(format!("cannot start server: {e}")))?;
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let stderr = Some(drain(&mut child, false));
+        let mut child = Reaper::new(child, started);
+        let stdout = child.child_mut().stdout.take().expect("stdout is piped");
+        let stderr = Some(drain(child.child_mut(), false));
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -241,6 +252,11 @@ impl Server {
             }
         });
         Ok(Server { proc: Proc { child, stdout: None, stderr }, lines, limit })
+    }
+
+    /// Kills the server unless it has exited, reaps it, and returns what it cost.
+    fn stop(&mut self) -> Option<Usage> {
+        self.proc.child.kill().map(|(_, usage)| usage)
     }
 
     /// The port of the `LISTEN port=` line, waiting until `until`.
@@ -271,7 +287,10 @@ impl Server {
 
     /// The failure of a server whose stdout closed: its exit status and last stderr line.
     fn exit_failure(&mut self) -> RunResult {
-        let status = self.proc.child.wait().map_or("?".to_string(), |s| s.to_string());
+        let status = match self.proc.child.wait(true) {
+            Ok(Some((status, _))) => status.to_string(),
+            _ => "?".to_string(),
+        };
         let err = self.proc.stderr.take().map(|h| h.join().unwrap_or_default());
         let err = err.unwrap_or_default();
         let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");

@@ -12,7 +12,9 @@ usage: cargo xtask bench [options]            the macro suite: gpm vs Go, tokio,
 options:
   --quick              smaller n (see the table), 1 s of network load, 3 repetitions
   --reps N             repetitions per cell (default 5, quick 3)
-  --procs 1,2          procs values (default 1,2): GOMAXPROCS / worker threads / Ps
+  --procs 1,2,4,8      procs values, any list from 1 to 256 (default: 1, 2 and the CPU
+                       count): GOMAXPROCS / worker threads / Ps; counts above the CPU count
+                       run oversubscribed, and the report says so
   --only W1,W2         only these workloads (spawn_join pingpong skynet yield ring fanin
                        idle_mem timers echo_1 echo_100 echo_1k http http_nethttp idle_conn;
                        `net` = the six network ones; alias --workloads)
@@ -25,7 +27,8 @@ options:
                        measurement per function)
 
 output: a progress line per run on stderr, the Markdown table on stdout, and in
-<target>/bench/: report.md, results.csv (every run), ratios.svg (the chart).";
+<target>/bench/: report.md, results.csv (every run: the figure, wall and CPU time, peak
+RSS), ratios.svg (the ratios with their spread), procs.svg (each workload over procs).";
 
 /// The criterion targets a full run appends: the queue against crossbeam-deque, the
 /// scheduler's own figures (spawn+join, yield, hand-off, switch floor), the channels
@@ -39,8 +42,10 @@ pub struct Options {
     pub quick: bool,
     /// Repetitions per cell.
     pub reps: usize,
-    /// The procs values, in order.
+    /// The procs values, ascending, without repeats.
     pub procs: Vec<usize>,
+    /// Whether `procs` is the default (1, 2 and the CPU count) rather than `--procs`.
+    pub procs_default: bool,
     /// The workloads to run, in row order.
     pub workloads: Vec<&'static str>,
     /// The systems to run, in column order.
@@ -60,7 +65,8 @@ impl Options {
         let mut o = Options {
             quick,
             reps: if quick { 3 } else { 5 },
-            procs: vec![1, 2],
+            procs: default_procs(cpus()),
+            procs_default: true,
             workloads: WORKLOADS.to_vec(),
             systems: System::ALL.to_vec(),
             timeout: Duration::from_secs(if quick { 30 } else { 60 }),
@@ -88,7 +94,8 @@ impl Options {
             match flag {
                 "--reps" => o.reps = parse_num(&value()?, flag)?.max(1),
                 "--procs" => {
-                    o.procs = list(&value()?, |s| parse_num(s, flag).ok().filter(|&p| p > 0))?
+                    o.procs = parse_procs(&value()?)?;
+                    o.procs_default = false;
                 }
                 "--only" | "--workloads" => {
                     let net = NET_WORKLOADS.join(",");
@@ -122,6 +129,46 @@ impl Options {
     }
 }
 
+/// The CPUs this process may run on.
+pub fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// The default procs values: 1, 2 and the CPU count (1 and 2 on a machine of 1 or 2 CPUs),
+/// so one run shows a single worker, two, and the whole machine without oversubscribing it
+/// beyond 2.
+pub fn default_procs(cpus: usize) -> Vec<usize> {
+    let mut procs = vec![1, 2, cpus.max(1)];
+    procs.sort_unstable();
+    procs.dedup();
+    procs
+}
+
+/// The largest procs value: gpm's limit on Ps (Go's GOMAXPROCS has none this low, but the
+/// columns must run the same counts).
+pub const MAX_PROCS: usize = 256;
+
+/// Parses `--procs`: a comma-separated list of counts from 1 to [`MAX_PROCS`], returned
+/// ascending without repeats.
+pub fn parse_procs(s: &str) -> Result<Vec<usize>, String> {
+    let mut procs = Vec::new();
+    for item in s.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+        let p: usize = item.parse().map_err(|_| {
+            format!("--procs: `{item}` is not a count (give a list such as --procs 1,2,4)")
+        })?;
+        if !(1..=MAX_PROCS).contains(&p) {
+            return Err(format!("--procs: {p} is outside 1..={MAX_PROCS}"));
+        }
+        procs.push(p);
+    }
+    if procs.is_empty() {
+        return Err(format!("--procs: `{s}` names no count (give a list such as --procs 1,2,4)"));
+    }
+    procs.sort_unstable();
+    procs.dedup();
+    Ok(procs)
+}
+
 fn parse_num(s: &str, flag: &str) -> Result<usize, String> {
     s.parse().map_err(|_| format!("{flag}: not a number: {s}"))
 }
@@ -136,7 +183,7 @@ fn list<T>(s: &str, f: impl Fn(&str) -> Option<T>) -> Result<Vec<T>, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Options, System};
+    use super::{Options, System, default_procs, parse_procs};
 
     fn args(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()
@@ -165,5 +212,29 @@ mod tests {
         assert!(Options::parse(&args("--only echo_2")).is_err());
         let one = Options::parse(&args("--only http_nethttp")).unwrap().workloads;
         assert_eq!(one, ["http_nethttp"]);
+    }
+
+    #[test]
+    fn procs_lists_are_sorted_deduplicated_and_bounded() {
+        assert_eq!(parse_procs("1,2,4,8,16"), Ok(vec![1, 2, 4, 8, 16]));
+        assert_eq!(parse_procs("4, 1,2,4,"), Ok(vec![1, 2, 4]));
+        assert_eq!(parse_procs("256"), Ok(vec![256]));
+        let zero = parse_procs("0,1").unwrap_err();
+        assert!(zero.contains("0 is outside 1..=256"), "{zero}");
+        assert!(parse_procs("257").unwrap_err().contains("257"));
+        let word = parse_procs("1,two").unwrap_err();
+        assert!(word.contains("`two` is not a count"), "{word}");
+        assert!(parse_procs(",").unwrap_err().contains("names no count"));
+        let o = Options::parse(&args("--procs 8,1")).unwrap();
+        assert_eq!((o.procs, o.procs_default), (vec![1, 8], false));
+        assert!(Options::parse(&[]).unwrap().procs_default);
+    }
+
+    #[test]
+    fn default_procs_are_1_2_and_the_cpu_count() {
+        assert_eq!(default_procs(1), [1, 2]);
+        assert_eq!(default_procs(2), [1, 2]);
+        assert_eq!(default_procs(16), [1, 2, 16]);
+        assert_eq!(default_procs(0), [1, 2]);
     }
 }

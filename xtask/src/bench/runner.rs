@@ -1,5 +1,6 @@
 //! Running one measurement: its own process, a time limit, and the `RESULT` line parsed.
 
+use super::usage::{Reaper, Usage};
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
@@ -22,63 +23,65 @@ pub enum RunResult {
 }
 
 /// Runs `cmd` to completion or until `limit`, and reads its `RESULT` line.
-pub fn run(cmd: Command, limit: Duration) -> RunResult {
+pub fn run(cmd: Command, limit: Duration) -> (RunResult, Option<Usage>) {
     match result_lines(cmd, limit) {
-        Ok(lines) => parse_result(&lines[0]),
-        Err(failed) => failed,
+        Ok((lines, usage)) => (parse_result(&lines[0]), Some(usage)),
+        Err(failed) => (failed, None),
     }
 }
 
 /// Runs `cmd` to completion or until `limit`; every `RESULT` line it printed (without the
-/// prefix, at least one), or the failure: a timeout, or no `RESULT` line (the exit status
-/// and the last line of its stderr).
-pub fn result_lines(cmd: Command, limit: Duration) -> Result<Vec<String>, RunResult> {
-    let (status, stdout, stderr) = capture(cmd, limit)?;
+/// prefix, at least one) and what the process cost, or the failure: a timeout, or no
+/// `RESULT` line (the exit status and the last line of its stderr).
+pub fn result_lines(cmd: Command, limit: Duration) -> Result<(Vec<String>, Usage), RunResult> {
+    let out = capture(cmd, limit)?;
     let lines: Vec<String> =
-        stdout.lines().filter_map(|l| l.strip_prefix("RESULT ")).map(String::from).collect();
+        out.stdout.lines().filter_map(|l| l.strip_prefix("RESULT ")).map(String::from).collect();
     if lines.is_empty() {
-        let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
-        return Err(RunResult::Failed(format!("{status}: {}", shorten(last.trim(), 160))));
+        return Err(RunResult::Failed(no_result(&out)));
     }
-    Ok(lines)
+    Ok((lines, out.usage))
 }
 
-/// Runs `cmd` to completion or until `limit` (then kills it): its exit status, stdout and
-/// stderr, or [`RunResult::Timeout`] / [`RunResult::Failed`].
-pub fn capture(
-    mut cmd: Command,
-    limit: Duration,
-) -> Result<(ExitStatus, String, String), RunResult> {
+/// Why a run that printed no `RESULT` line failed: its exit status and last stderr line.
+fn no_result(out: &Output) -> String {
+    let last = out.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
+    format!("{}: {}", out.status, shorten(last.trim(), 160))
+}
+
+/// What a finished child left: its exit status, its output and its resource usage.
+pub struct Output {
+    /// How it exited.
+    pub status: ExitStatus,
+    /// Everything it printed on stdout.
+    pub stdout: String,
+    /// Everything it printed on stderr.
+    pub stderr: String,
+    /// Wall time, CPU time and peak RSS of that one process (see `usage.rs`).
+    pub usage: Usage,
+}
+
+/// Runs `cmd` to completion or until `limit` (then kills it): its [`Output`], or
+/// [`RunResult::Timeout`] / [`RunResult::Failed`].
+pub fn capture(mut cmd: Command, limit: Duration) -> Result<Output, RunResult> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd.env("RUST_BACKTRACE", "0");
-    let mut child = match cmd.spawn() {
+    let started = Instant::now();
+    let child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => return Err(RunResult::Failed(format!("cannot start: {e}"))),
     };
-    let stdout = drain(&mut child, true);
-    let stderr = drain(&mut child, false);
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if start.elapsed() >= limit => {
-                let _ = child.kill(); // our own child, by handle
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => thread::sleep(Duration::from_millis(5)),
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(RunResult::Failed(format!("wait failed: {e}")));
-            }
-        }
-    };
+    let mut child = Reaper::new(child, started);
+    let stdout = drain(child.child_mut(), true);
+    let stderr = drain(child.child_mut(), false);
+    let done = child.wait_for(limit);
+    drop(child); // kills and reaps it if `wait_for` failed, so the pipes close
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
-    match status {
-        Some(status) => Ok((status, stdout, stderr)),
-        None => Err(RunResult::Timeout(limit)),
+    match done {
+        Ok(Some((status, usage))) => Ok(Output { status, stdout, stderr, usage }),
+        Ok(None) => Err(RunResult::Timeout(limit)),
+        Err(e) => Err(RunResult::Failed(format!("wait4 failed: {e}"))),
     }
 }
 
@@ -131,43 +134,50 @@ pub fn shorten(s: &str, max: usize) -> String {
 
 /// As [`run`], also returning the program's stdout (for fields beyond `value`).
 pub fn run_capture(cmd: Command, limit: Duration) -> (RunResult, String) {
-    let (status, stdout, stderr) = match capture(cmd, limit) {
+    let out = match capture(cmd, limit) {
         Ok(out) => out,
         Err(failed) => return (failed, String::new()),
     };
-    let result = match stdout.lines().find_map(|l| l.strip_prefix("RESULT ")) {
+    let result = match out.stdout.lines().find_map(|l| l.strip_prefix("RESULT ")) {
         Some(line) => parse_result(line),
-        None => {
-            let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
-            RunResult::Failed(format!("{status}: {}", shorten(last.trim(), 160)))
-        }
+        None => RunResult::Failed(no_result(&out)),
     };
-    (result, stdout)
+    (result, out.stdout)
 }
 
 /// The rows one run of `workload` fills (`plan::rows_of`): its first `RESULT` line without
 /// a `metric=` field fills the workload's row, a line with `metric=m` the row
 /// `<workload>_<m>` (the `timers` lateness rows).
-pub fn rows(
-    cmd: Command,
-    limit: Duration,
-    workload: &'static str,
-) -> Vec<(&'static str, RunResult)> {
+pub fn rows(cmd: Command, limit: Duration, workload: &'static str) -> RunRows {
     let rows = super::plan::rows_of(workload);
     if rows.len() == 1 {
-        return vec![(workload, run(cmd, limit))];
+        let (result, usage) = run(cmd, limit);
+        return (vec![(workload, result)], usage);
     }
-    let lines = match result_lines(cmd, limit) {
-        Ok(lines) => lines,
-        Err(failed) => return rows.into_iter().map(|r| (r, failed.clone())).collect(),
-    };
+    match result_lines(cmd, limit) {
+        Ok((lines, usage)) => (match_rows(workload, &rows, &lines), Some(usage)),
+        Err(failed) => (rows.into_iter().map(|r| (r, failed.clone())).collect(), None),
+    }
+}
+
+/// The results of one run, one per row it fills, and what the process cost (`None` when it
+/// did not finish or is not one process).
+pub type RunRows = (Vec<(&'static str, RunResult)>, Option<Usage>);
+
+/// Each of `rows` matched with its `RESULT` line: the line without `metric=` is the
+/// workload's own row, the line with `metric=m` the row `<workload>_<m>`.
+pub fn match_rows(
+    workload: &str,
+    rows: &[&'static str],
+    lines: &[String],
+) -> Vec<(&'static str, RunResult)> {
     let row_of = |l: &str| match field(l, "metric") {
-        None => Some(workload.to_string()),
-        Some(m) => Some(format!("{workload}_{m}")),
+        None => workload.to_string(),
+        Some(m) => format!("{workload}_{m}"),
     };
-    rows.into_iter()
-        .map(|row| {
-            let line = lines.iter().find(|l| row_of(l).as_deref() == Some(row));
+    rows.iter()
+        .map(|&row| {
+            let line = lines.iter().find(|l| row_of(l) == row);
             let result = line.map_or_else(
                 || RunResult::Failed(format!("no RESULT line for {row}")),
                 |l| parse_result(l),
@@ -179,7 +189,7 @@ pub fn rows(
 
 #[cfg(test)]
 mod tests {
-    use super::{RunResult, parse_result};
+    use super::{RunResult, match_rows, parse_result};
 
     #[test]
     fn parses_result_lines() {
@@ -190,5 +200,23 @@ mod tests {
         assert_eq!(bad, RunResult::Failed("panicked: x = y".into()));
         let check = parse_result("system=go value=1 unit=ms ok=false");
         assert_eq!(check, RunResult::Failed("result check failed".into()));
+    }
+
+    #[test]
+    fn metric_lines_fill_their_rows() {
+        let lines = [
+            "system=go workload=pingpong n=10 value=80 unit=ns/op ok=true",
+            "system=go workload=pingpong metric=rtt_p99 n=10 value=900 unit=ns ok=true",
+        ]
+        .map(String::from);
+        let rows = ["pingpong", "pingpong_rtt_p50", "pingpong_rtt_p99"];
+        let got = match_rows("pingpong", &rows, &lines);
+        assert_eq!(got[0], ("pingpong", RunResult::Value { value: 80.0, unit: "ns/op".into() }));
+        let missing = RunResult::Failed("no RESULT line for pingpong_rtt_p50".into());
+        assert_eq!(got[1], ("pingpong_rtt_p50", missing));
+        assert_eq!(
+            got[2],
+            ("pingpong_rtt_p99", RunResult::Value { value: 900.0, unit: "ns".into() })
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! The chart: one horizontal bar per peer and workload, the ratio `baseline / peer` on a log2
-//! axis centred on 1×, a panel per procs value.
+//! axis centred on 1×, a panel per procs value. The bar is the ratio of the medians (the
+//! table's); a whisker across it spans the ratios of every pair of runs
+//! (`report::cost_ratio_range`), so a bar whose whisker crosses 1× is no clear win.
 //!
 //! Plain SVG written here rather than a plotting crate: the chart is a few dozen rectangles
 //! and labels, a crate (plotters and its font stack) would add more build time and
@@ -7,7 +9,7 @@
 //! diffable text file.
 
 use super::plan::System;
-use super::report::{Cells, cost_ratio, ratio_text};
+use super::report::{Cells, cost_ratio, cost_ratio_range, oversubscribed, ratio_text};
 use std::fmt::Write as _;
 
 const WIDTH: f64 = 960.0;
@@ -18,7 +20,8 @@ const PLOT_R: f64 = 900.0;
 const SPAN: f64 = 6.0;
 const BAR_H: f64 = 12.0;
 
-fn color(s: System) -> &'static str {
+/// The colour of a system, the same in both charts.
+pub fn color(s: System) -> &'static str {
     match s {
         System::Gpm => "#c0392b",
         System::Go => "#00add8",
@@ -33,11 +36,13 @@ fn x_of(r: f64) -> f64 {
     centre + r.log2().clamp(-SPAN, SPAN) / SPAN * (PLOT_R - PLOT_L) / 2.0
 }
 
-fn esc(s: &str) -> String {
+/// `s` escaped for SVG text.
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// The whole chart as an SVG document.
+/// The whole chart as an SVG document (`cpus`: the machine's, to mark oversubscribed
+/// panels).
 pub fn chart(
     cells: &Cells,
     rows: &[&str],
@@ -45,6 +50,7 @@ pub fn chart(
     systems: &[System],
     baseline: System,
     title: &str,
+    cpus: usize,
 ) -> String {
     // Peers with no figure at all (a column not built) would only add empty rows.
     let has_values = |s: System| cells.iter().any(|((_, _, x), c)| *x == s && !c.values.is_empty());
@@ -65,7 +71,7 @@ pub fn chart(
     let b = baseline.name();
     let _ = writeln!(
         svg,
-        "<text x=\"20\" y=\"44\">ratio = {b} / peer, log scale; rates (↑ rows) inverted, as time per op. Left of 1×: {b} is better.</text>"
+        "<text x=\"20\" y=\"44\">bar: median {b} / median peer, log scale; whisker: from {b}'s best run / the peer's worst to {b}'s worst / the peer's best. Rates inverted: left of 1× {b} is better.</text>"
     );
     for (i, s) in peers.iter().enumerate() {
         let x = 20.0 + i as f64 * 110.0;
@@ -78,7 +84,8 @@ pub fn chart(
     }
     for (pi, &p) in procs.iter().enumerate() {
         let top = 90.0 + pi as f64 * panel_h;
-        panel(&mut svg, cells, rows, p, &peers, baseline, top, row_h);
+        let over = oversubscribed(p, cpus);
+        panel(&mut svg, cells, rows, (p, &over), &peers, baseline, top, row_h);
     }
     svg.push_str("</svg>\n");
     svg
@@ -89,7 +96,7 @@ fn panel(
     svg: &mut String,
     cells: &Cells,
     rows: &[&str],
-    p: usize,
+    (p, over): (usize, &str),
     peers: &[System],
     baseline: System,
     top: f64,
@@ -97,7 +104,7 @@ fn panel(
 ) {
     let _ = writeln!(
         svg,
-        "<text x=\"20\" y=\"{}\" font-size=\"14\" font-weight=\"bold\">procs = {p}</text>",
+        "<text x=\"20\" y=\"{}\" font-size=\"14\" font-weight=\"bold\">procs = {p}{over}</text>",
         top + 16.0
     );
     let plot_top = top + 28.0;
@@ -132,13 +139,16 @@ fn panel(
                 Some(_) => "failed",
                 None => "no ratio",
             };
-            bar(svg, cost_ratio(cells, rows, (p, row), baseline, s).ok_or(why), s, y);
+            let r = cost_ratio(cells, rows, (p, row), baseline, s).ok_or(why);
+            let spread = cost_ratio_range(cells, rows, (p, row), baseline, s);
+            bar(svg, r, spread, s, y);
         }
     }
 }
 
-/// One bar, or a grey word saying why there is none (`failed`, `timeout`, `no ratio`).
-fn bar(svg: &mut String, r: Result<f64, &str>, s: System, y: f64) {
+/// One bar with its whisker, or a grey word saying why there is none (`failed`, `timeout`,
+/// `no ratio`).
+fn bar(svg: &mut String, r: Result<f64, &str>, spread: Option<(f64, f64)>, s: System, y: f64) {
     let one = x_of(1.0);
     let r = match r {
         Ok(r) => r,
@@ -163,7 +173,24 @@ fn bar(svg: &mut String, r: Result<f64, &str>, s: System, y: f64) {
         color(s),
         s.name()
     );
-    let (tx, anchor) = if x < one { (x - 4.0, "end") } else { (x + 4.0, "start") };
+    let mut far = x; // the label goes past the bar and its whisker
+    if let Some((lo, hi)) = spread.filter(|(lo, hi)| hi > lo) {
+        let (x0, x1, mid) = (x_of(lo), x_of(hi), y + BAR_H / 2.0);
+        far = if x < one { x0.min(x) } else { x1.max(x) };
+        let _ = writeln!(
+            svg,
+            "<path d=\"M{x0:.1} {mid:.1}H{x1:.1}M{x0:.1} {:.1}V{:.1}M{x1:.1} {:.1}V{:.1}\" \
+             stroke=\"#222\" stroke-width=\"1.2\" fill=\"none\"><title>{}: {:.3}× to {:.3}×</title></path>",
+            y + 2.0,
+            y + BAR_H - 2.0,
+            y + 2.0,
+            y + BAR_H - 2.0,
+            s.name(),
+            lo,
+            hi
+        );
+    }
+    let (tx, anchor) = if x < one { (far - 4.0, "end") } else { (far + 4.0, "start") };
     let mark = if clipped { "…" } else { "" };
     let _ = writeln!(
         svg,
@@ -181,7 +208,7 @@ mod tests {
 
     #[test]
     fn draws_a_bar_per_ratio_and_names_failures() {
-        let cell = |v: f64| Cell { n: 1, unit: "ns/op".into(), values: vec![v], failure: None };
+        let cell = |v: f64| Cell { n: 1, unit: "ns/op".into(), values: vec![v], ..Cell::default() };
         let mut cells = Cells::new();
         cells.insert((1, 0, System::Gpm), cell(50.0));
         cells.insert((1, 0, System::Go), cell(100.0));
@@ -189,11 +216,25 @@ mod tests {
         cells.insert((1, 0, System::May), failed);
         cells.insert((1, 0, System::Tokio), cell(25.0));
         let systems = [System::Gpm, System::Go, System::Tokio, System::May];
-        let svg = chart(&cells, &["ring"], &[1], &systems, System::Gpm, "t");
+        let svg = chart(&cells, &["ring"], &[1], &systems, System::Gpm, "t", 2);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
         assert!(svg.contains("<title>go: 0.500×</title>"), "{svg}");
         assert!(svg.contains("<title>tokio: 2.000×</title>"), "{svg}");
         // may has no figure at all, so it is left out of the legend and rows.
         assert!(!svg.contains("may"), "{svg}");
+        // One run per cell: no spread, so no whisker.
+        assert!(!svg.contains("<path"), "{svg}");
+    }
+
+    #[test]
+    fn a_whisker_spans_the_ratios_of_every_pair_of_runs() {
+        let runs =
+            |v: &[f64]| Cell { n: 1, unit: "ns/op".into(), values: v.to_vec(), ..Cell::default() };
+        let mut cells = Cells::new();
+        cells.insert((4, 0, System::Gpm), runs(&[40.0, 50.0, 60.0]));
+        cells.insert((4, 0, System::Go), runs(&[80.0, 100.0, 120.0]));
+        let svg = chart(&cells, &["ring"], &[4], &[System::Gpm, System::Go], System::Gpm, "t", 2);
+        assert!(svg.contains("<title>go: 0.333× to 0.750×</title>"), "{svg}");
+        assert!(svg.contains("procs = 4 (oversubscribed: 4 workers on 2 CPUs)"), "{svg}");
     }
 }
