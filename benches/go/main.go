@@ -12,6 +12,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -27,6 +28,8 @@ const (
 	timerSleep   = 10 * time.Millisecond
 	skynetFanout = 10
 	idleSettle   = 50 * time.Millisecond
+	// One pingpong round trip in every rttEvery is timed (common::RTT_EVERY in the Rust twin).
+	rttEvery = 16
 )
 
 // outcome is what one run measured; value is in the workload's unit (lower is better).
@@ -37,7 +40,8 @@ type outcome struct {
 	extra []metric // further figures, each its own RESULT line with metric=<name>
 }
 
-// metric is one further figure of a run (the timers lateness percentiles, in ns).
+// metric is one further figure of a run (the timers lateness and pingpong round-trip
+// percentiles, in ns).
 type metric struct {
 	name  string
 	value float64
@@ -53,6 +57,15 @@ func checked(value float64, ok bool, what string) outcome {
 		return outcome{value: value, ok: true}
 	}
 	return outcome{value: value, ok: false, err: "check failed: " + what}
+}
+
+// pct is the q-th percentile of sorted (ascending): the value at rank (len-1)*q/100, the
+// Rust programs' rule (common::percentile); NaN when empty.
+func pct(sorted []int64, q int) float64 {
+	if len(sorted) == 0 {
+		return math.NaN()
+	}
+	return float64(sorted[(len(sorted)-1)*q/100])
 }
 
 func triangle(n uint64) uint64 {
@@ -111,15 +124,27 @@ func pingpong(n uint64) outcome {
 			pong <- v + 1
 		}
 	}()
+	rtt := make([]int64, 0, n/rttEvery+1) // sampled round trips, ns; allocated before the loop
 	start := time.Now()
 	var v uint64
 	for i := uint64(0); i < n; i++ {
+		var t0 time.Time
+		sample := i%rttEvery == 0
+		if sample {
+			t0 = time.Now()
+		}
 		ping <- v
 		v = <-pong
+		if sample {
+			rtt = append(rtt, int64(time.Since(t0)))
+		}
 	}
 	elapsed := time.Since(start)
 	close(ping)
-	return perOp(elapsed, n, v == n, "final counter")
+	o := perOp(elapsed, n, v == n, "final counter")
+	slices.Sort(rtt)
+	o.extra = []metric{{"rtt_p50", pct(rtt, 50), "ns"}, {"rtt_p99", pct(rtt, 99), "ns"}}
+	return o
 }
 
 func skynet(c chan<- uint64, num, size uint64) {
@@ -257,9 +282,8 @@ func timers(n uint64) outcome {
 	elapsed := time.Since(start)
 	ms := float64(elapsed.Nanoseconds()) / 1e6
 	slices.Sort(late)
-	pct := func(q uint64) float64 { return float64(late[(n-1)*q/100]) }
 	o := checked(ms, n > 0 && late[0] >= 0 && elapsed >= timerSleep, "a sleep returned early")
-	o.extra = []metric{{"late_p50", pct(50), "ns"}, {"late_p99", pct(99), "ns"}}
+	o.extra = []metric{{"late_p50", pct(late, 50), "ns"}, {"late_p99", pct(late, 99), "ns"}}
 	return o
 }
 

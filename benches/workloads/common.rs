@@ -103,6 +103,17 @@ impl Outcome {
         }
     }
 
+    /// The `pingpong` workload: ns per round trip over all `n`, and the sampled round trips
+    /// ([`RttSamples`]) as their p50 and p99 in ns. Fails unless the final value is `n`.
+    pub fn pingpong(elapsed: Duration, n: u64, v: u64, rtt: RttSamples) -> Outcome {
+        let mut o = Outcome::per_op(elapsed, n, v == n, "final counter");
+        let mut ns = rtt.ns;
+        ns.sort_unstable();
+        o.extra =
+            vec![("rtt_p50", percentile(&ns, 50), "ns"), ("rtt_p99", percentile(&ns, 99), "ns")];
+        o
+    }
+
     /// The `timers` workload: wall time in milliseconds, and the tasks' lateness
     /// (`late_ns`, one per task joined, from [`timed_sleep`]) as its p50 and p99 in ns.
     /// Fails if fewer than `n` tasks were joined, or one woke early.
@@ -111,9 +122,6 @@ impl Outcome {
         late_ns.sort_unstable();
         let early = late_ns.last() == Some(&EARLY);
         let ok = late_ns.len() as u64 == n && elapsed >= TIMER_SLEEP && !early;
-        let pct = |q: usize| {
-            late_ns.get(late_ns.len().saturating_sub(1) * q / 100).map_or(f64::NAN, |&v| v as f64)
-        };
         let detail = match (ok, early) {
             (true, _) => String::new(),
             (false, true) => "check failed: a sleep returned early".into(),
@@ -123,7 +131,10 @@ impl Outcome {
             value,
             ok,
             detail,
-            extra: vec![("late_p50", pct(50), "ns"), ("late_p99", pct(99), "ns")],
+            extra: vec![
+                ("late_p50", percentile(&late_ns, 50), "ns"),
+                ("late_p99", percentile(&late_ns, 99), "ns"),
+            ],
         }
     }
 
@@ -137,6 +148,44 @@ impl Outcome {
     /// A run that could not be done at all (e.g. the system is not built in).
     pub fn failed(detail: impl Into<String>) -> Outcome {
         Outcome { value: f64::NAN, ok: false, detail: detail.into(), extra: Vec::new() }
+    }
+}
+
+/// The `q`th percentile of `sorted` (ascending): the value at rank `(len - 1) × q / 100`,
+/// the same rule as the Go program's `pct`; NaN when empty.
+pub fn percentile(sorted: &[u64], q: usize) -> f64 {
+    sorted.get(sorted.len().saturating_sub(1) * q / 100).map_or(f64::NAN, |&v| v as f64)
+}
+
+/// One round trip in every `RTT_EVERY` of `pingpong` is timed: two clock reads every 16th
+/// round trip cost each system a few percent at most, the same stride on every system (Go's
+/// `rttEvery`), and 1M round trips still give 62,500 samples for the p99.
+pub const RTT_EVERY: u64 = 16;
+
+/// The timed round trips of one `pingpong` run, in a buffer allocated before the loop so
+/// that sampling never allocates.
+pub struct RttSamples {
+    ns: Vec<u64>,
+}
+
+impl RttSamples {
+    /// Room for every sample of `n` round trips.
+    pub fn new(n: u64) -> RttSamples {
+        RttSamples { ns: Vec::with_capacity((n / RTT_EVERY + 1) as usize) }
+    }
+
+    /// The start of round trip `i` when it is one to time.
+    #[inline]
+    pub fn start(i: u64) -> Option<Instant> {
+        i.is_multiple_of(RTT_EVERY).then(Instant::now)
+    }
+
+    /// Records the round trip that [`RttSamples::start`] timed, if it did.
+    #[inline]
+    pub fn end(&mut self, start: Option<Instant>) {
+        if let Some(t0) = start {
+            self.ns.push(t0.elapsed().as_nanos() as u64);
+        }
     }
 }
 

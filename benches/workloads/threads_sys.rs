@@ -7,8 +7,8 @@
 //! `n` (said so in the table).
 
 use crate::common::{
-    IDLE_SETTLE, Outcome, RING_TASKS, SKYNET_FANOUT, Workload, rss_bytes, share, share_start,
-    timed_sleep, triangle,
+    IDLE_SETTLE, Outcome, RING_TASKS, RttSamples, SKYNET_FANOUT, Workload, rss_bytes, share,
+    share_start, timed_sleep, triangle,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
@@ -79,15 +79,18 @@ fn pingpong(n: u64) -> Outcome {
     if let Err(e) = echo {
         return Outcome::failed(e);
     }
+    let mut rtt = RttSamples::new(n);
     let start = Instant::now();
     let mut v = 0;
-    for _ in 0..n {
+    for i in 0..n {
+        let t0 = RttSamples::start(i);
         if ping_tx.send(v).is_err() {
             break;
         }
         v = pong_rx.recv().unwrap_or(0);
+        rtt.end(t0);
     }
-    Outcome::per_op(start.elapsed(), n, v == n, "final counter")
+    Outcome::pingpong(start.elapsed(), n, v, rtt)
 }
 
 fn skynet(num: u64, size: u64) -> Result<u64, String> {

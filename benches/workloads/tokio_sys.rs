@@ -5,8 +5,8 @@
 //! spawned task (not on the `block_on` thread), so exactly `procs` threads do the work.
 
 use crate::common::{
-    IDLE_SETTLE, Outcome, RING_TASKS, SKYNET_FANOUT, TIMER_SLEEP, Workload, due, late_ns,
-    rss_bytes, share, share_start, triangle,
+    IDLE_SETTLE, Outcome, RING_TASKS, RttSamples, SKYNET_FANOUT, TIMER_SLEEP, Workload, due,
+    late_ns, rss_bytes, share, share_start, triangle,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -61,15 +61,18 @@ async fn pingpong(n: u64) -> Outcome {
             }
         }
     });
+    let mut rtt = RttSamples::new(n);
     let start = Instant::now();
     let mut v = 0;
-    for _ in 0..n {
+    for i in 0..n {
+        let t0 = RttSamples::start(i);
         if ping_tx.send(v).await.is_err() {
             break;
         }
         v = pong_rx.recv().await.unwrap_or(0);
+        rtt.end(t0);
     }
-    Outcome::per_op(start.elapsed(), n, v == n, "final counter")
+    Outcome::pingpong(start.elapsed(), n, v, rtt)
 }
 
 fn skynet(num: u64, size: u64) -> Pin<Box<dyn Future<Output = u64> + Send>> {

@@ -75,7 +75,8 @@ pub fn is_net(workload: &str) -> bool {
 }
 
 /// The rows of the table one run of `workload` fills: its own, the p99 latency row of the
-/// echo and http workloads, and the lateness rows of `timers`.
+/// echo and http workloads, the round-trip percentiles of `pingpong` and the lateness rows
+/// of `timers`.
 pub fn rows_of(workload: &'static str) -> Vec<&'static str> {
     match workload {
         "echo_1" => vec!["echo_1", "echo_1_p99"],
@@ -83,6 +84,7 @@ pub fn rows_of(workload: &'static str) -> Vec<&'static str> {
         "echo_1k" => vec!["echo_1k", "echo_1k_p99"],
         "http" => vec!["http", "http_p99"],
         "http_nethttp" => vec!["http_nethttp", "http_nethttp_p99"],
+        "pingpong" => vec!["pingpong", "pingpong_rtt_p50", "pingpong_rtt_p99"],
         "timers" => vec!["timers", "timers_late_p50", "timers_late_p99"],
         w => vec![w],
     }
@@ -113,6 +115,8 @@ pub fn describe(workload: &str) -> &'static str {
     match workload {
         "spawn_join" => "spawn + join, per task",
         "pingpong" => "round trip, 2 unbuffered channels",
+        "pingpong_rtt_p50" => "median round trip (every 16th timed)",
+        "pingpong_rtt_p99" => "p99 round trip (every 16th timed)",
         "skynet" => "skynet, per leaf",
         "yield" => "yield, 4×procs tasks",
         "ring" => "ring of 1,000 tasks, per hop",
