@@ -150,8 +150,8 @@ pub fn header(
     }
     let _ = writeln!(
         h,
-        "How to read a cell: median over the repetitions, ±half the min–max range as a % of the \
-         median, then **{b} / that system** (below 1×: {b} is lower; every figure is \
+        "How to read a cell: median over the repetitions, how far the fastest and slowest run \
+         lie from it (±x%, or −x/+y% when the sides differ), then **{b} / that system** (below 1×: {b} is lower; every figure is \
          lower-is-better except the rows marked ↑, rates, where above 1× {b} is better). `(n=…)` marks a cell run with a smaller n than the row (OS \
          threads), so its ratio is indicative only for the totals (timers). [k] points to a \
          note below the tables. Channels standing in for Go's unbuffered channel: tokio \
@@ -160,7 +160,8 @@ pub fn header(
          each system's server in its own process (pinned to CPUs 0..procs when procs is below \
          the CPU count, else on all), the load from one neutral client (`netclient`, or `wrk` \
          for http) pinned to the last CPU; n is the number of connections. See \
-         benches/README.md."
+         benches/README.md. After the charts: what each run's process cost (wall time, CPU \
+         time, CPU / wall: the CPUs it kept busy, peak RSS; from `wait4`)."
     );
     h
 }

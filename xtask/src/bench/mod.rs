@@ -75,7 +75,8 @@ pub fn main(env: &Env, args: &[String]) -> Result<(), String> {
     let commit = machine::commit(env);
     let title = format!("gpm macro benchmarks: {} / peer ({})", baseline.name(), short(&commit));
     let chart = svg::chart(&cells, &rows, &opts.procs, &opts.systems, baseline, &title, cpus);
-    let scaling = svg_procs::chart(&cells, &rows, &opts.procs, &opts.systems, cpus, &commit);
+    let scaling =
+        svg_procs::chart(&cells, &rows, &opts.procs, &opts.systems, cpus, &short(&commit));
     let micro = micro_tables(env, &opts);
     if !micro.is_empty() {
         println!("{micro}");

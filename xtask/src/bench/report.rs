@@ -88,6 +88,7 @@ pub fn cells(records: &[Record], rows: &[&'static str]) -> Cells {
 /// A figure in its unit with three significant digits: `276 ns`, `1.07 µs`, `2.74 KiB`.
 pub fn human(value: f64, unit: &str) -> String {
     let (v, u) = match unit {
+        "ns/op" | "ns" if value >= 1e9 => (value / 1e9, "s"),
         "ns/op" | "ns" if value >= 1e6 => (value / 1e6, "ms"),
         "ns/op" | "ns" if value >= 1e3 => (value / 1e3, "µs"),
         "ns/op" | "ns" => (value, "ns"),
@@ -396,6 +397,7 @@ mod tests {
         assert_eq!(human(45_210.0, "rt/s"), "45.2 k/s");
         assert_eq!(human(1_234_567.0, "req/s"), "1.23 M/s");
         assert_eq!(human(41_215.0, "ns"), "41.2 µs");
+        assert_eq!(human(1.25e9, "ns"), "1.25 s");
         assert_eq!(human(9000.0, "B/conn"), "8.79 KiB");
         assert_eq!(ratio_text(1.618), "1.62×");
         assert_eq!(ratio_text(0.0201), "0.020×");

@@ -13,7 +13,8 @@ use super::report::{Cells, cost_ratio, cost_ratio_range, oversubscribed, ratio_t
 use std::fmt::Write as _;
 
 const WIDTH: f64 = 960.0;
-const LABEL_W: f64 = 230.0;
+/// Row labels start here, left-aligned, clear of the ratio texts of bars clipped at the left.
+const LABEL_X: f64 = 20.0;
 const PLOT_L: f64 = 250.0;
 const PLOT_R: f64 = 900.0;
 /// The axis spans 2^-SPAN ..= 2^SPAN; bars past it are clipped and marked.
@@ -58,7 +59,7 @@ pub fn chart(
         systems.iter().copied().filter(|s| *s != baseline && has_values(*s)).collect();
     let row_h = peers.len().max(1) as f64 * (BAR_H + 2.0) + 10.0;
     let panel_h = 40.0 + rows.len() as f64 * row_h + 30.0;
-    let height = 90.0 + procs.len() as f64 * panel_h;
+    let height = 106.0 + procs.len() as f64 * panel_h;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" \
          font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
@@ -71,19 +72,20 @@ pub fn chart(
     let b = baseline.name();
     let _ = writeln!(
         svg,
-        "<text x=\"20\" y=\"44\">bar: median {b} / median peer, log scale; whisker: from {b}'s best run / the peer's worst to {b}'s worst / the peer's best. Rates inverted: left of 1× {b} is better.</text>"
+        "<text x=\"20\" y=\"44\">bar: median {b} / median peer, log scale; rates (↑ rows) inverted, as time per op: left of 1× {b} is better.</text>\n\
+         <text x=\"20\" y=\"60\">whisker: from {b}'s best run / the peer's worst to {b}'s worst / the peer's best (every pair of runs).</text>"
     );
     for (i, s) in peers.iter().enumerate() {
         let x = 20.0 + i as f64 * 110.0;
         let _ = writeln!(
             svg,
-            "<rect x=\"{x}\" y=\"56\" width=\"12\" height=\"12\" fill=\"{}\"/>",
+            "<rect x=\"{x}\" y=\"72\" width=\"12\" height=\"12\" fill=\"{}\"/>",
             color(*s)
         );
-        let _ = writeln!(svg, "<text x=\"{}\" y=\"67\">{}</text>", x + 16.0, s.name());
+        let _ = writeln!(svg, "<text x=\"{}\" y=\"83\">{}</text>", x + 16.0, s.name());
     }
     for (pi, &p) in procs.iter().enumerate() {
-        let top = 90.0 + pi as f64 * panel_h;
+        let top = 106.0 + pi as f64 * panel_h;
         let over = oversubscribed(p, cpus);
         panel(&mut svg, cells, rows, (p, &over), &peers, baseline, top, row_h);
     }
@@ -126,12 +128,7 @@ fn panel(
     }
     for (row, w) in rows.iter().enumerate() {
         let y0 = plot_top + row as f64 * row_h + 5.0;
-        let _ = writeln!(
-            svg,
-            "<text x=\"{LABEL_W}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-            y0 + row_h / 2.0,
-            esc(w)
-        );
+        let _ = writeln!(svg, "<text x=\"{LABEL_X}\" y=\"{}\">{}</text>", y0 + row_h / 2.0, esc(w));
         for (i, &s) in peers.iter().enumerate() {
             let y = y0 + i as f64 * (BAR_H + 2.0);
             let why = match cells.get(&(p, row, s)).and_then(|c| c.failure.as_deref()) {

@@ -22,7 +22,7 @@ const PAD_T: f64 = 26.0;
 const PAD_B: f64 = 40.0;
 const TOP: f64 = 110.0;
 
-/// The whole chart; `commit` goes in the subtitle.
+/// The whole chart; `commit` (short) goes in the title.
 pub fn chart(
     cells: &Cells,
     rows: &[&str],
@@ -163,12 +163,11 @@ fn panel(
         let _ = writeln!(
             svg,
             "<rect x=\"{from:.1}\" y=\"{y0}\" width=\"{:.1}\" height=\"{}\" fill=\"#eee\"><title>{}</title></rect>\
-             <text x=\"{:.1}\" y=\"{}\" font-size=\"9\" fill=\"#777\" text-anchor=\"end\">oversubscribed</text>",
+             <text x=\"{x1}\" y=\"{}\" font-size=\"9\" fill=\"#777\" text-anchor=\"end\">oversubscribed</text>",
             x1 - from,
             y1 - y0,
             oversubscribed(procs[first], cpus).trim(),
-            x1 - 3.0,
-            y0 + 11.0
+            y0 - 3.0
         );
     }
     for (&p, &x) in procs.iter().zip(&px_of) {
@@ -205,7 +204,7 @@ fn panel(
         return;
     }
     // A log axis with a margin; a flat panel still spans a factor of 2.
-    let (lo, hi) = (lo / 1.15, (hi * 1.15).max(lo * 2.0));
+    let (lo, hi) = (lo / 1.3, (hi * 1.3).max(lo * 2.0));
     let y_of =
         |v: f64| y1 - (v.max(lo).log10() - lo.log10()) / (hi.log10() - lo.log10()) * (y1 - y0);
     for t in log_ticks(lo, hi) {
