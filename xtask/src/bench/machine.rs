@@ -107,7 +107,10 @@ pub fn header(
     );
     let procs: Vec<String> = opts.procs.iter().map(usize::to_string).collect();
     let why = if opts.procs_default {
-        format!("the default: 1, 2 and the CPU count ({cpus}); pass `--procs 1,2,4,8` for more")
+        format!(
+            "the default, 1, 2 and this machine's CPU count, {cpus}: more workers than CPUs \
+             would oversubscribe it; `--procs 1,2,4,8` runs such counts anyway"
+        )
     } else {
         "from `--procs`".into()
     };
@@ -118,7 +121,7 @@ pub fn header(
              they measure the runtime under contention for CPUs, not parallel speed-up"
         ),
     };
-    let _ = writeln!(h, "Procs: {} ({why}){over}.  ", procs.join(", "));
+    let _ = writeln!(h, "Procs: {} — {why}{over}.  ", procs.join(", "));
     if let (Some(start), Some(end)) = load {
         // Only the start says whether something else was running: the suite's own
         // OS-thread cells start 10,000-20,000 threads, which the end figure still counts.

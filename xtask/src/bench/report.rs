@@ -70,7 +70,9 @@ pub fn cells(records: &[Record], rows: &[&'static str]) -> Cells {
         let row = rows.iter().position(|w| *w == r.workload).unwrap_or(usize::MAX);
         let cell = out.entry((r.procs, row, r.system)).or_default();
         cell.n = r.n;
-        cell.usage.extend(r.usage);
+        if matches!(r.result, RunResult::Value { .. }) {
+            cell.usage.extend(r.usage); // a failed run's cost compares with nothing
+        }
         match &r.result {
             RunResult::Value { value, unit } => {
                 cell.values.push(*value);

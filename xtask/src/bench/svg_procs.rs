@@ -108,21 +108,33 @@ fn xs(procs: &[usize], x0: f64, x1: f64) -> Vec<f64> {
         .collect()
 }
 
-/// The y ticks of a log axis over `[lo, hi]` (both > 0): 1-2-5 steps within each decade,
-/// thinned to at most 6.
-pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+/// The candidate y ticks of a log axis around `[lo, hi]` (both > 0), ascending: powers of
+/// two for bytes (`B…` units: 512 B, 1 KiB, 2 KiB read better than 1,000 B, 2 KB), else
+/// 1-2-5 steps in each decade; one candidate beyond each end, so the axis can end on a tick.
+fn candidates(lo: f64, hi: f64, unit: &str) -> Vec<f64> {
+    if unit.starts_with('B') {
+        let (k0, k1) = (lo.log2().floor() as i32, hi.log2().ceil() as i32);
+        return (k0..=k1).map(|k| 2f64.powi(k)).collect();
+    }
     let (d0, d1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
-    let mut ticks: Vec<f64> = (d0..=d1)
-        .flat_map(|d| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(d)))
-        .filter(|t| *t >= lo * 0.999 && *t <= hi * 1.001)
-        .collect();
-    if ticks.len() > 6 {
-        ticks.retain(|t| (t.log10() - t.log10().round()).abs() < 1e-9);
+    (d0..=d1).flat_map(|d| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(d))).collect()
+}
+
+/// The axis of a panel whose figures span `[lo, hi]` (both > 0): its ends, widened to the
+/// nearest tick outside the figures so both ends are labelled, and at most 6 ticks.
+pub fn log_axis(lo: f64, hi: f64, unit: &str) -> (f64, f64, Vec<f64>) {
+    let all = candidates(lo, hi, unit);
+    let start = all.iter().rposition(|t| *t <= lo * 1.0001).unwrap_or(0);
+    let end = all.iter().position(|t| *t >= hi * 0.9999).unwrap_or(all.len() - 1);
+    let mut ticks = all[start..=end].to_vec();
+    let (lo, hi) = (ticks[0], ticks[ticks.len() - 1]);
+    if ticks.len() > 6 && !unit.starts_with('B') {
+        ticks.retain(|t| (t.log10() - t.log10().round()).abs() < 1e-9); // decades only
     }
     while ticks.len() > 6 {
         ticks = ticks.into_iter().step_by(2).collect();
     }
-    ticks
+    (lo, hi, ticks)
 }
 
 fn panel(
@@ -203,11 +215,11 @@ fn panel(
     if all.is_empty() {
         return;
     }
-    // A log axis with a margin; a flat panel still spans a factor of 2.
-    let (lo, hi) = (lo / 1.3, (hi * 1.3).max(lo * 2.0));
+    // A log axis with a margin, ending on ticks; a flat panel still spans a factor of 2.
+    let (lo, hi, ticks) = log_axis(lo / 1.1, (hi * 1.1).max(lo * 2.0), &unit);
     let y_of =
         |v: f64| y1 - (v.max(lo).log10() - lo.log10()) / (hi.log10() - lo.log10()) * (y1 - y0);
-    for t in log_ticks(lo, hi) {
+    for t in ticks {
         let y = y_of(t);
         let _ = writeln!(
             svg,
@@ -260,15 +272,22 @@ fn panel(
 
 #[cfg(test)]
 mod tests {
-    use super::{chart, log_ticks, procs_note};
+    use super::{chart, log_axis, procs_note};
     use crate::bench::plan::System;
     use crate::bench::report::{Cell, Cells};
 
     #[test]
-    fn log_ticks_step_1_2_5_and_stay_few() {
-        assert_eq!(log_ticks(80.0, 600.0), vec![100.0, 200.0, 500.0]);
-        let wide = log_ticks(1.0, 1e7);
+    fn log_axes_end_on_ticks_step_1_2_5_or_powers_of_two_and_stay_few() {
+        assert_eq!(
+            log_axis(80.0, 600.0, "ns"),
+            (50.0, 1000.0, vec![50.0, 100.0, 200.0, 500.0, 1000.0])
+        );
+        let (lo, hi, wide) = log_axis(1.5, 3e6, "ns/op");
+        assert_eq!((lo, hi), (1.0, 5e6));
         assert!(wide.len() <= 6 && wide.contains(&1.0) && wide.contains(&1e6), "{wide:?}");
+        let (lo, hi, bytes) = log_axis(450.0, 10_000.0, "B/task");
+        assert_eq!((lo, hi), (256.0, 16384.0));
+        assert!(bytes.len() <= 6 && bytes.iter().all(|b| b.log2().fract() == 0.0), "{bytes:?}");
     }
 
     #[test]
