@@ -4,6 +4,8 @@
 //! the table (stdout and `<target>/bench/report.md`), the raw CSV and the SVG chart.
 
 mod build;
+mod costs;
+mod csv;
 mod machine;
 mod net;
 mod options;
@@ -68,7 +70,7 @@ pub fn main(env: &Env, args: &[String]) -> Result<(), String> {
     let baseline = pick_baseline(&opts, &cells);
     let table =
         report::markdown(&cells, &rows, &opts.procs, &opts.systems, baseline, &absent, cpus);
-    let costs = report::resources(&cells, &rows, &opts.procs, cpus);
+    let costs = costs::resources(&cells, &rows, &opts.procs, cpus);
     let header = machine::header(env, &opts, args, baseline, &versions, started.elapsed(), load);
     println!("{table}{costs}");
     let out = env.out_dir();
@@ -89,7 +91,7 @@ pub fn main(env: &Env, args: &[String]) -> Result<(), String> {
                  {costs}{micro}"
             ),
         ),
-        ("results.csv", report::csv(&records)),
+        ("results.csv", csv::csv(&records)),
         ("ratios.svg", chart),
         ("procs.svg", scaling),
     ];

@@ -1,8 +1,8 @@
 //! Turning runs into cells (median and spread per system × workload × procs) and cells into
-//! the Markdown tables (the figures with their ratios; what each run's process cost) and the
-//! raw CSV.
+//! the Markdown tables of the figures with their ratios. The table of what each run cost is
+//! `costs.rs`; the raw CSV `csv.rs`.
 
-use super::plan::{self, System, baseline_row, describe, short_n};
+use super::plan::{System, baseline_row, describe, short_n};
 use super::runner::RunResult;
 use super::stats;
 use super::usage::Usage;
@@ -271,68 +271,6 @@ pub fn ratio_text(r: f64) -> String {
     let digits = if r >= 0.1 || r <= 0.0 { 2 } else { (1.0 - r.log10().floor()) as usize };
     format!("{r:.digits$}×")
 }
-
-/// The CSV's columns, in order. `wall_ms` … `max_rss_kib` are the run's process (the
-/// server's, for a network row), the same on every row one run fills; empty when the run
-/// did not finish. `error` is last, quoted.
-pub const CSV_COLUMNS: [&str; 14] = [
-    "system",
-    "workload",
-    "procs",
-    "n",
-    "rep",
-    "value",
-    "unit",
-    "status",
-    "wall_ms",
-    "user_ms",
-    "sys_ms",
-    "cpu_per_wall",
-    "max_rss_kib",
-    "error",
-];
-
-/// Every run as one CSV row (the raw data behind the tables).
-pub fn csv(records: &[Record]) -> String {
-    let mut out = CSV_COLUMNS.join(",");
-    out.push('\n');
-    for r in records {
-        let (value, unit, status, error) = match &r.result {
-            RunResult::Value { value, unit } => {
-                (format!("{value}"), unit.as_str(), "ok", String::new())
-            }
-            RunResult::Failed(why) => (String::new(), "", "failed", why.clone()),
-            RunResult::Timeout(d) => {
-                (String::new(), "", "timeout", format!("after {} s", d.as_secs()))
-            }
-        };
-        let usage = r.usage.map_or_else(
-            || ",,,,".to_string(),
-            |u| {
-                format!(
-                    "{:.1},{:.1},{:.1},{:.3},{}",
-                    u.wall_ms,
-                    u.user_ms,
-                    u.sys_ms,
-                    u.cpus(),
-                    u.max_rss_kib
-                )
-            },
-        );
-        let error = error.replace('"', "'");
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{value},{unit},{status},{usage},\"{error}\"",
-            r.system.name(),
-            r.workload,
-            r.procs,
-            r.n,
-            r.rep
-        );
-    }
-    out
-}
-
 /// `" (oversubscribed: N CPUs)"` when `procs` exceeds the machine's CPU count, else empty.
 pub fn oversubscribed(procs: usize, cpus: usize) -> String {
     if procs > cpus {
@@ -340,42 +278,6 @@ pub fn oversubscribed(procs: usize, cpus: usize) -> String {
     } else {
         String::new()
     }
-}
-
-/// What each run's process cost, per procs value: a row per workload and system with the
-/// medians and spreads of its wall time, CPU time (user + sys), CPU / wall and peak RSS.
-pub fn resources(cells: &Cells, rows: &[&'static str], procs: &[usize], cpus: usize) -> String {
-    let mut md = String::new();
-    for &p in procs {
-        let _ = writeln!(md, "\n### What each run cost, procs = {p}{}\n", oversubscribed(p, cpus));
-        md.push_str("| workload | system | wall | CPU (user + sys) | CPU / wall | peak RSS |\n");
-        md.push_str("|---|---|---:|---:|---:|---:|\n");
-        // The usage is the run's, so the rows a run adds (p50/p99) would repeat it.
-        for (row, w) in rows.iter().enumerate().filter(|(_, w)| plan::WORKLOADS.contains(w)) {
-            for ((_, _, s), cell) in cells.range((p, row, System::Gpm)..=(p, row, System::Threads))
-            {
-                if cell.usage.is_empty() {
-                    continue;
-                }
-                let fig = |f: &dyn Fn(&Usage) -> f64, show: &dyn Fn(f64) -> String| {
-                    let v = cell.usage_of(f);
-                    let m = stats::median(&v).unwrap_or(f64::NAN);
-                    format!("{}{}", show(m), stats::spread_text(&v))
-                };
-                let ms = |v: f64| human(v * 1e6, "ns");
-                let _ = writeln!(
-                    md,
-                    "| {w} | {} | {} | {} | {} | {} |",
-                    s.name(),
-                    fig(&|u| u.wall_ms, &ms),
-                    fig(&|u| u.cpu_ms(), &ms),
-                    fig(&|u| u.cpus(), &|v| format!("{v:.2}")),
-                    fig(&|u| u.max_rss_kib as f64 * 1024.0, &|v| human(v, "B")),
-                );
-            }
-        }
-    }
-    md
 }
 
 #[cfg(test)]
@@ -446,54 +348,5 @@ mod tests {
         let (lo, hi) = cost_ratio_range(&cells, &rows, (1, 1), System::Gpm, System::Go).unwrap();
         assert_eq!((lo, hi), (100.0 / 300.0, 150.0 / 200.0));
         assert_eq!(cost_ratio_range(&cells, &rows, (2, 0), System::Gpm, System::Go), None);
-    }
-
-    #[test]
-    fn csv_has_a_column_per_field_and_the_runs_usage() {
-        let usage = Usage { wall_ms: 200.0, user_ms: 150.0, sys_ms: 50.0, max_rss_kib: 4096 };
-        let ok = RunResult::Value { value: 81.5, unit: "ns/op".into() };
-        let rec = |result, usage| Record {
-            system: System::Gpm,
-            workload: "pingpong",
-            procs: 2,
-            n: 1000,
-            rep: 1,
-            result,
-            usage,
-        };
-        let failed = RunResult::Failed("panicked: \"x\", y".into());
-        let text = csv(&[rec(ok, Some(usage)), rec(failed, None)]);
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], CSV_COLUMNS.join(","));
-        assert!(lines[0].ends_with(",error") && lines[0].contains("wall_ms,user_ms,sys_ms"));
-        assert_eq!(
-            lines[1],
-            "gpm,pingpong,2,1000,1,81.5,ns/op,ok,200.0,150.0,50.0,1.000,4096,\"\""
-        );
-        assert_eq!(lines[2], "gpm,pingpong,2,1000,1,,,failed,,,,,,\"panicked: 'x', y\"");
-        // Every row has as many fields as the header (the quoted error holds a comma).
-        let fields = |l: &str| l.split_once(",\"").map_or(0, |(f, _)| f.split(',').count() + 1);
-        assert!(lines.iter().skip(1).all(|l| fields(l) == CSV_COLUMNS.len()), "{text}");
-    }
-
-    #[test]
-    fn resources_show_wall_cpu_and_rss_with_spread_and_oversubscription() {
-        let u = |wall: f64, cpu: f64| Usage {
-            wall_ms: wall,
-            user_ms: cpu,
-            sys_ms: 0.0,
-            max_rss_kib: 2048,
-        };
-        let mut cells = Cells::new();
-        let mut c = Cell { n: 1, unit: "ns/op".into(), values: vec![1.0], ..Cell::default() };
-        c.usage = vec![u(100.0, 190.0), u(100.0, 200.0), u(100.0, 210.0)];
-        cells.insert((4, 0, System::Go), c);
-        let md = resources(&cells, &["ring"], &[4], 2);
-        assert!(md.contains("procs = 4 (oversubscribed: 4 workers on 2 CPUs)"), "{md}");
-        assert!(
-            md.contains("| ring | go | 100 ms ±<1% | 200 ms ±5% | 2.00 ±5% | 2.00 MiB ±<1% |"),
-            "{md}"
-        );
-        assert_eq!(oversubscribed(2, 2), "");
     }
 }
