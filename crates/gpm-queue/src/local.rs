@@ -389,7 +389,7 @@ mod tests {
         assert_eq!(g.len(), 0);
         assert!(q.push_next_may_spill(), "ring full and runnext taken");
         q.push_next(1001, &g);
-        assert!(g.len() > 0, "the push spilled");
+        assert!(!g.is_empty(), "the push spilled");
         assert!(!q.push_next_may_spill(), "room again after the spill");
         std::iter::from_fn(|| g.pop()).for_each(drop);
     }
