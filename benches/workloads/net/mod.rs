@@ -123,6 +123,7 @@ fn fail(system: &str, workload: &str, procs: usize, n: u64, why: &str) -> i32 {
 }
 
 /// Echoes what `s` reads until the peer closes or an error.
+#[inline(never)]
 pub fn echo_conn<S: Read + Write>(mut s: S) {
     let mut buf = [0u8; 4096];
     loop {
@@ -138,6 +139,7 @@ pub fn echo_conn<S: Read + Write>(mut s: S) {
 }
 
 /// Serves HTTP requests on `s` until the peer closes or an error.
+#[inline(never)]
 pub fn http_conn<S: Read + Write>(mut s: S) {
     let mut session = http::Session::new();
     loop {
@@ -159,6 +161,7 @@ pub fn http_conn<S: Read + Write>(mut s: S) {
 
 /// Counts the connection in `started`, greets the client, then blocks reading until the
 /// peer closes.
+#[inline(never)]
 pub fn idle_conn<S: Read + Write>(mut s: S, started: &AtomicU64) {
     started.fetch_add(1, Ordering::Relaxed);
     if s.write_all(GREETING).is_err() {
@@ -172,6 +175,9 @@ pub fn idle_conn<S: Read + Write>(mut s: S, started: &AtomicU64) {
 pub const GREETING: &[u8] = b"!";
 
 /// Runs `kind`'s per-connection function on a blocking-style stream (gpm, may, threads).
+/// Each of those is `#[inline(never)]`: inlined into this `match`, their locals would share
+/// one frame, and an idle connection's goroutine would carry echo's 4 KiB buffer and the
+/// HTTP session on its stack (Go's and tokio's servers have one function per kind too).
 pub fn serve_conn<S: Read + Write>(kind: Kind, s: S, started: &AtomicU64) {
     match kind {
         Kind::Echo => echo_conn(s),
