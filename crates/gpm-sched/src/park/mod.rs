@@ -1,37 +1,62 @@
-//! park / unpark: the one blocking primitive every façade type (channels, sync, join, sleep)
-//! is built on. Permit-based, as `std::thread::park`: an `unpark` that comes before the
-//! `park` is not lost, and several unparks leave one permit.
+//! Park and unpark: the primitive every blocking call of gpm is built on, for writing your
+//! own. [`park`] blocks the calling goroutine until the [`Unparker`] that [`unparker`] made
+//! for it is [`unpark`](Unparker::unpark)ed; only the goroutine waits, its thread runs other
+//! goroutines meanwhile. On a plain thread, the thread blocks, so a thread and a goroutine
+//! can wake each other.
 //!
-//! - In a goroutine, `park*` switches the G away (status waiting, with its `WaitReason`) and
-//!   `Unparker::unpark` readies it (Go's `goready`, `Sched::ready`: into `runnext` of the
-//!   waker's P when the waker runs on an M of the same runtime outside `blocking`, else into
-//!   the global queue plus a wakeup).
-//! - On a plain thread, `park*` watches the permit for a moment on a multicore machine
-//!   (`spin_for_permit`), then blocks the thread in its `Parker` (`parker.rs`, the same
-//!   parker an idle M sleeps in); `unpark` wakes it.
-//! - `park*` returns only when a permit was consumed (`true`) or the deadline passed
-//!   (`false`). A permit is not tied to one wait, though: a waker that completed an
-//!   operation may unpark after its waiter already returned (channels and sync do), which
-//!   leaves a stale permit that makes the next `park` return at once. So, as with
-//!   `std::thread::park`, callers re-check their condition in a loop; every façade type does.
+//! Permits, as [`std::thread::park`]: an `unpark` that comes before the `park` is not lost,
+//! and several unparks leave one permit. A permit is not tied to one wait, so a park may
+//! return because of an old `unpark`: re-check the condition in a loop.
 //!
-//! Handles on a waiter: an [`Unparker`] keeps the goroutine's runtime alive (a reference
-//! count); a [`WaitHandle`], for waiters queued under a lock (channels, `gpm::sync`), does
-//! not, and becomes a [`Wake`] while its owner still waits. [`Current`] finds the calling
-//! goroutine or thread once for an operation that both makes a handle and parks.
+//! ```
+//! use gpm::park::{WaitReason, park, unparker};
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicBool, Ordering};
 //!
-//! The goroutine half is `state.rs`'s state machine: `park` takes a stored permit or switches
-//! to the M, and the M parks the G on its own stack (`EMPTY → PARKED`, Go's
-//! `unlockf`); `unpark` either leaves a permit or takes the parked G and readies it. A
-//! deadline arms a timer after the switch (`timers/`). Inside `blocking` the park leaves
-//! the syscall around the switch (`syscall.rs`).
-//!
-//! Migration: `park_deadline` finds its G (`context::current_g`, never inlined) once,
-//! *before* switching; after the switch it uses only its `G`.
-//!
-//! This folder: `mod.rs` (this file: the API), `state.rs` (a goroutine's park word, the
-//! protocol between the parking M and its wakers), `parker.rs` (how an OS thread sleeps: an
-//! idle M, sysmon, a plain thread in `park*`).
+//! let rt = gpm::Runtime::single_thread()?;
+//! rt.block_on(|| {
+//!     let ready = Arc::new(AtomicBool::new(false));
+//!     let (flag, me) = (ready.clone(), unparker());
+//!     gpm::go(move || {
+//!         flag.store(true, Ordering::Release);
+//!         me.unpark();
+//!     });
+//!     while !ready.load(Ordering::Acquire) {
+//!         park(WaitReason::Park); // shown as the wait reason in `Runtime::dump`
+//!     }
+//! });
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+// Design. In a goroutine, `park*` switches the G away (status waiting, with its
+// `WaitReason`) and `Unparker::unpark` readies it (Go's `goready`, `Sched::ready`: into
+// `runnext` of the waker's P when the waker runs on an M of the same runtime outside
+// `blocking`, else into the global queue plus a wakeup). On a plain thread, `park*` watches
+// the permit for a moment on a multicore machine (`spin_for_permit`), then blocks the
+// thread in its `Parker` (`parker.rs`, the same parker an idle M sleeps in); `unpark` wakes
+// it. `park*` returns only when a permit was consumed (`true`) or the deadline passed
+// (`false`); a waker that completed an operation may unpark after its waiter already
+// returned (channels and sync do), which leaves the stale permit the docs warn about.
+//
+// Handles on a waiter: an `Unparker` keeps the goroutine's runtime alive (a reference
+// count); a `WaitHandle`, for waiters queued under a lock (channels, `gpm::sync`), does
+// not, and becomes a `Wake` while its owner still waits. `Current` finds the calling
+// goroutine or thread once for an operation that both makes a handle and parks. These
+// three, `multicore` and `preempt_point` are the façade's plumbing: public for gpm's own
+// crates, hidden from the docs.
+//
+// The goroutine half is `state.rs`'s state machine: `park` takes a stored permit or
+// switches to the M, and the M parks the G on its own stack (`EMPTY → PARKED`, Go's
+// `unlockf`); `unpark` either leaves a permit or takes the parked G and readies it. A
+// deadline arms a timer after the switch (`timers/`). Inside `blocking` the park leaves
+// the syscall around the switch (`syscall.rs`).
+//
+// Migration: `park_deadline` finds its G (`context::current_g`, never inlined) once,
+// *before* switching; after the switch it uses only its `G`.
+//
+// This folder: `mod.rs` (this file: the API), `state.rs` (a goroutine's park word, the
+// protocol between the parking M and its wakers), `parker.rs` (how an OS thread sleeps: an
+// idle M, sysmon, a plain thread in `park*`).
 
 use std::panic::Location;
 use std::sync::Arc;
@@ -48,7 +73,20 @@ pub(crate) mod state;
 
 pub use reason::WaitReason;
 
-/// Wakes one parked goroutine or thread. `Clone + Send + Sync`; cheap to clone.
+/// Wakes one parked goroutine or thread (made by [`unparker`] in the one to wake).
+/// `Clone + Send + Sync`; cheap to clone.
+///
+/// ```
+/// use gpm::park::{WaitReason, park_timeout, unparker};
+/// use std::time::Duration;
+///
+/// let me = unparker(); // this plain thread
+/// let waker = me.clone();
+/// std::thread::spawn(move || waker.unpark());
+/// // Woken (`true`), not timed out; a late unpark would have left a permit instead.
+/// assert!(park_timeout(WaitReason::Park, Duration::from_secs(10)));
+/// assert!(me.same_as(&unparker()));
+/// ```
 #[derive(Clone)]
 pub struct Unparker {
     inner: Inner,
@@ -78,6 +116,14 @@ impl std::fmt::Debug for Unparker {
 
 impl Unparker {
     /// Makes the permit available and wakes the owner if it is parked.
+    ///
+    /// ```
+    /// use gpm::park::{WaitReason, park, unparker};
+    /// let me = unparker();
+    /// me.unpark();
+    /// me.unpark(); // permits do not add up: one is left
+    /// park(WaitReason::Park); // returns at once, taking it
+    /// ```
     #[inline]
     pub fn unpark(&self) {
         if let Inner::Goroutine { .. } = self.inner {
@@ -98,6 +144,14 @@ impl Unparker {
     }
 
     /// Whether `self` and `other` wake the same goroutine or thread.
+    ///
+    /// ```
+    /// use gpm::park::unparker;
+    /// let mine = unparker();
+    /// let theirs = std::thread::spawn(unparker).join().unwrap();
+    /// assert!(mine.same_as(&unparker()));
+    /// assert!(!mine.same_as(&theirs));
+    /// ```
     pub fn same_as(&self, other: &Unparker) -> bool {
         match (&self.inner, &other.inner) {
             (Inner::Thread(a), Inner::Thread(b)) => Arc::ptr_eq(a, b),
@@ -110,6 +164,8 @@ impl Unparker {
     }
 }
 
+// Hidden: plumbing for the façade's channels and `gpm::sync` (module design comment).
+#[doc(hidden)]
 /// A waiter's handle on its owner, goroutine or thread, that does not keep the owner's
 /// runtime alive (an [`Unparker`] does, with a reference count: two locked instructions per
 /// wait, one to make it and one to drop it). For a waiter that lives on its owner's stack
@@ -180,6 +236,8 @@ impl WaitHandle {
     }
 }
 
+// Hidden: plumbing for the façade's channels and `gpm::sync` (module design comment).
+#[doc(hidden)]
 /// A completer's wake-up for one waiter ([`WaitHandle::into_wake`]). `!Send`: a wake of a
 /// goroutine by a goroutine of its runtime is valid only on that runtime, where the
 /// completer runs; call [`wake`](Wake::wake) before the completer parks.
@@ -222,8 +280,19 @@ impl Wake {
     }
 }
 
-/// The `Unparker` of the calling goroutine or thread. Every call from the same context
+/// The [`Unparker`] of the calling goroutine or thread. Every call from the same context
 /// returns a handle to the same permit.
+///
+/// ```
+/// let rt = gpm::Runtime::single_thread()?;
+/// let woke = rt.block_on(|| {
+///     let me = gpm::park::unparker(); // this goroutine
+///     gpm::go(move || me.unpark());
+///     gpm::park::park_timeout(gpm::park::WaitReason::Park, std::time::Duration::from_secs(10))
+/// });
+/// assert!(woke);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[inline]
 pub fn unparker() -> Unparker {
     current().unparker()
@@ -263,6 +332,8 @@ pub(crate) fn goroutine_unparker(g: GRef) -> Unparker {
     Unparker { inner: Inner::Goroutine { sched, g, generation: g.park.generation() } }
 }
 
+// Hidden: plumbing for the façade's channels and `gpm::sync` (module design comment).
+#[doc(hidden)]
 /// The calling goroutine or thread, found once: an operation that makes an `Unparker` and
 /// then parks reads the thread-local once instead of twice. `!Send`: it names the context
 /// that made it (a goroutine stays itself when it moves between threads, so holding one
@@ -281,6 +352,8 @@ impl std::fmt::Debug for Current {
     }
 }
 
+// Hidden: plumbing for the façade's channels and `gpm::sync` (module design comment).
+#[doc(hidden)]
 /// The calling goroutine or thread.
 #[inline]
 pub fn current() -> Current {
@@ -327,11 +400,37 @@ impl Current {
     }
 }
 
-/// Parks until unparked (consuming the permit).
+/// Parks until unparked (consuming the permit). In a goroutine, other goroutines run
+/// meanwhile; on a plain thread, the thread blocks.
 ///
-/// The park functions are `#[track_caller]`: a goroutine's dump line (`Runtime::dump`)
-/// names the place they were called from, or, through a chain of `#[track_caller]`
-/// functions (every blocking call of the façade), the user's blocking call.
+/// The park functions are `#[track_caller]`: a goroutine's entry in
+/// [`Runtime::dump`](crate::Runtime::dump) names the place they were called from, or,
+/// through a chain of `#[track_caller]` functions (every blocking call of gpm), the
+/// user's blocking call.
+///
+/// ```
+/// use gpm::park::{WaitReason, park, unparker};
+/// use std::sync::{Arc, Mutex};
+///
+/// let rt = gpm::Runtime::single_thread()?;
+/// let got = rt.block_on(|| {
+///     let slot = Arc::new(Mutex::new(None));
+///     let (put, me) = (slot.clone(), unparker());
+///     gpm::go(move || {
+///         *put.lock().unwrap() = Some(42);
+///         me.unpark();
+///     });
+///     loop {
+///         // Re-check after every wake-up: a permit may be left from an earlier unpark.
+///         if let Some(v) = slot.lock().unwrap().take() {
+///             break v;
+///         }
+///         park(WaitReason::Park);
+///     }
+/// });
+/// assert_eq!(got, 42);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[inline]
 #[track_caller]
 pub fn park(reason: WaitReason) {
@@ -339,6 +438,15 @@ pub fn park(reason: WaitReason) {
 }
 
 /// Parks until unparked (`true`) or until `timeout` has passed (`false`).
+///
+/// ```
+/// use gpm::park::{WaitReason, park_timeout};
+/// use std::time::Duration;
+/// let rt = gpm::Runtime::single_thread()?;
+/// // Nobody unparks this goroutine: the park times out.
+/// assert!(!rt.block_on(|| park_timeout(WaitReason::Park, Duration::from_millis(1))));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[inline]
 #[track_caller]
 pub fn park_timeout(reason: WaitReason, timeout: Duration) -> bool {
@@ -346,6 +454,16 @@ pub fn park_timeout(reason: WaitReason, timeout: Duration) -> bool {
 }
 
 /// Parks until unparked (`true`) or until `deadline` (`false`); `None` waits forever.
+///
+/// ```
+/// use gpm::park::{WaitReason, park_deadline, unparker};
+/// use std::time::{Duration, Instant};
+/// let deadline = Instant::now() + Duration::from_millis(2);
+/// assert!(!park_deadline(WaitReason::Park, Some(deadline)));
+/// assert!(Instant::now() >= deadline);
+/// unparker().unpark();
+/// assert!(park_deadline(WaitReason::Park, None)); // the permit was there
+/// ```
 #[inline]
 #[track_caller]
 pub fn park_deadline(reason: WaitReason, deadline: Option<Instant>) -> bool {
@@ -392,6 +510,8 @@ fn spin_for_permit(parker: &Parker) {
     }
 }
 
+// Hidden: plumbing for the façade's channels and `gpm::sync` (module design comment).
+#[doc(hidden)]
 /// Whether this machine has more than one CPU, i.e. whether spinning before a park can pay
 /// off (on one CPU it only delays the thread that would end the wait). Cached. Never under
 /// loom: a spin loop is an unbounded state space for the model checker.
@@ -473,6 +593,8 @@ fn park_switch(g: GRef, reason: WaitReason, deadline: Option<Instant>, at: &'sta
     true
 }
 
+// Hidden: plumbing for the façade's channels and `gpm::sync` (module design comment).
+#[doc(hidden)]
 /// A scheduling point for operations that did not block: yields if the running goroutine's
 /// time slice is used up (its preempt flag is set). A no-op on a plain thread, and inside
 /// `blocking` (the flag is honoured when the call returns). Inlined: the common case is a

@@ -1,7 +1,24 @@
 //! `WaitReason`: why a goroutine is parked, as a dump shows it (Go's `waitReason`), and
 //! its one-byte encoding in the G.
 
-/// Why a goroutine is parked: shown by `Runtime::dump()` (Go's `waitReason`).
+/// Why a goroutine is parked: shown by [`Runtime::dump`](crate::Runtime::dump) (Go's
+/// `waitReason`). A primitive of your own parks with [`Park`](WaitReason::Park), or with
+/// the reason of the gpm type it resembles.
+///
+/// ```
+/// use gpm::park::{WaitReason, park};
+/// let rt = gpm::Runtime::single_thread()?;
+/// let h = rt.go(|| park(WaitReason::Park)); // waits until unparked (or cancelled)
+/// let mut tries = 0;
+/// while !rt.dump().contains("[park") {
+///     tries += 1;
+///     assert!(tries < 5000, "never parked:\n{}", rt.dump());
+///     std::thread::sleep(std::time::Duration::from_millis(1));
+/// }
+/// h.cancel();
+/// assert!(h.join().is_err());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 #[repr(u8)]
@@ -68,6 +85,10 @@ impl WaitReason {
     }
 
     /// Go's spelling of the reason, as in a goroutine dump (`chan receive`, `sleep`, ...).
+    ///
+    /// ```
+    /// assert_eq!(gpm::park::WaitReason::SyncMutexLock.as_str(), "sync.Mutex.Lock");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             WaitReason::Park => "park",
