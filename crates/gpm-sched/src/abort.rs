@@ -125,20 +125,20 @@ fn deliver(g: GRef) {
 /// its caller's stack, a lock whose wait cannot be undone.
 ///
 /// ```
-/// let rt = gpm_sched::Runtime::single_thread()?;
+/// let rt = gpm::Runtime::single_thread()?;
 /// rt.block_on(|| {
 ///     let (tx, rx) = std::sync::mpsc::channel();
-///     let h = gpm_sched::go(move || {
-///         let shield = gpm_sched::CancelShield::new();
-///         gpm_sched::sleep(std::time::Duration::from_millis(20)); // not cut short
+///     let h = gpm::go(move || {
+///         let shield = gpm::CancelShield::new();
+///         gpm::sleep(std::time::Duration::from_millis(20)); // not cut short
 ///         tx.send("slept").unwrap();
 ///         drop(shield);
-///         gpm_sched::yield_now(); // the pending cancellation is delivered here
+///         gpm::yield_now(); // the pending cancellation is delivered here
 ///         unreachable!();
 ///     });
-///     gpm_sched::yield_now();
+///     gpm::yield_now();
 ///     h.abort();
-///     assert!(h.join().unwrap_err().is::<gpm_sched::Cancelled>());
+///     assert!(h.join().unwrap_err().is::<gpm::Cancelled>());
 ///     assert_eq!(rx.recv().unwrap(), "slept");
 /// });
 /// # Ok::<(), std::io::Error>(())

@@ -17,6 +17,16 @@ use crate::spawn::{JoinHandle, spawn_on};
 /// [`init_single_thread`](crate::init_single_thread); without one this panics, saying so)
 /// and returns its handle. Dropping the handle detaches it.
 ///
+/// ```
+/// let rt = gpm::Runtime::single_thread()?;
+/// let sum = rt.block_on(|| {
+///     let hs: Vec<_> = (1..=10u64).map(|i| gpm::go(move || i * i)).collect();
+///     hs.into_iter().map(|h| h.join().unwrap()).sum::<u64>()
+/// });
+/// assert_eq!(sum, 385);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
 /// Safe: on a runtime whose goroutines migrate, `f` is covered by the promise its creator
 /// made ([`RuntimeBuilder::build`](crate::RuntimeBuilder::build)'s `# Safety`), which `f`
 /// must keep: no thread-local and no thread-bound value across a park.
@@ -44,7 +54,25 @@ where
     Builder::new().go(f).unwrap_or_else(|e| panic!("gpm::go: cannot spawn a goroutine: {e}"))
 }
 
-/// Goroutine options: a name (shown by `Runtime::dump`) and a stack size.
+/// Goroutine options: a name (shown by [`Runtime::dump`](crate::Runtime::dump) and in
+/// panic messages) and a stack size.
+///
+/// ```
+/// let rt = gpm::Runtime::single_thread()?;
+/// let r = rt.block_on(|| {
+///     let h = gpm::Builder::new()
+///         .name("deep")
+///         .stack_size(4 << 20) // 4 MiB, for a deep recursion
+///         .go(|| {
+///             fn depth(n: u64) -> u64 { if n == 0 { 0 } else { 1 + depth(n - 1) } }
+///             depth(10_000)
+///         })?;
+///     assert_eq!(h.name(), Some("deep"));
+///     Ok::<_, std::io::Error>(h.join().unwrap())
+/// })?;
+/// assert_eq!(r, 10_000);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Builder {
     name: Option<String>,
@@ -52,12 +80,33 @@ pub struct Builder {
 }
 
 impl Builder {
-    /// Default options.
+    /// Default options: no name, the runtime's stack size.
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let h = rt.block_on(|| gpm::Builder::new().go(|| 1 + 1))?;
+    /// assert_eq!(h.join().unwrap(), 2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new() -> Builder {
         Builder::default()
     }
 
-    /// Names the goroutine.
+    /// Names the goroutine: [`Runtime::dump`](crate::Runtime::dump),
+    /// [`JoinHandle::name`], `gpm::current` and panic messages
+    /// show it.
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// rt.block_on(|| {
+    ///     let h = gpm::Builder::new()
+    ///         .name("worker-1")
+    ///         .go(|| gpm::current().name().map(String::from))?;
+    ///     assert_eq!(h.join().unwrap().as_deref(), Some("worker-1"));
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Builder {
         self.name = Some(name.into());
         self
@@ -70,6 +119,20 @@ impl Builder {
     /// called through [`blocking`](crate::blocking) included (except on a single-thread
     /// runtime, where `blocking` runs on a helper thread): size it for the deepest call
     /// (deep FFI or recursion needs more than the default; an overflow aborts).
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// rt.block_on(|| {
+    ///     let big = gpm::Builder::new().stack_size(1 << 20).go(|| [7u8; 512 << 10][0])?;
+    ///     assert_eq!(big.join().unwrap(), 7);
+    ///     // Out of range: an error naming the value and the range, no goroutine.
+    ///     let err = gpm::Builder::new().stack_size(1).go(|| ()).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    ///     assert!(err.to_string().contains("stack_size = 1"));
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn stack_size(mut self, bytes: usize) -> Builder {
         self.stack_size = Some(bytes);
         self
@@ -80,6 +143,16 @@ impl Builder {
     /// runtime's, its stack is mapped here, and a failure is this `Err` (the goroutine never
     /// exists). With the runtime's size, the stack is bound when the goroutine first runs,
     /// and a failure then reaches its `join` instead (see [`go`]).
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let out = rt.block_on(|| {
+    ///     let h = gpm::Builder::new().name("adder").go(|| 40 + 2)?;
+    ///     Ok::<_, std::io::Error>(h.join().unwrap())
+    /// })?;
+    /// assert_eq!(out, 42);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[track_caller]
     pub fn go<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
     where
@@ -103,11 +176,27 @@ impl Builder {
 }
 
 /// Lets other goroutines run (Go's `runtime.Gosched`): the caller goes to the back of its
-/// P's queue. On a plain thread, `std::thread::yield_now`.
+/// P's run queue. On a plain thread, `std::thread::yield_now`.
 ///
-/// Inlined, with the switch: a return right after a stack switch is mispredicted (the
-/// CPU's return-stack buffer holds the other stack's calls), so the fewer call levels
-/// between the caller and the switch, the cheaper the way back.
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// let rt = gpm::Runtime::single_thread()?;
+/// let order = rt.block_on(|| {
+///     let log = Arc::new(Mutex::new(Vec::new()));
+///     let l = log.clone();
+///     let h = gpm::go(move || l.lock().unwrap().push("child"));
+///     gpm::yield_now(); // on one thread, the child runs here
+///     log.lock().unwrap().push("parent");
+///     h.join().unwrap();
+///     let v = log.lock().unwrap().clone();
+///     v
+/// });
+/// assert_eq!(order, ["child", "parent"]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+// Inlined, with the switch: a return right after a stack switch is mispredicted (the
+// CPU's return-stack buffer holds the other stack's calls), so the fewer call levels
+// between the caller and the switch, the cheaper the way back.
 #[inline]
 pub fn yield_now() {
     match current_g() {
@@ -146,7 +235,22 @@ pub fn work_waiting(backlog: usize) -> bool {
     next != u64::MAX && next <= m.sched().nanotime()
 }
 
-/// Sleeps at least `d`: parks the goroutine on a timer, or sleeps the plain thread.
+/// Sleeps at least `d`: parks the goroutine on a timer (its thread runs other goroutines
+/// meanwhile), or sleeps the plain thread.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// let rt = gpm::Runtime::single_thread()?;
+/// let waited = rt.block_on(|| {
+///     let start = Instant::now();
+///     // Ten goroutines sleep at once on the runtime's one thread.
+///     let hs: Vec<_> = (0..10).map(|_| gpm::go(|| gpm::sleep(Duration::from_millis(5)))).collect();
+///     hs.into_iter().for_each(|h| h.join().unwrap());
+///     start.elapsed()
+/// });
+/// assert!(waited >= Duration::from_millis(5));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[track_caller]
 pub fn sleep(d: Duration) {
     if current_g().is_none() {
@@ -197,7 +301,20 @@ pub fn current_goroutine() -> Option<(u64, Option<String>)> {
     Some((id, name))
 }
 
-/// Goroutines alive (spawned, not finished) in the current runtime.
+/// Goroutines alive (spawned, not finished) in the current runtime: the caller's, or
+/// outside any, the default runtime (see [`go`]).
+///
+/// ```
+/// let rt = gpm::Runtime::single_thread()?;
+/// rt.block_on(|| {
+///     assert_eq!(gpm::num_goroutines(), 1); // this one
+///     let h = gpm::go(|| gpm::sleep(std::time::Duration::from_millis(1)));
+///     assert_eq!(gpm::num_goroutines(), 2);
+///     h.join().unwrap();
+///     assert_eq!(gpm::num_goroutines(), 1);
+/// });
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn num_goroutines() -> usize {
     with_current(|s, _| s.live())
 }

@@ -12,13 +12,13 @@ use std::sync::Arc;
 /// says which, with the OS error for the last.
 ///
 /// ```
-/// let rt = gpm_sched::Runtime::single_thread()?;
+/// let rt = gpm::Runtime::single_thread()?;
 /// rt.block_on(|| {
-///     let h = gpm_sched::go(|| gpm_sched::sleep(std::time::Duration::from_secs(3600)));
-///     gpm_sched::yield_now(); // let it park in its sleep
+///     let h = gpm::go(|| gpm::sleep(std::time::Duration::from_secs(3600)));
+///     gpm::yield_now(); // let it park in its sleep
 ///     h.abort();
 ///     let err = h.join().unwrap_err();
-///     let why = err.downcast_ref::<gpm_sched::Cancelled>().unwrap();
+///     let why = err.downcast_ref::<gpm::Cancelled>().unwrap();
 ///     assert!(why.is_aborted());
 /// });
 /// # Ok::<(), std::io::Error>(())

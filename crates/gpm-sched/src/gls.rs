@@ -1,29 +1,8 @@
 //! Goroutine-local storage (GLS, as TLS is thread-local storage): `gpm::local!`, the
 //! migration-safe stand-in for `thread_local!`.
 //!
-//! A `thread_local!` read in a goroutine names the slot of whichever thread the goroutine
-//! runs on *now*, and after a blocking call that may be another thread (and in optimised
-//! builds the compiler may even keep the old thread's address). A [`LocalKey`] declared with
-//! [`local!`](crate::local) lives in the goroutine itself: each goroutine gets its own value,
-//! created on first use, kept across every park and migration, and dropped on the
-//! goroutine's own stack when it returns. On a plain thread it behaves as `thread_local!`.
-//!
-//! ```
-//! use std::cell::Cell;
-//! gpm_sched::local! { static HITS: Cell<u32> = Cell::new(0); }
-//!
-//! // SAFETY: the goroutine keeps its state in `HITS`, not in a thread-local.
-//! let rt = unsafe { gpm_sched::Runtime::builder().procs(2).build() }?;
-//! let n = rt.block_on(|| {
-//!     for _ in 0..3 {
-//!         HITS.with(|h| h.set(h.get() + 1));
-//!         gpm_sched::yield_now(); // may resume on another thread: HITS follows
-//!     }
-//!     HITS.with(Cell::get)
-//! });
-//! assert_eq!(n, 3);
-//! # Ok::<(), std::io::Error>(())
-//! ```
+//! `LocalKey` and `local!` are re-exported by the façade, where their docs (and examples)
+//! are read; below, the per-goroutine map and its drop.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -35,6 +14,30 @@ use crate::context::current_g;
 pub(crate) type Locals = Vec<(usize, Box<dyn Any + Send>)>;
 
 /// A key for goroutine-local values; declare one with [`local!`](crate::local).
+///
+/// A `thread_local!` read in a goroutine names the slot of whichever thread the goroutine
+/// runs on *now*, and after a blocking call that may be another thread (and in optimised
+/// builds the compiler may even keep the old thread's address). A `LocalKey` lives in the
+/// goroutine itself: each goroutine gets its own value, created on first use, kept across
+/// every park and move to another thread, and dropped on the goroutine's own stack when it
+/// returns. On a plain thread it behaves as `thread_local!`.
+///
+/// ```
+/// use std::cell::Cell;
+/// gpm::local! { static HITS: Cell<u32> = Cell::new(0); }
+///
+/// // SAFETY: the goroutine keeps its state in `HITS`, not in a thread-local.
+/// let rt = unsafe { gpm::Runtime::builder().procs(2).build() }?;
+/// let n = rt.block_on(|| {
+///     for _ in 0..3 {
+///         HITS.with(|h| h.set(h.get() + 1));
+///         gpm::yield_now(); // may resume on another thread: HITS follows
+///     }
+///     HITS.with(Cell::get)
+/// });
+/// assert_eq!(n, 3);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct LocalKey<T: Send + 'static> {
     init: fn() -> T,
@@ -50,6 +53,22 @@ impl<T: Send + 'static> LocalKey<T> {
     /// plain thread, the thread's value. `f` may block and the goroutine may move threads
     /// meanwhile: the reference stays valid. The initialiser and `f` may use other keys
     /// (and `f` this one again).
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// gpm::local! { static LOG: RefCell<Vec<&'static str>> = RefCell::new(Vec::new()); }
+    ///
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let mine = rt.block_on(|| {
+    ///     LOG.with(|l| l.borrow_mut().push("parent"));
+    ///     // A new goroutine starts with a fresh value.
+    ///     let child = gpm::go(|| LOG.with(|l| l.borrow().len())).join().unwrap();
+    ///     assert_eq!(child, 0);
+    ///     LOG.with(|l| l.borrow().clone())
+    /// });
+    /// assert_eq!(mine, ["parent"]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn with<R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
         let key = self as *const Self as usize;
         let value = match current_g() {
@@ -174,7 +193,34 @@ thread_local! {
 }
 
 /// Declares goroutine-local statics, as `thread_local!` declares thread-locals:
-/// `gpm::local! { static NAME: Type = init; }`. Access with `NAME.with(|v| ...)`.
+/// `gpm::local! { static NAME: Type = init; }`. Access with `NAME.with(|v| ...)` (see
+/// [`LocalKey`]). Attributes and a visibility may precede each `static`.
+///
+/// ```
+/// use std::cell::Cell;
+/// gpm::local! {
+///     /// Requests served by this goroutine.
+///     pub static SERVED: Cell<u64> = Cell::new(0);
+///     static NAME: String = String::from("anonymous");
+/// }
+///
+/// let rt = gpm::Runtime::single_thread()?;
+/// let counts = rt.block_on(|| {
+///     let hs: Vec<_> = (1..=3u64)
+///         .map(|n| gpm::go(move || {
+///             for _ in 0..n {
+///                 SERVED.with(|s| s.set(s.get() + 1));
+///                 gpm::yield_now(); // the others run here, each with its own count
+///             }
+///             SERVED.with(Cell::get)
+///         }))
+///         .collect();
+///     hs.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
+/// });
+/// assert_eq!(counts, [1, 2, 3]);
+/// assert_eq!(NAME.with(String::clone), "anonymous"); // a plain thread has its own too
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[macro_export]
 macro_rules! local {
     ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr; $($rest:tt)*) => {

@@ -93,11 +93,11 @@ impl<T> JoinHandle<T> {
     /// The goroutine's name, if it was given one ([`Builder::name`](crate::Builder::name)).
     ///
     /// ```
-    /// let rt = gpm_sched::Runtime::single_thread()?;
+    /// let rt = gpm::Runtime::single_thread()?;
     /// rt.block_on(|| {
-    ///     let h = gpm_sched::Builder::new().name("worker-1").go(|| 7).unwrap();
+    ///     let h = gpm::Builder::new().name("worker-1").go(|| 7).unwrap();
     ///     assert_eq!(h.name(), Some("worker-1"));
-    ///     assert_eq!(gpm_sched::go(|| 7).name(), None);
+    ///     assert_eq!(gpm::go(|| 7).name(), None);
     ///     assert_eq!(h.join().unwrap(), 7);
     /// });
     /// # Ok::<(), std::io::Error>(())
@@ -122,14 +122,14 @@ impl<T> JoinHandle<T> {
     /// it was cancelled is dropped with it.
     ///
     /// ```
-    /// let rt = gpm_sched::Runtime::single_thread()?;
+    /// let rt = gpm::Runtime::single_thread()?;
     /// rt.block_on(|| {
-    ///     let h = gpm_sched::go(|| loop {
-    ///         gpm_sched::sleep(std::time::Duration::from_millis(1));
+    ///     let h = gpm::go(|| loop {
+    ///         gpm::sleep(std::time::Duration::from_millis(1));
     ///     });
-    ///     gpm_sched::sleep(std::time::Duration::from_millis(5));
+    ///     gpm::sleep(std::time::Duration::from_millis(5));
     ///     h.abort();
-    ///     assert!(h.join().unwrap_err().is::<gpm_sched::Cancelled>());
+    ///     assert!(h.join().unwrap_err().is::<gpm::Cancelled>());
     /// });
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -150,11 +150,11 @@ impl<T> JoinHandle<T> {
     /// [`abort`](JoinHandle::abort), by the name Go and gpm's design use.
     ///
     /// ```
-    /// let rt = gpm_sched::Runtime::single_thread()?;
+    /// let rt = gpm::Runtime::single_thread()?;
     /// rt.block_on(|| {
-    ///     let h = gpm_sched::go(|| gpm_sched::sleep(std::time::Duration::from_secs(3600)));
+    ///     let h = gpm::go(|| gpm::sleep(std::time::Duration::from_secs(3600)));
     ///     h.cancel();
-    ///     assert!(h.join().unwrap_err().is::<gpm_sched::Cancelled>());
+    ///     assert!(h.join().unwrap_err().is::<gpm::Cancelled>());
     /// });
     /// # Ok::<(), std::io::Error>(())
     /// ```
