@@ -49,7 +49,22 @@ pub const DEFAULT_MAX_THREADS: usize = 10_000;
 /// accept.
 pub const MAX_STACK_SIZE: usize = 1 << 30;
 
-/// A goroutine runtime: `procs` Ps, the Ms that run them, sysmon.
+/// A goroutine runtime: `procs` Ps (logical processors, each with a run queue), the M
+/// threads that run them, and sysmon (a monitor thread). Made by [`Runtime::builder`],
+/// [`Runtime::single_thread`] (safe) or [`Runtime::new`] (`unsafe`: goroutines migrate
+/// between threads, see [`RuntimeBuilder::build`]).
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = gpm::Runtime::single_thread()?;
+/// assert_eq!(rt.block_on(|| gpm::go(|| 6 * 7).join().unwrap()), 42);
+///
+/// // Dropping the runtime cancels what has not finished: the sleeper's stack unwinds.
+/// let sleeper = rt.go(|| gpm::sleep(Duration::from_secs(3600)));
+/// drop(rt);
+/// assert!(sleeper.join().unwrap_err().is::<gpm::Cancelled>());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 ///
 /// Dropping it stops the runtime: every M finishes what it runs up to the next scheduling
 /// point and exits; unfinished goroutines are cancelled by unwinding their stacks
@@ -72,7 +87,7 @@ pub const MAX_STACK_SIZE: usize = 1 << 30;
 /// Destructors of cancelled goroutines must not panic either: they run while the
 /// goroutine's stack unwinds, and Rust aborts the process on a panic during unwinding
 /// (`panic in a destructor during cleanup`), as it does on any thread; no runtime can catch
-/// that panic (`runtime/cancel.rs`). A panic that escapes a cancelled goroutine otherwise
+/// that panic. A panic that escapes a cancelled goroutine otherwise
 /// (its code caught the cancellation with `catch_unwind` and panicked after) is named on
 /// stderr and counted in [`Stats::cancel_panics`] (see [`shutdown`](Runtime::shutdown)),
 /// and the other goroutines are still unwound.
@@ -95,6 +110,15 @@ impl Runtime {
     ///
     /// # Safety
     /// The migration contract of [`RuntimeBuilder::build`].
+    ///
+    /// ```
+    /// // SAFETY: the goroutines of this runtime hold no thread-local and no thread-bound
+    /// // value across a park.
+    /// let rt = unsafe { gpm::Runtime::new() }?;
+    /// assert!(!rt.is_single_thread());
+    /// assert_eq!(rt.block_on(|| gpm::go(|| 6 * 7).join().unwrap()), 42);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub unsafe fn new() -> io::Result<Runtime> {
         // SAFETY: the caller makes `build`'s promise.
         unsafe { RuntimeBuilder::default().build() }
@@ -102,6 +126,21 @@ impl Runtime {
 
     /// A single-thread runtime with default settings: safe (see
     /// [`RuntimeBuilder::build_single_thread`]).
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// assert!(rt.is_single_thread());
+    /// assert_eq!(rt.procs(), 1);
+    /// // Any thread-local is fine here: the goroutines never leave the runtime's thread.
+    /// thread_local! { static N: std::cell::Cell<u32> = const { std::cell::Cell::new(0) }; }
+    /// let n = rt.block_on(|| {
+    ///     N.with(|n| n.set(1));
+    ///     gpm::yield_now();
+    ///     N.with(|n| n.get())
+    /// });
+    /// assert_eq!(n, 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "current_thread")]
     pub fn single_thread() -> io::Result<Runtime> {
         RuntimeBuilder::default().build_single_thread()
@@ -109,11 +148,24 @@ impl Runtime {
 
     /// Whether this runtime's goroutines all run on one thread
     /// ([`RuntimeBuilder::build_single_thread`]).
+    ///
+    /// ```
+    /// assert!(gpm::Runtime::single_thread()?.is_single_thread());
+    /// // SAFETY: no goroutine runs on this runtime.
+    /// assert!(!unsafe { gpm::Runtime::builder().procs(2).build() }?.is_single_thread());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn is_single_thread(&self) -> bool {
         self.sched.single
     }
 
-    /// A builder.
+    /// A [`RuntimeBuilder`] with default settings.
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::builder().name("app").stack_size(64 << 10).build_single_thread()?;
+    /// assert_eq!(rt.block_on(|| 1 + 1), 2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn builder() -> RuntimeBuilder {
         RuntimeBuilder::default()
     }
@@ -125,6 +177,18 @@ impl Runtime {
     /// With [deadlock detection](RuntimeBuilder::detect_deadlock) on, a deadlock of the
     /// runtime while it waits resumes a panic here whose payload is a
     /// [`Deadlock`](crate::Deadlock) (the goroutine is left parked, detached).
+    ///
+    /// ```
+    /// // SAFETY: the goroutines below hold no thread-local and no thread-bound value
+    /// // across a park.
+    /// let rt = unsafe { gpm::Runtime::builder().procs(2).build() }?;
+    /// let total = rt.block_on(|| {
+    ///     let hs: Vec<_> = (0..100u64).map(|i| gpm::go(move || i)).collect();
+    ///     hs.into_iter().map(|h| h.join().unwrap()).sum::<u64>()
+    /// });
+    /// assert_eq!(total, 4950);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[track_caller]
     pub fn block_on<F, T>(&self, f: F) -> T
     where
@@ -149,6 +213,18 @@ impl Runtime {
     /// Its stack is bound when it first runs, not here: if none can be mapped then, the
     /// goroutine never runs and its `join` returns [`crate::Cancelled`] with
     /// `is_no_stack()`, counted in [`Stats::stack_failures`] (see [`crate::go`]).
+    ///
+    /// Unlike [`gpm::go`](crate::go), it needs no runtime around the caller: a plain
+    /// thread can feed goroutines to a runtime it holds.
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let hs: Vec<_> = (0..4u32).map(|i| rt.go(move || i * 10)).collect();
+    /// // Joined from this plain thread, which blocks meanwhile.
+    /// let v: Vec<u32> = hs.into_iter().map(|h| h.join().unwrap()).collect();
+    /// assert_eq!(v, [0, 10, 20, 30]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[track_caller]
     pub fn go<F, T>(&self, f: F) -> JoinHandle<T>
     where
@@ -171,22 +247,81 @@ impl Runtime {
         spawned.unwrap_or_else(|e| panic!("gpm: cannot spawn a goroutine: {e}"))
     }
 
-    /// A snapshot of the scheduler's counters and queues.
+    /// A snapshot of the scheduler's counters and queues (see [`Stats`]).
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// rt.block_on(|| {
+    ///     for i in 0..10 {
+    ///         assert_eq!(gpm::go(move || i).join().unwrap(), i);
+    ///     }
+    /// });
+    /// let s = rt.stats();
+    /// assert_eq!(s.procs, 1);
+    /// assert_eq!(s.local_queues.len(), 1);
+    /// assert!(s.spawned >= 11); // the ten, and `block_on`'s own goroutine
+    /// assert_eq!(s.panics, 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn stats(&self) -> Stats {
         crate::stats::snapshot(&self.sched)
     }
 
-    /// Every live goroutine: id, name, state, wait reason and time, spawn location.
+    /// Every live goroutine, as Go's goroutine dump: id, state (for a parked goroutine
+    /// its wait reason and how long it has waited), name, where it waits (the blocking
+    /// call's source line) and where it was spawned.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let sleeper = gpm::Builder::new().name("sleeper");
+    /// let h = rt.block_on(|| sleeper.go(|| gpm::sleep(Duration::from_secs(3600))))?;
+    /// let mut dump = rt.dump();
+    /// for _ in 0..5000 {
+    ///     if dump.contains("[sleep") {
+    ///         break;
+    ///     }
+    ///     std::thread::sleep(Duration::from_millis(1));
+    ///     dump = rt.dump();
+    /// }
+    /// // goroutine 2 [sleep, 0 ms]:
+    /// //   name: sleeper
+    /// //   waiting at src/lib.rs:8:62
+    /// //   created at src/lib.rs:8:49
+    /// assert!(dump.contains("[sleep, "), "{dump}");
+    /// assert!(dump.contains("name: sleeper"), "{dump}");
+    /// assert!(dump.contains("waiting at "), "{dump}");
+    /// h.cancel();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn dump(&self) -> String {
         crate::stats::dump(&self.sched)
     }
 
-    /// The `SCHED` line `GPM_DEBUG=schedtrace` prints, now.
+    /// The `SCHED` line `GPM_DEBUG=schedtrace` prints, now (Go's format: time since the
+    /// start, Ps, idle Ps, threads, spinning and idle threads, the global queue's length,
+    /// then each P's).
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let line = rt.schedtrace();
+    /// // SCHED 0ms: gomaxprocs=1 idleprocs=1 threads=1 spinningthreads=0 idlethreads=1 runqueue=0 [0]
+    /// assert!(line.starts_with("SCHED "), "{line}");
+    /// assert!(line.contains(" gomaxprocs=1 "), "{line}");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn schedtrace(&self) -> String {
         crate::trace::sched_line(&self.sched, self.sched.nanotime())
     }
 
-    /// Number of Ps.
+    /// Number of Ps: how many goroutines run at once.
+    ///
+    /// ```
+    /// // SAFETY: no goroutine runs on this runtime.
+    /// let rt = unsafe { gpm::Runtime::builder().procs(3).build() }?;
+    /// assert_eq!(rt.procs(), 3);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn procs(&self) -> usize {
         self.sched.ps.len()
     }
@@ -195,6 +330,15 @@ impl Runtime {
     /// as they stand once the unfinished goroutines are cancelled (e.g.
     /// [`Stats::cancel_panics`]). Called from one of its own goroutines, it returns before
     /// the cancellation, which a detached thread finishes.
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let h = rt.go(|| gpm::sleep(std::time::Duration::from_secs(3600)));
+    /// let last = rt.shutdown();
+    /// assert_eq!(last.cancel_panics, 0);
+    /// assert!(h.join().unwrap_err().is::<gpm::Cancelled>());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn shutdown(mut self) -> Stats {
         self.stop();
         self.stats()

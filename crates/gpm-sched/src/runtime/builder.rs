@@ -7,7 +7,20 @@ use std::sync::Arc;
 use super::{DEFAULT_MAX_THREADS, MAX_PROCS, MAX_STACK_SIZE, Runtime};
 use crate::sched::Sched;
 
-/// Configures a [`Runtime`]; values are checked by [`build`](RuntimeBuilder::build).
+/// Configures a [`Runtime`] (from [`Runtime::builder`]); values are checked when it is
+/// built: by [`build`](RuntimeBuilder::build) (goroutines move between threads: `unsafe`)
+/// or [`build_single_thread`](RuntimeBuilder::build_single_thread) (safe).
+///
+/// ```
+/// // SAFETY: the goroutines of this runtime hold no thread-local and no thread-bound
+/// // value across a park.
+/// let rt = unsafe {
+///     gpm::Runtime::builder().procs(2).max_threads(64).name("workers").build()
+/// }?;
+/// assert_eq!(rt.procs(), 2);
+/// assert_eq!(rt.block_on(|| gpm::go(|| "done").join().unwrap()), "done");
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct RuntimeBuilder {
     procs: Option<usize>,
@@ -22,13 +35,38 @@ impl RuntimeBuilder {
     /// Number of Ps (1..=256; default `GPM_MAXPROCS` or the number of CPUs). Unlike this
     /// value, a bad `GPM_MAXPROCS` is not an error: it is ignored (0, not a number) or
     /// clamped to 256, with one warning on stderr.
+    ///
+    /// ```
+    /// // SAFETY: no goroutine runs on this runtime.
+    /// let rt = unsafe { gpm::Runtime::builder().procs(2).build() }?;
+    /// assert_eq!(rt.stats().procs, 2);
+    /// // SAFETY: as above (and it is not built).
+    /// let err = unsafe { gpm::Runtime::builder().procs(0).build() }.unwrap_err();
+    /// assert_eq!(err.to_string(), "gpm: procs = 0 is out of range (allowed: 1..=256)");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn procs(mut self, n: usize) -> Self {
         self.procs = Some(n);
         self
     }
 
     /// Most M threads (default 10,000): blocked `blocking` calls and locked goroutines each
-    /// hold one.
+    /// hold one. At least `procs`.
+    ///
+    /// ```
+    /// // SAFETY: the goroutines hold no thread-local or thread-bound value across a park.
+    /// let rt = unsafe { gpm::Runtime::builder().procs(2).max_threads(4).build() }?;
+    /// // More blocking calls than threads: they wait their turn for a thread.
+    /// let n = rt.block_on(|| {
+    ///     let hs: Vec<_> = (0..8)
+    ///         .map(|_| gpm::go(|| gpm::blocking(|| std::thread::sleep(std::time::Duration::from_millis(1)))))
+    ///         .collect();
+    ///     hs.into_iter().map(|h| h.join().unwrap()).count()
+    /// });
+    /// assert_eq!(n, 8);
+    /// assert!(rt.stats().threads <= 4);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn max_threads(mut self, n: usize) -> Self {
         self.max_threads = Some(n);
         self
@@ -42,12 +80,27 @@ impl RuntimeBuilder {
     /// where `blocking` runs on a helper thread): deep FFI or recursion needs more
     /// than the default (an overflow aborts), here for every goroutine or per goroutine
     /// with `Builder::stack_size`.
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::builder().stack_size(1 << 20).build_single_thread()?;
+    /// // 1 MiB for every goroutine: room for a 512 KiB local.
+    /// assert_eq!(rt.block_on(|| [1u8; 512 << 10].iter().map(|&b| b as u32).sum::<u32>()), 512 << 10);
+    /// let err = gpm::Runtime::builder().stack_size(1 << 40).build_single_thread().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
         self
     }
 
-    /// A name for diagnostics.
+    /// A name for diagnostics (`Debug`, and messages on stderr about this runtime).
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::builder().name("ingest").build_single_thread()?;
+    /// assert!(format!("{rt:?}").contains("ingest"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -71,17 +124,29 @@ impl RuntimeBuilder {
     /// of another runtime, will not wake a goroutine of this one: a thread that only
     /// sleeps and then sends on a channel for its first gpm call is reported as a deadlock
     /// if everything else was asleep. Leave detection off for such programs.
+    ///
+    /// ```
+    /// use std::panic::{AssertUnwindSafe, catch_unwind};
+    /// let rt = gpm::Runtime::builder().detect_deadlock(true).build_single_thread()?;
+    /// // A goroutine waits for a wake-up nobody can send (stderr shows the report).
+    /// let r = catch_unwind(AssertUnwindSafe(|| {
+    ///     rt.block_on(|| gpm::park::park(gpm::park::WaitReason::Park))
+    /// }));
+    /// let deadlock = r.unwrap_err().downcast::<gpm::Deadlock>().unwrap();
+    /// assert!(deadlock.dump().contains("[park"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn detect_deadlock(mut self, on: bool) -> Self {
         self.detect_deadlock = Some(on);
         self
     }
 
-    /// What to do with a goroutine's panic that no [`join`](JoinHandle::join) will
+    /// What to do with a goroutine's panic that no [`join`](crate::JoinHandle::join) will
     /// receive: the goroutine's handle was dropped (detached) before it finished. `handler`
     /// gets the [`GoroutinePanic`](crate::GoroutinePanic) (id, name, payload), on the
     /// goroutine's own stack as its last step (it may use gpm: send the panic on a
     /// channel, say); a panic in `handler` is reported on stderr and ignored. Counted in
-    /// [`Stats::detached_panics`].
+    /// [`Stats::detached_panics`](crate::Stats::detached_panics).
     ///
     /// Without a handler nothing more happens: every goroutine panic is printed when it
     /// happens, as std prints a thread's, naming the goroutine:
@@ -89,6 +154,27 @@ impl RuntimeBuilder {
     /// for that when the first runtime is built, over the one in place, which still
     /// handles panics outside goroutines). A handle dropped after its goroutine finished
     /// drops the payload with it.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    /// let (tx, rx) = mpsc::channel();
+    /// let rt = gpm::Runtime::builder()
+    ///     .on_panic(move |p| {
+    ///         let _ = tx.send((p.name().map(String::from), p.message().map(String::from)));
+    ///     })
+    ///     .build_single_thread()?;
+    /// rt.block_on(|| {
+    ///     let h = gpm::Builder::new().name("doomed").go(|| panic!("no luck"))?;
+    ///     drop(h); // detached: nobody will join it
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// let (name, message) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    /// assert_eq!(name.as_deref(), Some("doomed"));
+    /// assert_eq!(message.as_deref(), Some("no luck"));
+    /// assert_eq!(rt.stats().detached_panics, 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn on_panic(
         mut self,
         handler: impl Fn(crate::GoroutinePanic) + Send + Sync + 'static,
@@ -109,7 +195,7 @@ impl RuntimeBuilder {
     /// will run on this runtime (library code it calls included), that:
     ///
     /// 1. **No thread-local across a park.** No reference into thread-local storage (the
-    ///    argument of `LocalKey::with`, anything borrowed from a `thread_local!`, a
+    ///    argument of `std::thread::LocalKey::with`, anything borrowed from a `thread_local!`, a
     ///    C `__thread` variable) is held across a call that may park; and no function both
     ///    reads or writes a thread-local and calls something that may park, even at separate
     ///    points, counting the callees the compiler may inline into it: an optimised build
@@ -123,7 +209,7 @@ impl RuntimeBuilder {
     ///    guard, a value that refers to a thread's identity.
     ///
     /// *Calls that may park*: every blocking operation of gpm (a channel `send` / `recv`, a
-    /// `select!`, a `gpm::sync` lock or wait, [`JoinHandle::join`], [`sleep`](crate::sleep),
+    /// `select!`, a `gpm::sync` lock or wait, [`JoinHandle::join`](crate::JoinHandle::join), [`sleep`](crate::sleep),
     /// [`yield_now`](crate::yield_now), [`go`](crate::go) — a spawn is a scheduling point —
     /// and a park inside [`blocking`](crate::blocking)), and any function that calls one.
     ///
@@ -133,6 +219,33 @@ impl RuntimeBuilder {
     /// unlocks, and is unwound there too if the runtime is dropped while it waits), or a
     /// [single-thread runtime](RuntimeBuilder::build_single_thread), which needs no promise.
     /// Breaking the promise is undefined behaviour: heap corruption in release builds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// // SAFETY: these goroutines share state through an `Arc` of an atomic, and hold no
+    /// // thread-local and no thread-bound value across a park.
+    /// let rt = unsafe { gpm::Runtime::builder().procs(2).build() }?;
+    /// let hits = Arc::new(AtomicUsize::new(0));
+    /// let h = hits.clone();
+    /// rt.block_on(move || {
+    ///     let hs: Vec<_> = (0..100)
+    ///         .map(|_| {
+    ///             let h = h.clone();
+    ///             gpm::go(move || {
+    ///                 gpm::yield_now(); // may resume on the other thread
+    ///                 h.fetch_add(1, Ordering::Relaxed);
+    ///             })
+    ///         })
+    ///         .collect();
+    ///     hs.into_iter().for_each(|h| h.join().unwrap());
+    /// });
+    /// assert_eq!(hits.load(Ordering::Relaxed), 100);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub unsafe fn build(self) -> io::Result<Runtime> {
         self.start(false)
     }
@@ -153,6 +266,21 @@ impl RuntimeBuilder {
     ///
     /// `procs` must be unset or 1; `max_threads` has no effect (the helper threads of
     /// `blocking` are shared by the process, one per call in flight, and exit when idle).
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::builder().name("ui").build_single_thread()?;
+    /// let main_thread = std::thread::current().id();
+    /// let same = rt.block_on(move || {
+    ///     let first = std::thread::current().id();
+    ///     let hs: Vec<_> = (0..10).map(|_| gpm::go(|| std::thread::current().id())).collect();
+    ///     gpm::yield_now();
+    ///     let all_here = hs.into_iter().all(|h| h.join().unwrap() == first);
+    ///     all_here && first != main_thread // the runtime's own thread
+    /// });
+    /// assert!(same);
+    /// assert!(gpm::Runtime::builder().procs(2).build_single_thread().is_err());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "current_thread")]
     #[doc(alias = "new_current_thread")]
     pub fn build_single_thread(self) -> io::Result<Runtime> {
