@@ -149,7 +149,23 @@ pub struct CancelShield {
 }
 
 impl CancelShield {
-    /// Shields the calling goroutine (nothing on a plain thread).
+    /// Shields the calling goroutine (nothing on a plain thread) until it is dropped.
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let finished = rt.block_on(|| {
+    ///     let h = gpm::go(|| {
+    ///         let _shield = gpm::CancelShield::new();
+    ///         gpm::sleep(std::time::Duration::from_millis(2)); // an abort waits for this
+    ///         "finished"
+    ///     });
+    ///     gpm::yield_now();
+    ///     h.abort();
+    ///     h.join().unwrap() // no scheduling point after the shield's drop: it finished
+    /// });
+    /// assert_eq!(finished, "finished");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new() -> CancelShield {
         let g = crate::context::current_g();
         if let Some(g) = g {

@@ -45,12 +45,31 @@ impl Cancelled {
 
     /// Whether the goroutine was cancelled through its handle
     /// ([`JoinHandle::abort`](crate::JoinHandle::abort)).
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let h = rt.go(|| gpm::sleep(std::time::Duration::from_secs(3600)));
+    /// drop(rt); // a runtime drop, not an abort
+    /// let err = h.join().unwrap_err();
+    /// assert!(!err.downcast_ref::<gpm::Cancelled>().unwrap().is_aborted());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn is_aborted(&self) -> bool {
         self.aborted
     }
 
     /// Whether the goroutine never ran because no stack could be mapped for it (rather
     /// than because its runtime was dropped).
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let h = rt.go(|| gpm::sleep(std::time::Duration::from_secs(3600)));
+    /// drop(rt);
+    /// let err = h.join().unwrap_err();
+    /// let why = err.downcast_ref::<gpm::Cancelled>().unwrap();
+    /// assert!(!why.is_no_stack()); // it had a stack; its runtime was dropped
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn is_no_stack(&self) -> bool {
         self.no_stack.is_some()
     }

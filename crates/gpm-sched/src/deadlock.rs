@@ -53,6 +53,24 @@ use crate::spawn::JoinHandle;
 /// goroutine was asleep with nothing left to wake it. The same report was printed on
 /// stderr.
 ///
+/// ```
+/// use std::panic::{AssertUnwindSafe, catch_unwind};
+/// let rt = gpm::Runtime::builder().detect_deadlock(true).build_single_thread()?;
+/// let r = catch_unwind(AssertUnwindSafe(|| {
+///     rt.block_on(|| {
+///         let (_keep, rx) = std::sync::mpsc::channel::<()>();
+///         let waiter = gpm::go(move || gpm::park::park(gpm::park::WaitReason::Park));
+///         waiter.join().unwrap(); // waits for a goroutine that waits forever
+///         drop(rx);
+///     })
+/// }));
+/// let deadlock = r.unwrap_err().downcast::<gpm::Deadlock>().unwrap();
+/// assert!(deadlock.to_string().starts_with("all goroutines are asleep - deadlock!"));
+/// assert!(deadlock.dump().contains("[join"), "{}", deadlock.dump());
+/// assert!(deadlock.dump().contains("[park"), "{}", deadlock.dump());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
 /// [`RuntimeBuilder::detect_deadlock`]: crate::RuntimeBuilder::detect_deadlock
 #[derive(Debug, Clone)]
 pub struct Deadlock {

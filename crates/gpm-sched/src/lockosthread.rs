@@ -28,6 +28,29 @@ use crate::sched::Sched;
 /// every goroutine there already stays on the runtime's one thread, which goes on running
 /// the others (handing them to another thread would move them), and a goroutine that
 /// returns locked does not end that thread.
+///
+/// ```
+/// // SAFETY: the goroutine below reads a thread-local (`thread::current`) across parks
+/// // only while it is locked to its thread; nothing else holds one across a park.
+/// let rt = unsafe { gpm::Runtime::builder().procs(2).build() }?;
+/// let stayed = rt.block_on(|| {
+///     gpm::go(|| {
+///         gpm::lock_os_thread();
+///         let home = std::thread::current().id();
+///         let mut stayed = true;
+///         for _ in 0..10 {
+///             gpm::yield_now();
+///             stayed &= std::thread::current().id() == home;
+///         }
+///         gpm::unlock_os_thread(); // before returning, or the thread ends with it
+///         stayed
+///     })
+///     .join()
+///     .unwrap()
+/// });
+/// assert!(stayed);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn lock_os_thread() {
     let Some(g) = current_g() else { return };
     // SAFETY: `g.m` is this G's M, on this thread.
@@ -40,7 +63,21 @@ pub fn lock_os_thread() {
     }
 }
 
-/// Undoes one `lock_os_thread`; the last one frees the goroutine to migrate again.
+/// Undoes one [`lock_os_thread`]; the last one frees the goroutine to migrate again.
+/// Calls nest, as Go's: each lock needs its unlock. An unlock with no lock does nothing.
+///
+/// ```
+/// let rt = gpm::Runtime::single_thread()?;
+/// rt.block_on(|| {
+///     gpm::lock_os_thread();
+///     gpm::lock_os_thread();
+///     gpm::unlock_os_thread(); // still locked: one lock left
+///     gpm::yield_now();
+///     gpm::unlock_os_thread(); // free to move again
+///     assert_eq!(gpm::go(|| 5).join().unwrap(), 5);
+/// });
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn unlock_os_thread() {
     let Some(g) = current_g() else { return };
     let n = g.lock_count.get();

@@ -37,6 +37,26 @@ use crate::sched::Sched;
 /// A goroutine's panic that no [`join`](crate::JoinHandle::join) will receive (its handle
 /// was dropped before it finished), as given to the handler of
 /// [`RuntimeBuilder::on_panic`](crate::RuntimeBuilder::on_panic).
+///
+/// ```
+/// use std::sync::mpsc;
+/// let (tx, rx) = mpsc::channel::<gpm::GoroutinePanic>();
+/// let rt = gpm::Runtime::builder()
+///     .on_panic(move |p| tx.send(p).unwrap())
+///     .build_single_thread()?;
+/// let id = rt.block_on(|| {
+///     let h = gpm::Builder::new().name("parser").go(|| panic!("bad input"))?;
+///     Ok::<_, std::io::Error>(h.id()) // the handle is dropped here: detached
+/// })?;
+/// let p = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+/// assert_eq!(p.id(), id);
+/// assert_eq!(p.name(), Some("parser"));
+/// assert_eq!(p.message(), Some("bad input"));
+/// assert_eq!(p.payload().downcast_ref::<&str>(), Some(&"bad input"));
+/// let payload = p.into_payload(); // to resume elsewhere, say
+/// assert!(payload.is::<&str>());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct GoroutinePanic {
     id: u64,

@@ -21,7 +21,27 @@ use std::time::Duration;
 use crate::g::GStatus;
 use crate::sched::{Sched, lock};
 
-/// A snapshot of a runtime's scheduler (see `Runtime::stats`).
+/// A snapshot of a runtime's scheduler, from [`Runtime::stats`](crate::Runtime::stats):
+/// Ps and threads, run queues, goroutines by state, and counters since the start.
+/// `#[non_exhaustive]`: fields may be added.
+///
+/// ```
+/// let rt = gpm::Runtime::single_thread()?;
+/// rt.block_on(|| {
+///     let sleepers: Vec<_> = (0..3)
+///         .map(|_| gpm::go(|| gpm::sleep(std::time::Duration::from_millis(2))))
+///         .collect();
+///     gpm::yield_now(); // they start and park in their sleep
+///     sleepers.into_iter().for_each(|h| h.join().unwrap());
+/// });
+/// let s = rt.stats();
+/// assert_eq!((s.procs, s.local_queues.len()), (1, 1));
+/// assert!(s.spawned >= 4);
+/// assert_eq!(s.panics, 0);
+/// // The same counters, as the line `GPM_DEBUG=schedtrace` prints.
+/// assert!(rt.schedtrace().contains("gomaxprocs=1"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {

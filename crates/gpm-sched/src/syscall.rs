@@ -18,7 +18,28 @@ use crate::g::{Action, GRef, GStatus};
 ///
 /// `f` may park the goroutine (receive from a channel, join, lock a `gpm::sync` type,
 /// `yield_now`): the park leaves the syscall state first, so the P goes on running other
-/// goroutines, and re-enters it when the goroutine resumes (`around_switch`).
+/// goroutines, and re-enters it when the goroutine resumes.
+///
+/// ```
+/// use std::time::Duration;
+/// // SAFETY: the goroutines below hold no thread-local and no thread-bound value across
+/// // a park.
+/// let rt = unsafe { gpm::Runtime::builder().procs(1).build() }?;
+/// let (quick, slow) = rt.block_on(|| {
+///     // A call that blocks its thread (file I/O, FFI, a std lock): the runtime's one P
+///     // goes on running the other goroutines on another thread meanwhile.
+///     let slow = gpm::go(|| {
+///         gpm::blocking(|| {
+///             std::thread::sleep(Duration::from_millis(5));
+///             "read"
+///         })
+///     });
+///     let quick = gpm::go(|| 1 + 1).join().unwrap();
+///     (quick, slow.join().unwrap())
+/// });
+/// assert_eq!((quick, slow), (2, "read"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 ///
 /// On a [single-thread runtime](crate::RuntimeBuilder::build_single_thread), which has no
 /// other thread to hand its work to, `f` runs on a helper thread instead while the

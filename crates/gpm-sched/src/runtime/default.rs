@@ -28,6 +28,20 @@ static DEFAULT: OnceLock<Runtime> = OnceLock::new();
 ///
 /// # Panics
 /// If the runtime cannot be started (its first threads cannot be spawned).
+///
+/// # Examples
+///
+/// ```
+/// fn main() {
+///     // SAFETY: no goroutine of this program holds a thread-local or a thread-bound value
+///     // across a park.
+///     let rt = unsafe { gpm::init() };
+///     assert!(!rt.is_single_thread());
+///     // From here on, `gpm::go` works on any plain thread.
+///     let h = std::thread::spawn(|| gpm::go(|| 6 * 7).join().unwrap());
+///     assert_eq!(h.join().unwrap(), 42);
+/// }
+/// ```
 pub unsafe fn init() -> &'static Runtime {
     DEFAULT.get_or_init(|| {
         // SAFETY: the caller makes `build`'s promise for the default runtime's goroutines.
@@ -44,6 +58,19 @@ pub unsafe fn init() -> &'static Runtime {
 ///
 /// # Panics
 /// If the runtime's thread cannot be spawned.
+///
+/// # Examples
+///
+/// ```
+/// fn main() {
+///     gpm::init_single_thread();
+///     let hs: Vec<_> = (0..4u32).map(|i| gpm::go(move || i + 1)).collect();
+///     let v: Vec<u32> = hs.into_iter().map(|h| h.join().unwrap()).collect();
+///     assert_eq!(v, [1, 2, 3, 4]);
+///     // A second start returns the running one.
+///     assert!(std::ptr::eq(gpm::init_single_thread(), gpm::default_runtime()));
+/// }
+/// ```
 pub fn init_single_thread() -> &'static Runtime {
     DEFAULT.get_or_init(|| {
         Runtime::single_thread().unwrap_or_else(|e| {
@@ -56,6 +83,15 @@ pub fn init_single_thread() -> &'static Runtime {
 ///
 /// # Panics
 /// If none was started (see [`init`] and [`init_single_thread`]); the message shows how.
+///
+/// # Examples
+///
+/// ```
+/// gpm::init_single_thread();
+/// let rt = gpm::default_runtime();
+/// assert_eq!(rt.block_on(|| gpm::num_goroutines()), 1);
+/// assert!(rt.stats().spawned >= 1);
+/// ```
 #[track_caller]
 pub fn default_runtime() -> &'static Runtime {
     match DEFAULT.get() {

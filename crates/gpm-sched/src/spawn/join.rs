@@ -4,8 +4,22 @@
 
 use super::*;
 
-/// An owned permission to join a goroutine (wait for it and take its result). Dropping it
-/// detaches the goroutine.
+/// An owned permission to join a goroutine (wait for it and take its result), returned by
+/// [`go`](crate::go), [`Builder::go`](crate::Builder::go) and
+/// [`Runtime::go`](crate::Runtime::go). Dropping it detaches the goroutine, which runs on.
+/// `Send + Sync`: any goroutine or thread may join it.
+///
+/// ```
+/// let rt = gpm::Runtime::single_thread()?;
+/// rt.block_on(|| {
+///     let ok = gpm::go(|| "fine");
+///     let bad = gpm::go(|| -> u32 { panic!("broken") }); // its panic is printed on stderr
+///     assert_eq!(ok.join().unwrap(), "fine");
+///     let payload = bad.join().unwrap_err();
+///     assert_eq!(payload.downcast_ref::<&str>(), Some(&"broken"));
+/// });
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct JoinHandle<T> {
     /// One word: the task's packet, which the free protocol lets the handle read until it
     /// joins or drops.
@@ -34,6 +48,13 @@ impl<T> JoinHandle<T> {
     /// Waits for the goroutine to finish: `Ok(value)`, or `Err(payload)` if it panicked
     /// (or `Err(Cancelled)` if its runtime was dropped first). From a goroutine this parks
     /// the goroutine; from a plain thread it blocks the thread.
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let h = rt.go(|| (1..=10u32).product::<u32>());
+    /// assert_eq!(h.join().unwrap(), 3_628_800); // from this plain thread
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
@@ -80,12 +101,37 @@ impl<T> JoinHandle<T> {
         Some(r.expect("JoinHandle::join: result taken twice"))
     }
 
-    /// Whether the goroutine has finished (its result is ready).
+    /// Whether the goroutine has finished (its result is ready): a [`join`](Self::join)
+    /// would not wait.
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// rt.block_on(|| {
+    ///     let h = gpm::go(|| 3);
+    ///     assert!(!h.is_finished()); // not run yet: this goroutine has not yielded
+    ///     while !h.is_finished() {
+    ///         gpm::yield_now();
+    ///     }
+    ///     assert_eq!(h.join().unwrap(), 3);
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.packet().state.is_done()
     }
 
-    /// The goroutine's id.
+    /// The goroutine's id: unique among the live goroutines of its runtime, as in
+    /// [`Runtime::dump`](crate::Runtime::dump) and panic messages.
+    ///
+    /// ```
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// rt.block_on(|| {
+    ///     let h = gpm::go(|| gpm::current().id());
+    ///     let id = h.id();
+    ///     assert_eq!(h.join().unwrap(), id);
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn id(&self) -> u64 {
         self.packet().id
     }
