@@ -266,6 +266,14 @@ pub struct DropGuard {
 
 impl DropGuard {
     /// Gives the token back without cancelling it.
+    ///
+    /// ```
+    /// let token = gpm::CancellationToken::new();
+    /// let guard = token.clone().drop_guard();
+    /// // ... work that cancels the token if it unwinds early ...
+    /// let back = guard.disarm();
+    /// assert!(!back.is_cancelled() && !token.is_cancelled());
+    /// ```
     pub fn disarm(mut self) -> CancellationToken {
         self.token.take().expect("DropGuard::disarm: token taken twice")
     }

@@ -14,7 +14,34 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-/// A condition variable: parks goroutines (or blocks threads) until notified.
+/// A condition variable for a [`gpm::sync::Mutex`](super::Mutex) (Go's `sync.Cond`):
+/// parks goroutines (or blocks threads) until notified. A notify made after a waiter
+/// released the mutex always reaches a waiter; wake-ups may be spurious, so wait in a
+/// loop on a condition ([`wait_while`](Condvar::wait_while) does).
+///
+/// ```
+/// use gpm::sync::{Condvar, Mutex};
+/// use std::sync::Arc;
+///
+/// let rt = gpm::Runtime::single_thread()?;
+/// let got = rt.block_on(|| {
+///     let pair = Arc::new((Mutex::new(None), Condvar::new()));
+///     let p = pair.clone();
+///     gpm::go(move || {
+///         let (slot, cv) = &*p;
+///         *slot.lock() = Some("ready");
+///         cv.notify_one();
+///     });
+///     let (slot, cv) = &*pair;
+///     let mut guard = slot.lock();
+///     while guard.is_none() {
+///         guard = cv.wait(guard);
+///     }
+///     guard.take().unwrap()
+/// });
+/// assert_eq!(got, "ready");
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Condvar {
     /// Queued waiters; lets a notify with nobody waiting skip the lock. SeqCst: a Dekker
     /// pair with the caller's condition update, as Go's `notifyList` fast path.
@@ -23,6 +50,12 @@ pub struct Condvar {
 }
 
 /// Whether a [`Condvar::wait_timeout`] returned because its time ran out.
+///
+/// ```
+/// let (m, cv) = (gpm::sync::Mutex::new(()), gpm::sync::Condvar::new());
+/// let (_guard, r) = cv.wait_timeout(m.lock(), std::time::Duration::from_millis(1));
+/// assert!(r.timed_out()); // nobody notified
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WaitTimeoutResult(bool);
 
@@ -35,17 +68,60 @@ impl WaitTimeoutResult {
 
 impl Condvar {
     /// A condition variable with no waiters.
+    ///
+    /// ```
+    /// let cv = gpm::sync::Condvar::new();
+    /// cv.notify_all(); // nobody waits: nothing happens, and nothing is remembered
+    /// ```
     pub fn new() -> Self {
         Self { nwait: AtomicUsize::new(0), list: Lock::new(VecDeque::new()) }
     }
 
-    /// Unlocks `guard`'s mutex, parks until notified, and locks it again.
+    /// Unlocks `guard`'s mutex, parks until notified, and locks it again. May wake with no
+    /// notification meant for it: check the condition in a loop.
+    ///
+    /// ```
+    /// use gpm::sync::{Condvar, Mutex};
+    /// use std::sync::Arc;
+    /// let pair = Arc::new((Mutex::new(0), Condvar::new()));
+    /// let p = pair.clone();
+    /// let t = std::thread::spawn(move || {
+    ///     *p.0.lock() = 1;
+    ///     p.1.notify_one();
+    /// });
+    /// let mut n = pair.0.lock();
+    /// while *n == 0 {
+    ///     n = pair.1.wait(n); // a plain thread blocks
+    /// }
+    /// assert_eq!(*n, 1);
+    /// # drop(n);
+    /// # t.join().unwrap();
+    /// ```
     #[track_caller]
     pub fn wait<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         self.wait_until(guard, None).0
     }
 
     /// Waits until `condition` is false, re-checking after every wake-up.
+    ///
+    /// ```
+    /// use gpm::sync::{Condvar, Mutex};
+    /// use std::sync::Arc;
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// rt.block_on(|| {
+    ///     let state = Arc::new((Mutex::new(0u32), Condvar::new()));
+    ///     for _ in 0..3 {
+    ///         let s = state.clone();
+    ///         gpm::go(move || {
+    ///             *s.0.lock() += 1;
+    ///             s.1.notify_all();
+    ///         });
+    ///     }
+    ///     let done = state.1.wait_while(state.0.lock(), |n| *n < 3);
+    ///     assert_eq!(*done, 3);
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[track_caller]
     pub fn wait_while<'a, T: ?Sized>(
         &self,
@@ -58,7 +134,21 @@ impl Condvar {
         guard
     }
 
-    /// As [`Condvar::wait`], giving up after `timeout`.
+    /// As [`Condvar::wait`], giving up after `timeout`; the mutex is locked again either
+    /// way.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let timed_out = rt.block_on(|| {
+    ///     let (m, cv) = (gpm::sync::Mutex::new(0), gpm::sync::Condvar::new());
+    ///     let (guard, r) = cv.wait_timeout(m.lock(), Duration::from_millis(1));
+    ///     assert_eq!(*guard, 0); // locked again
+    ///     r.timed_out()
+    /// });
+    /// assert!(timed_out);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[track_caller]
     pub fn wait_timeout<'a, T: ?Sized>(
         &self,
@@ -94,7 +184,26 @@ impl Condvar {
         (MutexGuard::relocked(mutex), WaitTimeoutResult(outcome == Outcome::Aborted))
     }
 
-    /// Wakes one waiter, if any (the longest-waiting one).
+    /// Wakes one waiter, if any (the longest-waiting one). With none, the notification is
+    /// lost (not stored): change the condition under the mutex first.
+    ///
+    /// ```
+    /// use gpm::sync::{Condvar, Mutex};
+    /// use std::sync::Arc;
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// rt.block_on(|| {
+    ///     let jobs = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
+    ///     let j = jobs.clone();
+    ///     let worker = gpm::go(move || {
+    ///         let mut q = j.1.wait_while(j.0.lock(), |q: &mut Vec<u32>| q.is_empty());
+    ///         q.pop()
+    ///     });
+    ///     jobs.0.lock().push(7);
+    ///     jobs.1.notify_one();
+    ///     assert_eq!(worker.join().unwrap(), Some(7));
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn notify_one(&self) {
         if self.nwait.load(Ordering::SeqCst) == 0 {
             return;
@@ -117,6 +226,27 @@ impl Condvar {
     }
 
     /// Wakes every waiter.
+    ///
+    /// ```
+    /// use gpm::sync::{Condvar, Mutex};
+    /// use std::sync::Arc;
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let woken = rt.block_on(|| {
+    ///     let gate = Arc::new((Mutex::new(false), Condvar::new()));
+    ///     let hs: Vec<_> = (0..4)
+    ///         .map(|_| {
+    ///             let g = gate.clone();
+    ///             gpm::go(move || drop(g.1.wait_while(g.0.lock(), |open| !*open)))
+    ///         })
+    ///         .collect();
+    ///     gpm::yield_now(); // all four wait
+    ///     *gate.0.lock() = true;
+    ///     gate.1.notify_all();
+    ///     hs.into_iter().map(|h| h.join().unwrap()).count()
+    /// });
+    /// assert_eq!(woken, 4);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn notify_all(&self) {
         if self.nwait.load(Ordering::SeqCst) == 0 {
             return;

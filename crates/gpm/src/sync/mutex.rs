@@ -207,7 +207,36 @@ fn can_spin(iter: u32) -> bool {
 /// poisoning). Blocking parks a goroutine or blocks a thread; a waiter blocked for over a
 /// millisecond gets the lock handed to it directly.
 ///
-/// The guard is not tied to a thread: a goroutine holding it may migrate between threads.
+/// The guard is not tied to a thread: a goroutine holding it may move to another thread
+/// (where a `std::sync::MutexGuard` held across a park breaks the migration contract).
+/// No poisoning: a panic while the lock is held unlocks it, and the next holder sees the
+/// value as the panicking one left it.
+///
+/// ```
+/// use gpm::sync::Mutex;
+/// use std::sync::Arc;
+///
+/// let rt = gpm::Runtime::single_thread()?;
+/// let log = rt.block_on(|| {
+///     let log = Arc::new(Mutex::new(Vec::new()));
+///     let hs: Vec<_> = (0..3)
+///         .map(|i| {
+///             let log = log.clone();
+///             gpm::go(move || {
+///                 let mut entries = log.lock();
+///                 entries.push(i);
+///                 gpm::yield_now(); // others run, and wait for the lock
+///                 entries.push(i);
+///             })
+///         })
+///         .collect();
+///     hs.into_iter().for_each(|h| h.join().unwrap());
+///     Arc::try_unwrap(log).unwrap().into_inner()
+/// });
+/// assert_eq!(log.len(), 6);
+/// assert!(log.chunks(2).all(|pair| pair[0] == pair[1])); // never interleaved
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Mutex<T: ?Sized> {
     raw: RawMutex,
     data: UnsafeCell<T>,
@@ -219,7 +248,18 @@ unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 // SAFETY: as above.
 unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 
-/// Access to a locked [`Mutex`]; unlocks on drop.
+/// Access to a locked [`Mutex`] (from [`lock`](Mutex::lock) or
+/// [`try_lock`](Mutex::try_lock)); unlocks on drop. `Send`: it may be dropped on another
+/// thread.
+///
+/// ```
+/// let m = gpm::sync::Mutex::new(String::from("a"));
+/// let mut guard = m.lock();
+/// guard.push('b'); // DerefMut
+/// assert!(m.try_lock().is_none());
+/// drop(guard); // unlocks
+/// assert_eq!(*m.lock(), "ab");
+/// ```
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T: ?Sized> {
     pub(crate) mutex: &'a Mutex<T>,
@@ -235,18 +275,51 @@ unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
 
 impl<T> Mutex<T> {
     /// A new unlocked mutex holding `value`.
+    ///
+    /// ```
+    /// let m = gpm::sync::Mutex::new(5);
+    /// assert_eq!(*m.lock(), 5);
+    /// ```
     pub fn new(value: T) -> Self {
         Self { raw: RawMutex::new(), data: UnsafeCell::new(value) }
     }
 
     /// The protected value.
+    ///
+    /// ```
+    /// let m = gpm::sync::Mutex::new(vec![1]);
+    /// m.lock().push(2);
+    /// assert_eq!(m.into_inner(), [1, 2]);
+    /// ```
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
 }
 
 impl<T: ?Sized> Mutex<T> {
-    /// Locks, parking (or blocking the thread) until the lock is available.
+    /// Locks, parking the goroutine (or blocking the plain thread) until the lock is
+    /// available. A scheduling point. Not reentrant: locking again in the holder waits
+    /// forever.
+    ///
+    /// ```
+    /// use gpm::sync::Mutex;
+    /// use std::sync::Arc;
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let n = rt.block_on(|| {
+    ///     let n = Arc::new(Mutex::new(0));
+    ///     let hs: Vec<_> = (0..100)
+    ///         .map(|_| {
+    ///             let n = n.clone();
+    ///             gpm::go(move || *n.lock() += 1)
+    ///         })
+    ///         .collect();
+    ///     hs.into_iter().for_each(|h| h.join().unwrap());
+    ///     let v = *n.lock();
+    ///     v
+    /// });
+    /// assert_eq!(n, 100);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         // A scheduling point before taking the lock (never while holding it).
@@ -256,11 +329,25 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// Locks if that is possible without waiting.
+    ///
+    /// ```
+    /// let m = gpm::sync::Mutex::new(0);
+    /// let held = m.try_lock().unwrap();
+    /// assert!(m.try_lock().is_none()); // held
+    /// drop(held);
+    /// assert!(m.try_lock().is_some());
+    /// ```
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         self.raw.try_lock().then(|| MutexGuard { mutex: self, _marker: PhantomData })
     }
 
     /// The protected value, through a unique borrow (no locking needed).
+    ///
+    /// ```
+    /// let mut m = gpm::sync::Mutex::new(1);
+    /// *m.get_mut() += 1;
+    /// assert_eq!(*m.lock(), 2);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
     }

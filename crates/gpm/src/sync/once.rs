@@ -116,6 +116,14 @@ pub struct OnceState {
 
 impl OnceState {
     /// Whether an earlier initialiser panicked.
+    ///
+    /// ```
+    /// use std::panic::{AssertUnwindSafe, catch_unwind};
+    /// let once = gpm::sync::Once::new();
+    /// let _ = catch_unwind(AssertUnwindSafe(|| once.call_once(|| panic!("first try"))));
+    /// once.call_once_force(|state| assert!(state.is_poisoned()));
+    /// assert!(once.is_completed());
+    /// ```
     pub fn is_poisoned(&self) -> bool {
         self.poisoned
     }
@@ -144,7 +152,14 @@ pub struct Once {
 }
 
 impl Once {
-    /// A `Once` that has not run.
+    /// A `Once` that has not run; `const`, for a `static`.
+    ///
+    /// ```
+    /// static SETUP: gpm::sync::Once = gpm::sync::Once::new();
+    /// assert!(!SETUP.is_completed());
+    /// SETUP.call_once(|| {});
+    /// assert!(SETUP.is_completed());
+    /// ```
     pub const fn new() -> Once {
         Once { core: Core::new() }
     }

@@ -27,7 +27,33 @@ const MAX_READERS: i32 = 1 << 30;
 /// A reader–writer lock protecting a `T` (Go's `sync.RWMutex`): many readers or one writer;
 /// a waiting writer blocks new readers, so readers cannot starve it. As in Go, a reader
 /// must not take the read lock again while it holds it: a writer arriving in between would
-/// deadlock both.
+/// deadlock both. No poisoning, as [`Mutex`](super::Mutex).
+///
+/// A goroutine cancelled ([`JoinHandle::abort`](crate::JoinHandle::abort)) while it waits
+/// in `read` or `write` is unwound only once its wait is over: a wait here cannot be
+/// taken back without breaking the count of the other waiters.
+///
+/// ```
+/// use gpm::sync::RwLock;
+/// use std::sync::Arc;
+///
+/// let rt = gpm::Runtime::single_thread()?;
+/// let seen = rt.block_on(|| {
+///     let config = Arc::new(RwLock::new(String::from("v1")));
+///     let readers: Vec<_> = (0..3)
+///         .map(|_| {
+///             let config = config.clone();
+///             gpm::go(move || config.read().clone())
+///         })
+///         .collect();
+///     let seen: Vec<String> = readers.into_iter().map(|h| h.join().unwrap()).collect();
+///     *config.write() = String::from("v2");
+///     assert_eq!(*config.read(), "v2");
+///     seen
+/// });
+/// assert_eq!(seen, ["v1", "v1", "v1"]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct RwLock<T: ?Sized> {
     w: RawMutex,
     writer_sem: Sema,
@@ -43,14 +69,34 @@ unsafe impl<T: ?Sized + Send> Send for RwLock<T> {}
 // SAFETY: as above.
 unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
 
-/// Shared access to a read-locked [`RwLock`].
+/// Shared access to a read-locked [`RwLock`] (from [`read`](RwLock::read) or
+/// [`try_read`](RwLock::try_read)); unlocks on drop.
+///
+/// ```
+/// let lock = gpm::sync::RwLock::new(1);
+/// let (a, b) = (lock.read(), lock.read()); // readers share
+/// assert_eq!(*a + *b, 2);
+/// assert!(lock.try_write().is_none());
+/// drop((a, b));
+/// assert!(lock.try_write().is_some());
+/// ```
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
     _marker: PhantomData<*const ()>,
 }
 
-/// Exclusive access to a write-locked [`RwLock`].
+/// Exclusive access to a write-locked [`RwLock`] (from [`write`](RwLock::write) or
+/// [`try_write`](RwLock::try_write)); unlocks on drop.
+///
+/// ```
+/// let lock = gpm::sync::RwLock::new(vec![1]);
+/// let mut w = lock.write();
+/// w.push(2); // DerefMut
+/// assert!(lock.try_read().is_none());
+/// drop(w);
+/// assert_eq!(*lock.read(), [1, 2]);
+/// ```
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
@@ -69,6 +115,11 @@ unsafe impl<T: ?Sized + Sync> Sync for RwLockWriteGuard<'_, T> {}
 
 impl<T> RwLock<T> {
     /// A new unlocked lock holding `value`.
+    ///
+    /// ```
+    /// let lock = gpm::sync::RwLock::new("value");
+    /// assert_eq!(*lock.read(), "value");
+    /// ```
     pub fn new(value: T) -> Self {
         Self {
             w: RawMutex::new(),
@@ -81,13 +132,37 @@ impl<T> RwLock<T> {
     }
 
     /// The protected value.
+    ///
+    /// ```
+    /// let lock = gpm::sync::RwLock::new(3);
+    /// *lock.write() += 1;
+    /// assert_eq!(lock.into_inner(), 4);
+    /// ```
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
 }
 
 impl<T: ?Sized> RwLock<T> {
-    /// Locks for reading, parking while a writer holds or waits for the lock.
+    /// Locks for reading, parking while a writer holds or waits for the lock. A
+    /// scheduling point.
+    ///
+    /// ```
+    /// use gpm::sync::RwLock;
+    /// use std::sync::Arc;
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let got = rt.block_on(|| {
+    ///     let lock = Arc::new(RwLock::new(0));
+    ///     let w = lock.write();
+    ///     let l = lock.clone();
+    ///     let reader = gpm::go(move || *l.read()); // parks: a writer holds the lock
+    ///     gpm::yield_now();
+    ///     drop(w);
+    ///     reader.join().unwrap()
+    /// });
+    /// assert_eq!(got, 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[track_caller]
     pub fn read(&self) -> RwLockReadGuard<'_, T> {
         preempt_point(); // a scheduling point before taking the lock
@@ -100,6 +175,14 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// Locks for reading if no writer holds or waits for the lock.
+    ///
+    /// ```
+    /// let lock = gpm::sync::RwLock::new(0);
+    /// assert!(lock.try_read().is_some());
+    /// let w = lock.write();
+    /// assert!(lock.try_read().is_none());
+    /// drop(w);
+    /// ```
     pub fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
         let mut c = self.reader_count.load(Ordering::SeqCst);
         loop {
@@ -118,7 +201,28 @@ impl<T: ?Sized> RwLock<T> {
         }
     }
 
-    /// Locks for writing, parking until every reader and writer is gone.
+    /// Locks for writing, parking until every reader and writer is gone. A scheduling
+    /// point.
+    ///
+    /// ```
+    /// use gpm::sync::RwLock;
+    /// use std::sync::Arc;
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// let total = rt.block_on(|| {
+    ///     let lock = Arc::new(RwLock::new(0));
+    ///     let hs: Vec<_> = (0..10)
+    ///         .map(|_| {
+    ///             let lock = lock.clone();
+    ///             gpm::go(move || *lock.write() += 1)
+    ///         })
+    ///         .collect();
+    ///     hs.into_iter().for_each(|h| h.join().unwrap());
+    ///     let v = *lock.read();
+    ///     v
+    /// });
+    /// assert_eq!(total, 10);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[track_caller]
     pub fn write(&self) -> RwLockWriteGuard<'_, T> {
         preempt_point(); // a scheduling point before taking the lock
@@ -133,6 +237,15 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// Locks for writing if nobody holds the lock.
+    ///
+    /// ```
+    /// let lock = gpm::sync::RwLock::new(0);
+    /// let r = lock.read();
+    /// assert!(lock.try_write().is_none()); // a reader holds it
+    /// drop(r);
+    /// *lock.try_write().unwrap() = 1;
+    /// assert_eq!(*lock.read(), 1);
+    /// ```
     pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
         if !self.w.try_lock() {
             return None;
@@ -149,6 +262,12 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// The protected value, through a unique borrow (no locking needed).
+    ///
+    /// ```
+    /// let mut lock = gpm::sync::RwLock::new(1);
+    /// *lock.get_mut() = 2;
+    /// assert_eq!(*lock.read(), 2);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
     }

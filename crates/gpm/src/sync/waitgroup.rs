@@ -9,6 +9,30 @@ use std::sync::Arc;
 
 /// Waits for a collection of goroutines (or threads) to finish: `add` the count, each one
 /// calls `done`, and `wait` parks until the count is zero. `Clone` shares the group.
+///
+/// ```
+/// use gpm::sync::WaitGroup;
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicU32, Ordering};
+///
+/// let rt = gpm::Runtime::single_thread()?;
+/// let sum = rt.block_on(|| {
+///     let wg = WaitGroup::new();
+///     let sum = Arc::new(AtomicU32::new(0));
+///     for i in 1..=10 {
+///         wg.add(1); // before the goroutine starts, as in Go
+///         let (wg, sum) = (wg.clone(), sum.clone());
+///         gpm::go(move || {
+///             sum.fetch_add(i, Ordering::Relaxed);
+///             wg.done();
+///         });
+///     }
+///     wg.wait();
+///     sum.load(Ordering::Relaxed)
+/// });
+/// assert_eq!(sum, 55);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct WaitGroup {
     inner: Arc<Inner>,
@@ -22,7 +46,13 @@ struct Inner {
 }
 
 impl WaitGroup {
-    /// A group with a zero counter.
+    /// A group with a zero counter: a [`wait`](Self::wait) returns at once.
+    ///
+    /// ```
+    /// let wg = gpm::sync::WaitGroup::new();
+    /// assert_eq!(wg.count(), 0);
+    /// wg.wait();
+    /// ```
     pub fn new() -> Self {
         Self { inner: Arc::new(Inner { state: AtomicU64::new(0), sema: Sema::new(0) }) }
     }
@@ -33,6 +63,15 @@ impl WaitGroup {
     /// `sync: negative WaitGroup counter` if the counter goes below zero, as Go; also if
     /// `delta` does not fit the 32-bit counter, or on Go's misuse checks (`add` racing
     /// `wait` while the counter is zero).
+    ///
+    /// ```
+    /// let wg = gpm::sync::WaitGroup::new();
+    /// wg.add(3);
+    /// wg.add(-2);
+    /// assert_eq!(wg.count(), 1);
+    /// wg.done();
+    /// wg.wait(); // zero: returns at once
+    /// ```
     pub fn add(&self, delta: isize) {
         let delta = i32::try_from(delta).expect("sync: WaitGroup delta out of range");
         let inc = (i64::from(delta) << 32) as u64;
@@ -59,11 +98,42 @@ impl WaitGroup {
     }
 
     /// Decrements the counter (`add(-1)`).
+    ///
+    /// ```
+    /// let wg = gpm::sync::WaitGroup::new();
+    /// wg.add(1);
+    /// let w = wg.clone();
+    /// std::thread::spawn(move || w.done()); // a plain thread may take part too
+    /// wg.wait();
+    /// assert_eq!(wg.count(), 0);
+    /// ```
     pub fn done(&self) {
         self.add(-1);
     }
 
-    /// Parks until the counter is zero.
+    /// Parks until the counter is zero (blocks, on a plain thread). Every waiter is
+    /// released when it gets there.
+    ///
+    /// ```
+    /// use gpm::sync::WaitGroup;
+    /// let rt = gpm::Runtime::single_thread()?;
+    /// rt.block_on(|| {
+    ///     let (start, done) = (WaitGroup::new(), WaitGroup::new());
+    ///     start.add(1);
+    ///     for _ in 0..3 {
+    ///         done.add(1);
+    ///         let (start, done) = (start.clone(), done.clone());
+    ///         gpm::go(move || {
+    ///             start.wait(); // three waiters, released together
+    ///             done.done();
+    ///         });
+    ///     }
+    ///     gpm::yield_now();
+    ///     start.done();
+    ///     done.wait();
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[track_caller]
     pub fn wait(&self) {
         preempt_point(); // a scheduling point even when there is nothing to wait for
@@ -94,6 +164,12 @@ impl WaitGroup {
     }
 
     /// The counter now (a snapshot, for diagnostics).
+    ///
+    /// ```
+    /// let wg = gpm::sync::WaitGroup::new();
+    /// wg.add(2);
+    /// assert_eq!(wg.count(), 2);
+    /// ```
     pub fn count(&self) -> isize {
         (self.inner.state.load(Ordering::SeqCst) >> 32) as i32 as isize
     }

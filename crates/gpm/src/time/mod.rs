@@ -1,14 +1,32 @@
 //! Go's `time` package on goroutines: [`sleep`], [`after`], [`at`], [`tick`], [`Timer`],
 //! [`Ticker`], [`after_func`] and [`timeout`].
 //!
-//! Every receiver here is an ordinary [`chan::Receiver`](crate::chan::Receiver), usable in
-//! `select!`; receiving parks a goroutine and blocks a plain thread. [`after`], [`at`] and
-//! [`tick`] are the channel flavours of [`chan`](crate::chan) (crossbeam's): the receive
-//! itself waits for the due time, so they need no timer and no runtime. The timers of
-//! [`Timer`], [`Ticker`] and [`after_func`] are the runtime's own (`gpm_sched::FuncTimer`, kept in the per-P timer heaps that `sleep` uses),
-//! not a goroutine each: an armed timer costs a heap entry. They belong to the caller's
-//! runtime (the default runtime on a plain thread); on a plain thread with no runtime at
-//! all, a small single-thread runtime started at the first use keeps them.
+//! Every receiver here is an ordinary [`chan::Receiver`], usable in `select!`; receiving
+//! parks a goroutine and blocks a plain thread. [`after`], [`at`] and [`tick`] are the
+//! channel flavours of [`chan`] (crossbeam's): the receive itself waits for the due time,
+//! so they need no timer and no runtime. The timers of [`Timer`], [`Ticker`] and
+//! [`after_func`] are the runtime's own (kept with the ones [`sleep`] uses), not a
+//! goroutine each: an armed timer costs little memory and no thread. They belong to the
+//! caller's runtime (the default runtime on a plain thread); on a plain thread with no
+//! runtime at all, a small single-thread runtime started at the first use keeps them.
+//!
+//! ```
+//! use std::time::Duration;
+//! let rt = gpm::Runtime::single_thread()?;
+//! let first = rt.block_on(|| {
+//!     let (tx, rx) = gpm::chan::bounded(1);
+//!     gpm::go(move || {
+//!         gpm::time::sleep(Duration::from_millis(1));
+//!         let _ = tx.send("work");
+//!     });
+//!     gpm::select! {
+//!         recv(rx) -> v => v.unwrap(),
+//!         recv(gpm::time::after(Duration::from_secs(10))) -> _ => "timeout",
+//!     }
+//! });
+//! assert_eq!(first, "work");
+//! # Ok::<(), std::io::Error>(())
+//! ```
 //!
 //! # Go's semantics, as of Go 1.23
 //! * A [`Timer`]'s or [`Ticker`]'s channel holds at most one value, and after
@@ -90,6 +108,18 @@ where
 }
 
 /// `f` did not finish within the time [`timeout`] gave it.
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = gpm::Runtime::single_thread()?;
+/// let err = rt.block_on(|| {
+///     gpm::time::timeout(Duration::from_millis(1), || gpm::sleep(Duration::from_secs(3600)))
+/// });
+/// let elapsed = err.unwrap_err();
+/// assert_eq!(elapsed.limit(), Duration::from_millis(1));
+/// assert!(elapsed.to_string().contains("not finished within 1ms"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Elapsed {
     limit: Duration,
@@ -97,6 +127,13 @@ pub struct Elapsed {
 
 impl Elapsed {
     /// The time `f` was given.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// gpm::init_single_thread();
+    /// let r = gpm::time::timeout(Duration::from_millis(2), || gpm::sleep(Duration::from_secs(60)));
+    /// assert_eq!(r.unwrap_err().limit(), Duration::from_millis(2));
+    /// ```
     pub fn limit(&self) -> Duration {
         self.limit
     }

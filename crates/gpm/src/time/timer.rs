@@ -74,6 +74,14 @@ pub struct Timer {
 
 impl Timer {
     /// A timer that fires once after at least `d`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let start = Instant::now();
+    /// let t = gpm::time::Timer::new(Duration::from_millis(2));
+    /// let fired = t.c().recv().unwrap(); // parks a goroutine, blocks a plain thread
+    /// assert!(fired >= start + Duration::from_millis(2));
+    /// ```
     pub fn new(d: Duration) -> Timer {
         Timer::at(deadline(d))
     }
@@ -108,7 +116,19 @@ impl Timer {
         Timer { shared, rx, timer }
     }
 
-    /// The channel the time is sent on when the timer fires (Go's `t.C`).
+    /// The channel the time is sent on when the timer fires (Go's `t.C`): an ordinary
+    /// receiver, so it works in `select!`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (_tx, work) = gpm::chan::bounded::<u32>(1);
+    /// let t = gpm::time::Timer::new(Duration::from_millis(1));
+    /// let timed_out = gpm::select! {
+    ///     recv(work) -> _ => false,
+    ///     recv(t.c()) -> _ => true,
+    /// };
+    /// assert!(timed_out);
+    /// ```
     pub fn c(&self) -> &Receiver<Instant> {
         &self.rx
     }
@@ -144,6 +164,14 @@ impl Timer {
     }
 
     /// Re-arms the timer for `when`; returns what [`stop`](Self::stop) would have.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let t = gpm::time::Timer::new(Duration::from_secs(3600));
+    /// let when = Instant::now() + Duration::from_millis(1);
+    /// assert!(t.reset_at(when), "it was armed");
+    /// assert!(t.c().recv().unwrap() >= when);
+    /// ```
     pub fn reset_at(&self, when: Instant) -> bool {
         let mut slot = self.shared.lock();
         let was = slot.armed.is_some() | self.rx.try_recv().is_ok();
@@ -176,6 +204,13 @@ impl Ticker {
     ///
     /// # Panics
     /// If `d` is zero (Go's "non-positive interval for NewTicker").
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let start = Instant::now();
+    /// let ticker = gpm::time::Ticker::new(Duration::from_millis(2));
+    /// assert!(ticker.c().recv().unwrap() >= start + Duration::from_millis(2));
+    /// ```
     #[track_caller]
     pub fn new(d: Duration) -> Ticker {
         check_period(d, "Ticker::new");
@@ -185,11 +220,26 @@ impl Ticker {
     }
 
     /// The channel the ticks are sent on (Go's `t.C`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let ticker = gpm::time::Ticker::new(Duration::from_millis(1));
+    /// let ticks: Vec<_> = ticker.c().iter().take(3).collect();
+    /// assert!(ticks.windows(2).all(|w| w[1] > w[0]));
+    /// ```
     pub fn c(&self) -> &Receiver<Instant> {
         self.inner.c()
     }
 
     /// Stops the ticker; no tick from before the call is received after it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let ticker = gpm::time::Ticker::new(Duration::from_millis(1));
+    /// ticker.c().recv().unwrap();
+    /// ticker.stop();
+    /// assert!(ticker.c().recv_timeout(Duration::from_millis(5)).is_err());
+    /// ```
     pub fn stop(&self) {
         self.inner.stop();
     }
@@ -250,6 +300,16 @@ impl AfterFunc {
     }
 
     /// Stops it: `true` if that kept `f` from being started.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (tx, rx) = gpm::chan::bounded(1);
+    /// let t = gpm::time::after_func(Duration::from_millis(1), move || {
+    ///     let _ = tx.try_send(());
+    /// });
+    /// rx.recv().unwrap(); // it ran
+    /// assert!(!t.stop(), "too late: it had started");
+    /// ```
     pub fn stop(&self) -> bool {
         self.timer().stop()
     }
