@@ -1,10 +1,7 @@
-//! gpm: Go's goroutines for Rust. The façade over the G-P-M scheduler: `go`, `Runtime`,
-//! channels with `select!`, sync primitives, `sleep`, `blocking`, `net`
-//! (sockets whose blocking calls park the goroutine on the netpoller), and `pool` (a
-//! goroutine pool, ants').
-//!
-//! Architecture Invariant: the façade adds API, never scheduling policy; policy lives in
-//! gpm-sched.
+//! gpm: Go's goroutines for Rust. Write blocking-style code in thousands to millions of
+//! goroutines — stackful coroutines run by Go's G-P-M scheduler — and talk between them
+//! over channels, as in Go. Safe Rust, except one promise Rust cannot check, made once
+//! where a runtime whose goroutines move between threads is created (see "Soundness").
 //!
 //! # Quick start
 //! ```
@@ -38,6 +35,24 @@
 //! (or `gpm::init_single_thread()`, safe). Without it, `gpm::go` on a plain thread panics
 //! with a message that shows these lines.
 //!
+//! # Where things are
+//!
+//! | item | for |
+//! | --- | --- |
+//! | [`go`], [`Builder`], [`JoinHandle`] | spawn a goroutine (named, with a stack size), join it, cancel it |
+//! | [`Runtime`], [`RuntimeBuilder`] | a scheduler of your own: `block_on`, `go`, `stats`, `dump`; or the default one ([`init`]) |
+//! | [`chan`] | Go's channels: `bounded(0)` rendezvous, buffered, unbounded, MPMC; timer channels |
+//! | [`select!`], [`select_biased!`] | wait on several channel operations at once, with a default or a timeout |
+//! | [`sync`] | `Mutex`, `RwLock`, `Condvar`, `WaitGroup`, `Semaphore`, `Once`, `OnceLock`, `oneshot`: they park goroutines, not threads |
+//! | [`time`] | `sleep`, `after`, `tick`, `Timer`, `Ticker`, `after_func`, `timeout` (Go's `time`) |
+//! | [`net`] | TCP, UDP and Unix sockets in std's shape whose blocking calls park the goroutine |
+//! | [`pool`] | goroutine pools (ants'): `Pool`, `PoolWithFunc`, `MultiPool` |
+//! | [`scope`], [`JoinSet`], [`CancellationToken`] | structured concurrency: borrowing goroutines, task groups, cancellation |
+//! | [`blocking`] | run a call that blocks its thread (file I/O, FFI) without stalling the others |
+//! | [`local!`], [`lock_os_thread`] | goroutine-local storage, and pinning a goroutine to its thread |
+//! | [`sleep`], [`yield_now`], [`num_goroutines`], [`current`] | Go's `time.Sleep`, `runtime.Gosched`, `runtime.NumGoroutine`, and the running goroutine |
+//! | [`park`] | park / unpark, to build a blocking primitive of your own |
+//!
 //! Goroutines are stackful coroutines (each has its own guarded stack), run by M threads
 //! that each hold one P with a local run queue; idle Ms steal, spin briefly, then park.
 //! Blocking calls inside a goroutine — [`chan`], [`sync`], [`sleep`], [`JoinHandle::join`] —
@@ -65,8 +80,14 @@
 //! `gpm: all goroutines are asleep - deadlock!` and the dump, and [`Runtime::block_on`]
 //! panics with a [`Deadlock`] instead of hanging.
 //!
-//! # `GPM_DEBUG`
-//! Settings read when a runtime is built, in Go's `GODEBUG` syntax
+//! # Environment
+//! | variable | value | effect |
+//! | --- | --- | --- |
+//! | `GPM_MAXPROCS` | 1 to 256 | Ps of a runtime built without [`RuntimeBuilder::procs`] (the default runtime too), as Go's `GOMAXPROCS`; default: the number of CPUs. Read at each build; 0 or not a number is ignored and a larger number clamped to 256, with one warning on stderr |
+//! | `GPM_DEBUG` | `key=value,...` | the diagnosis settings below |
+//! | `GPM_STACK_GUARD` | `mprotect` | guard pages below goroutine stacks made with `mprotect` (two memory mappings per stack, so at most about 32,000 live goroutines under Linux's default `vm.max_map_count`); unset, or any other value: `madvise` guards (no extra mapping) where the kernel has them (Linux 6.13 and later), else `mprotect`. Read once per process |
+//!
+//! `GPM_DEBUG` is read when a runtime is built, in Go's `GODEBUG` syntax
 //! (`GPM_DEBUG=schedtrace=1000,checkdead=1`); an unknown key or a bad value is ignored with
 //! one warning on stderr.
 //!
@@ -76,8 +97,6 @@
 //! | `scheddetail` | `0` / `1` | with `schedtrace`, a line per P and M and the goroutine dump too |
 //! | `checkdead` | `0` / `1` | deadlock detection, as [`RuntimeBuilder::detect_deadlock`] (which overrides it) |
 //! | `dump_on_signal` | `0` / `1` | SIGQUIT prints every goroutine of each runtime on stderr, as Go's does; unlike Go, the process goes on |
-//!
-//! `GPM_MAXPROCS` (a number of Ps) is read as Go's `GOMAXPROCS`.
 //!
 //! # Soundness: goroutines move between threads
 //! A goroutine parked on one thread may resume on another, and Rust's type system does
@@ -171,6 +190,9 @@
 //! after a grace period it leaves it behind on a detached thread (see [`Runtime`]). Nor may
 //! they panic: they run during an unwind, and a panic there aborts the process, as on any
 //! thread.
+
+// Architecture Invariant: the façade adds API, never scheduling policy; policy lives in
+// gpm-sched.
 
 pub use gpm_sched::{
     Builder, CancelShield, Cancelled, Deadlock, GoroutinePanic, JoinHandle, Runtime,

@@ -40,7 +40,7 @@ pub struct Sender<T> {
 }
 
 /// The receiving half: [`recv`](Receiver::recv) once; derefs to a
-/// [`chan::Receiver`](crate::chan::Receiver) for `select!`, `try_recv` and
+/// [`chan::Receiver`] for `select!`, `try_recv` and
 /// `recv_timeout`.
 ///
 /// ```
