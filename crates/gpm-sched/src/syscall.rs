@@ -13,8 +13,7 @@ use crate::g::{Action, GRef, GStatus};
 
 /// Runs `f`, a call that may block the thread (file I/O, a lock, `thread::sleep`, FFI),
 /// without stalling the other goroutines of the runtime. On a plain thread it just runs `f`.
-/// Nested inside another `blocking`, it just runs `f` (the outer call already holds the P
-/// in `Syscall`, as Go's nested `entersyscall` is not possible).
+/// Nested inside another `blocking`, it just runs `f`.
 ///
 /// `f` may park the goroutine (receive from a channel, join, lock a `gpm::sync` type,
 /// `yield_now`): the park leaves the syscall state first, so the P goes on running other

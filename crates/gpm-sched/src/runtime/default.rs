@@ -32,15 +32,14 @@ static DEFAULT: OnceLock<Runtime> = OnceLock::new();
 /// # Examples
 ///
 /// ```
-/// fn main() {
-///     // SAFETY: no goroutine of this program holds a thread-local or a thread-bound value
-///     // across a park.
-///     let rt = unsafe { gpm::init() };
-///     assert!(!rt.is_single_thread());
-///     // From here on, `gpm::go` works on any plain thread.
-///     let h = std::thread::spawn(|| gpm::go(|| 6 * 7).join().unwrap());
-///     assert_eq!(h.join().unwrap(), 42);
-/// }
+/// // At the top of `main`:
+/// // SAFETY: no goroutine of this program holds a thread-local or a thread-bound value
+/// // across a park.
+/// let rt = unsafe { gpm::init() };
+/// assert!(!rt.is_single_thread());
+/// // From here on, `gpm::go` works on any plain thread.
+/// let h = std::thread::spawn(|| gpm::go(|| 6 * 7).join().unwrap());
+/// assert_eq!(h.join().unwrap(), 42);
 /// ```
 pub unsafe fn init() -> &'static Runtime {
     DEFAULT.get_or_init(|| {
@@ -62,14 +61,12 @@ pub unsafe fn init() -> &'static Runtime {
 /// # Examples
 ///
 /// ```
-/// fn main() {
-///     gpm::init_single_thread();
-///     let hs: Vec<_> = (0..4u32).map(|i| gpm::go(move || i + 1)).collect();
-///     let v: Vec<u32> = hs.into_iter().map(|h| h.join().unwrap()).collect();
-///     assert_eq!(v, [1, 2, 3, 4]);
-///     // A second start returns the running one.
-///     assert!(std::ptr::eq(gpm::init_single_thread(), gpm::default_runtime()));
-/// }
+/// gpm::init_single_thread(); // at the top of `main`
+/// let hs: Vec<_> = (0..4u32).map(|i| gpm::go(move || i + 1)).collect();
+/// let v: Vec<u32> = hs.into_iter().map(|h| h.join().unwrap()).collect();
+/// assert_eq!(v, [1, 2, 3, 4]);
+/// // A second start returns the running one.
+/// assert!(std::ptr::eq(gpm::init_single_thread(), gpm::default_runtime()));
 /// ```
 pub fn init_single_thread() -> &'static Runtime {
     DEFAULT.get_or_init(|| {

@@ -6,6 +6,26 @@
 //! derefs to the channel's receiver, so it works in `select!` (`recv(*rx) -> v`) and with
 //! `recv_timeout` and `try_recv`. Dropping the sender unsent disconnects the receiver;
 //! dropping the receiver makes `send` give the value back.
+//!
+//! ```
+//! use gpm::sync::oneshot;
+//! use std::time::Duration;
+//! let rt = gpm::Runtime::single_thread()?;
+//! rt.block_on(|| {
+//!     let (tx, rx) = oneshot::channel();
+//!     gpm::go(move || tx.send("answer").unwrap());
+//!     let got = gpm::select! {
+//!         recv(*rx) -> v => v.unwrap(),
+//!         default(Duration::from_secs(10)) => "timed out",
+//!     };
+//!     assert_eq!(got, "answer");
+//!
+//!     let (tx, rx) = oneshot::channel::<u32>();
+//!     drop(tx); // never sent
+//!     assert!(rx.recv().is_err());
+//! });
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 use std::ops::Deref;
 
