@@ -308,8 +308,10 @@ pub fn current_goroutine() -> Option<(u64, Option<String>)> {
 /// let rt = gpm::Runtime::single_thread()?;
 /// rt.block_on(|| {
 ///     assert_eq!(gpm::num_goroutines(), 1); // this one
-///     let h = gpm::go(|| gpm::sleep(std::time::Duration::from_millis(1)));
+///     let (tx, rx) = gpm::sync::oneshot::channel::<()>();
+///     let h = gpm::go(move || rx.recv().unwrap());
 ///     assert_eq!(gpm::num_goroutines(), 2);
+///     tx.send(()).unwrap();
 ///     h.join().unwrap();
 ///     assert_eq!(gpm::num_goroutines(), 1);
 /// });

@@ -25,20 +25,26 @@ use crate::{CancellationToken, JoinHandle};
 /// A set of goroutines returning `T`, joined as they finish; see the module docs.
 ///
 /// ```
+/// use gpm::sync::oneshot;
 /// let rt = gpm::Runtime::single_thread()?;
 /// rt.block_on(|| {
 ///     let mut set = gpm::JoinSet::new();
-///     for ms in [30u64, 10, 20] {
+///     let mut go_ahead = Vec::new();
+///     for i in 0..3 {
+///         let (tx, rx) = oneshot::channel::<()>();
+///         go_ahead.push(Some(tx));
 ///         set.spawn(move || {
-///             gpm::sleep(std::time::Duration::from_millis(ms));
-///             ms
+///             rx.recv().unwrap(); // waits for its turn
+///             i
 ///         });
 ///     }
 ///     let mut order = Vec::new();
-///     while let Some(r) = set.join_next() {
-///         order.push(r.unwrap());
+///     for i in [2, 0, 1] {
+///         go_ahead[i].take().unwrap().send(()).unwrap();
+///         order.push(set.join_next().unwrap().unwrap());
 ///     }
-///     assert_eq!(order, [10, 20, 30]); // as they finished
+///     assert_eq!(order, [2, 0, 1]); // as they finished, not as they were spawned
+///     assert!(set.join_next().is_none());
 /// });
 /// # Ok::<(), std::io::Error>(())
 /// ```

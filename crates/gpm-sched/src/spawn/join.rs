@@ -107,8 +107,10 @@ impl<T> JoinHandle<T> {
     /// ```
     /// let rt = gpm::Runtime::single_thread()?;
     /// rt.block_on(|| {
-    ///     let h = gpm::go(|| 3);
-    ///     assert!(!h.is_finished()); // not run yet: this goroutine has not yielded
+    ///     let (tx, rx) = gpm::sync::oneshot::channel();
+    ///     let h = gpm::go(move || rx.recv().unwrap());
+    ///     assert!(!h.is_finished()); // it waits for `tx`
+    ///     tx.send(3).unwrap();
     ///     while !h.is_finished() {
     ///         gpm::yield_now();
     ///     }
