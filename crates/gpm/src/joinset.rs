@@ -22,7 +22,10 @@ use std::sync::Arc;
 use crate::sync::{Condvar, Mutex};
 use crate::{CancellationToken, JoinHandle};
 
-/// A set of goroutines returning `T`, joined as they finish; see the module docs.
+/// A set of goroutines returning `T`, joined in the order they finish: tokio's `JoinSet`
+/// with Go's `errgroup` (a [limit](JoinSet::set_limit) on how many run at once,
+/// [`wait`](JoinSet::wait) for the first error, the rest cancelled). A panic or a
+/// cancellation of a goroutine comes back from the join as from [`JoinHandle::join`].
 ///
 /// ```
 /// use gpm::sync::oneshot;

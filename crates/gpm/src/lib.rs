@@ -200,10 +200,10 @@ pub use gpm_sched::{
     yield_now,
 };
 
-/// park / unpark, the primitive every blocking type is built on (for writing your own).
+// park / unpark, the primitive every blocking type is built on (for writing your own).
+// (A doc comment here would be prepended to the re-exported items' own docs.)
 pub use gpm_sched::park;
-/// Goroutine-local storage (`gpm::local! { static X: T = init; }`, then `X.with(|x| ..)`):
-/// the migration-safe stand-in for `thread_local!`.
+// Goroutine-local storage: the migration-safe stand-in for `thread_local!`.
 pub use gpm_sched::{LocalKey, local};
 
 pub use gpm_sched::{default_runtime, init, init_single_thread};

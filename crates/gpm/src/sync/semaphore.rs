@@ -108,8 +108,10 @@ impl Semaphore {
         self.sema.try_acquire().then(|| SemaphorePermit { sem: self, n: 1 })
     }
 
-    /// Takes `n` permits, waiting until all are held (module docs); `n = 0` returns at
-    /// once. Waits forever if the semaphore never has `n` permits.
+    /// Takes `n` permits, waiting until all are held; `n = 0` returns at once. Waits
+    /// forever if the semaphore never has `n` permits. Two callers each waiting for many
+    /// permits cannot deadlock by each holding part of what the other needs: one gathers
+    /// its permits at a time. A caller cancelled while it waits gives back those it took.
     ///
     /// # Panics
     /// If `n` exceeds `u32::MAX`.
