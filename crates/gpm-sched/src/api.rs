@@ -244,7 +244,8 @@ pub fn work_waiting(backlog: usize) -> bool {
 /// let waited = rt.block_on(|| {
 ///     let start = Instant::now();
 ///     // Ten goroutines sleep at once on the runtime's one thread.
-///     let hs: Vec<_> = (0..10).map(|_| gpm::go(|| gpm::sleep(Duration::from_millis(5)))).collect();
+///     let nap = || gpm::sleep(Duration::from_millis(5));
+///     let hs: Vec<_> = (0..10).map(|_| gpm::go(nap)).collect();
 ///     hs.into_iter().for_each(|h| h.join().unwrap());
 ///     start.elapsed()
 /// });

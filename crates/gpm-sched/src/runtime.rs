@@ -305,7 +305,8 @@ impl Runtime {
     /// ```
     /// let rt = gpm::Runtime::single_thread()?;
     /// let line = rt.schedtrace();
-    /// // SCHED 0ms: gomaxprocs=1 idleprocs=1 threads=1 spinningthreads=0 idlethreads=1 runqueue=0 [0]
+    /// // SCHED 0ms: gomaxprocs=1 idleprocs=1 threads=1 spinningthreads=0 idlethreads=1
+    /// //     runqueue=0 [0]   (one line)
     /// assert!(line.starts_with("SCHED "), "{line}");
     /// assert!(line.contains(" gomaxprocs=1 "), "{line}");
     /// # Ok::<(), std::io::Error>(())

@@ -115,14 +115,13 @@
 //! park, and no function that both touches a thread-local and parks.
 //!
 //! The ways out: goroutine-local storage ([`local!`]: a value per goroutine that follows
-//! it across threads), [`gpm::sync::Mutex`](crate::sync) (parks goroutines; its guard may
-//! move), [`lock_os_thread`] (Go's `LockOSThread`: the goroutine stays on its thread, which
-//! then runs nothing else until [`unlock_os_thread`], and where a runtime drop unwinds it),
-//! and the single-thread runtime
-//! ([`RuntimeBuilder::build_single_thread`], [`Runtime::single_thread`],
-//! [`init_single_thread`]), whose goroutines never leave its one thread and which needs no
-//! promise. The runtime keeps its own side of the contract: it reads no thread-local in
-//! code that can switch, and a goroutine that parks while unwinding a panic (a destructor
+//! it across threads), [`gpm::sync::Mutex`](crate::sync::Mutex) (parks goroutines; its
+//! guard may move), [`lock_os_thread`] (Go's `LockOSThread`: the goroutine stays on its
+//! thread, which then runs nothing else until [`unlock_os_thread`], and where a runtime
+//! drop unwinds it), and the single-thread runtime ([`RuntimeBuilder::build_single_thread`],
+//! [`Runtime::single_thread`], [`init_single_thread`]), whose goroutines never leave its
+//! one thread and which needs no promise. The runtime keeps its own side of the contract:
+//! it reads no thread-local in code that can switch, and a goroutine that parks while unwinding a panic (a destructor
 //! that blocks) stays on its thread until the unwind is over, since Rust's panic count is
 //! per thread.
 //!

@@ -54,12 +54,13 @@ impl RuntimeBuilder {
     /// hold one. At least `procs`.
     ///
     /// ```
+    /// use std::time::Duration;
     /// // SAFETY: the goroutines hold no thread-local or thread-bound value across a park.
     /// let rt = unsafe { gpm::Runtime::builder().procs(2).max_threads(4).build() }?;
     /// // More blocking calls than threads: they wait their turn for a thread.
     /// let n = rt.block_on(|| {
     ///     let hs: Vec<_> = (0..8)
-    ///         .map(|_| gpm::go(|| gpm::blocking(|| std::thread::sleep(std::time::Duration::from_millis(1)))))
+    ///         .map(|_| gpm::go(|| gpm::blocking(|| std::thread::sleep(Duration::from_millis(1)))))
     ///         .collect();
     ///     hs.into_iter().map(|h| h.join().unwrap()).count()
     /// });
@@ -84,7 +85,8 @@ impl RuntimeBuilder {
     /// ```
     /// let rt = gpm::Runtime::builder().stack_size(1 << 20).build_single_thread()?;
     /// // 1 MiB for every goroutine: room for a 512 KiB local.
-    /// assert_eq!(rt.block_on(|| [1u8; 512 << 10].iter().map(|&b| b as u32).sum::<u32>()), 512 << 10);
+    /// let sum = rt.block_on(|| [1u8; 512 << 10].iter().map(|&b| b as u32).sum::<u32>());
+    /// assert_eq!(sum, 512 << 10);
     /// let err = gpm::Runtime::builder().stack_size(1 << 40).build_single_thread().unwrap_err();
     /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     /// # Ok::<(), std::io::Error>(())
@@ -209,9 +211,10 @@ impl RuntimeBuilder {
     ///    guard, a value that refers to a thread's identity.
     ///
     /// *Calls that may park*: every blocking operation of gpm (a channel `send` / `recv`, a
-    /// `select!`, a `gpm::sync` lock or wait, [`JoinHandle::join`](crate::JoinHandle::join), [`sleep`](crate::sleep),
-    /// [`yield_now`](crate::yield_now), [`go`](crate::go) — a spawn is a scheduling point —
-    /// and a park inside [`blocking`](crate::blocking)), and any function that calls one.
+    /// `select!`, a `gpm::sync` lock or wait, [`JoinHandle::join`](crate::JoinHandle::join),
+    /// [`sleep`](crate::sleep), [`yield_now`](crate::yield_now), [`go`](crate::go) — a
+    /// spawn is a scheduling point — and a park inside [`blocking`](crate::blocking)), and
+    /// any function that calls one.
     ///
     /// What to use instead: goroutine-local storage (`gpm::local!`, whose value follows the
     /// goroutine), `gpm::sync` types (a guard may move between threads),

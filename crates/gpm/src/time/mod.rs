@@ -131,7 +131,8 @@ impl Elapsed {
     /// ```
     /// use std::time::Duration;
     /// gpm::init_single_thread();
-    /// let r = gpm::time::timeout(Duration::from_millis(2), || gpm::sleep(Duration::from_secs(60)));
+    /// let slow = || gpm::sleep(Duration::from_secs(60));
+    /// let r = gpm::time::timeout(Duration::from_millis(2), slow);
     /// assert_eq!(r.unwrap_err().limit(), Duration::from_millis(2));
     /// ```
     pub fn limit(&self) -> Duration {
