@@ -125,6 +125,7 @@ fn deliver(g: GRef) {
 /// its caller's stack, a lock whose wait cannot be undone.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// let rt = gpm::Runtime::single_thread()?;
 /// rt.block_on(|| {
 ///     let (tx, rx) = std::sync::mpsc::channel();
@@ -152,6 +153,7 @@ impl CancelShield {
     /// Shields the calling goroutine (nothing on a plain thread) until it is dropped.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// let finished = rt.block_on(|| {
     ///     let h = gpm::go(|| {

@@ -18,6 +18,7 @@ use crate::spawn::{JoinHandle, spawn_on};
 /// and returns its handle. Dropping the handle detaches it.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// let rt = gpm::Runtime::single_thread()?;
 /// let sum = rt.block_on(|| {
 ///     let hs: Vec<_> = (1..=10u64).map(|i| gpm::go(move || i * i)).collect();
@@ -58,6 +59,7 @@ where
 /// panic messages) and a stack size.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// let rt = gpm::Runtime::single_thread()?;
 /// let r = rt.block_on(|| {
 ///     let h = gpm::Builder::new()
@@ -83,6 +85,7 @@ impl Builder {
     /// Default options: no name, the runtime's stack size.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// let h = rt.block_on(|| gpm::Builder::new().go(|| 1 + 1))?;
     /// assert_eq!(h.join().unwrap(), 2);
@@ -97,12 +100,12 @@ impl Builder {
     /// show it.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// rt.block_on(|| {
-    ///     let h = gpm::Builder::new()
-    ///         .name("worker-1")
-    ///         .go(|| gpm::current().name().map(String::from))?;
-    ///     assert_eq!(h.join().unwrap().as_deref(), Some("worker-1"));
+    ///     let h = gpm::Builder::new().name("worker-1").go(|| ())?;
+    ///     assert_eq!(h.name(), Some("worker-1"));
+    ///     h.join().unwrap();
     ///     Ok::<(), std::io::Error>(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())
@@ -121,6 +124,7 @@ impl Builder {
     /// (deep FFI or recursion needs more than the default; an overflow aborts).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// rt.block_on(|| {
     ///     let big = gpm::Builder::new().stack_size(1 << 20).go(|| [7u8; 512 << 10][0])?;
@@ -145,6 +149,7 @@ impl Builder {
     /// and a failure then reaches its `join` instead (see [`go`]).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// let out = rt.block_on(|| {
     ///     let h = gpm::Builder::new().name("adder").go(|| 40 + 2)?;
@@ -179,6 +184,7 @@ impl Builder {
 /// P's run queue. On a plain thread, `std::thread::yield_now`.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// use std::sync::{Arc, Mutex};
 /// let rt = gpm::Runtime::single_thread()?;
 /// let order = rt.block_on(|| {
@@ -239,6 +245,7 @@ pub fn work_waiting(backlog: usize) -> bool {
 /// meanwhile), or sleeps the plain thread.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// use std::time::{Duration, Instant};
 /// let rt = gpm::Runtime::single_thread()?;
 /// let waited = rt.block_on(|| {
@@ -306,13 +313,21 @@ pub fn current_goroutine() -> Option<(u64, Option<String>)> {
 /// outside any, the default runtime (see [`go`]).
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicBool, Ordering};
 /// let rt = gpm::Runtime::single_thread()?;
 /// rt.block_on(|| {
 ///     assert_eq!(gpm::num_goroutines(), 1); // this one
-///     let (tx, rx) = gpm::sync::oneshot::channel::<()>();
-///     let h = gpm::go(move || rx.recv().unwrap());
+///     let go_on = Arc::new(AtomicBool::new(false));
+///     let g = go_on.clone();
+///     let h = gpm::go(move || {
+///         while !g.load(Ordering::Acquire) {
+///             gpm::yield_now();
+///         }
+///     });
 ///     assert_eq!(gpm::num_goroutines(), 2);
-///     tx.send(()).unwrap();
+///     go_on.store(true, Ordering::Release);
 ///     h.join().unwrap();
 ///     assert_eq!(gpm::num_goroutines(), 1);
 /// });

@@ -12,6 +12,7 @@ use std::sync::Arc;
 /// says which, with the OS error for the last.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// let rt = gpm::Runtime::single_thread()?;
 /// rt.block_on(|| {
 ///     let h = gpm::go(|| gpm::sleep(std::time::Duration::from_secs(3600)));
@@ -47,6 +48,7 @@ impl Cancelled {
     /// ([`JoinHandle::abort`](crate::JoinHandle::abort)).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// let h = rt.go(|| gpm::sleep(std::time::Duration::from_secs(3600)));
     /// drop(rt); // a runtime drop, not an abort
@@ -62,6 +64,7 @@ impl Cancelled {
     /// than because its runtime was dropped).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// let h = rt.go(|| gpm::sleep(std::time::Duration::from_secs(3600)));
     /// drop(rt);

@@ -54,6 +54,7 @@ use crate::spawn::JoinHandle;
 /// stderr.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// use std::panic::{AssertUnwindSafe, catch_unwind};
 /// let rt = gpm::Runtime::builder().detect_deadlock(true).build_single_thread()?;
 /// let r = catch_unwind(AssertUnwindSafe(|| {

@@ -23,6 +23,7 @@ pub(crate) type Locals = Vec<(usize, Box<dyn Any + Send>)>;
 /// returns. On a plain thread it behaves as `thread_local!`.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// use std::cell::Cell;
 /// gpm::local! { static HITS: Cell<u32> = Cell::new(0); }
 ///
@@ -55,6 +56,7 @@ impl<T: Send + 'static> LocalKey<T> {
     /// (and `f` this one again).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// use std::cell::RefCell;
     /// gpm::local! { static LOG: RefCell<Vec<&'static str>> = RefCell::new(Vec::new()); }
     ///
@@ -197,6 +199,7 @@ thread_local! {
 /// [`LocalKey`]). Attributes and a visibility may precede each `static`.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// use std::cell::Cell;
 /// gpm::local! {
 ///     /// Requests served by this goroutine.

@@ -30,6 +30,7 @@ use crate::sched::Sched;
 /// returns locked does not end that thread.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// // SAFETY: the goroutine below reads a thread-local (`thread::current`) across parks
 /// // only while it is locked to its thread; nothing else holds one across a park.
 /// let rt = unsafe { gpm::Runtime::builder().procs(2).build() }?;
@@ -67,6 +68,7 @@ pub fn lock_os_thread() {
 /// Calls nest, as Go's: each lock needs its unlock. An unlock with no lock does nothing.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// let rt = gpm::Runtime::single_thread()?;
 /// rt.block_on(|| {
 ///     gpm::lock_os_thread();

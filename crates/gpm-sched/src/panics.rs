@@ -39,6 +39,7 @@ use crate::sched::Sched;
 /// [`RuntimeBuilder::on_panic`](crate::RuntimeBuilder::on_panic).
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// use std::sync::mpsc;
 /// let (tx, rx) = mpsc::channel::<gpm::GoroutinePanic>();
 /// let rt = gpm::Runtime::builder()

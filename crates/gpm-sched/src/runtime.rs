@@ -55,6 +55,7 @@ pub const MAX_STACK_SIZE: usize = 1 << 30;
 /// between threads, see [`RuntimeBuilder::build`]).
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// use std::time::Duration;
 /// let rt = gpm::Runtime::single_thread()?;
 /// assert_eq!(rt.block_on(|| gpm::go(|| 6 * 7).join().unwrap()), 42);
@@ -112,6 +113,7 @@ impl Runtime {
     /// The migration contract of [`RuntimeBuilder::build`].
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// // SAFETY: the goroutines of this runtime hold no thread-local and no thread-bound
     /// // value across a park.
     /// let rt = unsafe { gpm::Runtime::new() }?;
@@ -128,6 +130,7 @@ impl Runtime {
     /// [`RuntimeBuilder::build_single_thread`]).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// assert!(rt.is_single_thread());
     /// assert_eq!(rt.procs(), 1);
@@ -150,6 +153,7 @@ impl Runtime {
     /// ([`RuntimeBuilder::build_single_thread`]).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// assert!(gpm::Runtime::single_thread()?.is_single_thread());
     /// // SAFETY: no goroutine runs on this runtime.
     /// assert!(!unsafe { gpm::Runtime::builder().procs(2).build() }?.is_single_thread());
@@ -162,6 +166,7 @@ impl Runtime {
     /// A [`RuntimeBuilder`] with default settings.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::builder().name("app").stack_size(64 << 10).build_single_thread()?;
     /// assert_eq!(rt.block_on(|| 1 + 1), 2);
     /// # Ok::<(), std::io::Error>(())
@@ -179,6 +184,7 @@ impl Runtime {
     /// [`Deadlock`](crate::Deadlock) (the goroutine is left parked, detached).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// // SAFETY: the goroutines below hold no thread-local and no thread-bound value
     /// // across a park.
     /// let rt = unsafe { gpm::Runtime::builder().procs(2).build() }?;
@@ -218,6 +224,7 @@ impl Runtime {
     /// thread can feed goroutines to a runtime it holds.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// let hs: Vec<_> = (0..4u32).map(|i| rt.go(move || i * 10)).collect();
     /// // Joined from this plain thread, which blocks meanwhile.
@@ -250,6 +257,7 @@ impl Runtime {
     /// A snapshot of the scheduler's counters and queues (see [`Stats`]).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// rt.block_on(|| {
     ///     for i in 0..10 {
@@ -272,6 +280,7 @@ impl Runtime {
     /// call's source line) and where it was spawned.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// use std::time::Duration;
     /// let rt = gpm::Runtime::single_thread()?;
     /// let sleeper = gpm::Builder::new().name("sleeper");
@@ -303,6 +312,7 @@ impl Runtime {
     /// then each P's).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// let line = rt.schedtrace();
     /// // SCHED 0ms: gomaxprocs=1 idleprocs=1 threads=1 spinningthreads=0 idlethreads=1
@@ -318,6 +328,7 @@ impl Runtime {
     /// Number of Ps: how many goroutines run at once.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// // SAFETY: no goroutine runs on this runtime.
     /// let rt = unsafe { gpm::Runtime::builder().procs(3).build() }?;
     /// assert_eq!(rt.procs(), 3);
@@ -333,6 +344,7 @@ impl Runtime {
     /// the cancellation, which a detached thread finishes.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// let h = rt.go(|| gpm::sleep(std::time::Duration::from_secs(3600)));
     /// let last = rt.shutdown();

@@ -26,6 +26,7 @@ use crate::sched::{Sched, lock};
 /// `#[non_exhaustive]`: fields may be added.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// let rt = gpm::Runtime::single_thread()?;
 /// rt.block_on(|| {
 ///     let sleepers: Vec<_> = (0..3)

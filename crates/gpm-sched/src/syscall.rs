@@ -20,6 +20,7 @@ use crate::g::{Action, GRef, GStatus};
 /// goroutines, and re-enters it when the goroutine resumes.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// use std::time::Duration;
 /// // SAFETY: the goroutines below hold no thread-local and no thread-bound value across
 /// // a park.

@@ -9,6 +9,7 @@
 //! return because of an old `unpark`: re-check the condition in a loop.
 //!
 //! ```
+//! # use gpm_sched as gpm; // the façade re-exports these items
 //! use gpm::park::{WaitReason, park, unparker};
 //! use std::sync::Arc;
 //! use std::sync::atomic::{AtomicBool, Ordering};
@@ -82,6 +83,7 @@ pub use reason::WaitReason;
 /// `Clone + Send + Sync`; cheap to clone.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// use gpm::park::{WaitReason, park_timeout, unparker};
 /// use std::time::Duration;
 ///
@@ -123,6 +125,7 @@ impl Unparker {
     /// Makes the permit available and wakes the owner if it is parked.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// use gpm::park::{WaitReason, park, unparker};
     /// let me = unparker();
     /// me.unpark();
@@ -151,6 +154,7 @@ impl Unparker {
     /// Whether `self` and `other` wake the same goroutine or thread.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// use gpm::park::unparker;
     /// let mine = unparker();
     /// let theirs = std::thread::spawn(unparker).join().unwrap();
@@ -173,6 +177,7 @@ impl Unparker {
 /// returns a handle to the same permit.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// let rt = gpm::Runtime::single_thread()?;
 /// let woke = rt.block_on(|| {
 ///     let me = gpm::park::unparker(); // this goroutine
@@ -230,6 +235,7 @@ pub(crate) fn goroutine_unparker(g: GRef) -> Unparker {
 /// user's blocking call.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// use gpm::park::{WaitReason, park, unparker};
 /// use std::sync::{Arc, Mutex};
 ///
@@ -261,6 +267,7 @@ pub fn park(reason: WaitReason) {
 /// Parks until unparked (`true`) or until `timeout` has passed (`false`).
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// use gpm::park::{WaitReason, park_timeout};
 /// use std::time::Duration;
 /// let rt = gpm::Runtime::single_thread()?;
@@ -277,6 +284,7 @@ pub fn park_timeout(reason: WaitReason, timeout: Duration) -> bool {
 /// Parks until unparked (`true`) or until `deadline` (`false`); `None` waits forever.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// use gpm::park::{WaitReason, park_deadline, unparker};
 /// use std::time::{Duration, Instant};
 /// let deadline = Instant::now() + Duration::from_millis(2);

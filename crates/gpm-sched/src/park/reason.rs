@@ -6,6 +6,7 @@
 /// the reason of the gpm type it resembles.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// use gpm::park::{WaitReason, park};
 /// let rt = gpm::Runtime::single_thread()?;
 /// let h = rt.go(|| park(WaitReason::Park)); // waits until unparked (or cancelled)
@@ -87,6 +88,7 @@ impl WaitReason {
     /// Go's spelling of the reason, as in a goroutine dump (`chan receive`, `sleep`, ...).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// assert_eq!(gpm::park::WaitReason::SyncMutexLock.as_str(), "sync.Mutex.Lock");
     /// ```
     pub fn as_str(self) -> &'static str {

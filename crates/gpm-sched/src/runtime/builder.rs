@@ -12,6 +12,7 @@ use crate::sched::Sched;
 /// or [`build_single_thread`](RuntimeBuilder::build_single_thread) (safe).
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// // SAFETY: the goroutines of this runtime hold no thread-local and no thread-bound
 /// // value across a park.
 /// let rt = unsafe {
@@ -37,6 +38,7 @@ impl RuntimeBuilder {
     /// clamped to 256, with one warning on stderr.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// // SAFETY: no goroutine runs on this runtime.
     /// let rt = unsafe { gpm::Runtime::builder().procs(2).build() }?;
     /// assert_eq!(rt.stats().procs, 2);
@@ -54,6 +56,7 @@ impl RuntimeBuilder {
     /// hold one. At least `procs`.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// use std::time::Duration;
     /// // SAFETY: the goroutines hold no thread-local or thread-bound value across a park.
     /// let rt = unsafe { gpm::Runtime::builder().procs(2).max_threads(4).build() }?;
@@ -83,6 +86,7 @@ impl RuntimeBuilder {
     /// with `Builder::stack_size`.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::builder().stack_size(1 << 20).build_single_thread()?;
     /// // 1 MiB for every goroutine: room for a 512 KiB local.
     /// let sum = rt.block_on(|| [1u8; 512 << 10].iter().map(|&b| b as u32).sum::<u32>());
@@ -99,6 +103,7 @@ impl RuntimeBuilder {
     /// A name for diagnostics (`Debug`, and messages on stderr about this runtime).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::builder().name("ingest").build_single_thread()?;
     /// assert!(format!("{rt:?}").contains("ingest"));
     /// # Ok::<(), std::io::Error>(())
@@ -128,6 +133,7 @@ impl RuntimeBuilder {
     /// if everything else was asleep. Leave detection off for such programs.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// use std::panic::{AssertUnwindSafe, catch_unwind};
     /// let rt = gpm::Runtime::builder().detect_deadlock(true).build_single_thread()?;
     /// // A goroutine waits for a wake-up nobody can send (stderr shows the report).
@@ -158,6 +164,7 @@ impl RuntimeBuilder {
     /// drops the payload with it.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// use std::sync::mpsc;
     /// use std::time::Duration;
     /// let (tx, rx) = mpsc::channel();
@@ -226,6 +233,7 @@ impl RuntimeBuilder {
     /// # Examples
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     /// use std::sync::Arc;
     ///
@@ -271,6 +279,7 @@ impl RuntimeBuilder {
     /// `blocking` are shared by the process, one per call in flight, and exit when idle).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::builder().name("ui").build_single_thread()?;
     /// let main_thread = std::thread::current().id();
     /// let same = rt.block_on(move || {

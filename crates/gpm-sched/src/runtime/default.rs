@@ -32,6 +32,7 @@ static DEFAULT: OnceLock<Runtime> = OnceLock::new();
 /// # Examples
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// // At the top of `main`:
 /// // SAFETY: no goroutine of this program holds a thread-local or a thread-bound value
 /// // across a park.
@@ -61,6 +62,7 @@ pub unsafe fn init() -> &'static Runtime {
 /// # Examples
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// gpm::init_single_thread(); // at the top of `main`
 /// let hs: Vec<_> = (0..4u32).map(|i| gpm::go(move || i + 1)).collect();
 /// let v: Vec<u32> = hs.into_iter().map(|h| h.join().unwrap()).collect();
@@ -84,6 +86,7 @@ pub fn init_single_thread() -> &'static Runtime {
 /// # Examples
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// gpm::init_single_thread();
 /// let rt = gpm::default_runtime();
 /// assert_eq!(rt.block_on(|| gpm::num_goroutines()), 1);

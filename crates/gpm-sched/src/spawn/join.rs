@@ -10,6 +10,7 @@ use super::*;
 /// `Send + Sync`: any goroutine or thread may join it.
 ///
 /// ```
+/// # use gpm_sched as gpm; // the façade re-exports these items
 /// let rt = gpm::Runtime::single_thread()?;
 /// rt.block_on(|| {
 ///     let ok = gpm::go(|| "fine");
@@ -50,6 +51,7 @@ impl<T> JoinHandle<T> {
     /// the goroutine; from a plain thread it blocks the thread.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// let h = rt.go(|| (1..=10u32).product::<u32>());
     /// assert_eq!(h.join().unwrap(), 3_628_800); // from this plain thread
@@ -105,12 +107,21 @@ impl<T> JoinHandle<T> {
     /// would not wait.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
     /// let rt = gpm::Runtime::single_thread()?;
     /// rt.block_on(|| {
-    ///     let (tx, rx) = gpm::sync::oneshot::channel();
-    ///     let h = gpm::go(move || rx.recv().unwrap());
-    ///     assert!(!h.is_finished()); // it waits for `tx`
-    ///     tx.send(3).unwrap();
+    ///     let go_on = Arc::new(AtomicBool::new(false));
+    ///     let g = go_on.clone();
+    ///     let h = gpm::go(move || {
+    ///         while !g.load(Ordering::Acquire) {
+    ///             gpm::yield_now();
+    ///         }
+    ///         3
+    ///     });
+    ///     assert!(!h.is_finished()); // it waits for `go_on`
+    ///     go_on.store(true, Ordering::Release);
     ///     while !h.is_finished() {
     ///         gpm::yield_now();
     ///     }
@@ -126,11 +137,11 @@ impl<T> JoinHandle<T> {
     /// [`Runtime::dump`](crate::Runtime::dump) and panic messages.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// rt.block_on(|| {
-    ///     let h = gpm::go(|| gpm::current().id());
-    ///     let id = h.id();
-    ///     assert_eq!(h.join().unwrap(), id);
+    ///     let (a, b) = (gpm::go(|| ()), gpm::go(|| ()));
+    ///     assert_ne!(a.id(), b.id());
     /// });
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -141,6 +152,7 @@ impl<T> JoinHandle<T> {
     /// The goroutine's name, if it was given one ([`Builder::name`](crate::Builder::name)).
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// rt.block_on(|| {
     ///     let h = gpm::Builder::new().name("worker-1").go(|| 7).unwrap();
@@ -170,6 +182,7 @@ impl<T> JoinHandle<T> {
     /// it was cancelled is dropped with it.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// rt.block_on(|| {
     ///     let h = gpm::go(|| loop {
@@ -198,6 +211,7 @@ impl<T> JoinHandle<T> {
     /// [`abort`](JoinHandle::abort), by the name Go and gpm's design use.
     ///
     /// ```
+    /// # use gpm_sched as gpm; // the façade re-exports these items
     /// let rt = gpm::Runtime::single_thread()?;
     /// rt.block_on(|| {
     ///     let h = gpm::go(|| gpm::sleep(std::time::Duration::from_secs(3600)));
