@@ -19,9 +19,14 @@ pub enum Handle<T> {
 
 impl<T> Handle<T> {
     pub fn join(self) -> T {
+        self.try_join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+    }
+
+    /// `join` that returns the worker's panic as an `Err`, as std's.
+    pub fn try_join(self) -> std::thread::Result<T> {
         match self {
-            Handle::Thread(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            Handle::Go(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Handle::Thread(h) => h.join(),
+            Handle::Go(h) => h.join(),
         }
     }
 }
@@ -56,22 +61,42 @@ impl Mode {
 }
 
 /// `both!(name, |m| body)`: the body on threads and on goroutines, each under a deadlock
-/// watchdog.
+/// watchdog. Attributes before the name go on the body (`#[allow(..)]`), except
+/// `#[ignore = "why"]` and `#[should_panic(..)]`, which go on both tests, and `#[serial]`, which runs the two one
+/// after the other (for a body that counts in a `static`).
 #[macro_export]
 macro_rules! both {
-    ($name:ident, |$m:ident| $body:block) => {
+    (#[ignore = $reason:literal] $name:ident, |$m:ident| $body:block) => {
+        $crate::both!(@ [#[ignore = $reason]] [] [] $name, |$m| $body);
+    };
+    (#[should_panic(expected = $msg:literal)] $name:ident, |$m:ident| $body:block) => {
+        $crate::both!(@ [#[should_panic(expected = $msg)]] [] [] $name, |$m| $body);
+    };
+    (#[serial] $name:ident, |$m:ident| $body:block) => {
+        $crate::both!(@ [] [] [let _serial = $crate::chan_support::serial();] $name, |$m| $body);
+    };
+    ($(#[$attr:meta])* $name:ident, |$m:ident| $body:block) => {
+        $crate::both!(@ [] [$(#[$attr])*] [] $name, |$m| $body);
+    };
+    (@ [$(#[$test_attr:meta])*] [$(#[$attr:meta])*] [$($pre:tt)*] $name:ident,
+     |$m:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
+            $(#[$attr])*
             fn body($m: $crate::chan_support::both::Mode) $body
             #[test]
+            $(#[$test_attr])*
             fn threads() {
+                $($pre)*
                 $crate::chan_support::deadline(60, || {
                     $crate::chan_support::both::Mode::Threads.run(body)
                 })
             }
             #[test]
+            $(#[$test_attr])*
             fn goroutines() {
+                $($pre)*
                 $crate::chan_support::deadline(60, || {
                     $crate::chan_support::both::Mode::Goroutines.run(body)
                 })

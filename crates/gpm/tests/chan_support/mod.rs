@@ -29,6 +29,13 @@ pub fn deadline<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'st
     }
 }
 
+/// A lock for tests that must not run at the same time as each other (a body that counts in a
+/// `static`); a panicking holder does not poison it for the next.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Spawns a plain thread.
 pub fn spawn<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
@@ -41,3 +48,4 @@ pub fn sleep_ms(ms: u64) {
     std::thread::sleep(Duration::from_millis(ms));
 }
 pub mod both;
+pub mod scope;
