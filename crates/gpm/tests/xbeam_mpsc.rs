@@ -5,7 +5,8 @@
 //! `name::goroutines`). crossbeam's `scope` is `m.scope` (std's or `gpm::scope`),
 //! `thread::sleep(ms(n))` is `m.sleep(ms(n))`, with `ms` crossbeam's unit scaled by
 //! `chan_support::scope::TIME_SCALE`; counts are crossbeam's Miri counts.
-//! std's `thread::spawn`/`sleep`/`yield_now` are a local shim over `Mode::here()`.
+//! std's `thread::spawn`/`sleep`/`yield_now` are a local shim over `Mode::here()`, and
+//! its `Duration::from_millis(n)` is `ms(n)`.
 //!
 //! crossbeam's own header follows.
 //!
@@ -33,6 +34,8 @@
 #![allow(clippy::match_single_binding, clippy::redundant_clone, clippy::disallowed_names)]
 
 mod chan_support;
+
+use chan_support::scope::ms;
 
 use std::{
     sync::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError},
@@ -644,16 +647,16 @@ mod channel_tests {
     both!(oneshot_single_thread_recv_timeout, |_m| {
         let (tx, rx) = channel();
         tx.send(()).unwrap();
-        assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Ok(()));
-        assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+        assert_eq!(rx.recv_timeout(ms(1)), Ok(()));
+        assert_eq!(rx.recv_timeout(ms(1)), Err(RecvTimeoutError::Timeout));
         tx.send(()).unwrap();
-        assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Ok(()));
+        assert_eq!(rx.recv_timeout(ms(1)), Ok(()));
     });
 
     both!(stress_recv_timeout_two_threads, |_m| {
         let (tx, rx) = channel();
         let stress = stress_factor() + 100;
-        let timeout = Duration::from_millis(100);
+        let timeout = ms(100);
 
         let t = thread::spawn(move || {
             for i in 0..stress {
@@ -682,7 +685,7 @@ mod channel_tests {
 
     both!(recv_timeout_upgrade, |_m| {
         let (tx, rx) = channel::<()>();
-        let timeout = Duration::from_millis(1);
+        let timeout = ms(1);
         let _tx_clone = tx.clone();
 
         let start = Instant::now();
@@ -698,7 +701,7 @@ mod channel_tests {
         for i in 0..stress {
             let tx = tx.clone();
             let t = thread::spawn(move || {
-                thread::sleep(Duration::from_millis(i as u64 * 10));
+                thread::sleep(ms(i as u64 * 10));
                 tx.send(1usize).unwrap();
             });
             ts.push(t);
@@ -708,7 +711,7 @@ mod channel_tests {
 
         let mut recv_count = 0;
         loop {
-            match rx.recv_timeout(Duration::from_millis(10)) {
+            match rx.recv_timeout(ms(10)) {
                 Ok(n) => {
                     assert_eq!(n, 1usize);
                     recv_count += 1;
@@ -753,9 +756,9 @@ mod channel_tests {
             rx.recv().unwrap();
         }
 
-        assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+        assert_eq!(rx.recv_timeout(ms(1)), Err(RecvTimeoutError::Timeout));
         tx.send(()).unwrap();
-        assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Ok(()));
+        assert_eq!(rx.recv_timeout(ms(1)), Ok(()));
         for t in ts {
             t.join().unwrap();
         }
@@ -968,9 +971,9 @@ mod sync_channel_tests {
 
     both!(recv_timeout, |_m| {
         let (tx, rx) = sync_channel::<i32>(1);
-        assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+        assert_eq!(rx.recv_timeout(ms(1)), Err(RecvTimeoutError::Timeout));
         tx.send(1).unwrap();
-        assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Ok(1));
+        assert_eq!(rx.recv_timeout(ms(1)), Ok(1));
     });
 
     both!(smoke_threads, |_m| {
@@ -1067,7 +1070,7 @@ mod sync_channel_tests {
 
         let mut recv_count = 0;
         loop {
-            match rx.recv_timeout(Duration::from_millis(1)) {
+            match rx.recv_timeout(ms(1)) {
                 Ok(v) => {
                     assert_eq!(v, 1);
                     recv_count += 1;
@@ -1090,7 +1093,7 @@ mod sync_channel_tests {
         let t = thread::spawn(move || {
             let mut recv_count = 0;
             loop {
-                match rx.recv_timeout(Duration::from_millis(10)) {
+                match rx.recv_timeout(ms(10)) {
                     Ok(v) => {
                         assert_eq!(v, 1);
                         recv_count += 1;
