@@ -451,13 +451,48 @@ fn preempt_now(g: GRef) {
 /// (`context.rs`). Under loom, loom's thread-local: one waiter per model thread.
 #[inline(never)]
 fn thread_waiter() -> Unparker {
+    #[cfg(not(gpm_loom))]
+    return WAITER.try_with(|w| w.0.clone()).unwrap_or_else(|_| late_waiter());
+    #[cfg(gpm_loom)]
     WAITER.with(|w| w.0.clone())
 }
 
+/// The waiter of a thread whose `WAITER` is already destroyed: a thread-local destructor
+/// that blocks on a channel or a lock as the thread exits (crossbeam-channel's
+/// `thread_locals` test; `WAITER.with` would panic there, and a panic in a thread-local
+/// destructor aborts). One parker for the rest of the thread's exit, in a thread-local
+/// without a destructor (never destroyed, so always reachable), and leaked: each call must
+/// return the same parker, because a wait registers one `Unparker` and parks on another.
+/// Never switches.
+#[cfg(not(gpm_loom))]
+#[cold]
+#[inline(never)]
+fn late_waiter() -> Unparker {
+    thread_local! {
+        static LATE: std::cell::Cell<*const Parker> = const { std::cell::Cell::new(std::ptr::null()) };
+    }
+    LATE.with(|late| {
+        if late.get().is_null() {
+            late.set(Arc::into_raw(Arc::new(Parker::new())));
+        }
+        // SAFETY: `late` holds a pointer from `Arc::into_raw` whose count is never given
+        // back (leaked), so the parker lives on; the increment pays for the `Arc` made here.
+        let parker = unsafe {
+            Arc::increment_strong_count(late.get());
+            Arc::from_raw(late.get())
+        };
+        Unparker { inner: Inner::Thread(parker) }
+    })
+}
+
 /// Makes the calling plain thread's waiter if it has none: the thread is one deadlock
-/// detection knows from now on (`deadlock/threads.rs`). Never switches.
+/// detection knows from now on (`deadlock/threads.rs`). Never switches. Nothing, once the
+/// thread's waiter is destroyed.
 #[inline(never)]
 pub(crate) fn touch_thread_waiter() {
+    #[cfg(not(gpm_loom))]
+    let _ = WAITER.try_with(|_| ());
+    #[cfg(gpm_loom)]
     WAITER.with(|_| ());
 }
 
