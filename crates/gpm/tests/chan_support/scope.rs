@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// crossbeam's timing tests sleep up to 1.5 s at a time; every `ms(n)` is `n / TIME_SCALE`
 /// milliseconds, so the orderings they check keep the same proportions.
-pub const TIME_SCALE: u32 = 10;
+pub const TIME_SCALE: u32 = 5;
 
 /// crossbeam's `ms(n)`, scaled by [`TIME_SCALE`].
 pub fn ms(n: u64) -> Duration {

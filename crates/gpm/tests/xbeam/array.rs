@@ -15,7 +15,8 @@
 //!
 //! Tests for the array channel flavor.
 
-mod chan_support;
+use crate::both;
+use crate::chan_support;
 
 use chan_support::scope::ms;
 

@@ -23,7 +23,8 @@
 //!   - https://golang.org/PATENTS
 #![allow(clippy::redundant_clone)]
 
-mod chan_support;
+use crate::both;
+use crate::chan_support;
 
 use chan_support::scope::ms;
 

@@ -10,7 +10,7 @@
 //!
 //! Tests for iteration over receivers.
 
-mod chan_support;
+use crate::both;
 
 use gpm::chan::unbounded;
 

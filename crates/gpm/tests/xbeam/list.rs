@@ -10,7 +10,8 @@
 //!
 //! Tests for the list channel flavor.
 
-mod chan_support;
+use crate::both;
+use crate::chan_support;
 
 use chan_support::scope::ms;
 
@@ -524,14 +525,26 @@ both!(channel_through_channel, |m| {
 
 // If `Block` is created on the stack, the array of slots will multiply this `BigStruct` and
 // probably overflow the thread stack. It's now directly created on the heap to avoid this.
-both!(stack_overflow, |_m| {
+//
+// On goroutines the body runs with a 1 MiB stack: a goroutine's stack does not grow (256 KiB
+// by default, where crossbeam's test thread has 2 MiB), and a 32 KiB message passed by value
+// through `send`'s frames, several copies deep when they are not inlined, overflows it.
+both!(stack_overflow, |m| {
     const N: usize = 32_768;
     struct BigStruct {
         _data: [u8; N],
     }
 
-    let (sender, receiver) = unbounded::<BigStruct>();
-    sender.send(BigStruct { _data: [0u8; N] }).unwrap();
+    let body = || {
+        let (sender, receiver) = unbounded::<BigStruct>();
+        sender.send(BigStruct { _data: [0u8; N] }).unwrap();
 
-    for _data in receiver.try_iter() {}
+        for _data in receiver.try_iter() {}
+    };
+    match m {
+        chan_support::both::Mode::Threads => body(),
+        chan_support::both::Mode::Goroutines => {
+            gpm::Builder::new().stack_size(1 << 20).go(body).unwrap().join().unwrap()
+        }
+    }
 });

@@ -33,7 +33,8 @@
 //!   - https://www.rust-lang.org/en-US/legal.html
 #![allow(clippy::match_single_binding, clippy::redundant_clone, clippy::disallowed_names)]
 
-mod chan_support;
+use crate::both;
+use crate::chan_support;
 
 use chan_support::scope::ms;
 

@@ -10,7 +10,8 @@
 //!
 //! Tests for the never channel flavor.
 
-mod chan_support;
+use crate::both;
+use crate::chan_support;
 
 use chan_support::scope::ms;
 

@@ -15,7 +15,8 @@
 //!
 //! Tests for channel readiness using the `Select` struct.
 
-mod chan_support;
+use crate::both;
+use crate::chan_support;
 
 use chan_support::scope::ms;
 

@@ -10,7 +10,8 @@
 //!
 #![allow(clippy::redundant_clone)]
 
-mod chan_support;
+use crate::both;
+use crate::chan_support;
 
 use chan_support::scope::ms;
 

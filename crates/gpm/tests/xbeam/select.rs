@@ -28,7 +28,8 @@
 //!
 //! Tests for channel selection using the `Select` struct.
 
-mod chan_support;
+use crate::both;
+use crate::chan_support;
 
 use chan_support::scope::ms;
 

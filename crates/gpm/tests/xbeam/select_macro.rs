@@ -12,7 +12,8 @@
 //! Tests for the `gpm::select!` macro.
 #![allow(clippy::match_single_binding)]
 
-mod chan_support;
+use crate::both;
+use crate::chan_support;
 
 use chan_support::scope::ms;
 
