@@ -16,6 +16,13 @@ pub fn ms(n: u64) -> Duration {
     Duration::from_millis(n) / TIME_SCALE
 }
 
+/// crossbeam's `ms(n)` unscaled, for timers whose order a test asserts (one must fire, the
+/// other must not yet): scaled down, the gap is a few ms, and a thread delayed that long on
+/// a loaded machine finds both ready.
+pub fn race_ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
 /// A scope of threads or of goroutines.
 #[derive(Clone, Copy)]
 pub enum Scope<'scope, 'env: 'scope> {

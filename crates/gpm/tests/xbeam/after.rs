@@ -13,7 +13,7 @@
 use crate::both;
 use crate::chan_support;
 
-use chan_support::scope::ms;
+use chan_support::scope::{ms, race_ms};
 
 use std::{
     sync::atomic::{AtomicUsize, Ordering},
@@ -154,13 +154,13 @@ both!(recv_two, |m| {
 
 both!(recv_race, |_m| {
     gpm::select! {
-        recv(after(ms(50))) -> _ => {}
-        recv(after(ms(100))) -> _ => panic!(),
+        recv(after(race_ms(50))) -> _ => {}
+        recv(after(race_ms(100))) -> _ => panic!(),
     }
 
     gpm::select! {
-        recv(after(ms(100))) -> _ => panic!(),
-        recv(after(ms(50))) -> _ => {}
+        recv(after(race_ms(100))) -> _ => panic!(),
+        recv(after(race_ms(50))) -> _ => {}
     }
 });
 
@@ -169,14 +169,14 @@ both!(stress_default, |_m| {
 
     for _ in 0..COUNT {
         gpm::select! {
-            recv(after(ms(0))) -> _ => {}
+            recv(after(race_ms(0))) -> _ => {}
             default => panic!(),
         }
     }
 
     for _ in 0..COUNT {
         gpm::select! {
-            recv(after(ms(100))) -> _ => panic!(),
+            recv(after(race_ms(100))) -> _ => panic!(),
             default => {}
         }
     }
