@@ -162,35 +162,50 @@ fn spawning_hog_does_not_starve_others() {
     other.join().unwrap();
 }
 
-/// procs=1: spawning is a scheduling point. A goroutine that only spawns, once its slice is
-/// over, yields at its next spawn, and what it spawned runs on its own thread while it is
+/// procs=1: spawning is a scheduling point. A goroutine that only spawns yields at a spawn
+/// — at the first spill of its full run queue, or, if it never fills the queue, once
+/// sysmon has ended its slice — and what it spawned runs on its own thread while it is
 /// still spawning. (Were it not preempted there, sysmon would hand its P to another M and
 /// the children would run on that M, never on the spawner's thread before it stopped.)
 #[test]
 fn spawner_is_preempted_at_a_spawn() {
     let _w = common::watchdog(30, "spawner_is_preempted_at_a_spawn");
     // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
-    let rt = unsafe { Runtime::builder().procs(1).build() }.unwrap();
-    let interleaved = rt.block_on(|| {
-        let spawning = Arc::new(AtomicBool::new(true));
-        let interleaved = Arc::new(AtomicUsize::new(0));
-        let me = std::thread::current().id();
-        let t0 = Instant::now();
-        let mut children = Vec::new();
-        while t0.elapsed() < Duration::from_millis(100) {
-            let (spawning, interleaved) = (spawning.clone(), interleaved.clone());
-            children.push(gpm_sched::go(move || {
-                if spawning.load(Ordering::SeqCst) && std::thread::current().id() == me {
-                    interleaved.fetch_add(1, Ordering::SeqCst);
+    let rt = Arc::new(unsafe { Runtime::builder().procs(1).build() }.unwrap());
+    // `spin`: run without a scheduling point until sysmon has flagged the slice as over
+    // (and no longer: 10 ms more and it would hand the P on), then spawn only a few, so the
+    // queue never fills and only sysmon's flag can make the spawn yield.
+    let run = |spin: bool| {
+        let rt2 = rt.clone();
+        rt.block_on(move || {
+            let spawning = Arc::new(AtomicBool::new(true));
+            let interleaved = Arc::new(AtomicUsize::new(0));
+            let me = std::thread::current().id();
+            let t0 = Instant::now();
+            if spin {
+                let before = rt2.stats().preempts;
+                while rt2.stats().preempts == before {
+                    std::hint::spin_loop();
                 }
-            }));
-        }
-        spawning.store(false, Ordering::SeqCst);
-        children.into_iter().for_each(|h| h.join().unwrap());
-        interleaved.load(Ordering::SeqCst)
-    });
-    assert!(interleaved > 0, "no child ran on the spawner's thread while it spawned");
-    assert!(rt.stats().preempts >= 1);
+            }
+            let mut children = Vec::new();
+            while (spin && children.len() < 16)
+                || (!spin && t0.elapsed() < Duration::from_millis(100))
+            {
+                let (spawning, interleaved) = (spawning.clone(), interleaved.clone());
+                children.push(gpm_sched::go(move || {
+                    if spawning.load(Ordering::SeqCst) && std::thread::current().id() == me {
+                        interleaved.fetch_add(1, Ordering::SeqCst);
+                    }
+                }));
+            }
+            spawning.store(false, Ordering::SeqCst);
+            children.into_iter().for_each(|h| h.join().unwrap());
+            interleaved.load(Ordering::SeqCst)
+        })
+    };
+    assert!(run(false) > 0, "no child ran on the spawner's thread while it spawned");
+    assert!(run(true) > 0, "flagged by sysmon, the spawner did not yield at a spawn");
 }
 
 /// sysmon flags goroutines made moments before (new Gs, no free one to reuse) through the
