@@ -485,14 +485,20 @@ mod select2 {
         go!(c, sender(&c, N));
         receiver(&c, &dummy, N);
 
-        let alloc = ALLOCATED.load(SeqCst);
+        // The counter is the whole binary's, and other tests run at the same
+        // time: a leak grows it in every round, a neighbour's buffer in some.
+        let mut growth = Vec::new();
+        for _ in 0..5 {
+            let alloc = ALLOCATED.load(SeqCst);
 
-        go!(c, sender(&c, N));
-        receiver(&c, &dummy, N);
+            go!(c, sender(&c, N));
+            receiver(&c, &dummy, N);
 
-        let final_alloc = ALLOCATED.load(SeqCst);
-
-        assert!(!(final_alloc > alloc && final_alloc - alloc > N as usize + 10000));
+            let final_alloc = ALLOCATED.load(SeqCst);
+            growth.push(final_alloc.saturating_sub(alloc));
+        }
+        let least = growth.iter().min().unwrap();
+        assert!(*least <= N as usize + 10000, "live bytes grew by {growth:?} per round");
     });
 }
 
