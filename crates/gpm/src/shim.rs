@@ -21,6 +21,14 @@ pub(crate) use std::sync::atomic::{
 pub(crate) use gpm_sched::park::WaitReason;
 pub(crate) use std::sync::atomic::Ordering;
 
+/// The channels' shared state is reference counted with this: under loom, loom's `Arc`, so
+/// a model sees the drop of the last handle on another thread ordered after that thread's
+/// accesses (std's counts are invisible to loom, which then reads stale values in `Drop`).
+#[cfg(gpm_loom)]
+pub(crate) use loom::sync::Arc;
+#[cfg(not(gpm_loom))]
+pub(crate) use std::sync::Arc;
+
 pub(crate) use gpm_sched::park::{
     Current, WaitHandle, Wake, current, park_deadline, preempt_point,
 };

@@ -444,3 +444,19 @@ fn abort_after_the_runtime_is_dropped_is_a_no_op() {
     let err = h.join().unwrap_err();
     assert!(!err.downcast_ref::<Cancelled>().unwrap().is_aborted());
 }
+
+/// A receiver paired with a dynamic `Select`'s send (it waits on the send's promise) and
+/// cancelled before the message comes: the send gets its message back, nothing is lost.
+#[test]
+fn abort_a_receiver_paired_with_a_select_send() {
+    on_both(|_| {
+        let (tx, rx) = gpm::chan::bounded::<u32>(0);
+        let h = gpm::go(move || rx.recv());
+        let mut sel = gpm::chan::Select::new();
+        sel.send(&tx);
+        let op = sel.select(); // pairs with the parked receiver
+        h.abort();
+        assert_aborted(h);
+        assert_eq!(op.send(&tx, 7), Err(gpm::chan::SendError(7)));
+    });
+}

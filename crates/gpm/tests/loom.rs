@@ -187,3 +187,111 @@ fn rwlock_reader_racing_writer() {
         assert_eq!(*lock.read(), 1);
     });
 }
+
+/// The unbounded list (a block holds three messages under loom): a sender crossing a block
+/// boundary racing the receiver. Every message arrives once and in order, and the receiver
+/// parked on an empty list is always woken (no lost wake-up).
+#[test]
+fn unbounded_sends_across_a_block() {
+    loom::model(|| {
+        let (tx, rx) = gpm::chan::unbounded::<u32>();
+        let t = thread::spawn(move || (1..=4).for_each(|v| tx.send(v).unwrap()));
+        let got: Vec<u32> = (0..4).map(|_| rx.recv().unwrap()).collect();
+        assert_eq!(got, [1, 2, 3, 4]);
+        t.join().unwrap();
+        assert_eq!(rx.recv(), Err(RecvError));
+    });
+}
+
+/// Two senders racing for the list's tail, and a receiver: both messages arrive once.
+#[test]
+fn unbounded_two_senders() {
+    loom::model(|| {
+        let (tx, rx) = gpm::chan::unbounded::<u32>();
+        let tx2 = tx.clone();
+        let t1 = thread::spawn(move || tx.send(1).unwrap());
+        let t2 = thread::spawn(move || tx2.send(2).unwrap());
+        let a = rx.recv().unwrap();
+        let b = rx.recv().unwrap();
+        assert_eq!(a + b, 3);
+        t1.join().unwrap();
+        t2.join().unwrap();
+    });
+}
+
+/// The unbounded list's disconnection: a receiver blocked on the empty list racing the
+/// last sender, which sends then drops. It gets the message, then `Err`, never a hang.
+#[test]
+fn unbounded_recv_racing_send_and_disconnect() {
+    loom::model(|| {
+        let (tx, rx) = gpm::chan::unbounded::<u32>();
+        let t = thread::spawn(move || {
+            tx.send(4).unwrap();
+            drop(tx);
+        });
+        assert_eq!(rx.recv(), Ok(4));
+        assert_eq!(rx.recv(), Err(RecvError));
+        t.join().unwrap();
+    });
+}
+
+/// The last receiver leaving while senders fill the list past a block: every message is
+/// dropped exactly once, whether it was sent before the drop (discarded by the receiver's
+/// drop or by the list's) or handed back by a failed send.
+#[test]
+fn unbounded_receiver_drop_racing_sends() {
+    use std::sync::Arc;
+    const N: usize = 4;
+    loom::model(|| {
+        let drops = Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+        struct Counted(Arc<loom::sync::atomic::AtomicUsize>);
+        impl Drop for Counted {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, loom::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        let (tx, rx) = gpm::chan::unbounded::<Counted>();
+        let d = drops.clone();
+        let t = thread::spawn(move || {
+            for _ in 0..N {
+                if let Err(SendError(v)) = tx.send(Counted(d.clone())) {
+                    drop(v);
+                }
+            }
+        });
+        drop(rx);
+        t.join().unwrap();
+        assert_eq!(drops.load(loom::sync::atomic::Ordering::Relaxed), N);
+    });
+}
+
+/// Two dynamic selects, each offering to receive from and to send on one unbuffered
+/// channel (crossbeam's `matching`): one selects the send and is paired with the other's
+/// receive, which gets the message. Neither blocks for ever.
+#[test]
+fn select_send_pairs_with_a_selecting_receiver() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(0);
+        let run = |tx: gpm::chan::Sender<u32>, rx: gpm::chan::Receiver<u32>, me: u32| {
+            let mut sel = gpm::chan::Select::new();
+            let r = sel.recv(&rx);
+            let s = sel.send(&tx);
+            let op = sel.select();
+            match op.index() {
+                i if i == r => op.recv(&rx).unwrap() + 10,
+                i if i == s => {
+                    op.send(&tx, me).unwrap();
+                    me
+                }
+                _ => unreachable!(),
+            }
+        };
+        let (tx2, rx2) = (tx.clone(), rx.clone());
+        let t = thread::spawn(move || run(tx2, rx2, 2));
+        let mine = run(tx, rx, 1);
+        let theirs = t.join().unwrap();
+        let mut got = [mine, theirs];
+        got.sort();
+        assert!(got == [1, 11] || got == [2, 12], "{got:?}");
+    });
+}

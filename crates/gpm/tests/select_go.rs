@@ -530,3 +530,21 @@ fn pseudo_random_send() {
         }
     });
 }
+
+/// A dynamic `Select`'s send on an unbuffered channel is paired with the receiver it saw
+/// waiting; dropping the selected operation unsent releases that receiver, which then
+/// takes the next message.
+#[test]
+fn select_send_dropped_unsent_releases_its_receiver() {
+    deadline(60, || {
+        let (tx, rx) = bounded::<u32>(0);
+        let r = spawn(move || rx.recv());
+        let mut sel = gpm::chan::Select::new();
+        sel.send(&tx);
+        let op = sel.select(); // waits for the receiver, and pairs with it
+        let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(op)));
+        assert!(dropped.is_err(), "dropping a selected operation unsent panics");
+        tx.send(5).unwrap();
+        assert_eq!(r.join().unwrap(), Ok(5));
+    });
+}

@@ -6,7 +6,7 @@
 use super::hchan::Chan;
 use super::list::List;
 use super::timer::{At, Tick};
-use std::sync::Arc;
+use crate::shim::Arc;
 use std::time::Instant;
 
 pub(crate) enum SenderFlavor<T> {

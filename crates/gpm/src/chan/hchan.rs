@@ -126,6 +126,15 @@ impl<T> Inner<T> {
         self.watch.finish_all().iter().for_each(Wake::wake);
     }
 
+    /// As [`poke`](Self::poke), from a select registering an arm: its own watch entries
+    /// stay (`WaitQueue::finish_others`).
+    #[inline(always)]
+    pub(crate) fn poke_others(&mut self, me: &Waiter) {
+        if !self.watch.is_empty() {
+            self.watch.finish_others(me).iter().for_each(Wake::wake);
+        }
+    }
+
     /// A dynamic `Select`'s send: promise a buffer place (`Ok(true)`), report that the
     /// send fails now (`Err`), or say that it would complete now only through a waiting
     /// receiver (`Ok(false)` if one is live; `None`: not ready).
@@ -142,17 +151,39 @@ impl<T> Inner<T> {
         }
     }
 
-    /// Whether [`Inner::reserve`] would succeed now (for `ready()`).
-    pub(crate) fn reserve_ready(&self) -> bool {
+    /// Whether [`Inner::reserve`] would succeed now (for `ready()`), ignoring the entries
+    /// of `me` (a select never pairs with itself).
+    pub(crate) fn reserve_ready(&self, me: Option<&Waiter>) -> bool {
         self.rx_gone
             || self.closed
             || self.buf.len() + self.reserved < self.cap
-            || self.recvq.has_live(None)
+            || self.recvq.has_live(me)
     }
 
-    /// Whether a receive would complete (or fail) now (for `ready()`).
-    pub(crate) fn recv_ready_any(&self) -> bool {
-        !self.buf.is_empty() || self.closed || self.sendq.has_live(None)
+    /// Whether a receive would complete (or fail) now (for `ready()`), ignoring `me`'s
+    /// entries.
+    pub(crate) fn recv_ready_any(&self, me: Option<&Waiter>) -> bool {
+        !self.buf.is_empty() || self.closed || self.sendq.has_live(me)
+    }
+
+    /// A dynamic `Select`'s send selected through a waiting receiver (`reserve` said
+    /// `Ok(false)`): the send has no message yet, so the receiver is completed now with a
+    /// promise (an unbuffered channel of its own) and waits on it for the message, which
+    /// `SelectedOperation::send` passes through the returned `Sender`. So the receiver the
+    /// select saw is the one that gets the message, as crossbeam pairs them. Dropping the
+    /// `Sender` unsent (or the receiver being cancelled) releases the pair: the receiver
+    /// retries its receive, the sender falls back to a plain send.
+    ///
+    /// Rejected: claiming the receiver and finishing it only when the message comes (the
+    /// owner could not leave before then, not even by cancellation or a runtime drop, and
+    /// its slot would be written after the lock was released); marking the receiver as
+    /// reserved and leaving it queued (any change that wakes it, such as its own select's
+    /// other arms, would break the pair).
+    pub(crate) fn pair_receiver(&mut self) -> Option<(super::Sender<T>, Wake)> {
+        let mut receiver = self.recvq.claim_first()?;
+        let (promise_tx, promise_rx) = super::bounded(0);
+        receiver.put_promise(promise_rx);
+        Some((promise_tx, receiver.finish()))
     }
 
     /// Gives a promised buffer place back (the selected send was dropped unsent).
@@ -265,36 +296,43 @@ impl<T> Chan<T> {
     #[inline(always)]
     #[track_caller]
     pub(crate) fn recv(&self, deadline: Option<Instant>) -> Result<T, TryRecvError> {
-        let mut inner = self.lock();
-        match inner.try_recv() {
-            Ok((value, woken)) => {
-                drop(inner);
-                wake(&woken);
-                crate::shim::preempt_point();
-                return Ok(value);
+        loop {
+            let mut inner = self.lock();
+            match inner.try_recv() {
+                Ok((value, woken)) => {
+                    drop(inner);
+                    wake(&woken);
+                    crate::shim::preempt_point();
+                    return Ok(value);
+                }
+                Err(TryRecvError::Disconnected) => return Err(TryRecvError::Disconnected),
+                Err(TryRecvError::Empty) => {}
             }
-            Err(TryRecvError::Disconnected) => return Err(TryRecvError::Disconnected),
-            Err(TryRecvError::Empty) => {}
-        }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(TryRecvError::Empty);
-        }
-        let waiter = Waiter::new();
-        let slot: Slot<T> = Slot::new(None);
-        // SAFETY: as in `send`: `Blocked` unqueues the entry before `waiter`/`slot` drop.
-        unsafe { inner.recvq.push(&waiter, 0, &slot) };
-        inner.poke();
-        drop(inner);
-        let blocked = Blocked { chan: self, waiter: &waiter, slot: &slot, send: false };
-        let outcome = blocked.wait(WaitReason::ChanReceive, deadline);
-        let got = slot.with_mut(|p| {
-            // SAFETY: the wait settled: no one else uses the slot.
-            unsafe { (*p).take() }
-        });
-        match (outcome, got) {
-            (Outcome::Done(_), Some(v)) => Ok(v),
-            (Outcome::Done(_), None) => Err(TryRecvError::Disconnected),
-            (Outcome::Aborted, _) => Err(TryRecvError::Empty),
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(TryRecvError::Empty);
+            }
+            let waiter = Waiter::new();
+            let slot: Slot<T> = Slot::new(None);
+            // SAFETY: as in `send`: `Blocked` unqueues the entry before `waiter`/`slot` drop.
+            unsafe { inner.recvq.push(&waiter, 0, &slot) };
+            inner.poke();
+            drop(inner);
+            let blocked = Blocked { chan: self, waiter: &waiter, slot: &slot, send: false };
+            let outcome = blocked.wait(WaitReason::ChanReceive, deadline);
+            let got = slot.with_mut(|p| {
+                // SAFETY: the wait settled: no one else uses the slot.
+                unsafe { (*p).take() }
+            });
+            return match (outcome, got) {
+                (Outcome::Done(_), Some(v)) => Ok(v),
+                (Outcome::Done(_), None) => match slot.take_promise().map(|p| p.recv()) {
+                    Some(Ok(v)) => Ok(v),
+                    // The paired send was dropped unsent: receive again.
+                    Some(Err(_)) => continue,
+                    None => Err(TryRecvError::Disconnected),
+                },
+                (Outcome::Aborted, _) => Err(TryRecvError::Empty),
+            };
         }
     }
 

@@ -83,9 +83,9 @@ pub use sender::Sender;
 pub(crate) use flavor::{ReceiverFlavor, SenderFlavor};
 pub(crate) use hchan::wake;
 
+use crate::shim::Arc;
 use hchan::Chan;
 use list::List;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Creates a channel with room for `cap` buffered messages: a send waits only while the

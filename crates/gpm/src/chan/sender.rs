@@ -62,13 +62,15 @@ impl<T> Sender<T> {
     /// drop(rx);
     /// assert_eq!(tx.send(2), Err(SendError(2))); // no receiver left: the value comes back
     /// ```
-    // Inlined down to the park, as the channel's own send is: the other flavors go through
-    // one call (`send_other`), so this one stays small enough to inline.
+    // Inlined down to the park, as the channel's own send is; the list's send never parks
+    // and is a call to reserve plus a write. The other flavors go through one call
+    // (`send_other`), so this one stays small enough to inline.
     #[inline(always)]
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         match &self.flavor {
             SenderFlavor::Hchan(c) => c.send(value, None).map_err(|e| SendError(e.into_inner())),
+            SenderFlavor::List(l) => l.send(value).map_err(SendError),
             _ => self.send_other(value),
         }
     }

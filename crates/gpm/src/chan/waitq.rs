@@ -16,6 +16,7 @@
 //! head/len/capacity arithmetic on every push and pop cost more than the links, and a
 //! removal was a `retain` over the whole queue.
 
+use super::Receiver;
 use crate::shim::{UnsafeCell, Wake};
 use crate::waiter::{Waiter, WaiterRef};
 use std::marker::PhantomData;
@@ -26,6 +27,9 @@ use std::{mem, ptr};
 /// queue entry (Go's `sudog`).
 pub(crate) struct Slot<T> {
     value: UnsafeCell<Option<T>>,
+    /// A blocked receiver completed by a dynamic `Select`'s send before that send has its
+    /// message: where the message will come from (`Inner::pair_receiver` in `hchan.rs`).
+    promise: UnsafeCell<Option<Receiver<T>>>,
     /// Touched only under the lock of the queue the slot is (or was last) pushed into.
     link: UnsafeCell<Link<T>>,
 }
@@ -43,7 +47,18 @@ struct Link<T> {
 impl<T> Slot<T> {
     pub(crate) fn new(value: Option<T>) -> Self {
         let link = Link { waiter: None, arm: 0, prev: ptr::null(), next: ptr::null() };
-        Self { value: UnsafeCell::new(value), link: UnsafeCell::new(link) }
+        Self {
+            value: UnsafeCell::new(value),
+            promise: UnsafeCell::new(None),
+            link: UnsafeCell::new(link),
+        }
+    }
+
+    /// Owner side, once its wait settled: the promise a paired send left, if any.
+    pub(crate) fn take_promise(&self) -> Option<Receiver<T>> {
+        // SAFETY: the wait settled (DONE seen with Acquire): the claimer is done with the
+        // slot and the owner is its only user again.
+        self.promise.with_mut(|p| unsafe { (*p).take() })
     }
 
     /// Access to the value. The caller must be the slot's only user at the time: its owner
@@ -186,6 +201,32 @@ impl<T> WaitQueue<T> {
         wake
     }
 
+    /// As [`finish_all`](Self::finish_all), leaving `me`'s own entries queued: a select
+    /// that registers an arm must not wake its own watch entry (it would wake, find nothing,
+    /// register again and wake itself again, never parking).
+    pub(crate) fn finish_others(&mut self, me: &Waiter) -> Vec<Wake> {
+        let mut wake = Vec::new();
+        let mut cur = self.head;
+        while !cur.is_null() {
+            // SAFETY: `&mut self`: the lock is held; `cur` is linked, so alive.
+            let slot = unsafe { &*cur };
+            // SAFETY: as above.
+            let (waiter, arm, next) = unsafe { slot.with_link(|l| (l.waiter, l.arm, l.next)) };
+            let waiter = waiter.expect("waitq: linked slot without a waiter");
+            if !waiter.is(me) {
+                self.remove(slot);
+                // SAFETY: the entry was queued until now, under this lock.
+                let w = unsafe { waiter.get() };
+                if w.try_claim(arm) {
+                    // SAFETY: claimed just now under this lock, finished once.
+                    wake.push(unsafe { w.finish(arm) });
+                }
+            }
+            cur = next;
+        }
+        wake
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.head.is_null()
     }
@@ -220,6 +261,13 @@ impl<T> Claimed<'_, T> {
     #[inline]
     pub(crate) fn put(&mut self, value: T) {
         self.slot_mut(|slot| *slot = Some(value));
+    }
+
+    /// Leaves a promise in the waiter's slot (a blocked receiver paired with a dynamic
+    /// `Select`'s send that has no message yet).
+    pub(crate) fn put_promise(&mut self, promise: Receiver<T>) {
+        // SAFETY: as in `slot_mut`.
+        unsafe { self.slot.as_ref() }.promise.with_mut(|p| unsafe { *p = Some(promise) });
     }
 
     /// Publishes `DONE(arm)`; the returned wake-up is to be made after unlocking.

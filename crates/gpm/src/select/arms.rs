@@ -139,7 +139,7 @@ impl<T> ArmImpl for RecvArm<'_, T> {
                 // SAFETY: the arm (with its slot) and the waiter stay in place until `run`
                 // has unregistered every arm (`Registration` does so on every exit path).
                 unsafe { inner.recvq.push(waiter, index, &self.slot) };
-                inner.poke();
+                inner.poke_others(waiter);
                 false
             }
             ReceiverFlavor::List(l) => {
@@ -170,6 +170,14 @@ impl<T> ArmImpl for RecvArm<'_, T> {
             ReceiverFlavor::Hchan(_) => {
                 // SAFETY: the waiter is DONE and every entry unregistered: the slot is ours.
                 let got = self.slot.with_mut(|p| unsafe { (*p).take() });
+                let got = match (got, self.slot.take_promise()) {
+                    (None, Some(promise)) => match promise.recv() {
+                        Ok(v) => Some(v),
+                        // The paired send was dropped unsent: select again.
+                        Err(_) => return false,
+                    },
+                    (got, _) => got,
+                };
                 self.result = Some(got.ok_or(RecvError));
                 true
             }
@@ -226,7 +234,7 @@ impl<T> ArmImpl for SendArm<'_, T> {
                 }
                 // SAFETY: as for `RecvArm::register`.
                 unsafe { inner.sendq.push(waiter, index, &self.slot) };
-                inner.poke();
+                inner.poke_others(waiter);
                 false
             }
             SenderFlavor::List(_) => true,

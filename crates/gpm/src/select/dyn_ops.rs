@@ -7,11 +7,9 @@
 //! - `bounded(n > 0)`: a buffer place is promised (counted as taken by other senders) until
 //!   the send fills it or the `SelectedOperation` is dropped;
 //! - `unbounded`: nothing to reserve; a send always completes;
-//! - `bounded(0)`: the send is ready when a receiver is waiting, and `send` hands the message
-//!   to a waiting receiver — if another sender took that receiver in between, `send` waits
-//!   for the next one (a deliberate difference from crossbeam, which hands the message to
-//!   the very receiver it selected: gpm's receivers are completed with the value in one
-//!   step, under the channel lock, and a selected send has no value yet).
+//! - `bounded(0)` (or a buffer whose places are all promised): the send is ready when a
+//!   receiver is waiting; selecting it completes that receiver with a promise, through
+//!   which `send` hands it the message, as crossbeam pairs them (`Inner::pair_receiver`).
 //!
 //! A blocked `Select` waits for a send to become possible in the channel's `watch` queue,
 //! which every change of the channel wakes.
@@ -48,11 +46,13 @@ pub(super) trait DynOp: ArmImpl {
 }
 
 /// How a selected send will complete.
-pub(super) enum SendState {
+pub(super) enum SendState<T> {
     Unselected,
     /// A buffer place is promised (`bounded(n > 0)`).
     Reserved,
-    /// Through `Sender::send` (unbounded, or unbuffered with a receiver waiting).
+    /// To the receiver it was paired with, through this promise (a receiver was waiting).
+    Paired(Sender<T>),
+    /// Through `Sender::send` (unbounded).
     Plain,
     /// The send fails (disconnected or closed).
     Disconnected,
@@ -62,18 +62,29 @@ pub(super) struct SendOp<'a, T> {
     pub(super) tx: &'a Sender<T>,
     /// The watch entry's slot (never holds a value).
     pub(super) slot: Slot<T>,
-    pub(super) state: SendState,
+    pub(super) state: SendState<T>,
 }
 
 impl<T> ArmImpl for SendOp<'_, T> {
     fn try_now(&mut self) -> bool {
         self.state = match self.tx.flavor() {
-            SenderFlavor::Hchan(c) => match c.lock().reserve() {
-                Some(Ok(true)) => SendState::Reserved,
-                Some(Ok(false)) => SendState::Plain,
-                Some(Err(())) => SendState::Disconnected,
-                None => return false,
-            },
+            SenderFlavor::Hchan(c) => {
+                let mut inner = c.lock();
+                match inner.reserve() {
+                    Some(Ok(true)) => SendState::Reserved,
+                    Some(Ok(false)) => {
+                        // The receiver seen may abort before the claim: then not ready.
+                        let Some((promise, woken)) = inner.pair_receiver() else {
+                            return false;
+                        };
+                        drop(inner);
+                        woken.wake();
+                        SendState::Paired(promise)
+                    }
+                    Some(Err(())) => SendState::Disconnected,
+                    None => return false,
+                }
+            }
             SenderFlavor::List(_) => SendState::Plain,
             SenderFlavor::Never => return false,
         };
@@ -104,7 +115,7 @@ impl<T> DynOp for SendOp<'_, T> {
 
     fn is_ready(&self) -> bool {
         match self.tx.flavor() {
-            SenderFlavor::Hchan(c) => c.lock().reserve_ready(),
+            SenderFlavor::Hchan(c) => c.lock().reserve_ready(None),
             SenderFlavor::List(_) => true,
             SenderFlavor::Never => false,
         }
@@ -114,7 +125,7 @@ impl<T> DynOp for SendOp<'_, T> {
         match self.tx.flavor() {
             SenderFlavor::Hchan(c) => {
                 let mut inner = c.lock();
-                if inner.reserve_ready() {
+                if inner.reserve_ready(Some(waiter)) {
                     return true;
                 }
                 // SAFETY: the operation is boxed (its slot does not move) and the `Select`
@@ -163,7 +174,7 @@ impl<T> DynOp for RecvArm<'_, T> {
 
     fn is_ready(&self) -> bool {
         match self.receiver().flavor() {
-            ReceiverFlavor::Hchan(c) => c.lock().recv_ready_any(),
+            ReceiverFlavor::Hchan(c) => c.lock().recv_ready_any(None),
             ReceiverFlavor::List(l) => l.is_ready(),
             ReceiverFlavor::At(a, _) => a.is_ready(),
             ReceiverFlavor::Tick(t, _) => t.is_ready(),
@@ -175,7 +186,7 @@ impl<T> DynOp for RecvArm<'_, T> {
         match self.receiver().flavor() {
             ReceiverFlavor::Hchan(c) => {
                 let mut inner = c.lock();
-                if inner.recv_ready_any() {
+                if inner.recv_ready_any(Some(waiter)) {
                     return true;
                 }
                 // SAFETY: as in `SendOp::watch`.

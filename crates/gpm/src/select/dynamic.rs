@@ -23,6 +23,12 @@ use std::time::{Duration, Instant};
 /// [`ready`](Self::ready) family only reports which operation would not block. A blocked
 /// select parks the goroutine, or blocks a plain thread.
 ///
+/// A send selected because a receiver was waiting (an unbuffered channel) is paired with
+/// that receiver, as in crossbeam: the receiver waits for [`SelectedOperation::send`]
+/// (past its own deadline), and receives again if the operation is dropped unsent.
+/// `Select` is `Send` and `Sync` (so its channels' message types must be `Send`): clone it
+/// into the threads or goroutines that share a set of operations.
+///
 /// Fan-in from a set of channels until every one is closed:
 /// ```
 /// let rt = gpm::Runtime::single_thread()?;
@@ -60,6 +66,15 @@ pub struct Select<'a> {
     next_index: usize,
     biased: bool,
 }
+
+// SAFETY: an operation holds a `&Sender<T>` or `&Receiver<T>` whose `T: Send` (the bound
+// on `send` and `recv`), so a handle that is `Send` and `Sync`; its wait slot is queued only
+// inside a `&mut self` call, which unqueues it before returning (on unwinding too); what it
+// may hold between calls is a `T: Send` or a `SendState` of such handles. `&Select` reaches
+// only the handles (`clone`) and the indices (`Debug`). (crossbeam's `Select` is both too.)
+unsafe impl Send for Select<'_> {}
+// SAFETY: as above.
+unsafe impl Sync for Select<'_> {}
 
 /// An operation chosen by a [`Select`], to be completed with [`send`](Self::send) or
 /// [`recv`](Self::recv) on the channel it was selected for. [`index`](Self::index) says
@@ -132,7 +147,7 @@ impl<'a> Select<'a> {
     /// op.send(&tx, "hi").unwrap();
     /// assert_eq!(rx.recv(), Ok("hi"));
     /// ```
-    pub fn send<T>(&mut self, s: &'a Sender<T>) -> usize {
+    pub fn send<T: Send>(&mut self, s: &'a Sender<T>) -> usize {
         let op = SendOp { tx: s, slot: Slot::new(None), state: SendState::Unselected };
         self.push(Box::new(op))
     }
@@ -149,7 +164,7 @@ impl<'a> Select<'a> {
     /// assert_eq!(op.index(), i);
     /// assert_eq!(op.recv(&rx), Ok(3));
     /// ```
-    pub fn recv<T>(&mut self, r: &'a Receiver<T>) -> usize {
+    pub fn recv<T: Send>(&mut self, r: &'a Receiver<T>) -> usize {
         self.push(Box::new(RecvArm::new(r)))
     }
 
@@ -392,6 +407,8 @@ impl<'a> SelectedOperation<'a> {
                     Err(TrySendError::Disconnected(v) | TrySendError::Full(v)) => Err(SendError(v)),
                 }
             }
+            // The paired receiver was cancelled before taking it: send as usual.
+            (SendState::Paired(promise), _) => promise.send(msg).or_else(|SendError(v)| s.send(v)),
             (SendState::Disconnected, _) => Err(SendError(msg)),
             _ => s.send(msg),
         }

@@ -18,6 +18,7 @@ pub(super) struct Slot<T> {
 
 impl<T> Slot<T> {
     /// Spins until the sender that reserved this slot has written it.
+    #[inline]
     pub(super) fn wait_write(&self) {
         let mut backoff = Backoff::new();
         // Acquire; pairs with the Release `fetch_or(WRITE)` in `write`: the message is visible.
@@ -105,15 +106,18 @@ impl Backoff {
     const SPIN_LIMIT: u32 = 6;
     const YIELD_LIMIT: u32 = 10;
 
+    #[inline]
     pub(super) fn new() -> Self {
         Self { step: 0 }
     }
 
     /// Whether it has spun and yielded as long as it ever will (crossbeam's name).
+    #[inline]
     pub(super) fn is_completed(&self) -> bool {
         self.step > Self::YIELD_LIMIT
     }
 
+    #[inline]
     pub(super) fn spin(&mut self) {
         for _ in 0..1u32 << self.step.min(Self::SPIN_LIMIT) {
             std::hint::spin_loop();
@@ -121,16 +125,20 @@ impl Backoff {
         self.step = (self.step + 1).min(Self::SPIN_LIMIT + 1);
     }
 
+    #[inline]
     pub(super) fn snooze(&mut self) {
+        // Under loom a wait must yield at each step, or the model explores the spin.
+        if cfg!(gpm_loom) {
+            #[cfg(gpm_loom)]
+            loom::thread::yield_now();
+            return;
+        }
         if self.step <= Self::SPIN_LIMIT {
             for _ in 0..1u32 << self.step {
                 std::hint::spin_loop();
             }
         } else {
-            #[cfg(not(gpm_loom))]
             std::thread::yield_now();
-            #[cfg(gpm_loom)]
-            loom::thread::yield_now();
         }
         self.step = (self.step + 1).min(Self::YIELD_LIMIT + 1);
     }

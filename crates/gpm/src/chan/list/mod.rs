@@ -409,23 +409,27 @@ impl<T> List<T> {
     #[cold]
     #[inline(never)]
     fn notify_slow(&self) {
-        let woken = {
+        let (receiver, watchers) = {
             let mut q = self.waiters.lock();
-            // A `ready()` watcher does not take the message: wake the next one too.
-            let mut woken = Vec::new();
+            // A `ready()` watcher does not take the message: wake the next one too. Only
+            // watchers go to the `Vec`, so the common wake-up allocates nothing.
+            let mut watchers = Vec::new();
+            let mut receiver = None;
             while let Some(c) = q.claim_first() {
                 let watcher = c.arm() & WATCH_BIT != 0;
-                woken.push(c.finish());
+                let wake = c.finish();
                 if !watcher {
+                    receiver = Some(wake);
                     break;
                 }
+                watchers.push(wake);
             }
             if q.is_empty() {
                 self.has_waiters.store(0, Ordering::SeqCst);
             }
-            woken
+            (receiver, watchers)
         };
-        woken.iter().for_each(Wake::wake);
+        watchers.iter().chain(&receiver).for_each(Wake::wake);
     }
 
     /// Whether a receive would not block now (a message, or disconnected).

@@ -1,5 +1,5 @@
-//! crossbeam-channel's `tests/select.rs`, ported whole: 39 tests, 34 ported,
-//! 5 kept out.
+//! crossbeam-channel's `tests/select.rs`, ported whole: 39 tests, 38 ported,
+//! 1 kept out.
 //!
 //! Each test runs on plain threads and on goroutines (`both!`: `name::threads`,
 //! `name::goroutines`). crossbeam's `scope` is `m.scope` (std's or `gpm::scope`),
@@ -9,16 +9,6 @@
 //! gpm leaves the same operations blocked.
 //!
 //! Kept out:
-//! - `sync_and_clone`: gpm's `Select` is neither `Send` nor `Sync` (crossbeam's is both),
-//!   so it cannot be shared with or moved to the spawned workers (a gap, not a documented
-//!   difference).
-//! - `send_and_clone`: gpm's `Select` is neither `Send` nor `Sync` (crossbeam's is both),
-//!   so it cannot be shared with or moved to the spawned workers (a gap, not a documented
-//!   difference).
-//! - `matching`: documented difference: a `Select` send on `bounded(0)` may hand its
-//!   message to a receiver other than the one it was paired with, so the sender's own
-//!   receive finds it (deadlocks here).
-//! - `matching_with_leftover`: as `matching`.
 //! - `forget_select_bounded`: it asserts crossbeam's own defect (its `TODO: should not
 //!   hang`): dropping the channel's last handles while a forgotten `SelectedOperation`
 //!   holds a reserved place hangs in crossbeam; gpm does not hang there, so the assertion

@@ -342,9 +342,56 @@ both!(send_recv_same_channel, |_m| {
     }
 });
 
-// `matching`: kept out (see the header).
+both!(matching, |m| {
+    const THREADS: usize = 44;
 
-// `matching_with_leftover`: kept out (see the header).
+    let (s, r) = &bounded::<usize>(0);
+
+    m.scope(|scope| {
+        for i in 0..THREADS {
+            scope.spawn(move || {
+                let mut sel = Select::new();
+                let oper1 = sel.recv(r);
+                let oper2 = sel.send(s);
+                let oper = sel.select();
+                match oper.index() {
+                    ix if ix == oper1 => assert_ne!(oper.recv(r), Ok(i)),
+                    ix if ix == oper2 => assert!(oper.send(s, i).is_ok()),
+                    _ => unreachable!(),
+                }
+            });
+        }
+    })
+    .unwrap();
+
+    assert_eq!(r.try_recv(), Err(TryRecvError::Empty));
+});
+
+both!(matching_with_leftover, |m| {
+    const THREADS: usize = 55;
+
+    let (s, r) = &bounded::<usize>(0);
+
+    m.scope(|scope| {
+        for i in 0..THREADS {
+            scope.spawn(move || {
+                let mut sel = Select::new();
+                let oper1 = sel.recv(r);
+                let oper2 = sel.send(s);
+                let oper = sel.select();
+                match oper.index() {
+                    ix if ix == oper1 => assert_ne!(oper.recv(r), Ok(i)),
+                    ix if ix == oper2 => assert!(oper.send(s, i).is_ok()),
+                    _ => unreachable!(),
+                }
+            });
+        }
+        s.send(!0).unwrap();
+    })
+    .unwrap();
+
+    assert_eq!(r.try_recv(), Err(TryRecvError::Empty));
+});
 
 both!(channel_through_channel, |m| {
     const COUNT: usize = 50;

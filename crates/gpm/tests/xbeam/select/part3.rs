@@ -105,9 +105,60 @@ both!(fairness2, |m| {
     .unwrap();
 });
 
-// `sync_and_clone`: kept out (see the header).
+both!(sync_and_clone, |m| {
+    const THREADS: usize = 20;
 
-// `send_and_clone`: kept out (see the header).
+    let (s, r) = &bounded::<usize>(0);
+
+    let mut sel = Select::new();
+    let oper1 = sel.recv(r);
+    let oper2 = sel.send(s);
+    let sel = &sel;
+
+    m.scope(|scope| {
+        for i in 0..THREADS {
+            scope.spawn(move || {
+                let mut sel = sel.clone();
+                let oper = sel.select();
+                match oper.index() {
+                    ix if ix == oper1 => assert_ne!(oper.recv(r), Ok(i)),
+                    ix if ix == oper2 => assert!(oper.send(s, i).is_ok()),
+                    _ => unreachable!(),
+                }
+            });
+        }
+    })
+    .unwrap();
+
+    assert_eq!(r.try_recv(), Err(TryRecvError::Empty));
+});
+
+both!(send_and_clone, |m| {
+    const THREADS: usize = 20;
+
+    let (s, r) = &bounded::<usize>(0);
+
+    let mut sel = Select::new();
+    let oper1 = sel.recv(r);
+    let oper2 = sel.send(s);
+
+    m.scope(|scope| {
+        for i in 0..THREADS {
+            let mut sel = sel.clone();
+            scope.spawn(move || {
+                let oper = sel.select();
+                match oper.index() {
+                    ix if ix == oper1 => assert_ne!(oper.recv(r), Ok(i)),
+                    ix if ix == oper2 => assert!(oper.send(s, i).is_ok()),
+                    _ => unreachable!(),
+                }
+            });
+        }
+    })
+    .unwrap();
+
+    assert_eq!(r.try_recv(), Err(TryRecvError::Empty));
+});
 
 both!(reuse, |m| {
     const COUNT: usize = 50;
