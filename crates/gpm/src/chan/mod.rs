@@ -41,8 +41,11 @@
 //!   dropped if another arm wins;
 //! - [`Sender::close`] exists (Go's `close`); sending on a closed channel is an `Err`;
 //! - [`Sender::never`] makes a send arm that is never ready (Go's nil channel);
-//! - a [`Select`] send on `bounded(0)`, once selected, hands its message to a waiting
-//!   receiver, and waits for another if a competing sender took that one in between;
+//! - a receiver paired with a selected [`Select`] send is released, and receives again,
+//!   if the operation is dropped unsent (crossbeam's waits for ever); a paired receiver
+//!   that is cancelled leaves the send to complete as a plain send;
+//! - [`Select`]'s `send` and `recv` take only channels whose message type is `Send` (the
+//!   `Select` is `Send + Sync`);
 //! - `select!` takes at most 32 operation arms (as crossbeam's); [`Select`] has no limit.
 //!
 //! Handles are `Send + Sync` exactly when the message type is `Send`:
