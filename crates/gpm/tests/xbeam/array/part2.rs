@@ -3,7 +3,7 @@
 use super::*;
 
 both!(fairness, |_m| {
-    const COUNT: usize = 100;
+    const COUNT: usize = 10_000;
 
     let (s1, r1) = bounded::<()>(COUNT);
     let (s2, r2) = bounded::<()>(COUNT);
@@ -24,7 +24,7 @@ both!(fairness, |_m| {
 });
 
 both!(fairness_duplicates, |_m| {
-    const COUNT: usize = 100;
+    const COUNT: usize = 10_000;
 
     let (s, r) = bounded::<()>(COUNT);
 

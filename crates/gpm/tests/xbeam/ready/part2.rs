@@ -193,7 +193,7 @@ both!(channel_through_channel, |m| {
 });
 
 both!(fairness1, |_m| {
-    const COUNT: usize = 100;
+    const COUNT: usize = 10_000;
 
     let (s1, r1) = bounded::<()>(COUNT);
     let (s2, r2) = unbounded::<()>();

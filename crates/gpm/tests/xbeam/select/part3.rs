@@ -3,7 +3,7 @@
 use super::*;
 
 both!(fairness1, |_m| {
-    const COUNT: usize = 50;
+    const COUNT: usize = 10_000;
 
     let (s1, r1) = bounded::<()>(COUNT);
     let (s2, r2) = unbounded::<()>();
@@ -48,7 +48,7 @@ both!(fairness1, |_m| {
 });
 
 both!(fairness2, |m| {
-    const COUNT: usize = 50;
+    const COUNT: usize = 10_000;
 
     let (s1, r1) = unbounded::<()>();
     let (s2, r2) = bounded::<()>(1);

@@ -261,7 +261,7 @@ both!(linearizable_timeout, |m| {
 });
 
 both!(fairness1, |_m| {
-    const COUNT: usize = 100;
+    const COUNT: usize = 10_000;
 
     let (s1, r1) = bounded::<()>(COUNT);
     let (s2, r2) = unbounded::<()>();
@@ -284,7 +284,7 @@ both!(fairness1, |_m| {
 });
 
 both!(fairness2, |m| {
-    const COUNT: usize = 100;
+    const COUNT: usize = 10_000;
 
     let (s1, r1) = unbounded::<()>();
     let (s2, r2) = bounded::<()>(1);
@@ -320,7 +320,7 @@ both!(fairness2, |m| {
 });
 
 both!(fairness_recv, |_m| {
-    const COUNT: usize = 100;
+    const COUNT: usize = 10_000;
 
     let (s1, r1) = bounded::<()>(COUNT);
     let (s2, r2) = unbounded::<()>();
@@ -341,7 +341,7 @@ both!(fairness_recv, |_m| {
 });
 
 both!(fairness_send, |_m| {
-    const COUNT: usize = 100;
+    const COUNT: usize = 10_000;
 
     let (s1, _r1) = bounded::<()>(COUNT);
     let (s2, _r2) = unbounded::<()>();
@@ -357,7 +357,7 @@ both!(fairness_send, |_m| {
 });
 
 both!(unfairness, |_m| {
-    const COUNT: usize = 100;
+    const COUNT: usize = 10_000;
 
     let (s1, r1) = unbounded::<()>();
     let (s2, r2) = unbounded::<()>();
@@ -390,7 +390,7 @@ both!(unfairness, |_m| {
 });
 
 both!(unfairness_timeout, |_m| {
-    const COUNT: usize = 100;
+    const COUNT: usize = 10_000;
 
     let (s1, r1) = unbounded::<()>();
     let (s2, r2) = unbounded::<()>();
@@ -425,7 +425,7 @@ both!(unfairness_timeout, |_m| {
 });
 
 both!(unfairness_try, |_m| {
-    const COUNT: usize = 100;
+    const COUNT: usize = 10_000;
 
     let (s1, r1) = unbounded::<()>();
     let (s2, r2) = unbounded::<()>();
