@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::context::current_g;
 use crate::g::Action;
-use crate::park::{WaitReason, park_deadline, unparker};
+use crate::park::{WaitReason, unparker};
 use crate::runtime::with_current;
 use crate::spawn::{JoinHandle, spawn_on};
 
@@ -261,8 +261,11 @@ pub fn work_waiting(backlog: usize) -> bool {
 /// ```
 #[track_caller]
 pub fn sleep(d: Duration) {
-    if current_g().is_none() {
+    let Some(g) = current_g() else {
         std::thread::sleep(d);
+        return;
+    };
+    if d.is_zero() {
         return;
     }
     let Some(deadline) = Instant::now().checked_add(d) else {
@@ -270,9 +273,12 @@ pub fn sleep(d: Duration) {
             crate::park::park(WaitReason::Sleep);
         }
     };
+    // One clock read per sleep: a park that times out (`false`) was ended by its timer,
+    // which fires only once the clock has reached `deadline` (`timers`), so the sleep is
+    // over without reading the clock again; `true` is an unpark meant for someone else.
     let mut consumed = false;
-    while Instant::now() < deadline {
-        consumed |= park_deadline(WaitReason::Sleep, Some(deadline));
+    while crate::park::park_sleep(g, deadline, Location::caller()) {
+        consumed = true;
     }
     if consumed {
         // A permit meant for someone else's wake-up: put it back.

@@ -286,3 +286,37 @@ fn work_waiting_counts_the_p_queue_and_due_timers() {
         sleeper.join().unwrap();
     });
 }
+
+/// A sleep ends only at its deadline: unparks meant for something else, arriving while it
+/// sleeps (the first one even before it parks), do not end it early, and the permit is
+/// kept for the park that follows.
+#[test]
+fn stray_unparks_neither_end_a_sleep_nor_get_lost() {
+    use std::time::{Duration, Instant};
+    let _w = common::watchdog(20, "stray_unparks_neither_end_a_sleep_nor_get_lost");
+    // SAFETY: no goroutine here holds a thread-local or a thread-bound value across a park.
+    let rt = unsafe { Runtime::builder().procs(2).build() }.unwrap();
+    rt.block_on(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sleeper = gpm_sched::go(move || {
+            let me = park::unparker();
+            me.unpark(); // a permit already there when the sleep parks
+            tx.send(me).unwrap();
+            let d = Duration::from_millis(30);
+            let start = Instant::now();
+            gpm_sched::sleep(d);
+            let slept = start.elapsed();
+            // The permit is still there: this park returns at once.
+            let kept = park::park_timeout(park::WaitReason::Park, Duration::from_secs(5));
+            (slept, d, kept)
+        });
+        let me = rx.recv().unwrap();
+        for _ in 0..5 {
+            gpm_sched::sleep(Duration::from_millis(2));
+            me.unpark();
+        }
+        let (slept, d, kept) = sleeper.join().unwrap();
+        assert!(slept >= d, "the sleep ended early: {slept:?} < {d:?}");
+        assert!(kept, "the stray permit was lost");
+    });
+}

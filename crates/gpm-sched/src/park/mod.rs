@@ -372,10 +372,29 @@ fn park_goroutine(
     deadline: Option<Instant>,
     at: &'static Loc,
 ) -> bool {
+    park_goroutine_checked(g, reason, deadline, at, false)
+}
+
+/// `sleep`'s park: as [`park_deadline`] on goroutine `g`, without the clock read that
+/// returns at once for a past deadline. `sleep` has just read the clock to compute
+/// `deadline`; if it has already passed, the timer fires at the next schedule.
+#[inline]
+pub(crate) fn park_sleep(g: GRef, deadline: Instant, at: &'static Loc) -> bool {
+    park_goroutine_checked(g, WaitReason::Sleep, Some(deadline), at, true)
+}
+
+#[inline(always)]
+fn park_goroutine_checked(
+    g: GRef,
+    reason: WaitReason,
+    deadline: Option<Instant>,
+    at: &'static Loc,
+    future: bool,
+) -> bool {
     let woken = if g.status() == GStatus::Syscall {
-        park_in_syscall(g, reason, deadline, at)
+        park_in_syscall(g, reason, deadline, at, future)
     } else {
-        park_switch(g, reason, deadline, at)
+        park_switch(g, reason, deadline, at, future)
     };
     crate::abort::check(g);
     woken
@@ -391,17 +410,26 @@ fn park_in_syscall(
     reason: WaitReason,
     deadline: Option<Instant>,
     at: &'static Loc,
+    future: bool,
 ) -> bool {
-    crate::syscall::around_switch(g, || park_switch(g, reason, deadline, at))
+    crate::syscall::around_switch(g, || park_switch(g, reason, deadline, at, future))
 }
 
-/// The park proper, outside `blocking`.
+/// The park proper, outside `blocking`. `future`: the caller knows the deadline was not
+/// past a moment ago (skip the clock read).
 #[inline(always)]
-fn park_switch(g: GRef, reason: WaitReason, deadline: Option<Instant>, at: &'static Loc) -> bool {
+fn park_switch(
+    g: GRef,
+    reason: WaitReason,
+    deadline: Option<Instant>,
+    at: &'static Loc,
+    future: bool,
+) -> bool {
     if g.park.try_consume() {
         return true;
     }
     if let Some(d) = deadline
+        && !future
         && Instant::now() >= d
     {
         return false;
@@ -413,6 +441,11 @@ fn park_switch(g: GRef, reason: WaitReason, deadline: Option<Instant>, at: &'sta
     g.wait_since.store(sched.coarse_now.load(Ordering::Relaxed), Ordering::Relaxed);
     g.deadline.set(deadline);
     g.set_status(GStatus::Waiting);
+    if deadline.is_some() {
+        // For the timer that may fire this park: it prefetches the stack from here.
+        let here = 0u8;
+        g.park.set_sp_hint(std::ptr::addr_of!(here) as usize);
+    }
     g.suspend(Action::Park);
     // A load first: the common case (woken by an unpark) needs no read-modify-write.
     if g.timed_out.load(Ordering::Relaxed) {

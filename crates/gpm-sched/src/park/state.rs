@@ -54,12 +54,30 @@ const GEN_SHIFT: u32 = 32;
 #[derive(Debug)]
 pub(crate) struct ParkState {
     word: AtomicU64,
+    /// An address near the stack pointer of the G's last switch out (a park), beside the
+    /// word so that the timer which fires the park finds it on the line it just wrote: a
+    /// prefetch hint only (`prefetch::stack`), never dereferenced.
+    /// std's atomic even under loom: not part of the protocol the models check.
+    sp_hint: std::sync::atomic::AtomicUsize,
 }
 
 impl ParkState {
     /// `EMPTY`, generation 0.
     pub(crate) fn new() -> ParkState {
-        ParkState { word: AtomicU64::new(EMPTY) }
+        ParkState { word: AtomicU64::new(EMPTY), sp_hint: std::sync::atomic::AtomicUsize::new(0) }
+    }
+
+    /// Records where the G's stack is as it parks (the owner, before switching out).
+    /// Relaxed: a hint; a stale or torn-by-reuse value only prefetches the wrong lines.
+    #[inline]
+    pub(crate) fn set_sp_hint(&self, sp: usize) {
+        self.sp_hint.store(sp, Relaxed);
+    }
+
+    /// The last [`ParkState::set_sp_hint`] (0 if none).
+    #[inline]
+    pub(crate) fn sp_hint(&self) -> usize {
+        self.sp_hint.load(Relaxed)
     }
 
     /// The generation an `Unparker` made now must carry.

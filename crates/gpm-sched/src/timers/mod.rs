@@ -10,8 +10,9 @@
 //! on its state with the arming's seq, so an entry that outlived what armed it (the G was
 //! unparked early, the timer was stopped or reset) does nothing: entries are never
 //! searched for and removed, only left to expire or pruned (`Timers::add`). A sleep never
-//! returns early: the timer fires only at or after its deadline, and `sleep` re-parks
-//! until the clock says so.
+//! returns early: an entry fires only once `nanotime()` has reached its deadline (both
+//! exact nanoseconds since the epoch), which `sleep` relies on to end without reading the
+//! clock again.
 
 mod func;
 mod heap;
@@ -187,6 +188,7 @@ fn run_timers_slow(sched: &Sched, p: &P, mut into: Option<&mut OwnedP<'_>>) {
             match target {
                 Target::Park { g, token } => {
                     if g.park.timeout(token) {
+                        crate::prefetch::stack(g.park.sp_hint());
                         // Relaxed: published to the G by the run queue hand-off in
                         // `ready_into`.
                         g.timed_out.store(true, Relaxed);
