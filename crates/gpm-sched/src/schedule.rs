@@ -339,7 +339,7 @@ pub(crate) fn execute<'s>(
             }
             return claimed;
         }
-        if !after_switch(sched, m, g, claimed.as_mut()) {
+        if !after_switch(sched, m, g, co, claimed.as_mut()) {
             return claimed;
         }
         // A wake-up came during the park's switch: run the G again, same slice.
@@ -351,7 +351,13 @@ pub(crate) fn execute<'s>(
 /// Does what a G that switched away asked (`g.action`), on the M holding `p` (`None`: it
 /// lost its P). `true`: run it again at once.
 #[inline(always)]
-fn after_switch(sched: &Sched, m: &M, g: GRef, p: Option<&mut OwnedP<'_>>) -> bool {
+fn after_switch(
+    sched: &Sched,
+    m: &M,
+    g: GRef,
+    co: std::ptr::NonNull<gpm_stack::SendCoroutine>,
+    p: Option<&mut OwnedP<'_>>,
+) -> bool {
     match (g.action.replace(Action::None), p) {
         (Action::Yield, Some(p)) => {
             g.set_status(GStatus::Runnable);
@@ -375,6 +381,10 @@ fn after_switch(sched: &Sched, m: &M, g: GRef, p: Option<&mut OwnedP<'_>>) -> bo
         }
         (Action::Park, p) => {
             let deadline = g.deadline.take();
+            if deadline.is_some() {
+                // For the timer that may fire this park (`prefetch`), while this M owns G.
+                g.park.set_co_hint(co.as_ptr() as usize);
+            }
             if let Some(token) = g.park.park() {
                 if let Some(when) = deadline {
                     crate::timers::arm(sched, m, when, g, token);

@@ -59,12 +59,19 @@ pub(crate) struct ParkState {
     /// prefetch hint only (`prefetch::stack`), never dereferenced.
     /// std's atomic even under loom: not part of the protocol the models check.
     sp_hint: std::sync::atomic::AtomicUsize,
+    /// The address of the G's coroutine (the switch state its resume reads first), kept
+    /// with `sp_hint` for the same reason.
+    co_hint: std::sync::atomic::AtomicUsize,
 }
 
 impl ParkState {
     /// `EMPTY`, generation 0.
     pub(crate) fn new() -> ParkState {
-        ParkState { word: AtomicU64::new(EMPTY), sp_hint: std::sync::atomic::AtomicUsize::new(0) }
+        ParkState {
+            word: AtomicU64::new(EMPTY),
+            sp_hint: std::sync::atomic::AtomicUsize::new(0),
+            co_hint: std::sync::atomic::AtomicUsize::new(0),
+        }
     }
 
     /// Records where the G's stack is as it parks (the owner, before switching out).
@@ -74,10 +81,16 @@ impl ParkState {
         self.sp_hint.store(sp, Relaxed);
     }
 
-    /// The last [`ParkState::set_sp_hint`] (0 if none).
+    /// Records the G's coroutine address (its M, after the switch out of a timed park).
     #[inline]
-    pub(crate) fn sp_hint(&self) -> usize {
-        self.sp_hint.load(Relaxed)
+    pub(crate) fn set_co_hint(&self, co: usize) {
+        self.co_hint.store(co, Relaxed);
+    }
+
+    /// The last hints: (stack address, coroutine address), 0 if none.
+    #[inline]
+    pub(crate) fn hints(&self) -> (usize, usize) {
+        (self.sp_hint.load(Relaxed), self.co_hint.load(Relaxed))
     }
 
     /// The generation an `Unparker` made now must carry.

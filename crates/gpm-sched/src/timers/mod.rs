@@ -188,7 +188,10 @@ fn run_timers_slow(sched: &Sched, p: &P, mut into: Option<&mut OwnedP<'_>>) {
             match target {
                 Target::Park { g, token } => {
                     if g.park.timeout(token) {
-                        crate::prefetch::stack(g.park.sp_hint());
+                        let (sp, co) = g.park.hints();
+                        crate::prefetch::stack(sp);
+                        crate::prefetch::for_write(co as *const gpm_stack::SendCoroutine);
+                        crate::prefetch::for_write(&*g);
                         // Relaxed: published to the G by the run queue hand-off in
                         // `ready_into`.
                         g.timed_out.store(true, Relaxed);
