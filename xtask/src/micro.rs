@@ -7,6 +7,13 @@
 //! `new/estimates.json` (median and mean point estimates, ns per iteration) under
 //! `CRITERION_HOME` (`<target>/criterion`), keeping only the ids the target lists
 //! (`-- --list`), so stale results of other targets never leak into the table.
+//!
+//! `--rounds N` runs the target N times in a row: each round measures gpm and its peer one
+//! after the other, so a row's ratio is taken round by round (paired, as the macro suite
+//! pairs its runs) and the table gives the median ratio with the range of the rounds. A
+//! row like `unbounded` (4 producer threads and a receiver on 2 CPUs) moves by ±30% from
+//! one run to the next with the OS's placement of its threads; one round cannot tell a
+//! 10% difference from that.
 
 use crate::Env;
 use crate::json::Json;
@@ -24,8 +31,8 @@ struct Estimate {
     elements: Option<f64>,
 }
 
-/// Entry point: `target` is the bench target; `args` may hold `--peer NAME`, `--no-run`, and
-/// after `--` arguments for criterion (e.g. a filter).
+/// Entry point: `target` is the bench target; `args` may hold `--peer NAME`, `--rounds N`,
+/// `--no-run`, and after `--` arguments for criterion (e.g. a filter).
 pub fn main(env: &Env, target: &str, args: &[String]) -> Result<(), String> {
     let (ours, criterion_args) = match args.iter().position(|a| a == "--") {
         Some(i) => (&args[..i], &args[i + 1..]),
@@ -35,8 +42,15 @@ pub fn main(env: &Env, target: &str, args: &[String]) -> Result<(), String> {
         Some(i) => Some(ours.get(i + 1).cloned().ok_or("--peer needs a name")?),
         None => default_peer(target).map(String::from),
     };
+    let rounds = match ours.iter().position(|a| a == "--rounds") {
+        Some(i) => match ours.get(i + 1).map(|n| n.parse::<usize>()) {
+            Some(Ok(n @ 1..=100)) => n,
+            _ => return Err("--rounds needs a count from 1 to 100".into()),
+        },
+        None => 1,
+    };
     let run = !ours.iter().any(|a| a == "--no-run");
-    let table = table(env, target, peer.as_deref(), run, criterion_args)?;
+    let table = table(env, target, peer.as_deref(), run, rounds, criterion_args)?;
     println!("{table}");
     let out = env.out_dir();
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
@@ -46,38 +60,105 @@ pub fn main(env: &Env, target: &str, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs bench `target` (unless `run` is false) and returns its gpm-vs-`peer` table, or
-/// with no peer (`sched`: nobody else has these internals) gpm's figures alone.
+/// Runs bench `target` `rounds` times (none if `run` is false: the results on disk) and
+/// returns its gpm-vs-`peer` table, or with no peer (`sched`: nobody else has these
+/// internals) gpm's figures alone.
 pub fn table(
     env: &Env,
     target: &str,
     peer: Option<&str>,
     run: bool,
+    rounds: usize,
     criterion_args: &[String],
 ) -> Result<String, String> {
     let home = env.target.join("criterion");
-    if run {
-        eprintln!("bench: {} bench --bench {target}", env.cargo);
-        let status = cargo_bench(env, target, &home, criterion_args)
-            .stdout(std::io::stderr())
-            .status()
-            .map_err(|e| format!("cannot run {}: {e}", env.cargo))?;
-        if !status.success() {
-            return Err(format!("cargo bench --bench {target} failed ({status})"));
-        }
-    }
     let listed = list_ids(env, target, &home);
     if listed.is_empty() {
         return Err(format!("bench `{target}` lists no criterion benchmarks (`-- --list`)"));
     }
-    let rows = collect(&home, &listed);
+    let mut results = Vec::new();
+    for round in 1..=if run { rounds } else { 1 } {
+        if run {
+            eprintln!("bench: {} bench --bench {target} (round {round} of {rounds})", env.cargo);
+            let status = cargo_bench(env, target, &home, criterion_args)
+                .stdout(std::io::stderr())
+                .status()
+                .map_err(|e| format!("cannot run {}: {e}", env.cargo))?;
+            if !status.success() {
+                return Err(format!("cargo bench --bench {target} failed ({status})"));
+            }
+        }
+        results.push(collect(&home, &listed));
+    }
+    let (rows, spread) = merge(&results, peer);
     if rows.is_empty() {
         return Err(format!("no criterion results for bench `{target}` under {}", home.display()));
     }
     Ok(match peer {
-        Some(peer) => tabulate(target, peer, &rows),
+        Some(peer) => tabulate(target, peer, &rows, &spread),
         None => tabulate_alone(target, &rows),
     })
+}
+
+/// A row's ratios gpm/peer, one per round.
+#[derive(Debug, Default)]
+struct Paired {
+    /// Of the median estimates.
+    medians: Vec<f64>,
+    /// Of the mean estimates.
+    means: Vec<f64>,
+}
+
+/// Per row, its ratios round by round.
+type Spread = BTreeMap<(String, String), Paired>;
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// One table from several rounds: each benchmark's median and mean estimates are the
+/// medians over the rounds, and each row's ratios are kept round by round (`Spread`).
+fn merge(rounds: &[Rows], peer: Option<&str>) -> (Rows, Spread) {
+    let mut all: BTreeMap<(String, String), BTreeMap<String, Vec<Estimate>>> = BTreeMap::new();
+    let mut spread = Spread::new();
+    for rows in rounds {
+        for (key, functions) in rows {
+            for (name, e) in functions {
+                all.entry(key.clone()).or_default().entry(name.clone()).or_default().push(*e);
+            }
+            let pair = peer.and_then(|peer| Some((functions.get("gpm")?, functions.get(peer)?)));
+            if let Some((g, p)) = pair.filter(|(_, p)| p.median > 0.0 && p.mean > 0.0) {
+                let paired = spread.entry(key.clone()).or_default();
+                paired.medians.push(g.median / p.median);
+                paired.means.push(g.mean / p.mean);
+            }
+        }
+    }
+    let rows = all
+        .into_iter()
+        .map(|(key, functions)| {
+            let functions = functions
+                .into_iter()
+                .map(|(name, es)| {
+                    let pick =
+                        |f: fn(&Estimate) -> f64| median(&mut es.iter().map(f).collect::<Vec<_>>());
+                    let e = Estimate {
+                        median: pick(|e| e.median),
+                        mean: pick(|e| e.mean),
+                        elements: es[0].elements,
+                    };
+                    (name, e)
+                })
+                .collect();
+            (key, functions)
+        })
+        .collect();
+    (rows, spread)
 }
 
 /// The peer a bench target is compared with, by the project's convention.
@@ -176,29 +257,47 @@ fn cell(e: Option<&Estimate>) -> String {
     }
 }
 
-/// The Markdown table: one row per group (and parameter), gpm vs peer.
-fn tabulate(target: &str, peer: &str, rows: &Rows) -> String {
+/// The Markdown table: one row per group (and parameter), gpm vs peer; with more than one
+/// round, a ratio is the median of the rounds' ratios, with their range.
+fn tabulate(target: &str, peer: &str, rows: &Rows, spread: &Spread) -> String {
     let mut md = format!("## cargo xtask bench {target}: gpm vs {peer}\n\n");
+    let rounds = spread.values().map(|p| p.medians.len()).max().unwrap_or(1);
     let _ = writeln!(
         md,
-        "Criterion median per iteration (mean in the last column's ratio); ratio < 1: gpm is faster.\n"
+        "Criterion median per iteration (mean in the last column's ratio); ratio < 1: gpm is faster.{}\n",
+        if rounds > 1 {
+            format!(
+                " {rounds} rounds: each figure is the median over the rounds, each ratio the \
+                 median of the rounds' ratios (gpm and {peer} measured in the same round), \
+                 with their range."
+            )
+        } else {
+            String::new()
+        }
     );
     let _ = writeln!(md, "| benchmark | gpm | {peer} | gpm/{peer} (median) | gpm/{peer} (mean) |");
     let _ = writeln!(md, "|---|---:|---:|---:|---:|");
     for ((group, param), functions) in rows {
         let name = if param.is_empty() { group.clone() } else { format!("{group}/{param}") };
         let (g, p) = (functions.get("gpm"), functions.get(peer));
-        let ratio = |f: fn(&Estimate) -> f64| match (g, p) {
-            (Some(g), Some(p)) if f(p) > 0.0 => format!("{:.2}×", f(g) / f(p)),
-            _ => "–".into(),
-        };
+        let paired = spread.get(&(group.clone(), param.clone()));
+        let ratio =
+            |f: fn(&Estimate) -> f64, pick: fn(&Paired) -> &[f64]| match (paired.map(pick), g, p) {
+                (Some(r), _, _) if r.len() > 1 => {
+                    let lo = r.iter().copied().fold(f64::MAX, f64::min);
+                    let hi = r.iter().copied().fold(f64::MIN, f64::max);
+                    format!("{:.2}× ({lo:.2}–{hi:.2})", median(&mut r.to_vec()))
+                }
+                (_, Some(g), Some(p)) if f(p) > 0.0 => format!("{:.2}×", f(g) / f(p)),
+                _ => "–".into(),
+            };
         let _ = writeln!(
             md,
             "| {name} | {} | {} | **{}** | {} |",
             cell(g),
             cell(p),
-            ratio(|e| e.median),
-            ratio(|e| e.mean)
+            ratio(|e| e.median, |s| &s.medians),
+            ratio(|e| e.mean, |s| &s.means)
         );
     }
     let others: Rows = rows
@@ -295,7 +394,8 @@ mod tests {
         .into();
         let rows = collect(&home, &listed);
         assert_eq!(rows.len(), 2, "{rows:?}");
-        let table = tabulate("queue", "crossbeam", &rows);
+        let (rows, spread) = super::merge(&[rows], Some("crossbeam"));
+        let table = tabulate("queue", "crossbeam", &rows, &spread);
         assert!(
             table.contains(
                 "| push_pop | 2.00 ns (0.50 ns/elem) | 4.00 ns (1.00 ns/elem) | **0.50×** | 0.50× |"
@@ -310,6 +410,28 @@ mod tests {
             "{table}"
         );
         let _ = std::fs::remove_dir_all(&home);
+    }
+
+    #[test]
+    fn rounds_pair_gpm_with_its_peer_round_by_round() {
+        let est = |median| super::Estimate { median, mean: median, elements: None };
+        let round = |gpm, peer| {
+            let mut rows = super::Rows::new();
+            let row = rows.entry(("unbounded".into(), String::new())).or_default();
+            row.insert("gpm".into(), est(gpm));
+            row.insert("crossbeam".into(), est(peer));
+            rows
+        };
+        // Ratios 0.5, 2.0, 0.9: their median is 0.9, though the medians of the figures
+        // (10 and 10) would say 1.0.
+        let rounds = [round(10.0, 20.0), round(20.0, 10.0), round(9.0, 10.0)];
+        let (rows, spread) = super::merge(&rounds, Some("crossbeam"));
+        let table = tabulate("chan", "crossbeam", &rows, &spread);
+        assert!(table.contains("3 rounds"), "{table}");
+        assert!(
+            table.contains("| unbounded | 10.0 ns | 10.0 ns | **0.90× (0.50–2.00)** |"),
+            "{table}"
+        );
     }
 
     #[test]

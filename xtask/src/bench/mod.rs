@@ -124,7 +124,7 @@ fn micro_tables(env: &Env, opts: &Options) -> String {
     for target in &opts.micro {
         let peer = crate::micro::default_peer(target);
         let args = if opts.quick { &quick[..] } else { &[][..] };
-        match crate::micro::table(env, target, peer, true, args) {
+        match crate::micro::table(env, target, peer, true, 1, args) {
             Ok(table) => out.push_str(&format!("\n{table}")),
             Err(why) => {
                 eprintln!("bench: micro-benchmarks `{target}` skipped: {why}");

@@ -8,6 +8,8 @@ pub const USAGE: &str = "\
 usage: cargo xtask bench [options]            the macro suite: gpm vs Go, tokio, may, threads
        cargo xtask bench queue|stack|chan     criterion micro-benchmarks, gpm vs its peer
        cargo xtask bench sched                criterion: the scheduler's figures (no peer)
+         (these take --rounds N: run N times, ratios paired round by round; --no-run;
+          and criterion's arguments after --, e.g. a filter)
 
 options:
   --quick              smaller n (see the table), 1 s of network load, 3 repetitions
