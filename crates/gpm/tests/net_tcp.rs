@@ -285,3 +285,32 @@ fn a_single_thread_runtime_serves_and_connects() {
         drop(runtime(1));
     });
 }
+
+/// A short read waits for the next edge before its next syscall, but the end of the stream
+/// that was already there when the short read took the last bytes raises no edge: the
+/// next read must still see it, not park.
+#[test]
+fn the_end_behind_a_short_read_is_still_seen() {
+    on_runtime(2, 20, || {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let server = gpm::go(move || {
+            let (mut s, _) = l.accept().unwrap();
+            // The client's first read waits, so its fd is in the poller before the data
+            // and the FIN arrive; the poller reports them in one event.
+            gpm::sleep(Duration::from_millis(50));
+            s.write_all(b"last words").unwrap();
+            s.shutdown(Shutdown::Write).unwrap();
+            gpm::sleep(Duration::from_millis(500)); // the fd stays open
+        });
+        let mut c = TcpStream::connect(addr).unwrap();
+        let mut buf = [0u8; 4096];
+        assert_eq!(c.read(&mut buf[..1]).unwrap(), 1);
+        // Let the FIN arrive, and its event be taken, before the short read.
+        gpm::sleep(Duration::from_millis(100));
+        let n = c.read(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"ast words");
+        assert_eq!(c.read(&mut buf).unwrap(), 0, "no end of file after a short read");
+        server.join().unwrap();
+    });
+}

@@ -199,6 +199,11 @@ pub(crate) struct Desc {
     pub(crate) seq: AtomicU32,
     pub(crate) read: Sema,
     pub(crate) write: Sema,
+    /// An event said the read side is closed (end of file, or an error): it stays
+    /// readable without another edge. Sticky until the descriptor is freed. Stored before
+    /// the event's `read.wake` (Release), so that a reader whose `clear_ready` or `wait`
+    /// took that event's permit sees it. std's atomic even under loom: no model covers it.
+    pub(crate) read_closed: std::sync::atomic::AtomicBool,
 }
 
 /// The epoll data of a registration: the descriptor's address, tagged with the low 16 bits
@@ -262,6 +267,7 @@ impl Table {
     /// with the Acquire in `from_token`), its semaphores are reset.
     pub(crate) fn free(&self, d: &Desc) {
         d.seq.fetch_add(1, Release);
+        d.read_closed.store(false, std::sync::atomic::Ordering::Relaxed);
         d.read.reset();
         d.write.reset();
         crate::sched::lock(&self.inner).free.push(d as *const Desc);

@@ -122,6 +122,10 @@ impl Poller {
             // SAFETY: every token was made for a descriptor of `self.table`, alive with
             // `self`.
             let Some(d) = (unsafe { desc::from_token(ev.token) }) else { continue };
+            if ev.read_closed {
+                // Release: before the permit or wake-up below (`Desc::read_closed`).
+                d.read_closed.store(true, Release);
+            }
             for (sema, ready) in [(&d.read, ev.read), (&d.write, ev.write)] {
                 if ready && let Some(g) = sema.wake(true) {
                     g.set_status(GStatus::Runnable);
@@ -299,6 +303,22 @@ impl PollFd {
         match self.deadlines[idx(dir)].load(Acquire) {
             NONE => None,
             ns => Some(epoch() + Duration::from_nanos(ns)),
+        }
+    }
+
+    /// Whether the poller has seen the read side closed — the peer shut its write side
+    /// down (`EPOLLRDHUP`), or an error — since this fd was registered (sticky; tokio's
+    /// `Ready::is_read_closed`). Such an fd reads end of file or the error at once and
+    /// raises no further edge, so a reader that would wait for one before its syscall
+    /// (after a short read, `gpm::net`) must not. `false` before the first wait
+    /// registered the fd, and on a plain thread (which polls level-triggered).
+    #[inline]
+    pub fn is_read_closed(&self) -> bool {
+        match self.reg.get() {
+            // SAFETY: `reg.desc` is alive while `reg.poller` is. Acquire: pairs with the
+            // poller's Release store.
+            Some(Ok(reg)) => unsafe { &*reg.desc }.read_closed.load(Acquire),
+            _ => false,
         }
     }
 

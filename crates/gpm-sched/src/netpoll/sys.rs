@@ -18,6 +18,9 @@ pub(crate) struct Event {
     pub(crate) read: bool,
     /// Writable, or an error: a writer should try.
     pub(crate) write: bool,
+    /// The peer shut its write side down, or an error: the read side stays readable
+    /// (end of file, or the error) with no further edge.
+    pub(crate) read_closed: bool,
 }
 
 /// An epoll instance with its break eventfd.
@@ -96,6 +99,7 @@ impl Epoll {
                 token,
                 read: err || bits & (libc::EPOLLIN | libc::EPOLLRDHUP) as u32 != 0,
                 write: err || bits & libc::EPOLLOUT as u32 != 0,
+                read_closed: err || bits & libc::EPOLLRDHUP as u32 != 0,
             });
         }
     }

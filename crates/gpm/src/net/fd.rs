@@ -13,7 +13,24 @@
 //! 4. On `WouldBlock`, the std timeout turns into a deadline for this operation, and the
 //!    syscall is retried after each `PollFd::wait` until it gives anything but
 //!    `WouldBlock`. The first wait parks at once: no stale permit is left to make it
-//!    return for one more `EAGAIN`.
+//!    return for one more `EAGAIN`. The direction is held until the operation's timeout
+//!    is withdrawn, so that withdrawal never clears the next operation's.
+//!
+//! # Short reads (tokio's rule for edge-triggered pollers)
+//! A consuming read of a stream socket that returns fewer bytes than asked (`0 < n < len`)
+//! emptied the socket's buffer. The next read ([`NetFd::read_stream`]) then waits for an
+//! edge *before* its syscall, instead of spending one on the `EAGAIN` that a request-reply
+//! exchange (an echo, an HTTP keep-alive connection) would get every round trip. No edge
+//! is lost: a byte that arrives after the short read's syscall took the buffer raises an
+//! edge after that read's `clear_ready`, which leaves a permit or wakes the waiter. A
+//! permit from an edge whose data the short read took costs one `EAGAIN`, as before. The
+//! exception is a closed read side: a short read can take the last bytes before a
+//! pending end of file (or error), which is readable with no further edge; so once the
+//! poller has reported the peer's shutdown or an error (`PollFd::is_read_closed`,
+//! sticky), reads go to the syscall first again, as tokio's `READ_CLOSED` readiness. Any
+//! other operation on the read direction (a peek, a vectored read) forgets the short read:
+//! it drops the permit, so the rule must start again from its own syscall. Not for
+//! datagrams (a short datagram says nothing of the next).
 //!
 //! # Timeouts and deadlines
 //! Go's deadlines are absolute and set from anywhere, also while an operation waits
@@ -41,6 +58,9 @@ pub(crate) struct NetFd<S: AsRawFd> {
     pfd: PollFd,
     /// One waiter per direction (read, write).
     locks: [Mutex<()>; 2],
+    /// The last operation on the read direction was a short stream read (module docs).
+    /// Read and written only under `locks[0]` (Relaxed: the lock orders it).
+    drained: AtomicBool,
     timing: Timing,
     sock: S,
 }
@@ -92,6 +112,7 @@ impl<S: AsRawFd> NetFd<S> {
         NetFd {
             pfd: PollFd::new(sock.as_raw_fd()),
             locks: [Mutex::new(()), Mutex::new(())],
+            drained: AtomicBool::new(false),
             timing: Timing::default(),
             sock,
         }
@@ -121,37 +142,72 @@ impl<S: AsRawFd> NetFd<S> {
     pub(crate) fn io<R>(
         &self,
         dir: Interest,
-        mut op: impl FnMut(&S) -> io::Result<R>,
+        op: impl FnMut(&S) -> io::Result<R>,
     ) -> io::Result<R> {
         if self.timing.has_deadline[idx(dir)].load(Relaxed) {
             self.check_deadline(dir)?;
         }
-        let turn = match self.locks[idx(dir)].try_lock() {
+        let _turn = self.turn(dir);
+        if idx(dir) == 0 {
+            self.drained.store(false, Relaxed);
+        }
+        self.pfd.clear_ready(dir);
+        self.io_first(dir, op)
+    }
+
+    /// A consuming read of a stream socket into a buffer of `len` bytes (`op`); after a
+    /// short one, the next starts by waiting (module docs, "Short reads").
+    #[inline]
+    #[track_caller]
+    pub(crate) fn read_stream(
+        &self,
+        len: usize,
+        mut op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        let dir = Interest::Read;
+        if self.timing.has_deadline[0].load(Relaxed) {
+            self.check_deadline(dir)?;
+        }
+        let _turn = self.turn(dir);
+        let r = if self.drained.load(Relaxed) && !self.pfd.is_read_closed() {
+            self.io_slow(dir, &mut op)
+        } else {
+            self.pfd.clear_ready(dir);
+            self.io_first(dir, &mut op)
+        };
+        self.drained.store(matches!(r, Ok(n) if 0 < n && n < len), Relaxed);
+        r
+    }
+
+    /// The direction's lock: one operation at a time (uncontended, one `try_lock`).
+    #[inline]
+    #[track_caller]
+    fn turn(&self, dir: Interest) -> MutexGuard<'_, ()> {
+        match self.locks[idx(dir)].try_lock() {
             Some(turn) => turn,
             None => self.locks[idx(dir)].lock(),
-        };
-        self.pfd.clear_ready(dir);
+        }
+    }
+
+    /// The syscall first, holding the direction; on `WouldBlock`, [`NetFd::io_slow`].
+    #[inline]
+    #[track_caller]
+    fn io_first<R>(&self, dir: Interest, mut op: impl FnMut(&S) -> io::Result<R>) -> io::Result<R> {
         loop {
             match op(&self.sock) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    return self.io_slow(turn, dir, op);
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return self.io_slow(dir, op),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 r => return r,
             }
         }
     }
 
-    /// After a `WouldBlock`, holding the direction: waits, retries, until the operation
-    /// gives anything else.
+    /// Holding the direction: waits, retries, until the operation gives anything but
+    /// `WouldBlock`; the operation's timeout is withdrawn before the caller lets the
+    /// direction go.
     #[cold]
     #[track_caller]
-    fn io_slow<R>(
-        &self,
-        turn: MutexGuard<'_, ()>,
-        dir: Interest,
-        mut op: impl FnMut(&S) -> io::Result<R>,
-    ) -> io::Result<R> {
+    fn io_slow<R>(&self, dir: Interest, mut op: impl FnMut(&S) -> io::Result<R>) -> io::Result<R> {
         let _op = self.begin(dir);
         loop {
             self.pfd.wait(dir)?;
@@ -159,10 +215,7 @@ impl<S: AsRawFd> NetFd<S> {
                 match op(&self.sock) {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    r => {
-                        drop(turn);
-                        return r;
-                    }
+                    r => return r,
                 }
             }
         }

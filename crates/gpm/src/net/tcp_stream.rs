@@ -359,7 +359,7 @@ impl From<net::TcpStream> for TcpStream {
 impl Read for &TcpStream {
     #[track_caller]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.io(Interest::Read, |mut s| s.read(buf))
+        self.inner.read_stream(buf.len(), |mut s| s.read(buf))
     }
 
     #[track_caller]
