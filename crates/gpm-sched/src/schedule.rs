@@ -153,7 +153,7 @@ fn find_runnable<'s>(
         if let Some((g, inherit)) = try_local(sched, m, &mut p) {
             return Some((p, g, inherit));
         }
-        if let Some(g) = crate::netpoll::look(sched) {
+        if let Some(g) = crate::netpoll::look(sched, &mut p) {
             return Some((p, g, false));
         }
         if m.spinning.get() || sched.spin.try_begin_spinning(sched.procs) {
@@ -189,10 +189,10 @@ fn find_runnable<'s>(
                 crate::timers::unwatch(sched);
             }
             p = match sched.pidleget() {
-                Some(again) => {
+                Some(mut again) => {
                     m.set_p(&again);
                     if let Some(g) = gs.pop() {
-                        crate::netpoll::inject(sched, gs);
+                        crate::netpoll::inject_local(sched, &mut again, gs);
                         return Some((again, g, false));
                     }
                     again

@@ -43,6 +43,7 @@ use std::time::{Duration, Instant};
 
 use crate::context::current_g;
 use crate::g::{GRef, GStatus};
+use crate::ownership::OwnedP;
 use crate::park::WaitReason;
 use crate::sched::Sched;
 
@@ -165,24 +166,42 @@ impl Poller {
     }
 }
 
-/// Poll point 1 (an M with a P, its queues empty): a look, when a goroutine waits in the
-/// poller and no M blocks in it. The first G readied is returned to run; the rest are
-/// injected.
+/// Poll point 1 (an M holding `p`, its queues empty): a look, when a goroutine waits in
+/// the poller and no M blocks in it. The first G readied is returned to run; the rest
+/// are injected ([`inject_local`]).
 #[inline]
-pub(crate) fn look(sched: &Sched) -> Option<GRef> {
+pub(crate) fn look(sched: &Sched, p: &mut OwnedP<'_>) -> Option<GRef> {
     let poller = sched.poller()?;
     if !poller.has_waiters() || poller.someone_blocks() {
         return None;
     }
-    look_slow(sched, poller)
+    look_slow(sched, poller, p)
 }
 
 #[cold]
-fn look_slow(sched: &Sched, poller: &Poller) -> Option<GRef> {
+fn look_slow(sched: &Sched, poller: &Poller, p: &mut OwnedP<'_>) -> Option<GRef> {
     let mut gs = poller.poll_now();
     let g = gs.pop()?;
-    inject(sched, gs);
+    inject_local(sched, p, gs);
     Some(g)
+}
+
+/// Gs readied by the poll of an M holding `p` (Go's `injectglist` with a P): one per idle
+/// P to the global queue, with an M started for each, and the rest onto `p`'s run queue,
+/// where this M runs them without a trip through the global queue's lock (its overflow
+/// goes there).
+pub(crate) fn inject_local(sched: &Sched, p: &mut OwnedP<'_>, mut gs: Vec<GRef>) {
+    let idle = (sched.spin.idle_ps() as usize).min(gs.len());
+    if idle > 0 {
+        sched.global.push_batch(gs.drain(..idle));
+        for _ in 0..idle {
+            sched.startm(None, false);
+        }
+    }
+    let runq = p.runq();
+    for g in gs {
+        runq.push(g, &sched.global);
+    }
 }
 
 /// Poll point 2 (an M about to sleep, its P given back): blocks in the poller until
@@ -204,9 +223,7 @@ pub(crate) fn inject(sched: &Sched, gs: Vec<GRef>) {
     if n == 0 {
         return;
     }
-    for g in gs {
-        sched.global.push(g);
-    }
+    sched.global.push_batch(gs);
     let idle = sched.spin.idle_ps() as usize;
     for _ in 0..n.min(idle) {
         sched.startm(None, false);
