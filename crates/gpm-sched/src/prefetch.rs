@@ -41,3 +41,15 @@ pub(crate) fn stack(sp: usize) {
         for_write((line + i * 64) as *const u8);
     }
 }
+
+/// Prefetches what resuming parked `g` touches first: its G, its coroutine and the stack
+/// lines around where it parked (the hints its park left, `ParkState::hints`). For the
+/// timer that fires a park and the poller that readies a batch: a G they wake ran
+/// thousands of others ago, and each of those misses would stall its resume.
+#[inline(always)]
+pub(crate) fn parked(g: &crate::g::G) {
+    let (sp, co) = g.park.hints();
+    stack(sp);
+    for_write(co as *const gpm_stack::SendCoroutine);
+    for_write(g);
+}

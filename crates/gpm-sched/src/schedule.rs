@@ -381,10 +381,9 @@ fn after_switch(
         }
         (Action::Park, p) => {
             let deadline = g.deadline.take();
-            if deadline.is_some() {
-                // For the timer that may fire this park (`prefetch`), while this M owns G.
-                g.park.set_co_hint(co.as_ptr() as usize);
-            }
+            // For the timer or the poller that may end this park (`prefetch::parked`),
+            // while this M owns the G.
+            g.park.set_co_hint(co.as_ptr() as usize);
             if let Some(token) = g.park.park() {
                 if let Some(when) = deadline {
                     crate::timers::arm(sched, m, when, g, token);

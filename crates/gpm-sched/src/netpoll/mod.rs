@@ -129,6 +129,7 @@ impl Poller {
             }
             for (sema, ready) in [(&d.read, ev.read), (&d.write, ev.write)] {
                 if ready && let Some(g) = sema.wake(true) {
+                    crate::prefetch::parked(&g);
                     g.set_status(GStatus::Runnable);
                     gs.push(g);
                 }

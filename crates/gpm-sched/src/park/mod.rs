@@ -441,11 +441,10 @@ fn park_switch(
     g.wait_since.store(sched.coarse_now.load(Ordering::Relaxed), Ordering::Relaxed);
     g.deadline.set(deadline);
     g.set_status(GStatus::Waiting);
-    if deadline.is_some() {
-        // For the timer that may fire this park: it prefetches the stack from here.
-        let here = 0u8;
-        g.park.set_sp_hint(std::ptr::addr_of!(here) as usize);
-    }
+    // For the timer or the poller that may end this park: it prefetches the stack from
+    // here (`prefetch::parked`).
+    let here = 0u8;
+    g.park.set_sp_hint(std::ptr::addr_of!(here) as usize);
     g.suspend(Action::Park);
     // A load first: the common case (woken by an unpark) needs no read-modify-write.
     if g.timed_out.load(Ordering::Relaxed) {

@@ -188,10 +188,7 @@ fn run_timers_slow(sched: &Sched, p: &P, mut into: Option<&mut OwnedP<'_>>) {
             match target {
                 Target::Park { g, token } => {
                     if g.park.timeout(token) {
-                        let (sp, co) = g.park.hints();
-                        crate::prefetch::stack(sp);
-                        crate::prefetch::for_write(co as *const gpm_stack::SendCoroutine);
-                        crate::prefetch::for_write(&*g);
+                        crate::prefetch::parked(&g);
                         // Relaxed: published to the G by the run queue hand-off in
                         // `ready_into`.
                         g.timed_out.store(true, Relaxed);
