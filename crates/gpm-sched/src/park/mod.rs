@@ -365,26 +365,10 @@ pub fn multicore() -> bool {
 /// the goroutine's handle is delivered on the way out (`abort.rs`; the request left a
 /// permit, so a park that comes after it returns at once).
 /// `at`: the blocking call, for dumps (a `&'static`, so passing it costs a register).
+/// `future`: the caller read the clock a moment ago and knows `deadline` had not passed
+/// (`park_sleep`), so the park skips its own check.
 #[inline(always)]
 fn park_goroutine(
-    g: GRef,
-    reason: WaitReason,
-    deadline: Option<Instant>,
-    at: &'static Loc,
-) -> bool {
-    park_goroutine_checked(g, reason, deadline, at, false)
-}
-
-/// `sleep`'s park: as [`park_deadline`] on goroutine `g`, without the clock read that
-/// returns at once for a past deadline. `sleep` has just read the clock to compute
-/// `deadline`; if it has already passed, the timer fires at the next schedule.
-#[inline]
-pub(crate) fn park_sleep(g: GRef, deadline: Instant, at: &'static Loc) -> bool {
-    park_goroutine_checked(g, WaitReason::Sleep, Some(deadline), at, true)
-}
-
-#[inline(always)]
-fn park_goroutine_checked(
     g: GRef,
     reason: WaitReason,
     deadline: Option<Instant>,
@@ -398,6 +382,14 @@ fn park_goroutine_checked(
     };
     crate::abort::check(g);
     woken
+}
+
+/// `sleep`'s park: as [`park_deadline`] on goroutine `g`, without the clock read that
+/// returns at once for a past deadline. `sleep` has just read the clock to compute
+/// `deadline`; if it has already passed, the timer fires at the next schedule.
+#[inline]
+pub(crate) fn park_sleep(g: GRef, deadline: Instant, at: &'static Loc) -> bool {
+    park_goroutine(g, WaitReason::Sleep, Some(deadline), at, true)
 }
 
 type Loc = Location<'static>;
@@ -415,8 +407,7 @@ fn park_in_syscall(
     crate::syscall::around_switch(g, || park_switch(g, reason, deadline, at, future))
 }
 
-/// The park proper, outside `blocking`. `future`: the caller knows the deadline was not
-/// past a moment ago (skip the clock read).
+/// The park proper, outside `blocking` (`future`: see `park_goroutine`).
 #[inline(always)]
 fn park_switch(
     g: GRef,
