@@ -55,8 +55,8 @@ const GEN_SHIFT: u32 = 32;
 pub(crate) struct ParkState {
     word: AtomicU64,
     /// An address near the stack pointer of the G's last switch out (a park), beside the
-    /// word so that the timer which fires the park finds it on the line it just wrote: a
-    /// prefetch hint only (`prefetch::stack`), never dereferenced.
+    /// word so that the timer or the poller that ends the park finds it on the line it
+    /// just wrote: a prefetch hint only (`prefetch::parked`), never dereferenced.
     /// std's atomic even under loom: not part of the protocol the models check.
     sp_hint: std::sync::atomic::AtomicUsize,
     /// The address of the G's coroutine (the switch state its resume reads first), kept
@@ -81,7 +81,7 @@ impl ParkState {
         self.sp_hint.store(sp, Relaxed);
     }
 
-    /// Records the G's coroutine address (its M, after the switch out of a timed park).
+    /// Records the G's coroutine address (its M, after the switch out of a park).
     #[inline]
     pub(crate) fn set_co_hint(&self, co: usize) {
         self.co_hint.store(co, Relaxed);
