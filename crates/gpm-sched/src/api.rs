@@ -268,7 +268,8 @@ pub fn sleep(d: Duration) {
     if d.is_zero() {
         return;
     }
-    let Some(deadline) = Instant::now().checked_add(d) else {
+    let now = Instant::now();
+    let Some(deadline) = now.checked_add(d) else {
         loop {
             crate::park::park(WaitReason::Sleep);
         }
@@ -276,8 +277,10 @@ pub fn sleep(d: Duration) {
     // One clock read per sleep: a park that times out (`false`) was ended by its timer,
     // which fires only once the clock has reached `deadline` (`timers`), so the sleep is
     // over without reading the clock again; `true` is an unpark meant for someone else.
+    // The reading goes with the first park only: a later one would be stale.
+    let mut read_at = Some(now);
     let mut consumed = false;
-    while crate::park::park_sleep(g, deadline, Location::caller()) {
+    while crate::park::park_sleep(g, read_at.take(), deadline, Location::caller()) {
         consumed = true;
     }
     if consumed {

@@ -51,6 +51,13 @@ pub(crate) struct M {
     /// owner: a G readied by the goroutine finishing on this M, in its last step; the M
     /// runs it next, as from `runnext` (`runnext.rs`, rule 6: the second slot).
     pub(crate) successor: Cell<Option<GRef>>,
+    /// owner: a clock reading (scheduler ns) that the goroutine which just parked here took
+    /// a moment before (`sleep`), for the M's next look at its P's timers instead of a
+    /// read of its own. Kept only when the park happened and the M holds its P, so the
+    /// look that takes it is the next step of the same schedule round. It may lag the
+    /// clock by that park's switch: a timer due within that moment fires at the P's
+    /// next schedule, never early.
+    pub(crate) clock_hint: Cell<Option<u64>>,
     /// A P handed over by `startm` (index, or `NO_P`).
     nextp: AtomicUsize,
     next_spinning: AtomicBool,
@@ -85,6 +92,7 @@ impl M {
             locked_g: Cell::new(std::ptr::null()),
             exit_thread: Cell::new(false),
             successor: Cell::new(None),
+            clock_hint: Cell::new(None),
             nextp: AtomicUsize::new(NO_P),
             next_spinning: AtomicBool::new(false),
             next_g: AtomicPtr::new(std::ptr::null_mut()),

@@ -226,7 +226,7 @@ fn find_runnable<'s>(
 /// slice it inherits, only when it would have been next anyway), the fairness tick, the
 /// local queue (`runnext` first, rule 2), a global batch.
 fn try_local(sched: &Sched, m: &M, p: &mut OwnedP<'_>) -> Option<(GRef, bool)> {
-    crate::timers::run_timers(sched, p.p(), Some(&mut *p));
+    crate::timers::run_timers(sched, p.p(), Some(&mut *p), m.clock_hint.take());
     let schedtick = p.p().schedtick.load(Relaxed);
     let fairness = schedtick.is_multiple_of(GLOBAL_FAIRNESS) && !sched.global.is_empty();
     if let Some(g) = crate::runnext::take_successor(sched, m, p, fairness) {
@@ -381,12 +381,16 @@ fn after_switch(
         }
         (Action::Park, p) => {
             let deadline = g.deadline.take();
+            let hint = m.clock_hint.take();
             // For the timer or the poller that may end this park (`prefetch::parked`),
             // while this M owns the G.
             g.park.set_co_hint(co.as_ptr() as usize);
             if let Some(token) = g.park.park() {
                 if let Some(when) = deadline {
                     crate::timers::arm(sched, m, when, g, token);
+                }
+                if p.is_some() {
+                    m.clock_hint.set(hint);
                 }
                 return false;
             }

@@ -63,7 +63,7 @@ pub(crate) fn steal_work(sched: &Sched, p: &mut OwnedP<'_>) -> Option<GRef> {
             }
             let victim = &sched.ps[i];
             if last {
-                crate::timers::run_timers(sched, victim, Some(&mut *p));
+                crate::timers::run_timers(sched, victim, Some(&mut *p), None);
                 if let Some(g) = p.runq().pop() {
                     return Some(g);
                 }

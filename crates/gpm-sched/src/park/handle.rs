@@ -193,7 +193,7 @@ impl Current {
     #[track_caller]
     pub fn park_deadline(&self, reason: WaitReason, deadline: Option<Instant>) -> bool {
         match self.g {
-            Some(g) => park_goroutine(g, reason, deadline, Location::caller(), false),
+            Some(g) => park_goroutine(g, reason, deadline, Location::caller(), None),
             None => park_thread(deadline),
         }
     }

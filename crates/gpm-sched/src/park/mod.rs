@@ -365,31 +365,38 @@ pub fn multicore() -> bool {
 /// the goroutine's handle is delivered on the way out (`abort.rs`; the request left a
 /// permit, so a park that comes after it returns at once).
 /// `at`: the blocking call, for dumps (a `&'static`, so passing it costs a register).
-/// `future`: the caller read the clock a moment ago and knows `deadline` had not passed
-/// (`park_sleep`), so the park skips its own check.
+/// `read_at`: the caller read the clock then, a moment ago, and knows `deadline` had not
+/// passed (`park_sleep`), so the park skips its own check, and the M's next look at the
+/// timers uses that reading (`M::clock_hint`).
 #[inline(always)]
 fn park_goroutine(
     g: GRef,
     reason: WaitReason,
     deadline: Option<Instant>,
     at: &'static Loc,
-    future: bool,
+    read_at: Option<Instant>,
 ) -> bool {
     let woken = if g.status() == GStatus::Syscall {
-        park_in_syscall(g, reason, deadline, at, future)
+        park_in_syscall(g, reason, deadline, at, read_at)
     } else {
-        park_switch(g, reason, deadline, at, future)
+        park_switch(g, reason, deadline, at, read_at)
     };
     crate::abort::check(g);
     woken
 }
 
-/// `sleep`'s park: as [`park_deadline`] on goroutine `g`, without the clock read that
-/// returns at once for a past deadline. `sleep` has just read the clock to compute
-/// `deadline`; if it has already passed, the timer fires at the next schedule.
+/// `sleep`'s park: as [`park_deadline`] on goroutine `g`. With `read_at`, the reading of
+/// the clock `sleep` has just taken to compute `deadline`, without the clock read that
+/// returns at once for a past deadline (if it has passed, the timer fires at the next
+/// schedule).
 #[inline]
-pub(crate) fn park_sleep(g: GRef, deadline: Instant, at: &'static Loc) -> bool {
-    park_goroutine(g, WaitReason::Sleep, Some(deadline), at, true)
+pub(crate) fn park_sleep(
+    g: GRef,
+    read_at: Option<Instant>,
+    deadline: Instant,
+    at: &'static Loc,
+) -> bool {
+    park_goroutine(g, WaitReason::Sleep, Some(deadline), at, read_at)
 }
 
 type Loc = Location<'static>;
@@ -402,31 +409,34 @@ fn park_in_syscall(
     reason: WaitReason,
     deadline: Option<Instant>,
     at: &'static Loc,
-    future: bool,
+    read_at: Option<Instant>,
 ) -> bool {
-    crate::syscall::around_switch(g, || park_switch(g, reason, deadline, at, future))
+    crate::syscall::around_switch(g, || park_switch(g, reason, deadline, at, read_at))
 }
 
-/// The park proper, outside `blocking` (`future`: see `park_goroutine`).
+/// The park proper, outside `blocking` (`read_at`: see `park_goroutine`).
 #[inline(always)]
 fn park_switch(
     g: GRef,
     reason: WaitReason,
     deadline: Option<Instant>,
     at: &'static Loc,
-    future: bool,
+    read_at: Option<Instant>,
 ) -> bool {
     if g.park.try_consume() {
         return true;
     }
     if let Some(d) = deadline
-        && !future
+        && read_at.is_none()
         && Instant::now() >= d
     {
         return false;
     }
     // SAFETY: `g.m` is this G's M, set before this resume (module docs of `context`).
-    let sched = unsafe { (*g.m.get()).sched() };
+    let m = unsafe { &*g.m.get() };
+    let sched = m.sched();
+    // On the M's own thread (the G runs there): the M keeps it only if the park happens.
+    m.clock_hint.set(read_at.map(|t| sched.instant_to_ns(t)));
     g.wait_reason.store(reason as u8, Ordering::Relaxed);
     g.wait_location.store(at as *const Loc as *mut Loc, Ordering::Relaxed);
     g.wait_since.store(sched.coarse_now.load(Ordering::Relaxed), Ordering::Relaxed);

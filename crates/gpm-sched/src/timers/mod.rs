@@ -163,19 +163,20 @@ fn add_func(sched: &Sched, m: Option<*const M>, when: Instant, timer: Arc<func::
 }
 
 /// Fires `p`'s due timers, readying their Gs into `into`, the P the caller holds (an M in
-/// its schedule loop; it may be `p`), or the global queue (`None`).
+/// its schedule loop; it may be `p`), or the global queue (`None`). `now`: a clock reading
+/// taken a moment ago (`M::clock_hint`), or `None` to read the clock.
 #[inline]
-pub(crate) fn run_timers(sched: &Sched, p: &P, into: Option<&mut OwnedP<'_>>) {
+pub(crate) fn run_timers(sched: &Sched, p: &P, into: Option<&mut OwnedP<'_>>, now: Option<u64>) {
     // The common case, inline in the schedule loop: no timer armed on this P.
     if p.timers.next() != NONE {
-        run_timers_slow(sched, p, into);
+        run_timers_slow(sched, p, into, now);
     }
 }
 
 #[inline(never)]
-fn run_timers_slow(sched: &Sched, p: &P, mut into: Option<&mut OwnedP<'_>>) {
+fn run_timers_slow(sched: &Sched, p: &P, mut into: Option<&mut OwnedP<'_>>, now: Option<u64>) {
     let next = p.timers.next();
-    let now = sched.nanotime();
+    let now = now.unwrap_or_else(|| sched.nanotime());
     if next > now {
         return;
     }
