@@ -32,7 +32,7 @@
 //!   from a 20 ms hog with `Retaking`, a heavy fence and a second look at the M's mark.
 //!   Loom-checked.
 //! * **stealing** (`steal.rs`): 4 passes in a random coprime order, `runnext` last.
-//! * **timers** (`timers/`): per-P 4-ary heaps of parked Gs and function timers (`FuncTimer`); one watcher M parks until the nearest deadline.
+//! * **timers** (`timers/`): per-P 4-ary heaps (behind a sorted run for deadlines armed in order) of parked Gs and function timers (`FuncTimer`); one watcher M parks until the nearest deadline.
 //! * **locked threads** (`lockosthread.rs`): Go's `startlockedm` / `stoplockedm`.
 //! * **deadlock detection** (`deadlock.rs`, opt-in): Go's `checkdead` under the idle-M
 //!   lock; plain threads gpm has seen count as wakers unless parked in a gpm call

@@ -1,11 +1,23 @@
-//! A 4-ary min-heap of timer entries ordered by deadline (Go's timer heap, `timerHeapN`):
-//! four children per node halve a binary heap's depth, so a pop at expiry, which walks
-//! from the root to a leaf, touches half as many cache lines of a large heap, and a node's
-//! children sit side by side.
+//! A P's timer entries ordered by deadline: a 4-ary min-heap (Go's timer heap,
+//! `timerHeapN`) behind a sorted run.
+//!
+//! The heap: four children per node halve a binary heap's depth, so a pop at expiry, which
+//! walks from the root to a leaf, touches half as many cache lines of a large heap, and a
+//! node's children sit side by side.
+//!
+//! The run: an entry no earlier than the run's last one is appended to it instead of the
+//! heap, so the run stays sorted and its earliest entry is its first. Timers armed as
+//! "now + d" with one `d` (a server's read timeout, a loop's sleep) arrive in deadline
+//! order: they cost an append and a pop from the front, in memory order, where the heap
+//! would walk a root-to-leaf path for each pop. Any other entry goes to the heap; a pop
+//! takes the earlier of the two fronts, so the order is exactly the heap's.
 
-/// Entries `(when, item)`; the earliest `when` at index 0.
+use std::collections::VecDeque;
+
+/// Entries `(when, item)`: the sorted run and the heap (the earliest `when` at `v[0]`).
 #[derive(Debug)]
 pub(crate) struct Heap<T> {
+    run: VecDeque<(u64, T)>,
     v: Vec<(u64, T)>,
 }
 
@@ -13,25 +25,40 @@ const ARITY: usize = 4;
 
 impl<T> Heap<T> {
     pub(crate) const fn new() -> Heap<T> {
-        Heap { v: Vec::new() }
+        Heap { run: VecDeque::new(), v: Vec::new() }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.v.len()
+        self.run.len() + self.v.len()
     }
 
     /// The earliest deadline.
     pub(crate) fn peek_when(&self) -> Option<u64> {
-        self.v.first().map(|e| e.0)
+        match (self.run.front(), self.v.first()) {
+            (Some(r), Some(h)) => Some(r.0.min(h.0)),
+            (r, h) => r.or(h).map(|e| e.0),
+        }
     }
 
     pub(crate) fn push(&mut self, when: u64, item: T) {
+        if self.run.back().is_none_or(|last| last.0 <= when) {
+            self.run.push_back((when, item));
+            return;
+        }
         self.v.push((when, item));
         self.sift_up(self.v.len() - 1);
     }
 
-    /// Removes the entry with the earliest deadline.
+    /// Removes the entry with the earliest deadline (the run's on a tie).
     pub(crate) fn pop(&mut self) -> Option<(u64, T)> {
+        match (self.run.front(), self.v.first()) {
+            (Some(r), Some(h)) if h.0 < r.0 => self.pop_heap(),
+            (Some(_), _) => self.run.pop_front(),
+            (None, _) => self.pop_heap(),
+        }
+    }
+
+    fn pop_heap(&mut self) -> Option<(u64, T)> {
         if self.v.is_empty() {
             return None;
         }
@@ -42,8 +69,10 @@ impl<T> Heap<T> {
         Some(top)
     }
 
-    /// Keeps the entries for which `keep` holds, and restores the heap order.
+    /// Keeps the entries for which `keep` holds (the run stays sorted), and restores the
+    /// heap order.
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        self.run.retain(|(_, item)| keep(item));
         self.v.retain(|(_, item)| keep(item));
         if self.v.len() > 1 {
             for i in (0..=(self.v.len() - 2) / ARITY).rev() {
@@ -101,6 +130,8 @@ mod tests {
     #[derive(Debug, Clone)]
     enum Op {
         Push(u64),
+        /// Push this much after the latest deadline pushed so far (the run's case).
+        PushLater(u64),
         Pop,
         /// Drop the entries whose id is divisible by this.
         Retain(u64),
@@ -109,6 +140,7 @@ mod tests {
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             4 => (0u64..64).prop_map(Op::Push),
+            3 => (0u64..4).prop_map(Op::PushLater),
             3 => Just(Op::Pop),
             1 => (2u64..5).prop_map(Op::Retain),
         ]
@@ -121,10 +153,16 @@ mod tests {
         fn heap_matches_a_sorted_model(ops in proptest::collection::vec(op(), 0..300)) {
             let mut heap = Heap::new();
             let mut model: BTreeMap<(u64, u64), ()> = BTreeMap::new();
+            let mut latest = 0;
             for (id, op) in ops.into_iter().enumerate() {
                 let id = id as u64;
                 match op {
-                    Op::Push(when) => {
+                    Op::Push(when) | Op::PushLater(when) => {
+                        let when = match op {
+                            Op::PushLater(_) => latest + when,
+                            _ => when,
+                        };
+                        latest = latest.max(when);
                         heap.push(when, id);
                         model.insert((when, id), ());
                     }

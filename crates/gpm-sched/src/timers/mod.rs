@@ -1,6 +1,7 @@
-//! Timers: per P, a 4-ary min-heap (`heap.rs`) of deadlines, each for a parked G (`sleep`,
-//! `park_deadline`: armed after the G is off CPU, by `execute`'s park continuation) or a
-//! function timer (`func.rs`: `gpm::time`'s timers, tickers and `after_func`).
+//! Timers: per P, a 4-ary min-heap behind a sorted run (`heap.rs`) of deadlines, each for
+//! a parked G (`sleep`, `park_deadline`: armed after the G is off CPU, by `execute`'s park
+//! continuation) or a function timer (`func.rs`: `gpm::time`'s timers, tickers and
+//! `after_func`).
 //!
 //! Who fires them: the P's M at each schedule (`run_timers`), spinners for other Ps on
 //! their last steal pass, and, when every M sleeps, the one *timer watcher* M that parks
