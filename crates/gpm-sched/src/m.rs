@@ -53,8 +53,9 @@ pub(crate) struct M {
     pub(crate) successor: Cell<Option<GRef>>,
     /// owner: a clock reading (scheduler ns) that the goroutine which just parked here took
     /// a moment before (`sleep`), for the M's next look at its P's timers instead of a
-    /// read of its own. Kept only when the park happened and the M holds its P, so the
-    /// look that takes it is the next step of the same schedule round. It may lag the
+    /// read of its own. Set only by such a park, and cleared by the M unless the park
+    /// happened and the M holds its P, so the look that takes it is the next step of the
+    /// same schedule round. It may lag the
     /// clock by that park's switch: a timer due within that moment fires at the P's
     /// next schedule, never early.
     pub(crate) clock_hint: Cell<Option<u64>>,

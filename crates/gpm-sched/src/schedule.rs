@@ -381,7 +381,6 @@ fn after_switch(
         }
         (Action::Park, p) => {
             let deadline = g.deadline.take();
-            let hint = m.clock_hint.take();
             // For the timer or the poller that may end this park (`prefetch::parked`),
             // while this M owns the G.
             g.park.set_co_hint(co.as_ptr() as usize);
@@ -389,11 +388,14 @@ fn after_switch(
                 if let Some(when) = deadline {
                     crate::timers::arm(sched, m, when, g, token);
                 }
-                if p.is_some() {
-                    m.clock_hint.set(hint);
+                if p.is_none() {
+                    // No schedule round follows on this M: the reading would go stale.
+                    m.clock_hint.set(None);
                 }
                 return false;
             }
+            // The G runs on or is requeued: its reading is no longer a moment ago.
+            m.clock_hint.set(None);
             if p.is_none() {
                 requeue_global(sched, g);
                 return false;

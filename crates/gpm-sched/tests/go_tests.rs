@@ -216,14 +216,12 @@ fn spawner_is_preempted_at_a_spawn() {
         (false, "no child ran on the spawner's thread while it spawned"),
         (true, "flagged by sysmon, the spawner did not yield at a spawn"),
     ] {
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
+        for attempt in 1.. {
             let (interleaved, retaken) = run(spin);
             if interleaved > 0 {
                 break;
             }
-            assert!(retaken && attempts < 10, "{what} ({attempts} attempts)");
+            assert!(retaken && attempt < 10, "{what} ({attempt} attempts)");
         }
     }
 }

@@ -435,8 +435,11 @@ fn park_switch(
     // SAFETY: `g.m` is this G's M, set before this resume (module docs of `context`).
     let m = unsafe { &*g.m.get() };
     let sched = m.sched();
-    // On the M's own thread (the G runs there): the M keeps it only if the park happens.
-    m.clock_hint.set(read_at.map(|t| sched.instant_to_ns(t)));
+    if let Some(t) = read_at {
+        // On the M's own thread (the G runs there); `after_switch` drops it unless the
+        // park happens on an M that keeps its P.
+        m.clock_hint.set(Some(sched.instant_to_ns(t)));
+    }
     g.wait_reason.store(reason as u8, Ordering::Relaxed);
     g.wait_location.store(at as *const Loc as *mut Loc, Ordering::Relaxed);
     g.wait_since.store(sched.coarse_now.load(Ordering::Relaxed), Ordering::Relaxed);
