@@ -9,8 +9,9 @@
 //! heap, so the run stays sorted and its earliest entry is its first. Timers armed as
 //! "now + d" with one `d` (a server's read timeout, a loop's sleep) arrive in deadline
 //! order: they cost an append and a pop from the front, in memory order, where the heap
-//! would walk a root-to-leaf path for each pop. Any other entry goes to the heap; a pop
-//! takes the earlier of the two fronts, so the order is exactly the heap's.
+//! would walk a root-to-leaf path for each pop. An entry earlier than the run's last few
+//! moves those to the heap and takes their place ([`EVICT`]); any other entry goes to the
+//! heap. A pop takes the earlier of the two fronts, so the order is exactly the heap's.
 
 use std::collections::VecDeque;
 
@@ -22,6 +23,13 @@ pub(crate) struct Heap<T> {
 }
 
 const ARITY: usize = 4;
+
+/// Most entries a push moves from the run's end to the heap to append itself to the run.
+/// One long timeout armed before a stream of short sleeps would otherwise send every
+/// sleep to the heap until it fires; a new entry earlier than more of the run's end than
+/// this goes to the heap itself, so no push moves more than a few entries. An entry
+/// leaves the run for the heap at most once, so the pushes cost no more than the heap's.
+const EVICT: usize = 4;
 
 impl<T> Heap<T> {
     pub(crate) const fn new() -> Heap<T> {
@@ -41,11 +49,20 @@ impl<T> Heap<T> {
     }
 
     pub(crate) fn push(&mut self, when: u64, item: T) {
-        if self.run.back().is_none_or(|last| last.0 <= when) {
+        let later = self.run.iter().rev().take(EVICT + 1).take_while(|e| e.0 > when).count();
+        if later <= EVICT {
+            for _ in 0..later {
+                let e = self.run.pop_back().expect("counted above");
+                self.push_heap(e);
+            }
             self.run.push_back((when, item));
-            return;
+        } else {
+            self.push_heap((when, item));
         }
-        self.v.push((when, item));
+    }
+
+    fn push_heap(&mut self, e: (u64, T)) {
+        self.v.push(e);
         self.sift_up(self.v.len() - 1);
     }
 
@@ -144,6 +161,23 @@ mod tests {
             3 => Just(Op::Pop),
             1 => (2u64..5).prop_map(Op::Retain),
         ]
+    }
+
+    /// One long timeout armed first, then a stream of short ones in order: the long one
+    /// leaves the run for the heap, and the stream stays in the run.
+    #[test]
+    fn an_early_long_timeout_gives_way_to_the_run() {
+        let mut heap = Heap::new();
+        heap.push(1_000_000, 0);
+        for i in 1..100 {
+            heap.push(10 + i, i);
+        }
+        assert_eq!((heap.run.len(), heap.v.len()), (99, 1));
+        // Earlier than more than `EVICT` of the run's end: to the heap, the run intact.
+        heap.push(5, 100);
+        assert_eq!((heap.run.len(), heap.v.len()), (99, 2));
+        let order: Vec<u64> = std::iter::from_fn(|| heap.pop()).map(|e| e.0).collect();
+        assert!(order.is_sorted() && order.len() == 101, "{order:?}");
     }
 
     proptest! {
