@@ -4,7 +4,7 @@
 
 use std::io;
 use std::panic::Location;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::context::current_g;
 use crate::g::Action;
@@ -268,8 +268,12 @@ pub fn sleep(d: Duration) {
     if d.is_zero() {
         return;
     }
-    let now = Instant::now();
-    let Some(deadline) = now.checked_add(d) else {
+    // SAFETY: `g` is the caller, running, so its runtime is alive (`sched_of`).
+    let sched = unsafe { &*crate::park::sched_of(g) };
+    let now = sched.nanotime();
+    // Beyond the clock's range (some 584 years): no timer, a park forever.
+    let deadline = u64::try_from(d.as_nanos()).ok().and_then(|d| now.checked_add(d));
+    let Some(deadline) = deadline.filter(|&w| w != u64::MAX) else {
         loop {
             crate::park::park(WaitReason::Sleep);
         }

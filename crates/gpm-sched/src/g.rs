@@ -150,7 +150,7 @@ pub(crate) struct G {
     /// owner: the request to the M after a switch.
     pub(crate) action: Cell<Action>,
     /// owner: the deadline of the park in progress (armed by the M after the switch).
-    pub(crate) deadline: Cell<Option<std::time::Instant>>,
+    pub(crate) deadline: Cell<Option<u64>>,
     /// owner: the stack is not the runtime's default size (not returned to the pool).
     pub(crate) custom_stack: Cell<bool>,
     /// owner: goroutine-local values (`local!`), dropped when the job returns.

@@ -193,7 +193,12 @@ impl Current {
     #[track_caller]
     pub fn park_deadline(&self, reason: WaitReason, deadline: Option<Instant>) -> bool {
         match self.g {
-            Some(g) => park_goroutine(g, reason, deadline, Location::caller(), None),
+            Some(g) => {
+                // SAFETY: `g` is the caller, running, so its runtime is alive (`sched_of`).
+                let sched = unsafe { &*sched_of(g) };
+                let deadline = deadline.map(|d| sched.instant_to_ns(d));
+                park_goroutine(g, reason, deadline, Location::caller(), None)
+            }
             None => park_thread(deadline),
         }
     }

@@ -364,17 +364,18 @@ pub fn multicore() -> bool {
 /// switch (see `G::suspend`). A park is a scheduling point: a cancellation requested by
 /// the goroutine's handle is delivered on the way out (`abort.rs`; the request left a
 /// permit, so a park that comes after it returns at once).
+/// `deadline`: on the runtime's clock (`Sched::nanotime`).
 /// `at`: the blocking call, for dumps (a `&'static`, so passing it costs a register).
-/// `read_at`: the caller read the clock then, a moment ago, and knows `deadline` had not
+/// `read_at`: the caller read the runtime's clock then, a moment ago, and knows `deadline` had not
 /// passed (`park_sleep`), so the park skips its own check, and the M's next look at the
 /// timers uses that reading (`M::clock_hint`).
 #[inline(always)]
 fn park_goroutine(
     g: GRef,
     reason: WaitReason,
-    deadline: Option<Instant>,
+    deadline: Option<u64>,
     at: &'static Loc,
-    read_at: Option<Instant>,
+    read_at: Option<u64>,
 ) -> bool {
     let woken = if g.status() == GStatus::Syscall {
         park_in_syscall(g, reason, deadline, at, read_at)
@@ -390,12 +391,7 @@ fn park_goroutine(
 /// returns at once for a past deadline (if it has passed, the timer fires at the next
 /// schedule).
 #[inline]
-pub(crate) fn park_sleep(
-    g: GRef,
-    read_at: Option<Instant>,
-    deadline: Instant,
-    at: &'static Loc,
-) -> bool {
+pub(crate) fn park_sleep(g: GRef, read_at: Option<u64>, deadline: u64, at: &'static Loc) -> bool {
     park_goroutine(g, WaitReason::Sleep, Some(deadline), at, read_at)
 }
 
@@ -407,9 +403,9 @@ type Loc = Location<'static>;
 fn park_in_syscall(
     g: GRef,
     reason: WaitReason,
-    deadline: Option<Instant>,
+    deadline: Option<u64>,
     at: &'static Loc,
-    read_at: Option<Instant>,
+    read_at: Option<u64>,
 ) -> bool {
     crate::syscall::around_switch(g, || park_switch(g, reason, deadline, at, read_at))
 }
@@ -419,26 +415,26 @@ fn park_in_syscall(
 fn park_switch(
     g: GRef,
     reason: WaitReason,
-    deadline: Option<Instant>,
+    deadline: Option<u64>,
     at: &'static Loc,
-    read_at: Option<Instant>,
+    read_at: Option<u64>,
 ) -> bool {
     if g.park.try_consume() {
         return true;
     }
-    if let Some(d) = deadline
-        && read_at.is_none()
-        && Instant::now() >= d
-    {
-        return false;
-    }
     // SAFETY: `g.m` is this G's M, set before this resume (module docs of `context`).
     let m = unsafe { &*g.m.get() };
     let sched = m.sched();
-    if let Some(t) = read_at {
+    if let Some(d) = deadline
+        && read_at.is_none()
+        && sched.nanotime() >= d
+    {
+        return false;
+    }
+    if read_at.is_some() {
         // On the M's own thread (the G runs there); `after_switch` drops it unless the
         // park happens on an M that keeps its P.
-        m.clock_hint.set(Some(sched.instant_to_ns(t)));
+        m.clock_hint.set(read_at);
     }
     g.wait_reason.store(reason as u8, Ordering::Relaxed);
     g.wait_location.store(at as *const Loc as *mut Loc, Ordering::Relaxed);

@@ -20,6 +20,7 @@ use crate::spinning::SpinState;
 use crate::trace::DebugConfig;
 
 mod borrow;
+mod clock;
 
 /// Counters for `stats()`; Relaxed: statistics only.
 #[derive(Debug, Default)]
@@ -69,7 +70,8 @@ pub(crate) struct Sched {
     pub(crate) pool: StackPool,
     pub(crate) stack_size: usize,
     pub(crate) shutdown: AtomicBool,
-    pub(crate) epoch: Instant,
+    /// Go's `nanotime`: see `clock.rs`.
+    pub(crate) clock: clock::Clock,
     /// `nanotime()` as of sysmon's last round (20 µs .. 10 ms old): for wait times in dumps,
     /// so a park does not pay for a clock read.
     pub(crate) coarse_now: AtomicU64,
@@ -150,7 +152,7 @@ impl Sched {
             stack_size: pool.stack_size(),
             pool,
             shutdown: AtomicBool::new(false),
-            epoch: Instant::now(),
+            clock: clock::Clock::new(),
             coarse_now: AtomicU64::new(0),
             spawned_nop: AtomicU64::new(0),
             finished_nop: AtomicU64::new(0),
@@ -173,12 +175,15 @@ impl Sched {
     }
 
     /// Nanoseconds since the runtime started (Go's `nanotime`, relative).
+    #[inline]
     pub(crate) fn nanotime(&self) -> u64 {
-        self.epoch.elapsed().as_nanos() as u64
+        self.clock.now()
     }
 
+    /// `t` on the `nanotime` scale (saturating: see `clock.rs`).
+    #[inline]
     pub(crate) fn instant_to_ns(&self, t: Instant) -> u64 {
-        t.saturating_duration_since(self.epoch).as_nanos() as u64
+        self.clock.from_instant(t)
     }
 
     /// Goroutines spawned in total.

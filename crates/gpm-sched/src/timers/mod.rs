@@ -143,9 +143,9 @@ fn after_add(sched: &Sched, when: u64, have_p: bool) {
     }
 }
 
-/// Arms a timer for `g`'s park `token` at `when`, on the M's P (or P 0 if it has none).
-pub(crate) fn arm(sched: &Sched, m: &M, when: Instant, g: GRef, token: u64) {
-    let when = sched.instant_to_ns(when);
+/// Arms a timer for `g`'s park `token` at `when` (`nanotime`'s scale), on the M's P (or
+/// P 0 if it has none).
+pub(crate) fn arm(sched: &Sched, m: &M, when: u64, g: GRef, token: u64) {
     p_for(sched, Some(m)).timers.add(when, Target::Park { g, token });
     after_add(sched, when, m.p().is_some());
 }
