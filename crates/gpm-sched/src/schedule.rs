@@ -417,5 +417,5 @@ fn requeue_global(sched: &Sched, g: GRef) {
 
 /// `Instant` for a deadline in the scheduler's nanoseconds.
 pub(crate) fn ns_to_instant(sched: &Sched, ns: u64) -> Instant {
-    sched.clock.to_instant(ns)
+    sched.clock.instant_of(ns)
 }

@@ -37,12 +37,12 @@ impl Clock {
     /// `t` as nanoseconds since the start: 0 for an instant before it, [`FAR`] for one
     /// beyond the clock's range.
     #[inline]
-    pub(crate) fn from_instant(&self, t: Instant) -> u64 {
+    pub(crate) fn ns_of(&self, t: Instant) -> u64 {
         t.saturating_duration_since(self.epoch).as_nanos().min(FAR as u128) as u64
     }
 
     /// The instant `ns` nanoseconds after the start.
-    pub(crate) fn to_instant(&self, ns: u64) -> Instant {
+    pub(crate) fn instant_of(&self, ns: u64) -> Instant {
         self.epoch + Duration::from_nanos(ns)
     }
 }
@@ -67,7 +67,7 @@ mod tests {
         let clock = Clock::new();
         for _ in 0..10_000 {
             let ns = clock.now();
-            let exact = clock.from_instant(Instant::now());
+            let exact = clock.ns_of(Instant::now());
             assert!(ns <= exact, "clock read {ns} ns, after it Instant gives {exact} ns");
         }
     }
@@ -76,10 +76,10 @@ mod tests {
     fn instants_convert_both_ways_and_saturate() {
         let clock = Clock::new();
         let t = clock.epoch + Duration::from_millis(1500);
-        assert_eq!(clock.from_instant(t), 1_500_000_000);
-        assert_eq!(clock.to_instant(1_500_000_000), t);
-        assert_eq!(clock.from_instant(clock.epoch - Duration::from_secs(1)), 0);
+        assert_eq!(clock.ns_of(t), 1_500_000_000);
+        assert_eq!(clock.instant_of(1_500_000_000), t);
+        assert_eq!(clock.ns_of(clock.epoch - Duration::from_secs(1)), 0);
         let far = clock.epoch + Duration::from_secs(600 * 365 * 86_400);
-        assert_eq!(clock.from_instant(far), FAR);
+        assert_eq!(clock.ns_of(far), FAR);
     }
 }

@@ -183,7 +183,7 @@ impl Sched {
     /// `t` on the `nanotime` scale (saturating: see `clock.rs`).
     #[inline]
     pub(crate) fn instant_to_ns(&self, t: Instant) -> u64 {
-        self.clock.from_instant(t)
+        self.clock.ns_of(t)
     }
 
     /// Goroutines spawned in total.
