@@ -115,4 +115,4 @@ pub use pool::{
 };
 pub use sigquit::{sigquits, watch_sigquit};
 pub use stack::{DEFAULT_STACK_SIZE, MIN_STACK_SIZE, Stack, StackBuilder};
-pub use sys::map_populated;
+pub use sys::{map_populated, monotonic_ns};

@@ -269,3 +269,16 @@ pub fn map_populated(len: usize) -> io::Result<std::ptr::NonNull<u8>> {
     }
     std::ptr::NonNull::new(p.cast()).ok_or_else(|| io::Error::other("mmap returned null"))
 }
+
+/// `CLOCK_MONOTONIC` (the clock `Instant` reads on Linux) in nanoseconds, as one vDSO call
+/// and integer arithmetic: gpm-sched's `nanotime` (`sched/clock.rs`). Here because only
+/// gpm-stack talks to the OS.
+#[inline]
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC is always supported on
+    // Linux, and the call writes nothing else.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    debug_assert_eq!(rc, 0, "clock_gettime(CLOCK_MONOTONIC) failed");
+    (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64)
+}

@@ -1,7 +1,8 @@
 //! The runtime's clock (Go's `nanotime`): nanoseconds since the runtime started, as a
 //! `u64`. Timers, sysmon and the poller read it on every schedule round that has a timer
-//! armed, so a reading is one `clock_gettime(CLOCK_MONOTONIC)` (the vDSO; the clock
-//! `Instant` reads on Linux) and integer arithmetic, without `Instant`'s `Duration` steps.
+//! armed, so a reading is one `clock_gettime(CLOCK_MONOTONIC)` (`gpm_stack::monotonic_ns`;
+//! the clock `Instant` reads on Linux) and integer arithmetic, without `Instant`'s
+//! `Duration` steps.
 //!
 //! Deadlines come as `Instant`s too (`recv_deadline`, `sleep_until`) and are converted
 //! against `epoch`. The raw reading of the start, `raw_epoch`, is taken just *after*
@@ -10,6 +11,7 @@
 //! `now()` reaches it, so a timer can fire that much late, never early; and a deadline
 //! computed from `now()` itself (`sleep`) is measured on the same reading.
 
+use gpm_stack::monotonic_ns as raw_now;
 use std::time::{Duration, Instant};
 
 /// A deadline no timer reaches (`u64::MAX`): what an `Instant` beyond the clock's range
@@ -45,17 +47,6 @@ impl Clock {
     pub(crate) fn instant_of(&self, ns: u64) -> Instant {
         self.epoch + Duration::from_nanos(ns)
     }
-}
-
-/// `CLOCK_MONOTONIC` in nanoseconds.
-#[inline]
-fn raw_now() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC is always supported on
-    // Linux, and the call writes nothing else.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    debug_assert_eq!(rc, 0, "clock_gettime(CLOCK_MONOTONIC) failed");
-    (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64)
 }
 
 #[cfg(all(test, not(gpm_loom)))]
