@@ -366,9 +366,9 @@ pub fn multicore() -> bool {
 /// permit, so a park that comes after it returns at once).
 /// `deadline`: on the runtime's clock (`Sched::nanotime`).
 /// `at`: the blocking call, for dumps (a `&'static`, so passing it costs a register).
-/// `read_at`: the caller read the runtime's clock then, a moment ago, and knows `deadline` had not
-/// passed (`park_sleep`), so the park skips its own check, and the M's next look at the
-/// timers uses that reading (`M::clock_hint`).
+/// `read_at`: the caller read the runtime's clock then, a moment ago, and knows `deadline`
+/// had not passed (`park_sleep`), so the park skips its own check, and the M's next look
+/// at the timers uses that reading (`M::clock_hint`).
 #[inline(always)]
 fn park_goroutine(
     g: GRef,

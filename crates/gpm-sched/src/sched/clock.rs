@@ -14,8 +14,8 @@
 use gpm_stack::monotonic_ns as raw_now;
 use std::time::{Duration, Instant};
 
-/// A deadline no timer reaches (`u64::MAX`): what an `Instant` beyond the clock's range
-/// (some 584 years from the start) converts to.
+/// What an `Instant` beyond the clock's range (some 584 years from the start) converts
+/// to: a deadline no reading reaches, one below the timers' "none" (`u64::MAX`).
 const FAR: u64 = u64::MAX - 1;
 
 #[derive(Debug)]
