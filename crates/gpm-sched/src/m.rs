@@ -55,9 +55,8 @@ pub(crate) struct M {
     /// a moment before (`sleep`), for the M's next look at its P's timers instead of a
     /// read of its own. Set only by such a park, and cleared by the M unless the park
     /// happened and the M holds its P, so the look that takes it is the next step of the
-    /// same schedule round. It may lag the
-    /// clock by that park's switch: a timer due within that moment fires at the P's
-    /// next schedule, never early.
+    /// same schedule round. It may lag the clock by that park's switch: a timer due within
+    /// that moment fires at the P's next schedule, never early.
     pub(crate) clock_hint: Cell<Option<u64>>,
     /// A P handed over by `startm` (index, or `NO_P`).
     nextp: AtomicUsize,

@@ -9,7 +9,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::*;
-use std::time::Instant;
 
 use gpm_queue::Source;
 use gpm_stack::{Resumed, ThreadSlot};
@@ -413,9 +412,4 @@ fn requeue_global(sched: &Sched, g: GRef) {
     g.set_status(GStatus::Runnable);
     sched.global.push(g);
     sched.wake_if_needed();
-}
-
-/// `Instant` for a deadline in the scheduler's nanoseconds.
-pub(crate) fn ns_to_instant(sched: &Sched, ns: u64) -> Instant {
-    sched.clock.instant_of(ns)
 }

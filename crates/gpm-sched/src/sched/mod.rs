@@ -186,6 +186,11 @@ impl Sched {
         self.clock.ns_of(t)
     }
 
+    /// The `Instant` of `ns` on the `nanotime` scale.
+    pub(crate) fn ns_to_instant(&self, ns: u64) -> Instant {
+        self.clock.instant_of(ns)
+    }
+
     /// Goroutines spawned in total.
     pub(crate) fn spawned(&self) -> u64 {
         let per_p: u64 = self.ps.iter().map(|p| p.spawned.load(Relaxed)).sum();

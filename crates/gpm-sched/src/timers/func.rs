@@ -108,7 +108,7 @@ impl Inner {
         if self.state.compare_exchange(seq | ARMED, seq, AcqRel, Relaxed).is_err() {
             return;
         }
-        let when = crate::schedule::ns_to_instant(sched, when);
+        let when = sched.ns_to_instant(when);
         let fired = Fired { sched, timer: self, seq, when };
         (self.f)(&fired);
     }

@@ -49,6 +49,11 @@ impl<T> Heap<T> {
     }
 
     pub(crate) fn push(&mut self, when: u64, item: T) {
+        // The common case, a deadline in order: one compare.
+        if self.run.back().is_none_or(|last| last.0 <= when) {
+            self.run.push_back((when, item));
+            return;
+        }
         let later = self.run.iter().rev().take(EVICT + 1).take_while(|e| e.0 > when).count();
         if later <= EVICT {
             for _ in 0..later {

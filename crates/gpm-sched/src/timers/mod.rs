@@ -238,7 +238,7 @@ pub(crate) fn watch_deadline(sched: &Sched, m: &Arc<M>) -> Option<Instant> {
         return None;
     };
     *w = Some((m.clone(), when));
-    Some(crate::schedule::ns_to_instant(sched, when))
+    Some(sched.ns_to_instant(when))
 }
 
 /// The watcher woke: give up the role.
