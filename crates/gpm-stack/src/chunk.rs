@@ -36,7 +36,7 @@
 //! reserved (and the page-table pages holding its guard markers, about one 4 KiB page per
 //! 2 MiB of stacks), but not its memory; `trim` returns even that for chunks whose stacks
 //! are all free. A chunk with one stack still in use stays mapped whole; the uncarved
-//! remainder of the current chunk is given up at `trim`.
+//! remainder of the chunks being carved is given up at `trim`.
 //!
 //! `mprotect` guards are not carved: each would split the chunk into two more VMAs anyway,
 //! and the per-stack mapping budget (`guard.rs`) counts standalone stacks only.
@@ -132,11 +132,9 @@ pub(crate) struct Depot {
 }
 
 struct State {
-    /// The chunk being carved, and its next free slot and slot count.
-    current: Option<Carving>,
-    start: usize,
-    next: usize,
-    slots: usize,
+    /// Chunks being carved, the last one first: usually one, more when threads that missed
+    /// at once each mapped one (`get`).
+    carving: Vec<Carve>,
     /// Slots of the next chunk.
     next_slots: usize,
     /// Free stacks, popped from the end. `free[..released]` have given their memory back;
@@ -145,19 +143,38 @@ struct State {
     released: usize,
 }
 
+/// A chunk being carved: the depot's hold on it, its first slot, next slot and slot count.
+struct Carve {
+    hold: Carving,
+    start: usize,
+    next: usize,
+    slots: usize,
+}
+
+impl State {
+    /// A free stack, else the next slot of a chunk being carved; `stride`: the depot's.
+    fn take(&mut self, stride: usize) -> Option<Stack> {
+        if let Some(stack) = self.free.pop() {
+            self.released = self.released.min(self.free.len());
+            return Some(stack);
+        }
+        let carve = self.carving.last_mut()?;
+        carve.hold.0.live.fetch_add(1, Ordering::Relaxed); // the depot's unit keeps it above 0
+        let start = carve.start + carve.next * stride;
+        carve.next += 1;
+        if carve.next == carve.slots {
+            self.carving.pop(); // fully carved: the stacks keep it alive now
+        }
+        Some(Stack::carved(start, stride))
+    }
+}
+
 impl Depot {
     /// A depot for stacks of `size` usable bytes (already checked and page-rounded).
     pub(crate) fn new(size: usize) -> Arc<Depot> {
         let stride = size + sys::page_size();
-        let state = State {
-            current: None,
-            start: 0,
-            next: 0,
-            slots: 0,
-            next_slots: FIRST_SLOTS,
-            free: Vec::new(),
-            released: 0,
-        };
+        let state =
+            State { carving: Vec::new(), next_slots: FIRST_SLOTS, free: Vec::new(), released: 0 };
         Arc::new(Depot { stride, state: Mutex::new(state) })
     }
 
@@ -167,33 +184,31 @@ impl Depot {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A free stack, or a slot of the current chunk, or one of a new chunk.
+    /// A free stack, or a slot of a chunk being carved, or one of a new chunk.
+    ///
+    /// A new chunk is mapped and guarded *outside* the lock: for a large chunk that takes
+    /// hundreds of microseconds (one guard install per slot), and every other thread that
+    /// misses the pool's caches meanwhile would sleep on the lock, its CPU idle. Threads that
+    /// miss at once each map a chunk instead; the extra ones are carved after the first.
     ///
     /// # Errors
     /// The chunk cannot be mapped or guarded (see [`Stack::new`]).
     #[cold]
     pub(crate) fn get(self: &Arc<Self>) -> io::Result<Stack> {
+        let want = {
+            let mut state = self.lock();
+            if let Some(stack) = state.take(self.stride) {
+                return Ok(stack);
+            }
+            let want = state.next_slots;
+            state.next_slots = (want * 2).min(MAX_SLOTS);
+            want
+        };
+        let (chunk, start, slots) = self.map_chunk(want)?;
         let mut state = self.lock();
-        if let Some(stack) = state.free.pop() {
-            state.released = state.released.min(state.free.len());
-            return Ok(stack);
-        }
-        if state.next == state.slots {
-            let (chunk, start, slots) = self.map_chunk(state.next_slots)?;
-            state.current = Some(Carving(chunk));
-            state.start = start;
-            state.next = 0;
-            state.slots = slots;
-            state.next_slots = (slots * 2).min(MAX_SLOTS);
-        }
-        let chunk = state.current.as_ref().expect("Depot::get: a chunk with a free slot");
-        chunk.0.live.fetch_add(1, Ordering::Relaxed); // the depot's unit keeps it above 0
-        let start = state.start + state.next * self.stride;
-        state.next += 1;
-        if state.next == state.slots {
-            state.current = None; // fully carved: the stacks keep it alive now
-        }
-        Ok(Stack::carved(start, self.stride))
+        state.carving.insert(0, Carve { hold: Carving(chunk), start, next: 0, slots });
+        let stack = state.take(self.stride);
+        Ok(stack.expect("Depot::get: a chunk with a free slot"))
     }
 
     /// Maps and guards a chunk of up to `want` slots; returns it, its start and slot count.
@@ -235,18 +250,17 @@ impl Depot {
         state.released = state.free.len();
     }
 
-    /// Drops the free stacks for good and gives up the current chunk: chunks whose stacks
+    /// Drops the free stacks for good and gives up the chunks being carved: chunks whose stacks
     /// are all free are unmapped.
     pub(crate) fn trim(&self) {
-        let (free, current) = {
+        let (free, carving) = {
             let mut state = self.lock();
             state.released = 0;
-            state.next = state.slots;
-            (std::mem::take(&mut state.free), state.current.take())
+            (std::mem::take(&mut state.free), std::mem::take(&mut state.carving))
         };
         // Outside the lock: discarding may unmap chunks.
         free.into_iter().for_each(Stack::discard);
-        drop(current);
+        drop(carving);
     }
 
     /// Free stacks held now (for tests and `Debug`).

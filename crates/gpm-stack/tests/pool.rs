@@ -126,6 +126,49 @@ fn pool_stacks_are_chunk_slots_that_come_back_when_dropped() {
     assert_eq!(pool.shared_len() + pool.depot_len(), 0);
 }
 
+/// Threads that miss the caches at once each map a chunk outside the depot's lock: every
+/// slot handed out is still distinct, guarded and usable, and all of them come back.
+#[test]
+fn threads_missing_at_once_get_distinct_slots() {
+    if !gpm_stack::madvise_guard_supported() {
+        return; // no depot: each stack is mapped alone
+    }
+    const THREADS: usize = 4;
+    const PER: usize = 3000;
+    let pool = std::sync::Arc::new(
+        StackPool::builder()
+            .stack_size(32 * 1024)
+            .local_capacity(0)
+            .shared_capacity(1)
+            .build()
+            .unwrap(),
+    );
+    let start = std::sync::Arc::new(std::sync::Barrier::new(THREADS));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (pool, start) = (pool.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                (0..PER).map(|_| pool.get().unwrap()).collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let stacks: Vec<Stack> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    assert!(stacks.iter().all(|s| s.is_pooled_slot() && !s.guard_range().is_empty()));
+    let mut spans: Vec<(usize, usize)> =
+        stacks.iter().map(|s| (s.guard_range().start, s.top())).collect();
+    spans.sort_unstable();
+    assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "two slots overlap");
+    drop(stacks);
+    assert_eq!(pool.shared_len() + pool.depot_len(), THREADS * PER);
+    for _ in 0..THREADS {
+        let s = pool.get().unwrap();
+        pool.put(run_on(s, 20));
+    }
+    pool.trim();
+    assert_eq!(pool.shared_len() + pool.depot_len(), 0);
+}
+
 #[test]
 fn mprotect_pools_map_each_stack_alone() {
     let pool = StackPool::builder()
