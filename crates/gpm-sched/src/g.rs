@@ -25,11 +25,13 @@ use std::ptr::NonNull;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering::*};
 
-use gpm_stack::{RawJob, SendCoroutine, Suspender};
+use gpm_stack::{RawJob, Suspender};
 
+use crate::cobox::CoBox;
 use crate::m::M;
 use crate::park::WaitReason;
 use crate::park::state::ParkState;
+use crate::taskmem;
 
 /// A goroutine's status (see the module table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -129,15 +131,16 @@ pub(crate) struct G {
     pub(crate) locked_m: AtomicPtr<M>,
     /// owner: `lock_os_thread` nesting count.
     pub(crate) lock_count: Cell<u32>,
-    /// owner: the coroutine (stack) running this G's job; boxed, so that binding and
-    /// unbinding it (`gfree.rs`) moves a pointer, not the coroutine. `None` while a G spawned without
-    /// one has not run yet (its job waits in `job`), and for a dead G whose coroutine went
-    /// to its P's cache: coroutines are bound lazily (`gfree::bind`). A `SendCoroutine`, made
-    /// under the runtime's migration promise (`gfree::new_coroutine`).
+    /// owner: the coroutine (stack) running this G's job; in a task block (`CoBox`), so
+    /// that binding and unbinding it (`gfree.rs`) moves a pointer, not the coroutine. `None`
+    /// while a G spawned without one has not run yet (its job waits in `job`), and for a
+    /// dead G whose coroutine went to its P's cache: coroutines are bound lazily
+    /// (`gfree::bind`). A `SendCoroutine`, made under the runtime's migration promise
+    /// (`gfree::new_coroutine`).
     /// Reached by whoever owns the G (dequeued it, took it off a free list, saw it die):
     /// taken out and put back, or, by the M resuming it, through `gfree::bind`'s pointer,
     /// which lives until the G is visible again.
-    pub(crate) co: Cell<Option<Box<SendCoroutine>>>,
+    pub(crate) co: Cell<Option<CoBox>>,
     /// owner: the job of a G that has not run yet and has no coroutine.
     pub(crate) job: Cell<Option<RawJob>>,
     /// owner: why no stack could be bound for this G's first run (`gfree::bind`), set just
@@ -156,7 +159,7 @@ pub(crate) struct G {
     /// owner: goroutine-local values (`local!`), dropped when the job returns.
     pub(crate) locals: UnsafeCell<crate::gls::Locals>,
     /// owner: a free task block this goroutine keeps for its next spawn (`taskmem.rs`).
-    pub(crate) spare_task: crate::taskmem::Spare,
+    pub(crate) spare_task: taskmem::Spare,
 }
 
 // SAFETY: the `Cell`/`UnsafeCell` fields are *owner* fields (type docs): only the holder of
@@ -168,7 +171,7 @@ unsafe impl Sync for G {}
 unsafe impl Send for G {}
 
 impl G {
-    pub(crate) fn new(co: Option<Box<SendCoroutine>>) -> G {
+    pub(crate) fn new(co: Option<CoBox>) -> G {
         G {
             id: AtomicU64::new(0),
             status: AtomicU8::new(GStatus::Idle as u8),
@@ -195,7 +198,7 @@ impl G {
             deadline: Cell::new(None),
             custom_stack: Cell::new(false),
             locals: UnsafeCell::new(Vec::new()),
-            spare_task: crate::taskmem::Spare::new(),
+            spare_task: taskmem::Spare::new(),
         }
     }
 
@@ -291,9 +294,25 @@ unsafe impl Send for GRef {}
 // SAFETY: as above.
 unsafe impl Sync for GRef {}
 
+/// The task-block class of a G (checked at compile time to fit one).
+const G_CLASS: usize = match taskmem::class_of(std::alloc::Layout::new::<G>()) {
+    Some(class) => class,
+    None => panic!("a G does not fit a task block"),
+};
+
 impl GRef {
-    pub(crate) fn from_box(g: Box<G>) -> GRef {
-        GRef(NonNull::from(Box::leak(g)))
+    /// A new idle G in a task block (`taskmem.rs`, and `cobox.rs` for why not a `Box`),
+    /// from `cache` (the caller's P's) or the global lists.
+    pub(crate) fn alloc(cache: Option<&mut taskmem::Cache>) -> GRef {
+        let block = match cache {
+            Some(cache) => cache.alloc(G_CLASS),
+            None => taskmem::alloc_global(G_CLASS),
+        };
+        let g = block.cast::<G>();
+        // SAFETY: a fresh block of `G_CLASS`, big and aligned enough for a G (`class_of`),
+        // and ours alone.
+        unsafe { g.as_ptr().write(G::new(None)) };
+        GRef(g)
     }
 
     pub(crate) fn from_ptr(p: *const G) -> Option<GRef> {
@@ -305,10 +324,15 @@ impl GRef {
     }
 
     /// # Safety
-    /// Only by `Sched::drop`, once, for a G made by `from_box`.
+    /// Only by `Sched::drop`, once, for a G made by `alloc`.
     pub(crate) unsafe fn free(self) {
-        // SAFETY: by the caller's contract the box is live and no one else uses it.
-        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+        // SAFETY: by the caller's contract the G is live and no one else uses it; its block
+        // is given back once it is dropped, to the global lists (its runtime, and so its
+        // Ps, are being freed).
+        unsafe {
+            std::ptr::drop_in_place(self.0.as_ptr());
+            taskmem::free_global(G_CLASS, self.0.cast());
+        }
     }
 }
 

@@ -29,10 +29,12 @@ use std::sync::atomic::Ordering::*;
 
 use gpm_stack::{Coroutine, SendCoroutine, Stack};
 
+use crate::cobox::CoBox;
 use crate::g::{G, GRef, GStatus};
 use crate::ownership::OwnedP;
 use crate::p::GFREE_CAP;
 use crate::sched::{Sched, lock};
+use crate::taskmem::Cache;
 
 /// Idle coroutines a P keeps for first runs (Go keeps a per-P stack cache too); beyond
 /// this, a dead G keeps its own.
@@ -102,7 +104,7 @@ pub(crate) fn gfget(
     let g = match g {
         Some(g) => g,
         None => {
-            let g = GRef::from_box(Box::new(G::new(None)));
+            let g = GRef::alloc(p.as_deref_mut().map(|p| &mut p.core().tasks));
             lock(&sched.allgs).push(g);
             g
         }
@@ -111,7 +113,8 @@ pub(crate) fn gfget(
         match Stack::new(size) {
             Ok(stack) => {
                 // A free G is owned by whoever took it off the free list: us.
-                let old = g.co.replace(Some(new_coroutine(stack)));
+                let cache = p.as_deref_mut().map(|p| &mut p.core().tasks);
+                let old = g.co.replace(Some(new_coroutine(stack, cache)));
                 if let Some(old) = old {
                     sched.pool.put(old.into_stack());
                 }
@@ -179,12 +182,12 @@ fn refill(sched: &Sched, free: &mut Vec<GRef>) -> Option<GRef> {
 ///    never-inlined accessors that do not switch (`context.rs`), finds its M and P through the
 ///    G after a switch, and pins a goroutine that switches while a panic unwinds its stack
 ///    to its M (`G::suspend`; a single-thread runtime's goroutines stay on its M anyway).
-fn new_coroutine(stack: Stack) -> Box<SendCoroutine> {
+fn new_coroutine(stack: Stack, cache: Option<&mut Cache>) -> CoBox {
     let co = Coroutine::new(stack);
     // SAFETY: the migration contract holds for every job this coroutine will run: part 1 by
     // the runtime creator's promise, or because the runtime is single-threaded and never
     // resumes a goroutine on another thread; part 2 by this crate's code (see above).
-    Box::new(unsafe { co.into_send() })
+    CoBox::new(unsafe { co.into_send() }, cache)
 }
 
 /// The coroutine to resume `g` on, binding one if `g` has not run yet: from `p`'s cache,
@@ -212,13 +215,13 @@ pub(crate) fn bind(
 
 /// The slow half of `bind`: a coroutine for a G's first run, whose caller owns it.
 #[inline(never)]
-fn bind_new(sched: &Sched, p: &mut OwnedP<'_>, g: &G) -> Option<Box<SendCoroutine>> {
+fn bind_new(sched: &Sched, p: &mut OwnedP<'_>, g: &G) -> Option<CoBox> {
     let job = g.job.take().expect("bind: G with neither a coroutine nor a job");
     let cached = p.core().cos.pop();
     let co = match cached {
         Some(co) => co,
         None => match sched.pool.get() {
-            Ok(stack) => new_coroutine(stack),
+            Ok(stack) => new_coroutine(stack, Some(&mut p.core().tasks)),
             Err(e) => {
                 if sched.counters.stack_failures.fetch_add(1, Relaxed) == 0 {
                     eprintln!(

@@ -106,6 +106,7 @@
 mod abort;
 mod api;
 mod cancelled;
+mod cobox;
 mod context;
 mod deadlock;
 mod g;

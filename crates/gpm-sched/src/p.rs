@@ -18,8 +18,8 @@ pub(crate) use crate::ownership::PStatus;
 use crate::ownership::{OwnedP, PWord, UserMark};
 
 use gpm_queue::{Local, Stealer};
-use gpm_stack::SendCoroutine;
 
+use crate::cobox::CoBox;
 use crate::g::{G, GRef};
 use crate::taskmem::Cache;
 use crate::timers::Timers;
@@ -128,10 +128,9 @@ pub(crate) struct Core {
     /// Dead Gs for reuse (`gfree.rs`).
     pub(crate) gfree: Vec<GRef>,
     /// Idle coroutines (warm stacks) for this P's Gs' first runs (`gfree::bind`), or for a
-    /// spawn with nothing else queued (`gfree::gfget`). Boxed: they move between here and
-    /// `G::co` as pointers.
-    #[allow(clippy::vec_box)]
-    pub(crate) cos: Vec<Box<SendCoroutine>>,
+    /// spawn with nothing else queued (`gfree::gfget`). Each in a task block (`CoBox`): they move between
+    /// here and `G::co` as pointers.
+    pub(crate) cos: Vec<CoBox>,
     /// The goroutine-id batch: next, end.
     ids: (u64, u64),
     /// Free task blocks (`taskmem.rs`).

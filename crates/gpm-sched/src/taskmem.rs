@@ -1,6 +1,6 @@
-//! Task memory: the blocks that hold goroutine tasks (`spawn/`), cached per P as Go
-//! caches its `g`s and its heap spans per P, instead of one `malloc` and one `free` per
-//! spawn.
+//! Task memory: the blocks that hold goroutine tasks (`spawn/`), Gs and their coroutines
+//! (`cobox.rs`), cached per P as Go caches its `g`s and its heap spans per P, instead of
+//! one `malloc` and one `free` per spawn.
 //!
 //! Why not the global allocator: besides its own cost per call, glibc grows a thread's arena
 //! one page at a time, each growth an `mprotect` call, and each new page then faults in
@@ -234,7 +234,17 @@ pub(crate) unsafe fn free(class: usize, b: NonNull<u8>) {
             return;
         }
     }
-    // SAFETY: as above; a free block, in no list.
+    // SAFETY: as above.
+    unsafe { free_global(class, b) };
+}
+
+/// Gives back a block of `class` to the global lists, wherever the caller runs (for a
+/// value freed rarely, or while its runtime is being freed).
+///
+/// # Safety
+/// As [`Cache::free`].
+pub(crate) unsafe fn free_global(class: usize, b: NonNull<u8>) {
+    // SAFETY: a free block, in no list (the caller's contract).
     unsafe { lock(&GLOBAL).lists[class].push(b) };
 }
 

@@ -55,23 +55,23 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use gpm_stack::SendCoroutine;
+use crate::cobox::CoBox;
 
 use crate::g::GRef;
 use crate::sched::{Sched, lock};
 
 /// The unfinished goroutines of a dropped runtime, with their coroutines.
-pub(super) type Todo = Vec<(GRef, Box<SendCoroutine>)>;
+pub(super) type Todo = Vec<(GRef, CoBox)>;
 
 /// The unfinished goroutines locked to an M (`lock_os_thread`), with that M: each is
 /// unwound on its own M's thread, which waits for it (`runtime::cancel_on_locked_m`).
-pub(super) type Locked = Vec<(Arc<crate::m::M>, GRef, Box<SendCoroutine>)>;
+pub(super) type Locked = Vec<(Arc<crate::m::M>, GRef, CoBox)>;
 
 /// One locked goroutine to unwind on its M, handed over by `unwind_all`.
 pub(crate) struct OnItsM {
     shared: Arc<Shared>,
     g: GRef,
-    co: Box<SendCoroutine>,
+    co: CoBox,
 }
 
 impl OnItsM {
@@ -98,7 +98,7 @@ struct Shared {
 struct State {
     /// Unwound on helper threads: `SendCoroutine`s, whose migration promise covers that
     /// (`gfree::new_coroutine`).
-    todo: VecDeque<(GRef, Box<SendCoroutine>)>,
+    todo: VecDeque<(GRef, CoBox)>,
     /// Goroutines being unwound now (by id), for the report.
     running: Vec<GRef>,
     /// Coroutines fully unwound so far.
@@ -240,7 +240,7 @@ fn helper(shared: &Shared) {
 }
 
 /// Unwinds `g` (destructors run on the calling thread) and counts it.
-fn unwind_one(shared: &Shared, g: GRef, co: Box<SendCoroutine>) {
+fn unwind_one(shared: &Shared, g: GRef, co: CoBox) {
     // A destructor that panics during the unwind aborts inside the coroutine; what arrives
     // here escaped outside cleanup (module docs): report it, go on.
     if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(co))) {

@@ -562,7 +562,7 @@ impl Drop for Sched {
     fn drop(&mut self) {
         for g in lock(&self.allgs).drain(..) {
             // SAFETY: the last reference to the runtime is going away: no M runs, no queue
-            // or waker can reach a G any more, and each G in `allgs` was made by `from_box`.
+            // or waker can reach a G any more, and each G in `allgs` was made by `GRef::alloc`.
             unsafe { g.free() };
         }
     }
