@@ -17,10 +17,7 @@ use gpm_stack::{SendCoroutine, Stack};
 use crate::taskmem::{self, Cache};
 
 /// The task-block class of a coroutine (checked at compile time to fit one).
-const CLASS: usize = match taskmem::class_of(std::alloc::Layout::new::<SendCoroutine>()) {
-    Some(class) => class,
-    None => panic!("a SendCoroutine does not fit a task block"),
-};
+const CLASS: usize = taskmem::class_of_type::<SendCoroutine>();
 
 /// An owned `SendCoroutine` in a task block; one word, like the `Box` it replaces.
 pub(crate) struct CoBox(NonNull<SendCoroutine>);
@@ -31,11 +28,7 @@ unsafe impl Send for CoBox {}
 impl CoBox {
     /// Moves `co` into a block from `cache` (the caller's P's), else from the global lists.
     pub(crate) fn new(co: SendCoroutine, cache: Option<&mut Cache>) -> CoBox {
-        let block = match cache {
-            Some(cache) => cache.alloc(CLASS),
-            None => taskmem::alloc_global(CLASS),
-        };
-        let p = block.cast::<SendCoroutine>();
+        let p = taskmem::alloc(cache, CLASS).cast::<SendCoroutine>();
         // SAFETY: a fresh block of `CLASS`, big and aligned enough for a `SendCoroutine`
         // (`class_of`), and ours alone.
         unsafe { p.as_ptr().write(co) };

@@ -295,20 +295,13 @@ unsafe impl Send for GRef {}
 unsafe impl Sync for GRef {}
 
 /// The task-block class of a G (checked at compile time to fit one).
-const G_CLASS: usize = match taskmem::class_of(std::alloc::Layout::new::<G>()) {
-    Some(class) => class,
-    None => panic!("a G does not fit a task block"),
-};
+const G_CLASS: usize = taskmem::class_of_type::<G>();
 
 impl GRef {
     /// A new idle G in a task block (`taskmem.rs`, and `cobox.rs` for why not a `Box`),
     /// from `cache` (the caller's P's) or the global lists.
     pub(crate) fn alloc(cache: Option<&mut taskmem::Cache>) -> GRef {
-        let block = match cache {
-            Some(cache) => cache.alloc(G_CLASS),
-            None => taskmem::alloc_global(G_CLASS),
-        };
-        let g = block.cast::<G>();
+        let g = taskmem::alloc(cache, G_CLASS).cast::<G>();
         // SAFETY: a fresh block of `G_CLASS`, big and aligned enough for a G (`class_of`),
         // and ours alone.
         unsafe { g.as_ptr().write(G::new(None)) };

@@ -208,6 +208,23 @@ impl Drop for Spare {
     }
 }
 
+/// A block of `class`: from `cache` (the caller's P's), else from the global lists.
+pub(crate) fn alloc(cache: Option<&mut Cache>, class: usize) -> NonNull<u8> {
+    match cache {
+        Some(cache) => cache.alloc(class),
+        None => alloc_global(class),
+    }
+}
+
+/// The class of a `T`, for a type that must fit a block (a compile-time error otherwise,
+/// when used in a `const`).
+pub(crate) const fn class_of_type<T>() -> usize {
+    match class_of(Layout::new::<T>()) {
+        Some(class) => class,
+        None => panic!("the type does not fit a task block"),
+    }
+}
+
 /// A block of `class` for a caller with no P (a plain thread).
 pub(crate) fn alloc_global(class: usize) -> NonNull<u8> {
     let mut global = lock(&GLOBAL);
