@@ -49,8 +49,9 @@ impl CoBox {
 }
 
 /// Gives `p`'s block back, to the global lists: a coroutine is dropped rarely (a runtime's
-/// drop, a trim, a custom-size stack), maybe while its runtime is being freed, so this never
-/// looks for the caller's P.
+/// drop, a trim), maybe while its runtime is being freed, or with a custom-size stack whose
+/// own `mmap` and `munmap` cost far more than this lock; so this never looks for the
+/// caller's P.
 ///
 /// # Safety
 /// `p` is a block of `CLASS` that holds no live value and that nothing refers to.

@@ -171,7 +171,7 @@ unsafe impl Sync for G {}
 unsafe impl Send for G {}
 
 impl G {
-    pub(crate) fn new(co: Option<CoBox>) -> G {
+    pub(crate) fn new() -> G {
         G {
             id: AtomicU64::new(0),
             status: AtomicU8::new(GStatus::Idle as u8),
@@ -189,7 +189,7 @@ impl G {
             has_name: AtomicBool::new(false),
             locked_m: AtomicPtr::new(std::ptr::null_mut()),
             lock_count: Cell::new(0),
-            co: Cell::new(co),
+            co: Cell::new(None),
             job: Cell::new(None),
             no_stack: Cell::new(None),
             suspender: Cell::new(std::ptr::null()),
@@ -304,7 +304,7 @@ impl GRef {
         let g = taskmem::alloc(cache, G_CLASS).cast::<G>();
         // SAFETY: a fresh block of `G_CLASS`, big and aligned enough for a G (`class_of`),
         // and ours alone.
-        unsafe { g.as_ptr().write(G::new(None)) };
+        unsafe { g.as_ptr().write(G::new()) };
         GRef(g)
     }
 

@@ -128,8 +128,8 @@ pub(crate) struct Core {
     /// Dead Gs for reuse (`gfree.rs`).
     pub(crate) gfree: Vec<GRef>,
     /// Idle coroutines (warm stacks) for this P's Gs' first runs (`gfree::bind`), or for a
-    /// spawn with nothing else queued (`gfree::gfget`). Each in a task block (`CoBox`): they move between
-    /// here and `G::co` as pointers.
+    /// spawn with nothing else queued (`gfree::gfget`). Each in a task block (`CoBox`): they
+    /// move between here and `G::co` as pointers.
     pub(crate) cos: Vec<CoBox>,
     /// The goroutine-id batch: next, end.
     ids: (u64, u64),

@@ -91,7 +91,7 @@ impl World {
     /// word starts `READY`, left by an earlier edge whose data an earlier read consumed.
     fn new(stale_permit: bool, stale_ready: bool) -> Arc<World> {
         let world = Arc::new(World {
-            g: G::new(None),
+            g: G::new(),
             sema: Sema::default(),
             data: AtomicBool::new(false),
             deadline: AtomicU32::new(NO_DEADLINE),
