@@ -163,7 +163,7 @@ impl<T> JoinHandle<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn name(&self) -> Option<&str> {
-        self.packet().name.as_deref()
+        self.packet().name.as_deref().map(|name| &**name)
     }
 
     /// Cancels the goroutine (tokio's `JoinHandle::abort`): it unwinds from its next
