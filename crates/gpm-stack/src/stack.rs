@@ -108,9 +108,11 @@ impl Stack {
         Stack { map }
     }
 
-    /// Drops the stack for good: a carved one lets go of its chunk (unmapped with its last
-    /// stack) instead of going back to its pool.
-    pub(crate) fn discard(self) {
+    /// Drops the stack for good: a pool's slot lets go of its chunk (unmapped with the
+    /// chunk's last stack) instead of going back to the pool's free list, where its memory
+    /// would be given back with `MADV_DONTNEED`, wasted work for memory about to be unmapped.
+    /// Any other stack is unmapped, as by `drop`. For an owner that drops its pool next.
+    pub fn discard(self) {
         if self.is_pooled_slot() {
             let start = self.map.start();
             // The view in `map` must not be dropped, and nothing else is left to drop.
