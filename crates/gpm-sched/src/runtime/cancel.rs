@@ -39,7 +39,7 @@
 //! panic), so the process ends with `panic in a destructor during cleanup` after the panic
 //! hook printed the destructor's own message, on a `gpm-cancel` thread. Nothing outside
 //! that frame can catch it: the abort is taken inside the coroutine, before control could
-//! return to `drop(co)` here. The only ways to avoid it would be not to unwind (leak every
+//! return to `discard(co)` here. The only ways to avoid it would be not to unwind (leak every
 //! destructor of every cancelled goroutine) or to make parks return and let the code run
 //! on (rejected above). So destructors of cancelled goroutines must neither block nor
 //! panic (`Runtime`'s docs).
@@ -180,7 +180,7 @@ pub(super) fn unwind_here(sched: &Sched, todo: Todo, locked: Locked) -> bool {
     debug_assert!(locked.is_empty(), "unwind_here: a single-thread runtime locks no G to its M");
     for (g, co) in todo {
         if let Err(payload) =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(co)))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || discard(co)))
         {
             report_panic(sched, g, &*payload);
         }
@@ -239,11 +239,21 @@ fn helper(shared: &Shared) {
     }
 }
 
+/// A coroutine of the runtime being dropped goes for good, its stack with it
+/// (`Stack::discard`; a suspended job is unwound first, on the calling thread). Back in the
+/// pool, the stack would be queued for an `MADV_DONTNEED` of memory that the pool's `trim`
+/// unmaps a moment later.
+pub(super) fn discard(co: CoBox) {
+    co.into_stack().discard();
+}
+
 /// Unwinds `g` (destructors run on the calling thread) and counts it.
 fn unwind_one(shared: &Shared, g: GRef, co: CoBox) {
     // A destructor that panics during the unwind aborts inside the coroutine; what arrives
     // here escaped outside cleanup (module docs): report it, go on.
-    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(co))) {
+    if let Err(payload) =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || discard(co)))
+    {
         report_panic(&shared.sched, g, &*payload);
     }
     let mut st = lock(&shared.state);

@@ -100,7 +100,7 @@ fn cancel_all(sched: &Sched, unwind: fn(&Sched, cancel::Todo, cancel::Locked) ->
         // No M runs: every G's stack is owned by the runtime being dropped.
         let Some(co) = g.co.take() else { continue };
         if co.is_idle() {
-            discard(co);
+            cancel::discard(co);
         } else if g.switched_unwinding() {
             eprintln!(
                 "gpm: runtime `{}` dropped while {} was parked in a destructor during a panic; \
@@ -133,19 +133,11 @@ fn cancel_all(sched: &Sched, unwind: fn(&Sched, cancel::Todo, cancel::Locked) ->
         let core = p.core();
         let _ = core.runq.drain().count();
         core.gfree.clear();
-        core.cos.drain(..).for_each(discard);
+        core.cos.drain(..).for_each(cancel::discard);
     }
     while sched.global.pop().is_some() {}
     lock(&sched.allm).clear();
     unwound
-}
-
-/// An idle coroutine's stack goes for good (`Stack::discard`), not back to the pool: there
-/// it would be queued for an `MADV_DONTNEED` of memory that the pool's `trim` unmaps a
-/// moment later. After a burst of sleepers that was ~20,000 stacks in ~280 batched calls,
-/// most of the time the runtime's drop took.
-fn discard(co: crate::cobox::CoBox) {
-    co.into_stack().discard();
 }
 
 /// The M `g` is locked to (`lock_os_thread`), waiting in `cancel_on_locked_m`.
